@@ -1,0 +1,470 @@
+/**
+ * A conversation with a language model, as plain serialisable data.
+ *
+ * Every type here is a `Schema`, so a conversation can be stored as JSON and
+ * decoded back to resume a chat (`encodeJson` / `decodeJson`). Bytes are kept as
+ * `Uint8Array` in memory and as base64 in JSON.
+ *
+ * @example
+ * ```ts
+ * import { Prompt } from "@effect-bedrock/core"
+ *
+ * const prompt = Prompt.make([
+ *   Prompt.system("You are terse."),
+ *   Prompt.user("What is the capital of France?")
+ * ])
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+
+// =============================================================================
+// Parts
+// =============================================================================
+
+/**
+ * Plain text.
+ *
+ * @since 0.1.0
+ * @category Parts
+ */
+export const TextPart = Schema.TaggedStruct("Text", {
+  text: Schema.String
+})
+
+/**
+ * @since 0.1.0
+ * @category Parts
+ */
+export type TextPart = typeof TextPart.Type
+
+/**
+ * Where a file's content comes from: its bytes, or a location (`https://...`,
+ * `s3://bucket/key?bucketOwner=ACCOUNT`).
+ *
+ * @since 0.1.0
+ * @category Parts
+ */
+export const FileSource = Schema.Union(
+  Schema.TaggedStruct("Bytes", { data: Schema.Uint8ArrayFromBase64 }),
+  Schema.TaggedStruct("Url", { url: Schema.String })
+)
+
+/**
+ * @since 0.1.0
+ * @category Parts
+ */
+export type FileSource = typeof FileSource.Type
+
+/**
+ * A file (image, document, video) given by the user or returned by a tool.
+ *
+ * @since 0.1.0
+ * @category Parts
+ */
+export const FilePart = Schema.TaggedStruct("File", {
+  mediaType: Schema.String,
+  source: FileSource,
+  name: Schema.optional(Schema.String)
+})
+
+/**
+ * @since 0.1.0
+ * @category Parts
+ */
+export type FilePart = typeof FilePart.Type
+
+/**
+ * A marker asking the provider to cache everything before it (Bedrock
+ * `cachePoint`). `ttl` is sent only when given.
+ *
+ * @since 0.1.0
+ * @category Parts
+ */
+export const CachePointPart = Schema.TaggedStruct("CachePoint", {
+  ttl: Schema.optional(Schema.Literal("5m", "1h"))
+})
+
+/**
+ * @since 0.1.0
+ * @category Parts
+ */
+export type CachePointPart = typeof CachePointPart.Type
+
+/**
+ * The model's reasoning. `signature` and `redacted` come from the provider and
+ * must be sent back unchanged; `provider` records who produced it, since only
+ * thinking from the same provider may be replayed as native reasoning.
+ *
+ * @since 0.1.0
+ * @category Parts
+ */
+export const ThinkingPart = Schema.TaggedStruct("Thinking", {
+  text: Schema.String,
+  signature: Schema.optional(Schema.String),
+  redacted: Schema.optional(Schema.Uint8ArrayFromBase64),
+  provider: Schema.optional(Schema.String)
+})
+
+/**
+ * @since 0.1.0
+ * @category Parts
+ */
+export type ThinkingPart = typeof ThinkingPart.Type
+
+/**
+ * A call of a tool by the model. `input` is the decoded JSON arguments.
+ *
+ * @since 0.1.0
+ * @category Parts
+ */
+export const ToolCallPart = Schema.TaggedStruct("ToolCall", {
+  id: Schema.String,
+  name: Schema.String,
+  input: Schema.Unknown
+})
+
+/**
+ * @since 0.1.0
+ * @category Parts
+ */
+export type ToolCallPart = typeof ToolCallPart.Type
+
+/**
+ * The outcome of a tool call, sent back to the model. `result` is any JSON
+ * value; `isError` marks a failed call.
+ *
+ * @since 0.1.0
+ * @category Parts
+ */
+export const ToolResultPart = Schema.TaggedStruct("ToolResult", {
+  id: Schema.String,
+  name: Schema.String,
+  result: Schema.Unknown,
+  isError: Schema.optionalWith(Schema.Boolean, { default: () => false, exact: true }),
+  files: Schema.optional(Schema.Array(FilePart))
+})
+
+/**
+ * @since 0.1.0
+ * @category Parts
+ */
+export type ToolResultPart = typeof ToolResultPart.Type
+
+/**
+ * Asks the model to try again. With a tool call id and name it answers that
+ * call (for example its arguments failed validation) and is sent as an error
+ * tool result; without them it is plain user text.
+ *
+ * @since 0.1.0
+ * @category Parts
+ */
+export const RetryPart = Schema.TaggedStruct("Retry", {
+  message: Schema.String,
+  toolCallId: Schema.optional(Schema.String),
+  toolName: Schema.optional(Schema.String)
+})
+
+/**
+ * @since 0.1.0
+ * @category Parts
+ */
+export type RetryPart = typeof RetryPart.Type
+
+// =============================================================================
+// Messages
+// =============================================================================
+
+/**
+ * System instructions. A system message after other messages is sent as user
+ * text wrapped in `<system>` tags, since Converse only takes system blocks up front.
+ *
+ * @since 0.1.0
+ * @category Messages
+ */
+export const SystemMessage = Schema.TaggedStruct("System", {
+  content: Schema.String
+})
+
+/**
+ * @since 0.1.0
+ * @category Messages
+ */
+export type SystemMessage = typeof SystemMessage.Type
+
+/**
+ * @since 0.1.0
+ * @category Messages
+ */
+export const UserPart = Schema.Union(TextPart, FilePart, CachePointPart)
+
+/**
+ * @since 0.1.0
+ * @category Messages
+ */
+export type UserPart = typeof UserPart.Type
+
+/**
+ * @since 0.1.0
+ * @category Messages
+ */
+export const UserMessage = Schema.TaggedStruct("User", {
+  parts: Schema.Array(UserPart)
+})
+
+/**
+ * @since 0.1.0
+ * @category Messages
+ */
+export type UserMessage = typeof UserMessage.Type
+
+/**
+ * @since 0.1.0
+ * @category Messages
+ */
+export const AssistantPart = Schema.Union(TextPart, ThinkingPart, ToolCallPart)
+
+/**
+ * @since 0.1.0
+ * @category Messages
+ */
+export type AssistantPart = typeof AssistantPart.Type
+
+/**
+ * A previous answer of the model.
+ *
+ * @since 0.1.0
+ * @category Messages
+ */
+export const AssistantMessage = Schema.TaggedStruct("Assistant", {
+  parts: Schema.Array(AssistantPart)
+})
+
+/**
+ * @since 0.1.0
+ * @category Messages
+ */
+export type AssistantMessage = typeof AssistantMessage.Type
+
+/**
+ * @since 0.1.0
+ * @category Messages
+ */
+export const ToolPart = Schema.Union(ToolResultPart, RetryPart)
+
+/**
+ * @since 0.1.0
+ * @category Messages
+ */
+export type ToolPart = typeof ToolPart.Type
+
+/**
+ * Tool results and retry requests answering the previous assistant message.
+ *
+ * @since 0.1.0
+ * @category Messages
+ */
+export const ToolMessage = Schema.TaggedStruct("Tool", {
+  parts: Schema.Array(ToolPart)
+})
+
+/**
+ * @since 0.1.0
+ * @category Messages
+ */
+export type ToolMessage = typeof ToolMessage.Type
+
+/**
+ * @since 0.1.0
+ * @category Messages
+ */
+export const Message = Schema.Union(SystemMessage, UserMessage, AssistantMessage, ToolMessage)
+
+/**
+ * @since 0.1.0
+ * @category Messages
+ */
+export type Message = typeof Message.Type
+
+// =============================================================================
+// Prompt
+// =============================================================================
+
+/**
+ * A whole conversation.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export const Prompt = Schema.Struct({
+  messages: Schema.Array(Message)
+})
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type Prompt = typeof Prompt.Type
+
+/**
+ * What the constructors accept: a user's text, a list of messages, or a prompt.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type Input = string | Message | ReadonlyArray<Message> | Prompt
+
+const isPrompt = (input: Input): input is Prompt =>
+  typeof input === "object" && input !== null && !Array.isArray(input) && "messages" in input
+
+/**
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = (input: Input): Prompt => {
+  if (typeof input === "string") return { messages: [user(input)] }
+  if (isPrompt(input)) return input
+  if (Array.isArray(input)) return { messages: input as ReadonlyArray<Message> }
+  return { messages: [input as Message] }
+}
+
+/**
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const empty: Prompt = { messages: [] }
+
+/**
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const system = (content: string): SystemMessage => ({ _tag: "System", content })
+
+/**
+ * A user turn from text and parts; strings become text parts.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const user = (...parts: ReadonlyArray<string | UserPart>): UserMessage => ({
+  _tag: "User",
+  parts: parts.map((part) => typeof part === "string" ? text(part) : part)
+})
+
+/**
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const assistant = (...parts: ReadonlyArray<string | AssistantPart>): AssistantMessage => ({
+  _tag: "Assistant",
+  parts: parts.map((part) => typeof part === "string" ? text(part) : part)
+})
+
+/**
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const tool = (...parts: ReadonlyArray<ToolPart>): ToolMessage => ({ _tag: "Tool", parts })
+
+/**
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const text = (value: string): TextPart => ({ _tag: "Text", text: value })
+
+/**
+ * A file from bytes or from a URL (`https://`, `s3://`).
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const file = (options: {
+  readonly mediaType: string
+  readonly data: Uint8Array | string | URL
+  readonly name?: string | undefined
+}): FilePart => ({
+  _tag: "File",
+  mediaType: options.mediaType,
+  source: options.data instanceof Uint8Array
+    ? { _tag: "Bytes", data: options.data }
+    : { _tag: "Url", url: String(options.data) },
+  ...(options.name !== undefined ? { name: options.name } : {})
+})
+
+/**
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const cachePoint = (ttl?: "5m" | "1h"): CachePointPart =>
+  ttl === undefined ? { _tag: "CachePoint" } : { _tag: "CachePoint", ttl }
+
+/**
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const toolResult = (options: {
+  readonly id: string
+  readonly name: string
+  readonly result: unknown
+  readonly isError?: boolean | undefined
+}): ToolResultPart => ({
+  _tag: "ToolResult",
+  id: options.id,
+  name: options.name,
+  result: options.result,
+  isError: options.isError ?? false
+})
+
+/**
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const retry = (options: {
+  readonly message: string
+  readonly toolCallId?: string | undefined
+  readonly toolName?: string | undefined
+}): RetryPart => ({
+  _tag: "Retry",
+  message: options.message,
+  ...(options.toolCallId !== undefined ? { toolCallId: options.toolCallId } : {}),
+  ...(options.toolName !== undefined ? { toolName: options.toolName } : {})
+})
+
+// =============================================================================
+// Combinators
+// =============================================================================
+
+/**
+ * Appends messages (or a whole prompt) to a prompt.
+ *
+ * @since 0.1.0
+ * @category Combinators
+ */
+export const concat = (self: Input, that: Input): Prompt => ({
+  messages: [...make(self).messages, ...make(that).messages]
+})
+
+// =============================================================================
+// JSON
+// =============================================================================
+
+/**
+ * A prompt to and from a JSON string, for storing and resuming conversations.
+ *
+ * @since 0.1.0
+ * @category Serialization
+ */
+export const PromptFromJson = Schema.parseJson(Prompt)
+
+/**
+ * @since 0.1.0
+ * @category Serialization
+ */
+export const encodeJson = Schema.encode(PromptFromJson)
+
+/**
+ * @since 0.1.0
+ * @category Serialization
+ */
+export const decodeJson = Schema.decode(PromptFromJson)

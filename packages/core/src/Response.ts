@@ -1,0 +1,295 @@
+/**
+ * What a language model answers: a complete `Response`, and the parts of a
+ * streamed answer (`StreamPart`). The last streamed part is always `Finish`,
+ * which carries the same `Response` that a non-streaming call returns.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import * as Prompt from "./Prompt.js"
+
+// =============================================================================
+// Content
+// =============================================================================
+
+/**
+ * A content block the provider returned that this library does not model
+ * (kept as raw JSON instead of failing).
+ *
+ * @since 0.1.0
+ * @category Parts
+ */
+export const UnknownPart = Schema.TaggedStruct("Unknown", {
+  kind: Schema.String,
+  raw: Schema.Unknown
+})
+
+/**
+ * @since 0.1.0
+ * @category Parts
+ */
+export type UnknownPart = typeof UnknownPart.Type
+
+/**
+ * @since 0.1.0
+ * @category Parts
+ */
+export const Part = Schema.Union(Prompt.TextPart, Prompt.ThinkingPart, Prompt.ToolCallPart, UnknownPart)
+
+/**
+ * @since 0.1.0
+ * @category Parts
+ */
+export type Part = typeof Part.Type
+
+// =============================================================================
+// Finish reason and usage
+// =============================================================================
+
+/**
+ * Why the model stopped, normalised across providers. The provider's own
+ * value is kept beside it as `rawFinishReason`.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export const FinishReason = Schema.Literal("stop", "length", "content-filter", "tool-calls", "error", "unknown")
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type FinishReason = typeof FinishReason.Type
+
+/**
+ * Token usage. `inputTokens` includes cached tokens read and written, which are
+ * also given separately; other numeric fields the provider reports are kept in
+ * `details`.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export const Usage = Schema.Struct({
+  inputTokens: Schema.Number,
+  outputTokens: Schema.Number,
+  totalTokens: Schema.Number,
+  cacheReadTokens: Schema.Number,
+  cacheWriteTokens: Schema.Number,
+  details: Schema.Record({ key: Schema.String, value: Schema.Number })
+})
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type Usage = typeof Usage.Type
+
+/**
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const emptyUsage: Usage = {
+  inputTokens: 0,
+  outputTokens: 0,
+  totalTokens: 0,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  details: {}
+}
+
+// =============================================================================
+// Response
+// =============================================================================
+
+/**
+ * A complete answer.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export const Response = Schema.Struct({
+  parts: Schema.Array(Part),
+  finishReason: FinishReason,
+  rawFinishReason: Schema.String,
+  usage: Usage,
+  modelId: Schema.String,
+  requestId: Schema.optional(Schema.String),
+  latencyMs: Schema.optional(Schema.Number),
+  providerFields: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+})
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type Response = typeof Response.Type
+
+/**
+ * The text of a response, all text parts joined.
+ *
+ * @since 0.1.0
+ * @category Getters
+ */
+export const text = (response: Response): string => {
+  let out = ""
+  for (const part of response.parts) {
+    if (part._tag === "Text") out += part.text
+  }
+  return out
+}
+
+/**
+ * @since 0.1.0
+ * @category Getters
+ */
+export const toolCalls = (response: Response): ReadonlyArray<Prompt.ToolCallPart> =>
+  response.parts.filter((part): part is Prompt.ToolCallPart => part._tag === "ToolCall")
+
+/**
+ * @since 0.1.0
+ * @category Getters
+ */
+export const thinking = (response: Response): ReadonlyArray<Prompt.ThinkingPart> =>
+  response.parts.filter((part): part is Prompt.ThinkingPart => part._tag === "Thinking")
+
+/**
+ * The response as an assistant message, to append to the conversation.
+ * Unknown parts are left out: they cannot be sent back.
+ *
+ * @since 0.1.0
+ * @category Conversions
+ */
+export const toMessage = (response: Response): Prompt.AssistantMessage => ({
+  _tag: "Assistant",
+  parts: response.parts.filter((part): part is Prompt.AssistantPart => part._tag !== "Unknown")
+})
+
+// =============================================================================
+// Stream parts
+// =============================================================================
+
+/**
+ * @since 0.1.0
+ * @category Stream Parts
+ */
+export const TextStart = Schema.TaggedStruct("TextStart", { index: Schema.Number })
+
+/**
+ * @since 0.1.0
+ * @category Stream Parts
+ */
+export const TextDelta = Schema.TaggedStruct("TextDelta", { index: Schema.Number, delta: Schema.String })
+
+/**
+ * @since 0.1.0
+ * @category Stream Parts
+ */
+export const TextEnd = Schema.TaggedStruct("TextEnd", { index: Schema.Number })
+
+/**
+ * @since 0.1.0
+ * @category Stream Parts
+ */
+export const ThinkingStart = Schema.TaggedStruct("ThinkingStart", { index: Schema.Number })
+
+/**
+ * One piece of reasoning: text, the signature, or redacted bytes.
+ *
+ * @since 0.1.0
+ * @category Stream Parts
+ */
+export const ThinkingDelta = Schema.TaggedStruct("ThinkingDelta", {
+  index: Schema.Number,
+  delta: Schema.optional(Schema.String),
+  signature: Schema.optional(Schema.String),
+  redacted: Schema.optional(Schema.Uint8ArrayFromBase64)
+})
+
+/**
+ * @since 0.1.0
+ * @category Stream Parts
+ */
+export const ThinkingEnd = Schema.TaggedStruct("ThinkingEnd", { index: Schema.Number })
+
+/**
+ * @since 0.1.0
+ * @category Stream Parts
+ */
+export const ToolCallStart = Schema.TaggedStruct("ToolCallStart", {
+  index: Schema.Number,
+  id: Schema.String,
+  name: Schema.String
+})
+
+/**
+ * A piece of a tool call's JSON arguments.
+ *
+ * @since 0.1.0
+ * @category Stream Parts
+ */
+export const ToolCallDelta = Schema.TaggedStruct("ToolCallDelta", {
+  index: Schema.Number,
+  id: Schema.String,
+  delta: Schema.String
+})
+
+/**
+ * A complete tool call with parsed arguments, emitted when its block ends.
+ *
+ * @since 0.1.0
+ * @category Stream Parts
+ */
+export const ToolCall = Schema.TaggedStruct("ToolCall", {
+  index: Schema.Number,
+  id: Schema.String,
+  name: Schema.String,
+  input: Schema.Unknown
+})
+
+/**
+ * The last part of every stream, sent only once usage is known. `response` is
+ * what the non-streaming call returns for the same answer.
+ *
+ * @since 0.1.0
+ * @category Stream Parts
+ */
+export const Finish = Schema.TaggedStruct("Finish", {
+  finishReason: FinishReason,
+  usage: Usage,
+  response: Response
+})
+
+/**
+ * @since 0.1.0
+ * @category Stream Parts
+ */
+export const StreamPart = Schema.Union(
+  TextStart,
+  TextDelta,
+  TextEnd,
+  ThinkingStart,
+  ThinkingDelta,
+  ThinkingEnd,
+  ToolCallStart,
+  ToolCallDelta,
+  ToolCall,
+  Finish
+)
+
+/**
+ * @since 0.1.0
+ * @category Stream Parts
+ */
+export type StreamPart = typeof StreamPart.Type
+
+/**
+ * @since 0.1.0
+ * @category Stream Parts
+ */
+export type TextDelta = typeof TextDelta.Type
+
+/**
+ * @since 0.1.0
+ * @category Stream Parts
+ */
+export type Finish = typeof Finish.Type
