@@ -1,0 +1,282 @@
+/**
+ * A set of tools and the loop that lets a model use them: call the model,
+ * decode each tool call's arguments with the tool's Schema, run the handlers
+ * (concurrently when the model asked for several), send the results back, and
+ * repeat until the model answers without tool calls.
+ *
+ * Arguments that fail to decode, unknown tool names and handlers failing with
+ * `Tool.RetryRequest` go back to the model as retry requests; any other
+ * handler failure fails the loop with its own typed error.
+ *
+ * @example
+ * ```ts
+ * import { Toolkit, Tool, Response } from "@effect-bedrock/core"
+ * import { Effect, Schema } from "effect"
+ *
+ * const toolkit = Toolkit.make(
+ *   Tool.make("add", {
+ *     parameters: Schema.Struct({ a: Schema.Number, b: Schema.Number }),
+ *     handler: ({ a, b }) => Effect.succeed(a + b)
+ *   })
+ * )
+ *
+ * const program = Toolkit.generate(toolkit, { prompt: "What is 2 + 3?" }).pipe(
+ *   Effect.map((result) => Response.text(result.response))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import * as LanguageModel from "./LanguageModel.js"
+import * as Prompt from "./Prompt.js"
+import * as Response from "./Response.js"
+import * as Tool from "./Tool.js"
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Toolkit<in out Tools extends Tool.Any> {
+  readonly tools: ReadonlyArray<Tools>
+  readonly definitions: ReadonlyArray<LanguageModel.ToolDefinition>
+  readonly get: (name: string) => Tools | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = <const Tools extends ReadonlyArray<Tool.Any>>(...tools: Tools): Toolkit<Tools[number]> => {
+  const byName = new Map<string, Tools[number]>()
+  for (const tool of tools) {
+    if (byName.has(tool.name)) throw new globalThis.Error(`Toolkit.make: two tools are named "${tool.name}"`)
+    byName.set(tool.name, tool)
+  }
+  return { tools, definitions: tools.map((tool) => tool.definition), get: (name) => byName.get(name) }
+}
+
+/**
+ * The loop stopped because the model still called tools after `maxSteps`
+ * model calls.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class MaxStepsExceededError extends Schema.TaggedError<MaxStepsExceededError>(
+  "@effect-bedrock/core/Toolkit/MaxStepsExceededError"
+)("MaxStepsExceededError", { maxSteps: Schema.Number }) {
+  override get message() {
+    return `The model still called tools after ${this.maxSteps} steps`
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Options extends Omit<LanguageModel.Request, "tools"> {
+  /** Model calls allowed in all (default 10). */
+  readonly maxSteps?: number | undefined
+  /** Tool handlers run at once (default: all the model asked for). */
+  readonly concurrency?: number | "unbounded" | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Result {
+  /** The final answer. */
+  readonly response: Response.Response
+  /** Every model answer, in order; the last one is `response`. */
+  readonly steps: ReadonlyArray<Response.Response>
+  /** The whole conversation including tool results and the final answer: store it to resume. */
+  readonly prompt: Prompt.Prompt
+  /** Usage summed over all steps. */
+  readonly usage: Response.Usage
+}
+
+/**
+ * What the streaming loop emits: the model's stream parts for each step, then
+ * the tool results and retry requests sent back.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type StreamEvent = Response.StreamPart | Prompt.ToolResultPart | Prompt.RetryPart
+
+/**
+ * @since 0.1.0
+ * @category Utils
+ */
+export const addUsage = (self: Response.Usage, that: Response.Usage): Response.Usage => {
+  const details: Record<string, number> = { ...self.details }
+  for (const key in that.details) details[key] = (details[key] ?? 0) + that.details[key]!
+  return {
+    inputTokens: self.inputTokens + that.inputTokens,
+    outputTokens: self.outputTokens + that.outputTokens,
+    totalTokens: self.totalTokens + that.totalTokens,
+    cacheReadTokens: self.cacheReadTokens + that.cacheReadTokens,
+    cacheWriteTokens: self.cacheWriteTokens + that.cacheWriteTokens,
+    details
+  }
+}
+
+const formatIssue = (error: ParseResult.ParseError) => ParseResult.TreeFormatter.formatErrorSync(error)
+
+/**
+ * Runs the tool calls of one answer and returns what goes back to the model.
+ *
+ * @since 0.1.0
+ * @category Execution
+ */
+export const handle = <Tools extends Tool.Any>(
+  toolkit: Toolkit<Tools>,
+  calls: ReadonlyArray<Prompt.ToolCallPart>,
+  options?: { readonly concurrency?: number | "unbounded" | undefined }
+): Effect.Effect<ReadonlyArray<Prompt.ToolPart>, Tool.Error<Tools>, Tool.Requirements<Tools>> =>
+  Effect.forEach(
+    calls,
+    (call): Effect.Effect<Prompt.ToolPart, Tool.Error<Tools>, Tool.Requirements<Tools>> => {
+      const tool = toolkit.get(call.name)
+      if (tool === undefined) {
+        const known = toolkit.tools.map((t) => t.name).join(", ")
+        return Effect.succeed(Prompt.retry({
+          message: `Unknown tool "${call.name}". Available tools: ${known}`,
+          toolCallId: call.id,
+          toolName: call.name
+        }))
+      }
+      return Schema.decodeUnknown(tool.parameters)(call.input).pipe(
+        Effect.matchEffect({
+          onFailure: (error) =>
+            Effect.succeed(Prompt.retry({
+              message: `Invalid arguments for tool "${call.name}":\n${formatIssue(error)}\nFix the arguments and try again.`,
+              toolCallId: call.id,
+              toolName: call.name
+            })),
+          onSuccess: (params) =>
+            tool.handler(params).pipe(
+              Effect.map((result): Prompt.ToolPart => Prompt.toolResult({ id: call.id, name: call.name, result })),
+              Effect.catchIf(
+                (error: unknown): error is Tool.RetryRequest => error instanceof Tool.RetryRequest,
+                (error) =>
+                  Effect.succeed(Prompt.retry({ message: error.message, toolCallId: call.id, toolName: call.name }))
+              )
+            )
+        })
+      ) as Effect.Effect<Prompt.ToolPart, Tool.Error<Tools>, Tool.Requirements<Tools>>
+    },
+    { concurrency: options?.concurrency ?? "unbounded" }
+  )
+
+const stepRequest = <Tools extends Tool.Any>(
+  toolkit: Toolkit<Tools>,
+  options: Options,
+  prompt: Prompt.Prompt,
+  step: number
+): LanguageModel.Request => ({
+  ...(options.instructions !== undefined ? { instructions: options.instructions } : {}),
+  ...(options.output !== undefined ? { output: options.output } : {}),
+  ...(options.settings !== undefined ? { settings: options.settings } : {}),
+  prompt,
+  tools: toolkit.definitions,
+  // A forced choice applies to the first call only; forcing it again after the
+  // results came back would never let the model answer.
+  toolChoice: step === 0 ? options.toolChoice : options.toolChoice === "none" ? "none" : "auto"
+})
+
+const nextPrompt = (
+  prompt: Prompt.Prompt,
+  response: Response.Response,
+  results: ReadonlyArray<Prompt.ToolPart>
+): Prompt.Prompt => ({
+  messages: results.length === 0
+    ? [...prompt.messages, Response.toMessage(response)]
+    : [...prompt.messages, Response.toMessage(response), Prompt.tool(...results)]
+})
+
+/**
+ * Runs the tool loop to a final answer.
+ *
+ * @since 0.1.0
+ * @category Execution
+ */
+export const generate = <Tools extends Tool.Any>(
+  toolkit: Toolkit<Tools>,
+  options: Options
+): Effect.Effect<
+  Result,
+  LanguageModel.LanguageModelError | MaxStepsExceededError | Tool.Error<Tools>,
+  LanguageModel.LanguageModel | Tool.Requirements<Tools>
+> =>
+  Effect.gen(function*() {
+    const model = yield* LanguageModel.LanguageModel
+    const maxSteps = options.maxSteps ?? 10
+    let prompt = Prompt.make(options.prompt)
+    const steps: Array<Response.Response> = []
+    let usage = Response.emptyUsage
+    while (true) {
+      const response = yield* model.generate(stepRequest(toolkit, options, prompt, steps.length))
+      steps.push(response)
+      usage = addUsage(usage, response.usage)
+      const calls = Response.toolCalls(response)
+      if (calls.length === 0) {
+        return { response, steps, prompt: nextPrompt(prompt, response, []), usage }
+      }
+      if (steps.length >= maxSteps) return yield* new MaxStepsExceededError({ maxSteps })
+      const results = yield* handle(toolkit, calls, options)
+      prompt = nextPrompt(prompt, response, results)
+    }
+  })
+
+/**
+ * Runs the tool loop, streaming every step. Each step ends with its `Finish`
+ * part; tool results follow it, then the next step's parts.
+ *
+ * @since 0.1.0
+ * @category Execution
+ */
+export const stream = <Tools extends Tool.Any>(
+  toolkit: Toolkit<Tools>,
+  options: Options
+): Stream.Stream<
+  StreamEvent,
+  LanguageModel.LanguageModelError | MaxStepsExceededError | Tool.Error<Tools>,
+  LanguageModel.LanguageModel | Tool.Requirements<Tools>
+> => {
+  const maxSteps = options.maxSteps ?? 10
+  const loop = (
+    model: LanguageModel.Service,
+    prompt: Prompt.Prompt,
+    step: number
+  ): Stream.Stream<
+    StreamEvent,
+    LanguageModel.LanguageModelError | MaxStepsExceededError | Tool.Error<Tools>,
+    Tool.Requirements<Tools>
+  > => {
+    let finish: Response.Finish | undefined
+    return model.stream(stepRequest(toolkit, options, prompt, step)).pipe(
+      Stream.map((part): StreamEvent => {
+        if (part._tag === "Finish") finish = part
+        return part
+      }),
+      Stream.concat(Stream.unwrap(Effect.suspend(() => {
+        const response = finish!.response
+        const calls = Response.toolCalls(response)
+        if (calls.length === 0) return Effect.succeed(Stream.empty)
+        if (step + 1 >= maxSteps) return Effect.fail(new MaxStepsExceededError({ maxSteps }))
+        return Effect.map(handle(toolkit, calls, options), (results) =>
+          Stream.concat(
+            Stream.fromIterable(results),
+            loop(model, nextPrompt(prompt, response, results), step + 1)
+          ))
+      })))
+    )
+  }
+  return Stream.unwrap(Effect.map(LanguageModel.LanguageModel, (model) => loop(model, Prompt.make(options.prompt), 0)))
+}

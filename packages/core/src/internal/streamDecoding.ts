@@ -1,0 +1,309 @@
+/**
+ * ConverseStream events -> `Response.StreamPart`s.
+ *
+ * A decoder holds only what the final response needs (the text so far, open
+ * tool-call arguments, usage); events are not kept. `Finish` is emitted after
+ * the upstream ends and only if `metadata` (usage) arrived, so a consumer never
+ * sees a response finished without its usage.
+ *
+ * @internal
+ */
+import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime"
+import * as Chunk from "effect/Chunk"
+import * as Stream from "effect/Stream"
+import * as BedrockError from "../BedrockError.js"
+import type * as Response from "../Response.js"
+import * as ResponseDecoding from "./responseDecoding.js"
+
+/** @internal */
+export interface StreamDecodeContext extends ResponseDecoding.DecodeContext {
+  /** Some families (DeepSeek R1) send whitespace-only deltas before the answer. */
+  readonly trimLeadingWhitespace?: boolean | undefined
+}
+
+// Text is joined every so often so a long answer costs about its own size in
+// memory, not one string object per delta.
+const JOIN_EVERY = 512
+
+class TextBuffer {
+  private chunks: Array<string> = []
+  private joined = ""
+  append(text: string) {
+    this.chunks.push(text)
+    if (this.chunks.length >= JOIN_EVERY) {
+      this.joined += this.chunks.join("")
+      this.chunks = []
+    }
+  }
+  toString() {
+    return this.chunks.length === 0 ? this.joined : this.joined + this.chunks.join("")
+  }
+  get isEmpty() {
+    return this.joined.length === 0 && this.chunks.length === 0
+  }
+}
+
+type Block =
+  | { readonly kind: "text"; readonly text: TextBuffer }
+  | {
+    readonly kind: "thinking"
+    readonly text: TextBuffer
+    signature: string | undefined
+    redacted: Array<Uint8Array> | undefined
+  }
+  | { readonly kind: "tool"; readonly id: string; readonly name: string; readonly input: TextBuffer }
+
+const streamExceptions = {
+  throttlingException: "ThrottlingException",
+  validationException: "ValidationException",
+  modelStreamErrorException: "ModelStreamErrorException",
+  internalServerException: "InternalServerException",
+  serviceUnavailableException: "ServiceUnavailableException"
+} as const
+
+const concatBytes = (pieces: ReadonlyArray<Uint8Array>): Uint8Array => {
+  if (pieces.length === 1) return pieces[0]!
+  const out = new Uint8Array(pieces.reduce((n, piece) => n + piece.length, 0))
+  let offset = 0
+  for (const piece of pieces) {
+    out.set(piece, offset)
+    offset += piece.length
+  }
+  return out
+}
+
+/**
+ * A stateful decoder for one stream. `step` appends the parts an event yields
+ * to `out`; `finish` gives the final part once the stream ended.
+ *
+ * @internal
+ */
+export class Decoder {
+  private readonly open = new Map<number, Block>()
+  private readonly done: Array<{ readonly index: number; readonly part: Response.Part }> = []
+  private stopReason: string | undefined
+  private additionalFields: unknown
+  private metadata: ConverseStreamOutput.MetadataMember["metadata"] | undefined
+  private sawText = false
+  requestId: string | undefined
+  failure: BedrockError.BedrockError | undefined
+
+  constructor(readonly context: StreamDecodeContext) {
+    this.requestId = context.requestId
+  }
+
+  step(event: ConverseStreamOutput, out: Array<Response.StreamPart>): void {
+    if (this.failure !== undefined) return
+    if (event.contentBlockDelta !== undefined) {
+      const { contentBlockIndex, delta } = event.contentBlockDelta
+      const index = contentBlockIndex ?? 0
+      if (delta === undefined) return
+      if (delta.text !== undefined) return this.text(index, delta.text, out)
+      if (delta.toolUse !== undefined) return this.toolInput(index, delta.toolUse.input ?? "", out)
+      if (delta.reasoningContent !== undefined) return this.thinking(index, delta.reasoningContent, out)
+      return
+    }
+    if (event.contentBlockStart !== undefined) {
+      const { contentBlockIndex, start } = event.contentBlockStart
+      const toolUse = start?.toolUse
+      if (toolUse !== undefined) {
+        const index = contentBlockIndex ?? 0
+        const block: Block = { kind: "tool", id: toolUse.toolUseId ?? "", name: toolUse.name ?? "", input: new TextBuffer() }
+        this.open.set(index, block)
+        out.push({ _tag: "ToolCallStart", index, id: block.id, name: block.name })
+      }
+      return
+    }
+    if (event.contentBlockStop !== undefined) return this.stop(event.contentBlockStop.contentBlockIndex ?? 0, out)
+    if (event.messageStop !== undefined) {
+      this.stopReason = event.messageStop.stopReason
+      this.additionalFields = event.messageStop.additionalModelResponseFields
+      return
+    }
+    if (event.metadata !== undefined) {
+      this.metadata = event.metadata
+      return
+    }
+    if (event.messageStart !== undefined) return
+    for (const key in streamExceptions) {
+      const exception = (event as unknown as Record<string, { message?: string } | undefined>)[key]
+      if (exception !== undefined) {
+        const name = streamExceptions[key as keyof typeof streamExceptions]
+        this.failure = BedrockError.fromSdk(
+          Object.assign(new Error(exception.message ?? name), { name, $fault: "server" }),
+          "stream",
+          { requestId: this.requestId }
+        )
+        return
+      }
+    }
+    // Unknown events are dropped, as the SDK itself does.
+  }
+
+  private text(index: number, text: string, out: Array<Response.StreamPart>) {
+    if (text.length === 0) return
+    if (!this.sawText && this.context.trimLeadingWhitespace === true) {
+      text = text.trimStart()
+      if (text.length === 0) return
+    }
+    this.sawText = true
+    let block = this.open.get(index)
+    if (block === undefined) {
+      block = { kind: "text", text: new TextBuffer() }
+      this.open.set(index, block)
+      out.push({ _tag: "TextStart", index })
+    }
+    if (block.kind === "text") {
+      block.text.append(text)
+      out.push({ _tag: "TextDelta", index, delta: text })
+    }
+  }
+
+  private toolInput(index: number, input: string, out: Array<Response.StreamPart>) {
+    const block = this.open.get(index)
+    if (block === undefined || block.kind !== "tool" || input.length === 0) return
+    block.input.append(input)
+    out.push({ _tag: "ToolCallDelta", index, id: block.id, delta: input })
+  }
+
+  private thinking(
+    index: number,
+    delta: NonNullable<ConverseStreamOutput.ContentBlockDeltaMember["contentBlockDelta"]["delta"]>["reasoningContent"],
+    out: Array<Response.StreamPart>
+  ) {
+    if (delta === undefined) return
+    let block = this.open.get(index)
+    if (block === undefined) {
+      block = { kind: "thinking", text: new TextBuffer(), signature: undefined, redacted: undefined }
+      this.open.set(index, block)
+      out.push({ _tag: "ThinkingStart", index })
+    }
+    if (block.kind !== "thinking") return
+    if (delta.text !== undefined) {
+      if (delta.text.length === 0) return
+      block.text.append(delta.text)
+      out.push({ _tag: "ThinkingDelta", index, delta: delta.text })
+    } else if (delta.signature !== undefined) {
+      block.signature = (block.signature ?? "") + delta.signature
+      out.push({ _tag: "ThinkingDelta", index, signature: delta.signature })
+    } else if (delta.redactedContent !== undefined) {
+      ;(block.redacted ??= []).push(delta.redactedContent)
+      out.push({ _tag: "ThinkingDelta", index, redacted: delta.redactedContent })
+    }
+  }
+
+  private stop(index: number, out: Array<Response.StreamPart>) {
+    const block = this.open.get(index)
+    if (block === undefined) return
+    this.open.delete(index)
+    const part = this.close(block)
+    this.done.push({ index, part })
+    switch (block.kind) {
+      case "text":
+        out.push({ _tag: "TextEnd", index })
+        return
+      case "thinking":
+        out.push({ _tag: "ThinkingEnd", index })
+        return
+      case "tool": {
+        if (part._tag === "ToolCall") {
+          out.push({ _tag: "ToolCall", index, id: part.id, name: part.name, input: part.input })
+        }
+        return
+      }
+    }
+  }
+
+  private close(block: Block): Response.Part {
+    switch (block.kind) {
+      case "text":
+        return { _tag: "Text", text: block.text.toString() }
+      case "thinking":
+        return {
+          _tag: "Thinking",
+          text: block.text.toString(),
+          ...(block.signature !== undefined ? { signature: block.signature } : {}),
+          ...(block.redacted !== undefined ? { redacted: concatBytes(block.redacted) } : {}),
+          provider: "bedrock"
+        }
+      case "tool":
+        return ResponseDecoding.toolCallPart(
+          block.id,
+          block.name,
+          ResponseDecoding.parseToolInput(block.input.toString()),
+          this.context
+        )
+    }
+  }
+
+  /** True once usage arrived: the response can be completed. */
+  get complete(): boolean {
+    return this.metadata !== undefined
+  }
+
+  /** The final response, from the blocks seen (open ones included). */
+  response(): Response.Response {
+    const parts = this.done.slice()
+    for (const [index, block] of this.open) parts.push({ index, part: this.close(block) })
+    parts.sort((a, b) => a.index - b.index)
+    const rawFinishReason = this.stopReason ?? "unknown"
+    const fields = ResponseDecoding.providerFields({
+      additionalModelResponseFields: this.additionalFields,
+      ...(this.metadata !== undefined ? ResponseDecoding.metadataFields(this.metadata) : {})
+    })
+    const latencyMs = this.metadata?.metrics?.latencyMs
+    return {
+      parts: parts.map((entry) => entry.part),
+      finishReason: ResponseDecoding.finishReason(rawFinishReason),
+      rawFinishReason,
+      usage: ResponseDecoding.usage(this.metadata?.usage),
+      modelId: this.context.modelId,
+      ...(this.requestId !== undefined ? { requestId: this.requestId } : {}),
+      ...(latencyMs !== undefined ? { latencyMs } : {}),
+      ...(fields !== undefined ? { providerFields: fields } : {})
+    }
+  }
+
+  finish(): Response.Finish {
+    const response = this.response()
+    return { _tag: "Finish", finishReason: response.finishReason, usage: response.usage, response }
+  }
+}
+
+/**
+ * Decodes a stream of ConverseStream events. Parts before an exception event
+ * are delivered, then the stream fails with the exception's typed error.
+ *
+ * @internal
+ */
+export const decode = (
+  context: StreamDecodeContext,
+  onDecoder?: (decoder: Decoder) => void
+) =>
+<E, R>(events: Stream.Stream<ConverseStreamOutput, E, R>): Stream.Stream<Response.StreamPart, E | BedrockError.BedrockError, R> =>
+  Stream.suspend(() => {
+    const decoder = new Decoder(context)
+    onDecoder?.(decoder)
+    return events.pipe(
+      Stream.mapChunks((chunk) => {
+        const out: Array<Response.StreamPart> = []
+        for (const event of chunk) decoder.step(event, out)
+        return Chunk.unsafeFromArray(out)
+      }),
+      Stream.concat(Stream.suspend(() => {
+        if (decoder.failure !== undefined) return Stream.fail(decoder.failure)
+        if (!decoder.complete) {
+          return Stream.fail(
+            new BedrockError.TransportError({
+              kind: "TruncatedEventStream",
+              message: "The ConverseStream ended before its metadata event (usage), so the answer is incomplete",
+              position: "stream",
+              retryable: false,
+              ...(decoder.requestId !== undefined ? { requestId: decoder.requestId } : {})
+            })
+          )
+        }
+        return Stream.make(decoder.finish())
+      }))
+    )
+  })
