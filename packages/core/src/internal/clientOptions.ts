@@ -1,0 +1,156 @@
+/**
+ * Builds the AWS SDK client configuration from `BedrockClient.Options`, and the per-call header
+ * middleware.
+ *
+ * @internal
+ */
+import type { BedrockRuntimeClientConfig } from "@aws-sdk/client-bedrock-runtime"
+import { NodeHttp2Handler } from "@smithy/node-http-handler"
+import * as Duration from "effect/Duration"
+import * as Redacted from "effect/Redacted"
+import * as net from "node:net"
+import * as tls from "node:tls"
+
+/** @internal */
+export interface SdkOptions {
+  readonly region?: string | undefined
+  readonly endpoint?: string | undefined
+  readonly profile?: string | undefined
+  readonly credentials?: {
+    readonly accessKeyId: string
+    readonly secretAccessKey: Redacted.Redacted<string>
+    readonly sessionToken?: Redacted.Redacted<string> | undefined
+  } | undefined
+  readonly apiKey?: Redacted.Redacted<string> | undefined
+  readonly connectTimeout?: Duration.DurationInput | undefined
+  readonly requestTimeout?: Duration.DurationInput | undefined
+  readonly transformClientConfig?: ((config: BedrockRuntimeClientConfig) => BedrockRuntimeClientConfig) | undefined
+}
+
+/** @internal */
+export const defaultConnectTimeout: Duration.Duration = Duration.seconds(60)
+
+/** @internal */
+export const defaultRequestTimeout: Duration.Duration = Duration.seconds(300)
+
+const millis = (input: Duration.DurationInput | undefined, fallback: Duration.Duration): number | undefined => {
+  const duration = Duration.decode(input ?? fallback)
+  return Duration.isFinite(duration) ? Math.max(1, Math.round(Duration.toMillis(duration))) : undefined
+}
+
+/**
+ * `NodeHttp2Handler` has no connect timeout of its own (only `requestTimeout`, an idle timeout
+ * per HTTP/2 stream, and `sessionTimeout`). We get one by handing `http2.connect` our own socket
+ * (`createConnection`) and destroying it with an `ETIMEDOUT` error when TCP (plus TLS for
+ * `https:`) is not up within `ms`. The SDK then fails the request, which `fromSdk` maps to a
+ * `TransportError` of kind `"Timeout"`.
+ *
+ * @internal
+ */
+export const connectWithTimeout = (ms: number) => (authority: URL): net.Socket => {
+  const secure = authority.protocol === "https:"
+  const host = authority.hostname.replace(/^\[|\]$/g, "")
+  const port = authority.port === "" ? (secure ? 443 : 80) : Number(authority.port)
+  const socket = secure
+    ? tls.connect({ host, port, ALPNProtocols: ["h2"], ...(net.isIP(host) === 0 ? { servername: host } : {}) })
+    : net.connect({ host, port })
+  const timer = setTimeout(() => {
+    const error = new Error(`Connection to ${host}:${port} timed out after ${ms} ms`) as Error & { code?: string }
+    error.code = "ETIMEDOUT"
+    socket.destroy(error)
+  }, ms)
+  timer.unref?.()
+  const clear = () => clearTimeout(timer)
+  socket.once(secure ? "secureConnect" : "connect", clear)
+  socket.once("close", clear)
+  return socket
+}
+
+/**
+ * The SDK client configuration. Secrets are unwrapped here and nowhere else.
+ *
+ * @internal
+ */
+export const toClientConfig = (options: SdkOptions): BedrockRuntimeClientConfig => {
+  const connectMs = millis(options.connectTimeout, defaultConnectTimeout)
+  const requestMs = millis(options.requestTimeout, defaultRequestTimeout)
+  const config: BedrockRuntimeClientConfig = {
+    // Retries are ours (Effect Schedule, retryable errors only, never after a stream's first event).
+    maxAttempts: 1,
+    requestHandler: new NodeHttp2Handler({
+      ...(requestMs === undefined ? {} : { requestTimeout: requestMs }),
+      ...(connectMs === undefined ? {} : { nodeHttp2ConnectOptions: { createConnection: connectWithTimeout(connectMs) } })
+    }),
+    ...(options.region === undefined ? {} : { region: options.region }),
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
+    ...(options.credentials === undefined ? {} : {
+      credentials: {
+        accessKeyId: options.credentials.accessKeyId,
+        secretAccessKey: Redacted.value(options.credentials.secretAccessKey),
+        ...(options.credentials.sessionToken === undefined
+          ? {}
+          : { sessionToken: Redacted.value(options.credentials.sessionToken) })
+      }
+    }),
+    ...(options.apiKey === undefined ? {} : {
+      token: { token: Redacted.value(options.apiKey) },
+      authSchemePreference: ["httpBearerAuth"]
+    })
+  }
+  return options.transformClientConfig === undefined ? config : options.transformClientConfig(config)
+}
+
+/**
+ * The secrets of these options, still redacted; `fromSdk` removes their values from messages.
+ *
+ * @internal
+ */
+export const secretsOf = (options: SdkOptions): Array<Redacted.Redacted<string>> => {
+  const out: Array<Redacted.Redacted<string>> = []
+  if (options.credentials !== undefined) {
+    out.push(options.credentials.secretAccessKey)
+    if (options.credentials.sessionToken !== undefined) out.push(options.credentials.sessionToken)
+  }
+  if (options.apiKey !== undefined) out.push(options.apiKey)
+  return out
+}
+
+// =============================================================================
+// Per-call headers
+// =============================================================================
+
+interface HeaderCarrier {
+  readonly request?: unknown
+}
+
+interface CommandWithStack {
+  readonly middlewareStack: {
+    // The SDK's overloads are keyed by step; only the "build" one is used here.
+    readonly add: (middleware: never, options: { step: "build"; name: string; override: boolean }) => void
+  }
+}
+
+/**
+ * Adds `headers` to the HTTP request of this command only. The middleware sits on the command's
+ * own stack (cloned per `send`, never shared with the client or other commands) at the `build`
+ * step, which runs before `finalizeRequest` where SigV4 signs, so the headers are signed.
+ *
+ * @internal
+ */
+export const addHeaders = <C extends CommandWithStack>(
+  command: C,
+  headers: Readonly<Record<string, string>> | undefined
+): C => {
+  if (headers === undefined || Object.keys(headers).length === 0) return command
+  const entries = Object.entries(headers)
+  const middleware = (next: (args: HeaderCarrier) => Promise<unknown>) => (args: HeaderCarrier) => {
+    const request = args.request as { headers?: Record<string, string> } | undefined
+    if (request !== undefined && typeof request === "object" && request.headers !== undefined) {
+      for (const [name, value] of entries) request.headers[name] = value
+    }
+    return next(args)
+  }
+  command.middlewareStack.add(middleware as never, { step: "build", name: "effectBedrockCallHeaders", override: true })
+  return command
+}

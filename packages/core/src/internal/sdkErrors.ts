@@ -1,0 +1,280 @@
+/**
+ * Pure helpers that look at what the AWS SDK throws: status defaults, transport fault
+ * classification, secret scrubbing and model id suggestions. `BedrockError.fromSdk` uses them.
+ *
+ * @internal
+ */
+
+// =============================================================================
+// Shapes
+// =============================================================================
+
+/** @internal */
+export interface SdkErrorLike {
+  readonly name?: unknown
+  readonly message?: unknown
+  readonly code?: unknown
+  readonly cause?: unknown
+  readonly $fault?: unknown
+  readonly $metadata?: { readonly httpStatusCode?: unknown; readonly requestId?: unknown } | undefined
+}
+
+/** @internal */
+export const asRecord = (u: unknown): SdkErrorLike | undefined =>
+  typeof u === "object" && u !== null ? (u as SdkErrorLike) : undefined
+
+/** @internal */
+export const stringOf = (u: unknown): string | undefined => typeof u === "string" && u.length > 0 ? u : undefined
+
+/** @internal */
+export const numberOf = (u: unknown): number | undefined =>
+  typeof u === "number" && Number.isFinite(u) && u > 0 ? u : undefined
+
+/**
+ * The HTTP status the Bedrock Runtime model gives each modelled exception (the SDK's schema,
+ * `@aws-sdk/client-bedrock-runtime` 3.1164). Used when the SDK threw the exception from inside an
+ * event stream, where it carries no `$metadata`.
+ *
+ * @internal
+ */
+export const defaultStatus: Readonly<Record<string, number>> = {
+  AccessDeniedException: 403,
+  ConflictException: 400,
+  InternalServerException: 500,
+  ModelErrorException: 424,
+  ModelNotReadyException: 429,
+  ModelStreamErrorException: 424,
+  ModelTimeoutException: 408,
+  ResourceNotFoundException: 404,
+  ServiceQuotaExceededException: 400,
+  ServiceUnavailableException: 503,
+  ThrottlingException: 429,
+  ValidationException: 400
+}
+
+/**
+ * Event-stream exception types arrive in camelCase (`throttlingException`); the SDK normally
+ * turns them into the modelled class, but an unmodelled one keeps the raw `:exception-type` as
+ * its name. Normalise so both spellings map to the same error.
+ *
+ * @internal
+ */
+export const normaliseExceptionName = (name: string): string =>
+  name.length > 0 ? name[0]!.toUpperCase() + name.slice(1) : name
+
+// =============================================================================
+// Transport faults
+// =============================================================================
+
+/** @internal */
+export type TransportKind =
+  | "ConnectionRefused"
+  | "ConnectionReset"
+  | "ConnectionFailed"
+  | "Timeout"
+  | "Aborted"
+  | "ChecksumMismatch"
+  | "TruncatedEventStream"
+  | "MalformedEventStream"
+  | "InvalidEventPayload"
+  | "MalformedResponse"
+
+/**
+ * Connection-level faults happen before Bedrock produced an answer for this request (or the
+ * connection died under it), so sending the request again is safe. A stream whose bytes were
+ * corrupt (checksum, truncation, bad JSON) points at a broken peer or proxy; repeating the
+ * request is not expected to help and could repeat a costly generation.
+ *
+ * @internal
+ */
+export const retryableTransportKinds: ReadonlySet<TransportKind> = new Set<TransportKind>([
+  "ConnectionRefused",
+  "ConnectionReset",
+  "ConnectionFailed",
+  "Timeout"
+])
+
+const resetCodes = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ERR_HTTP2_STREAM_ERROR",
+  "ERR_HTTP2_SESSION_ERROR",
+  "ERR_HTTP2_GOAWAY_SESSION",
+  "ERR_HTTP2_STREAM_CANCEL",
+  "ERR_HTTP2_INVALID_SESSION",
+  "ERR_HTTP2_ERROR",
+  "ERR_STREAM_PREMATURE_CLOSE",
+  "UND_ERR_SOCKET"
+])
+const failedCodes = new Set(["ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "ENETDOWN", "EHOSTDOWN"])
+const timeoutCodes = new Set(["ETIMEDOUT", "ESOCKETTIMEDOUT", "ERR_HTTP2_SESSION_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"])
+
+const codesOf = (u: unknown): Array<string> => {
+  const out: Array<string> = []
+  let current: unknown = u
+  // Node nests the socket error under `cause` (`ERR_HTTP2_STREAM_CANCEL` caused by `ECONNREFUSED`).
+  for (let depth = 0; depth < 4; depth++) {
+    const record = asRecord(current)
+    if (record === undefined) break
+    const code = stringOf(record.code)
+    if (code !== undefined) out.push(code)
+    current = record.cause
+  }
+  return out
+}
+
+/**
+ * Classifies a non-modelled failure thrown by `send` or by the event-stream iterator. Returns
+ * `undefined` when it does not look like a transport or decoding fault.
+ *
+ * @internal
+ */
+export const transportKind = (error: unknown, position: "request" | "stream"): TransportKind | undefined => {
+  const record = asRecord(error)
+  if (record === undefined) return undefined
+  const name = stringOf(record.name) ?? ""
+  const message = stringOf(record.message) ?? ""
+  const codes = codesOf(error)
+  if (name === "AbortError" || codes.includes("ABORT_ERR")) return "Aborted"
+  if (codes.includes("ECONNREFUSED") || message.includes("ECONNREFUSED")) return "ConnectionRefused"
+  if (name === "TimeoutError" || codes.some((code) => timeoutCodes.has(code))) return "Timeout"
+  if (codes.some((code) => failedCodes.has(code))) return "ConnectionFailed"
+  if (/checksum/i.test(message) && /(did not match|does not match)/i.test(message)) return "ChecksumMismatch"
+  if (/truncated event message/i.test(message)) return "TruncatedEventStream"
+  if (
+    /event stream message|message too short|message length does not match|header type tag|header name exceeds|header value .* exceeds|Invalid UUID received/i
+      .test(message)
+  ) return "MalformedEventStream"
+  if (codes.some((code) => resetCodes.has(code))) return "ConnectionReset"
+  if (
+    /abnormally aborted|socket hang up|did not get a response|stream closed|premature close|ECONNRESET|EPIPE/i.test(
+      message
+    )
+  ) return "ConnectionReset"
+  if (name === "SyntaxError") return position === "stream" ? "InvalidEventPayload" : "MalformedResponse"
+  if (stringOf((record as { $responseBodyText?: unknown }).$responseBodyText) !== undefined) return "MalformedResponse"
+  return undefined
+}
+
+// =============================================================================
+// Credentials
+// =============================================================================
+
+const credentialNames = new Set([
+  "CredentialsProviderError",
+  "TokenProviderError",
+  "ExpiredTokenException",
+  "ExpiredToken",
+  "UnrecognizedClientException",
+  "InvalidSignatureException",
+  "IncompleteSignatureException",
+  "MissingAuthenticationTokenException",
+  "InvalidClientTokenId",
+  "SignatureDoesNotMatch"
+])
+
+/** @internal */
+export const isCredentialsFailure = (error: unknown): boolean => {
+  const record = asRecord(error)
+  if (record === undefined) return false
+  const name = stringOf(record.name) ?? ""
+  if (credentialNames.has(name)) return true
+  const message = stringOf(record.message) ?? ""
+  return /^Region is missing|Could not load credentials|Unable to load credentials|Token is expired|could not load token/i
+    .test(message)
+}
+
+// =============================================================================
+// Secrets
+// =============================================================================
+
+/**
+ * Removes things that look like credentials from a text: SigV4 credential scopes and signatures,
+ * bearer tokens, security tokens and `aws_secret_access_key = ...` lines, plus any secret the
+ * caller knows exactly (the client passes its own).
+ *
+ * @internal
+ */
+export const scrubSecrets = (text: string, secrets?: ReadonlyArray<string> | undefined): string => {
+  let out = text
+  if (secrets !== undefined) {
+    for (const secret of secrets) {
+      if (secret.length >= 4) out = out.split(secret).join("<redacted>")
+    }
+  }
+  return out
+    .replace(/(Credential=)[^\s,]+/gi, "$1<redacted>")
+    .replace(/(Signature=)[0-9a-f]+/gi, "$1<redacted>")
+    .replace(/(Bearer\s+)[^\s,"']+/gi, "$1<redacted>")
+    .replace(/(X-Amz-Security-Token[=:]\s*)[^\s,&"']+/gi, "$1<redacted>")
+    .replace(/(aws_secret_access_key|aws_session_token|secretAccessKey|sessionToken)(["']?\s*[=:]\s*["']?)[^\s,"'}]+/gi, "$1$2<redacted>")
+    .replace(/\bABSK[A-Za-z0-9+/=]{16,}/g, "<redacted>")
+}
+
+/**
+ * A JSON-safe, secret-free summary of the original failure, used by `toJSON` instead of the SDK
+ * error (which carries `$response` with the raw body stream and is not meant to be serialised).
+ *
+ * @internal
+ */
+export const summariseCause = (cause: unknown, secrets?: ReadonlyArray<string> | undefined): unknown => {
+  if (cause === undefined) return undefined
+  const record = asRecord(cause)
+  if (record === undefined) return scrubSecrets(String(cause), secrets)
+  const summary: Record<string, unknown> = {}
+  const name = stringOf(record.name)
+  if (name !== undefined) summary.name = name
+  const message = stringOf(record.message)
+  if (message !== undefined) summary.message = scrubSecrets(message, secrets)
+  const code = stringOf(record.code)
+  if (code !== undefined) summary.code = code
+  return summary
+}
+
+// =============================================================================
+// Model id suggestions
+// =============================================================================
+
+const geoPrefixes = ["us-gov.", "us.", "eu.", "apac.", "jp.", "au.", "ca.", "global."]
+
+const geoOfRegion = (region: string | undefined): string => {
+  if (region === undefined) return "us"
+  if (region.startsWith("us-gov-")) return "us-gov"
+  if (region.startsWith("us-")) return "us"
+  if (region.startsWith("eu-")) return "eu"
+  if (region.startsWith("ap-")) return "apac"
+  if (region.startsWith("ca-")) return "ca"
+  return "us"
+}
+
+const modelMessage =
+  /model identifier|model id|on-demand throughput|inference profile|model not found|could not find model|model .* (does not exist|not found)|not supported in this region|end of its life/i
+
+/**
+ * A small heuristic for the most common model id mistakes: a missing `:0` version suffix on a
+ * `...-v1` id, and a base model id used where Bedrock wants a cross-region inference profile
+ * (`us.`, `eu.`, `apac.` prefix, chosen from the region). Returns `undefined` when there is no
+ * plausible fix or the error is not about the model id.
+ *
+ * @internal
+ */
+export const suggestModelId = (options: {
+  readonly modelId?: string | undefined
+  readonly region?: string | undefined
+  readonly message: string
+  readonly exceptionName: string
+}): string | undefined => {
+  const modelId = options.modelId
+  if (modelId === undefined || modelId.length === 0 || modelId.startsWith("arn:")) return undefined
+  if (options.exceptionName !== "ResourceNotFoundException" && !modelMessage.test(options.message)) return undefined
+  let suggestion = modelId
+  // `amazon.nova-micro-v1` → `amazon.nova-micro-v1:0`
+  if (/-v\d+$/.test(suggestion)) suggestion = `${suggestion}:0`
+  const hasGeo = geoPrefixes.some((prefix) => suggestion.startsWith(prefix))
+  const wantsProfile = /on-demand throughput|inference profile/i.test(options.message)
+  // A provider-qualified base model id (`anthropic.claude-...`) without a geo prefix.
+  if (!hasGeo && /^[a-z0-9-]+\.[a-z0-9]/i.test(suggestion) && (wantsProfile || suggestion === modelId)) {
+    suggestion = `${geoOfRegion(options.region)}.${suggestion}`
+  }
+  return suggestion === modelId ? undefined : suggestion
+}
