@@ -398,7 +398,7 @@ export const BedrockError: Schema.Union<[
 // =============================================================================
 
 const safeJson = function(this: BedrockError): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
+  const out: Record<string, unknown> = { _tag: this._tag }
   for (const key of Object.keys(this)) {
     const value = (this as unknown as Record<string, unknown>)[key]
     if (value === undefined) continue
@@ -407,6 +407,8 @@ const safeJson = function(this: BedrockError): Record<string, unknown> {
     else out[key] = value
   }
   if (out.message === undefined) out.message = internal.scrubSecrets(this.message)
+  // `cause` is a non-enumerable own property (set through `Error`'s options).
+  if (out.cause === undefined && this.cause !== undefined) out.cause = internal.summariseCause(this.cause)
   return out
 }
 

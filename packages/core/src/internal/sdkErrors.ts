@@ -212,20 +212,20 @@ export const scrubSecrets = (text: string, secrets?: ReadonlyArray<string> | und
 }
 
 /**
- * A JSON-safe, secret-free summary of the original failure, used by `toJSON` instead of the SDK
+ * A JSON-safe, secret-free summary of the original failure (name and code), used by `toJSON` instead of the SDK
  * error (which carries `$response` with the raw body stream and is not meant to be serialised).
  *
  * @internal
  */
-export const summariseCause = (cause: unknown, secrets?: ReadonlyArray<string> | undefined): unknown => {
+export const summariseCause = (cause: unknown): unknown => {
   if (cause === undefined) return undefined
   const record = asRecord(cause)
-  if (record === undefined) return scrubSecrets(String(cause), secrets)
+  if (record === undefined) return { type: typeof cause }
   const summary: Record<string, unknown> = {}
   const name = stringOf(record.name)
   if (name !== undefined) summary.name = name
-  const message = stringOf(record.message)
-  if (message !== undefined) summary.message = scrubSecrets(message, secrets)
+  // No message: the error's own message already is the scrubbed message of the cause, and exact
+  // secrets (known only while mapping) could not be removed from it any more.
   const code = stringOf(record.code)
   if (code !== undefined) summary.code = code
   return summary
