@@ -1,0 +1,310 @@
+/**
+ * Settings of a Bedrock model, validated before any request is sent.
+ *
+ * Settings can be given when the model is made (defaults) and per request;
+ * `merge` combines them (the request wins, key by key) and `decode` checks
+ * them. An unknown key is rejected with a message naming it and, where one is
+ * close, the key that was probably meant.
+ *
+ * | seed setting (pydantic-ai)                        | ours                                | Converse field                                                      |
+ * |---------------------------------------------------|-------------------------------------|---------------------------------------------------------------------|
+ * | `max_tokens`                                      | `maxTokens`                         | `inferenceConfig.maxTokens`                                         |
+ * | `temperature`                                     | `temperature`                       | `inferenceConfig.temperature` (also when 0)                         |
+ * | `top_p`                                           | `topP`                              | `inferenceConfig.topP` (also when 0)                                |
+ * | `top_k`                                           | `topK`                              | `additionalModelRequestFields` (`top_k` / `inferenceConfig.topK`)   |
+ * | `stop_sequences`                                  | `stopSequences`                     | `inferenceConfig.stopSequences`                                     |
+ * | `thinking`                                        | `thinking`                          | `additionalModelRequestFields` (per family)                         |
+ * | `service_tier`                                    | `serviceTier` (string form)         | `serviceTier: { type }`, `"auto"` omitted                           |
+ * | `extra_headers`                                   | `extraHeaders`                      | HTTP headers of the call                                            |
+ * | `bedrock_guardrail_config`                        | `guardrailConfig`                   | `guardrailConfig`                                                   |
+ * | `bedrock_performance_configuration`               | `performanceConfig`                 | `performanceConfig`                                                 |
+ * | `bedrock_request_metadata`                        | `requestMetadata`                   | `requestMetadata`                                                   |
+ * | `bedrock_additional_model_response_fields_paths`  | `additionalModelResponseFieldPaths` | `additionalModelResponseFieldPaths`                                 |
+ * | `bedrock_prompt_variables`                        | `promptVariables`                   | `promptVariables`                                                   |
+ * | `bedrock_additional_model_requests_fields`        | `additionalModelRequestFields`      | `additionalModelRequestFields` (user keys win)                      |
+ * | `bedrock_cache_tool_definitions`                  | `cacheToolDefinitions`              | `cachePoint` after the last tool                                    |
+ * | `bedrock_cache_instructions`                      | `cacheInstructions`                 | `cachePoint` at the end of `system`                                 |
+ * | `bedrock_cache_messages`                          | `cacheMessages`                     | `cachePoint` at the end of the last user message                    |
+ * | `bedrock_service_tier`                            | `serviceTier` (object form)         | `serviceTier`                                                       |
+ * | `bedrock_inference_profile`                       | `inferenceProfile`                  | replaces `modelId` (converse / converse-stream only)                |
+ *
+ * Not supported, because Converse has no such field: `seed`, `presence_penalty`,
+ * `frequency_penalty`, `logit_bias`, `parallel_tool_calls`, `extra_body`.
+ * `tool_choice` is part of the request (`LanguageModel.Request.toolChoice`), and
+ * `timeout` is configured on the client.
+ *
+ * Limits (from the Converse API reference): `temperature` and `topP` in [0, 1];
+ * `maxTokens` and `topK` positive integers; `stopSequences` at most 2500
+ * non-empty strings (individual models accept fewer; Bedrock reports that);
+ * `additionalModelResponseFieldPaths` at most 10 paths.
+ *
+ * @since 0.1.0
+ */
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+
+// =============================================================================
+// Schemas
+// =============================================================================
+
+/**
+ * Prompt-cache setting: `true` (default time to live, 5 minutes), `"5m"`,
+ * `"1h"`, or `false` (off).
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const CacheSetting = Schema.Union(Schema.Boolean, Schema.Literal("5m", "1h"))
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type CacheSetting = typeof CacheSetting.Type
+
+/**
+ * Unified thinking: off, on (the model's default effort) or an effort level.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const Thinking = Schema.Union(Schema.Boolean, Schema.Literal("minimal", "low", "medium", "high", "xhigh"))
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type Thinking = typeof Thinking.Type
+
+/**
+ * Converse `guardrailConfig`. `streamProcessingMode` is only sent with
+ * ConverseStream.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const GuardrailConfig = Schema.Struct({
+  guardrailIdentifier: Schema.String,
+  guardrailVersion: Schema.String,
+  trace: Schema.optional(Schema.Literal("enabled", "disabled", "enabled_full")),
+  streamProcessingMode: Schema.optional(Schema.Literal("sync", "async"))
+})
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type GuardrailConfig = typeof GuardrailConfig.Type
+
+/**
+ * Converse `performanceConfig`, e.g. `{ latency: "optimized" }`.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const PerformanceConfig = Schema.Struct({
+  latency: Schema.Literal("standard", "optimized")
+})
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type PerformanceConfig = typeof PerformanceConfig.Type
+
+/**
+ * Service tier: the Converse object form (the only way to ask for
+ * `reserved`), or the generic string form where `"auto"` sends nothing.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const ServiceTier = Schema.Union(
+  Schema.Struct({ type: Schema.Literal("default", "flex", "priority", "reserved") }),
+  Schema.Literal("auto", "default", "flex", "priority")
+)
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type ServiceTier = typeof ServiceTier.Type
+
+/**
+ * A value for a prompt-management variable.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const PromptVariable = Schema.Struct({ text: Schema.String })
+
+const UnitInterval = Schema.Number.pipe(Schema.finite(), Schema.between(0, 1))
+const PositiveInt = Schema.Number.pipe(Schema.int(), Schema.positive())
+const StringMap = Schema.Record({ key: Schema.String, value: Schema.String })
+
+/**
+ * Every setting a Bedrock model understands. All are optional.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const BedrockModelSettings = Schema.Struct({
+  maxTokens: Schema.optional(PositiveInt),
+  temperature: Schema.optional(UnitInterval),
+  topP: Schema.optional(UnitInterval),
+  topK: Schema.optional(PositiveInt),
+  stopSequences: Schema.optional(Schema.Array(Schema.NonEmptyString).pipe(Schema.maxItems(2500))),
+  thinking: Schema.optional(Thinking),
+  guardrailConfig: Schema.optional(GuardrailConfig),
+  performanceConfig: Schema.optional(PerformanceConfig),
+  requestMetadata: Schema.optional(StringMap),
+  additionalModelRequestFields: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+  additionalModelResponseFieldPaths: Schema.optional(
+    Schema.Array(Schema.NonEmptyString).pipe(Schema.maxItems(10))
+  ),
+  promptVariables: Schema.optional(Schema.Record({ key: Schema.String, value: PromptVariable })),
+  serviceTier: Schema.optional(ServiceTier),
+  inferenceProfile: Schema.optional(Schema.NonEmptyString),
+  cacheToolDefinitions: Schema.optional(CacheSetting),
+  cacheInstructions: Schema.optional(CacheSetting),
+  cacheMessages: Schema.optional(CacheSetting),
+  extraHeaders: Schema.optional(StringMap)
+})
+
+/**
+ * Validated settings.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type Settings = typeof BedrockModelSettings.Type
+
+/**
+ * The names of all settings.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export const keys: ReadonlyArray<keyof Settings> = Object.keys(BedrockModelSettings.fields) as Array<keyof Settings>
+
+const keySet: ReadonlySet<string> = new Set(keys)
+
+// =============================================================================
+// Decoding
+// =============================================================================
+
+/**
+ * Why settings were rejected. `path` names the setting (e.g. `temperature`,
+ * `guardrailConfig.trace`).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface SettingsIssue {
+  readonly message: string
+  readonly path?: string | undefined
+}
+
+const decodeStruct = Schema.decodeUnknownEither(BedrockModelSettings, { errors: "first" })
+
+/**
+ * Validates settings. Keys whose value is `undefined` count as unset.
+ *
+ * @example
+ * ```ts
+ * import { BedrockModelSettings } from "@effect-bedrock/core"
+ *
+ * BedrockModelSettings.decode({ temprature: 0.2 })
+ * // Left({ path: "temprature", message: "Unknown setting \"temprature\" (did you mean \"temperature\"?)" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category Decoding
+ */
+export const decode = (input: unknown): Either.Either<Settings, SettingsIssue> => {
+  if (input === undefined || input === null) return Either.right({})
+  if (typeof input !== "object" || Array.isArray(input)) {
+    return Either.left({ message: "Settings must be an object" })
+  }
+  for (const key of Object.keys(input)) {
+    if (!keySet.has(key) && (input as Record<string, unknown>)[key] !== undefined) {
+      const suggestion = closestKey(key)
+      return Either.left({
+        path: key,
+        message: suggestion === undefined
+          ? `Unknown setting "${key}"`
+          : `Unknown setting "${key}" (did you mean "${suggestion}"?)`
+      })
+    }
+  }
+  return Either.mapLeft(decodeStruct(input), toIssue)
+}
+
+const toIssue = (error: ParseResult.ParseError): SettingsIssue => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const first = issues[0]
+  if (first === undefined) return { message: ParseResult.TreeFormatter.formatErrorSync(error) }
+  const path = first.path.map(String).join(".")
+  return path === ""
+    ? { message: first.message }
+    : { path, message: `Invalid setting "${path}": ${first.message}` }
+}
+
+const closestKey = (key: string): string | undefined => {
+  const lower = key.toLowerCase()
+  let best: string | undefined
+  let bestDistance = Infinity
+  for (const candidate of keys) {
+    const distance = levenshtein(lower, candidate.toLowerCase())
+    if (distance < bestDistance) {
+      bestDistance = distance
+      best = candidate
+    }
+  }
+  // Accept close matches only: a third of the key's length, at least 2 edits.
+  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined
+}
+
+const levenshtein = (a: string, b: string): number => {
+  let previous = new Array<number>(b.length + 1)
+  let current = new Array<number>(b.length + 1)
+  for (let j = 0; j <= b.length; j++) previous[j] = j
+  for (let i = 1; i <= a.length; i++) {
+    current[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost)
+    }
+    const swap = previous
+    previous = current
+    current = swap
+  }
+  return previous[b.length]!
+}
+
+// =============================================================================
+// Combinators
+// =============================================================================
+
+/**
+ * Combines the model's settings with a request's: the request wins, key by
+ * key (shallow: a request's `additionalModelRequestFields` replaces the
+ * model's whole object). `undefined` values do not override.
+ *
+ * @since 0.1.0
+ * @category Combinators
+ */
+export const merge = (
+  modelSettings: Settings | undefined,
+  requestSettings: Settings | undefined
+): Settings => {
+  if (requestSettings === undefined) return modelSettings ?? {}
+  if (modelSettings === undefined) return requestSettings
+  const out: Record<string, unknown> = { ...modelSettings }
+  for (const key in requestSettings) {
+    const value = (requestSettings as Record<string, unknown>)[key]
+    if (value !== undefined) out[key] = value
+  }
+  return out as Settings
+}
