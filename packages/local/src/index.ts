@@ -1,4 +1,26 @@
 /**
  * @since 0.1.0
  */
-export {}
+
+/**
+ * The local Bedrock Runtime server as an Effect service: started by `make` / `layer`, closed
+ * (every connection destroyed) when the scope closes.
+ *
+ * @since 0.1.0
+ */
+export * as LocalBedrock from "./LocalBedrock.js"
+
+/**
+ * Scripts: how the local server answers the next matching request.
+ *
+ * @since 0.1.0
+ */
+export * as LocalBedrockScript from "./LocalBedrockScript.js"
+
+/**
+ * The server itself, with a promise API for non-Effect users and standalone processes, and the
+ * reserved model ids.
+ *
+ * @since 0.1.0
+ */
+export * as LocalBedrockServer from "./LocalBedrockServer.js"

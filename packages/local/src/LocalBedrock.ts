@@ -1,0 +1,76 @@
+/**
+ * The local Bedrock Runtime server as an Effect service: started by `make` / `layer`, closed
+ * (every connection destroyed) when the scope closes. See `LocalBedrockServer` for what the server
+ * speaks and the reserved model ids, and `LocalBedrockScript` for scripts.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import type * as Script from "./LocalBedrockScript.js"
+import type { Options, ReceivedRequest } from "./LocalBedrockServer.js"
+import { LocalServer } from "./internal/server.js"
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Service {
+  /** `http://127.0.0.1:PORT` */
+  readonly endpoint: string
+  readonly port: number
+  /** Queue scripts (FIFO); each is consumed by the next matching request. */
+  readonly script: (...scripts: ReadonlyArray<Script.Script>) => Effect.Effect<void>
+  /** The request log so far (secrets redacted). */
+  readonly requests: Effect.Effect<ReadonlyArray<ReceivedRequest>>
+  /** Requests received whose response has not finished and whose stream was not closed. */
+  readonly openRequests: Effect.Effect<number>
+  /** Scripts not consumed yet. */
+  readonly pendingScripts: Effect.Effect<number>
+  /** Waits until no request is open. */
+  readonly awaitIdle: Effect.Effect<void>
+  /** Drops queued scripts, the request log and the prompt-cache memory. */
+  readonly reset: Effect.Effect<void>
+}
+
+/**
+ * @since 0.1.0
+ * @category Context
+ */
+export class LocalBedrock extends Context.Tag("@effect-bedrock/local/LocalBedrock")<LocalBedrock, Service>() {}
+
+/**
+ * Starts the server; it closes, destroying every connection, when the scope closes.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = (options?: Options): Effect.Effect<Service, never, Scope.Scope> =>
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.promise(() => LocalServer.start(options)),
+      (server) => Effect.promise(() => server.close())
+    ),
+    (server) =>
+      LocalBedrock.of({
+        endpoint: server.endpoint,
+        port: server.port,
+        script: (...scripts) => Effect.sync(() => server.script(scripts)),
+        requests: Effect.sync(() => server.requests),
+        openRequests: Effect.sync(() => server.openRequests),
+        pendingScripts: Effect.sync(() => server.pendingScripts),
+        awaitIdle: Effect.async<void>((resume) => {
+          const cancel = server.onIdle(() => resume(Effect.void))
+          return Effect.sync(cancel)
+        }),
+        reset: Effect.sync(() => server.reset())
+      })
+  )
+
+/**
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer = (options?: Options): Layer.Layer<LocalBedrock> => Layer.scoped(LocalBedrock, make(options))

@@ -1,0 +1,129 @@
+/**
+ * Event-stream framing for ConverseStream answers: the real binary format (prelude, headers,
+ * payload, CRCs) encoded with `@smithy/eventstream-codec`, plus Bedrock's padding field.
+ *
+ * @internal
+ */
+import { EventStreamCodec } from "@smithy/eventstream-codec"
+import { fromUtf8, toUtf8 } from "@smithy/util-utf8"
+
+const codec = new EventStreamCodec(toUtf8, fromUtf8)
+
+const PADDING_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+/**
+ * Real Bedrock adds `"p": "abcdef..."` of random length to every event payload, so decoders
+ * must ignore unknown fields; we do the same.
+ *
+ * @internal
+ */
+export const padding = (length: number = Math.floor(Math.random() * 40) + 1): string =>
+  PADDING_ALPHABET.repeat(Math.ceil(length / PADDING_ALPHABET.length)).slice(0, length)
+
+/** @internal */
+export const encodeEvent = (eventType: string, payload: unknown, withPadding: boolean): Buffer => {
+  const body = withPadding && typeof payload === "object" && payload !== null && !Array.isArray(payload)
+    ? { ...(payload as Record<string, unknown>), p: padding() }
+    : payload
+  return encodeRaw({
+    ":message-type": "event",
+    ":event-type": eventType,
+    ":content-type": "application/json"
+  }, JSON.stringify(body))
+}
+
+/** @internal */
+export const encodeException = (exceptionType: string, message: string): Buffer =>
+  encodeRaw({
+    ":message-type": "exception",
+    ":exception-type": exceptionType,
+    ":content-type": "application/json"
+  }, JSON.stringify({ message }))
+
+/** @internal */
+export const encodeRaw = (headers: Readonly<Record<string, string>>, body: string): Buffer => {
+  const messageHeaders: Parameters<EventStreamCodec["encode"]>[0]["headers"] = {}
+  for (const [name, value] of Object.entries(headers)) {
+    messageHeaders[name] = { type: "string", value }
+  }
+  const bytes = codec.encode({ headers: messageHeaders, body: fromUtf8(body) })
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+/**
+ * A copy of the frame with one byte of its trailing message CRC flipped.
+ *
+ * @internal
+ */
+export const corruptCrc = (frame: Buffer): Buffer => {
+  const copy = Buffer.from(frame)
+  copy[copy.length - 1] = copy[copy.length - 1]! ^ 0xff
+  return copy
+}
+
+/** @internal */
+export const decodeFrames = (bytes: Uint8Array): Array<{ readonly headers: Record<string, string>; readonly body: string }> => {
+  const decoder = new EventStreamCodec(toUtf8, fromUtf8)
+  decoder.feed(bytes)
+  decoder.endOfStream()
+  const out: Array<{ headers: Record<string, string>; body: string }> = []
+  for (const message of decoder.getAvailableMessages().getMessages()) {
+    const headers: Record<string, string> = {}
+    for (const [name, value] of Object.entries(message.headers)) headers[name] = String(value.value)
+    out.push({ headers, body: toUtf8(message.body) })
+  }
+  return out
+}
+
+// =============================================================================
+// Pre-encoded text deltas (load generation)
+// =============================================================================
+
+/**
+ * A batch of `size` identical text-delta frames (with a few padding lengths cycled), encoded once
+ * and written many times. `offsets[k]` is the byte length of the first `k` frames, so a partial
+ * batch is a `subarray` of the same buffer.
+ *
+ * @internal
+ */
+export interface DeltaBatch {
+  readonly single: Buffer
+  readonly batch: Buffer
+  readonly offsets: ReadonlyArray<number>
+  readonly size: number
+}
+
+const BATCH_SIZE = 256
+const batchCache = new Map<string, DeltaBatch>()
+
+/** @internal */
+export const deltaBatch = (text: string, withPadding: boolean): DeltaBatch => {
+  const key = `${withPadding ? "p" : "n"}:${text}`
+  const cached = batchCache.get(key)
+  if (cached !== undefined) return cached
+  const variants: Array<Buffer> = []
+  for (let i = 0; i < 8; i++) {
+    variants.push(encodeRaw({
+      ":message-type": "event",
+      ":event-type": "contentBlockDelta",
+      ":content-type": "application/json"
+    }, JSON.stringify(
+      withPadding
+        ? { contentBlockIndex: 0, delta: { text }, p: padding(1 + ((i * 7) % 30)) }
+        : { contentBlockIndex: 0, delta: { text } }
+    )))
+  }
+  const frames: Array<Buffer> = []
+  const offsets: Array<number> = [0]
+  let total = 0
+  for (let i = 0; i < BATCH_SIZE; i++) {
+    const frame = variants[i % variants.length]!
+    frames.push(frame)
+    total += frame.length
+    offsets.push(total)
+  }
+  const result: DeltaBatch = { single: variants[0]!, batch: Buffer.concat(frames), offsets, size: BATCH_SIZE }
+  if (batchCache.size > 64) batchCache.clear()
+  batchCache.set(key, result)
+  return result
+}
