@@ -19,8 +19,13 @@ import * as BedrockError from "../src/BedrockError.js"
 
 const metadata = (httpStatusCode: number) => ({ httpStatusCode, requestId: "req-123", attempts: 1 })
 
+type ExceptionClass = new(options: {
+  message: string
+  $metadata: { httpStatusCode?: number; requestId?: string; attempts?: number }
+}) => Error
+
 // name, SDK class, tag, default status, retryable
-const modelled = [
+const modelled: ReadonlyArray<readonly [string, ExceptionClass, string, number, boolean]> = [
   ["ThrottlingException", ThrottlingException, "ThrottlingError", 429, true],
   ["ValidationException", ValidationException, "ValidationError", 400, false],
   ["AccessDeniedException", AccessDeniedException, "AccessDeniedError", 403, false],
@@ -32,7 +37,7 @@ const modelled = [
   ["ServiceQuotaExceededException", ServiceQuotaExceededException, "ServiceQuotaExceededError", 400, false],
   ["ServiceUnavailableException", ServiceUnavailableException, "ServiceUnavailableError", 503, true],
   ["InternalServerException", InternalServerException, "InternalServerError", 500, true]
-] as const
+]
 
 describe("BedrockError.fromSdk", () => {
   for (const [name, Exception, tag, status, retryable] of modelled) {
