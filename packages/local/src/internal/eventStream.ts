@@ -61,16 +61,24 @@ export const corruptCrc = (frame: Buffer): Buffer => {
   return copy
 }
 
-/** @internal */
-export const decodeFrames = (bytes: Uint8Array): Array<{ readonly headers: Record<string, string>; readonly body: string }> => {
-  const decoder = new EventStreamCodec(toUtf8, fromUtf8)
-  decoder.feed(bytes)
-  decoder.endOfStream()
+/**
+ * Splits a complete body into frames and decodes each (for tests and diagnostics).
+ *
+ * @internal
+ */
+export const decodeFrames = (
+  bytes: Uint8Array
+): Array<{ readonly headers: Record<string, string>; readonly body: string }> => {
   const out: Array<{ headers: Record<string, string>; body: string }> = []
-  for (const message of decoder.getAvailableMessages().getMessages()) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  let offset = 0
+  while (offset + 4 <= bytes.byteLength) {
+    const length = view.getUint32(offset, false)
+    const message = codec.decode(bytes.subarray(offset, offset + length))
     const headers: Record<string, string> = {}
     for (const [name, value] of Object.entries(message.headers)) headers[name] = String(value.value)
     out.push({ headers, body: toUtf8(message.body) })
+    offset += length
   }
   return out
 }

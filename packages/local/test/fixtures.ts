@@ -1,0 +1,87 @@
+import {
+  BedrockRuntimeClient,
+  type ConverseStreamOutput,
+  type BedrockRuntimeClientConfig
+} from "@aws-sdk/client-bedrock-runtime"
+import * as Effect from "effect/Effect"
+import { LocalBedrock } from "@effect-bedrock/local"
+
+export const credentials = { accessKeyId: "AKIDLOCAL", secretAccessKey: "local-secret" }
+
+export const sdkClient = (endpoint: string, config?: BedrockRuntimeClientConfig): BedrockRuntimeClient =>
+  new BedrockRuntimeClient({ region: "us-east-1", endpoint, credentials, maxAttempts: 1, ...config })
+
+/** The SDK client pointed at the shared local server. */
+export const client = Effect.map(LocalBedrock.LocalBedrock, (local) => sdkClient(local.endpoint))
+
+type Sendable<O> = Parameters<BedrockRuntimeClient["send"]>[0] & { readonly __out?: O }
+
+/** `client.send` aborting on interruption. */
+export const send = <C extends Parameters<BedrockRuntimeClient["send"]>[0]>(
+  command: C,
+  sdk?: BedrockRuntimeClient
+): Effect.Effect<Awaited<ReturnType<BedrockRuntimeClient["send"]>>, unknown, LocalBedrock.LocalBedrock> =>
+  Effect.flatMap(sdk === undefined ? client : Effect.succeed(sdk), (c) =>
+    Effect.tryPromise({
+      try: (signal) => c.send(command as Sendable<unknown>, { abortSignal: signal }),
+      catch: (e) => e
+    }))
+
+/** The error `send` fails with. */
+export const sendError = <C extends Parameters<BedrockRuntimeClient["send"]>[0]>(
+  command: C,
+  sdk?: BedrockRuntimeClient
+): Effect.Effect<any, never, LocalBedrock.LocalBedrock> => Effect.flip(send(command, sdk))
+
+export interface Collected {
+  readonly events: Array<ConverseStreamOutput>
+  readonly error: any
+}
+
+/** Sends a ConverseStream command and reads every event, keeping the error that ended it. */
+export const collect = (
+  command: Parameters<BedrockRuntimeClient["send"]>[0],
+  sdk?: BedrockRuntimeClient
+): Effect.Effect<Collected, unknown, LocalBedrock.LocalBedrock> =>
+  Effect.flatMap(sdk === undefined ? client : Effect.succeed(sdk), (c) =>
+    Effect.tryPromise({
+      try: async (signal) => {
+        const events: Array<ConverseStreamOutput> = []
+        try {
+          const output = await c.send(command as Sendable<unknown>, { abortSignal: signal }) as {
+            stream?: AsyncIterable<ConverseStreamOutput>
+          }
+          for await (const event of output.stream!) events.push(event)
+        } catch (error) {
+          return { events, error }
+        }
+        return { events, error: undefined }
+      },
+      catch: (e) => e
+    }))
+
+export const textOf = (events: ReadonlyArray<ConverseStreamOutput>): string =>
+  events.map((e) => e.contentBlockDelta?.delta?.text ?? "").join("")
+
+export const user = (text: string) => ({ role: "user" as const, content: [{ text }] })
+
+/** POST with fetch (HTTP/1.1). */
+export const post = (
+  endpoint: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = { authorization: "Bearer local-key" }
+): Effect.Effect<Response, unknown> =>
+  Effect.tryPromise({
+    try: (signal) =>
+      fetch(endpoint + path, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+        signal
+      }),
+    catch: (e) => e
+  })
+
+export const readJson = (response: Response): Effect.Effect<any, unknown> =>
+  Effect.tryPromise({ try: () => response.json(), catch: (e) => e })
