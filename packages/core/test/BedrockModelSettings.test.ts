@@ -37,24 +37,24 @@ describe("BedrockModelSettings", () => {
         cacheMessages: "5m",
         extraHeaders: { "x-trace": "1" }
       }
-      assert.deepStrictEqual(ok(settings), settings)
+      assert.deepStrictEqual<unknown>(ok(settings), settings)
     })
 
     it("accepts nothing", () => {
-      assert.deepStrictEqual(ok(undefined), {})
-      assert.deepStrictEqual(ok({}), {})
+      assert.deepStrictEqual<unknown>(ok(undefined), {})
+      assert.deepStrictEqual<unknown>(ok({}), {})
     })
 
     it("accepts the thinking levels and booleans", () => {
       for (const thinking of [true, false, "minimal", "low", "medium", "high", "xhigh"]) {
-        assert.deepStrictEqual(ok({ thinking }), { thinking })
+        assert.deepStrictEqual<unknown>(ok({ thinking }), { thinking })
       }
       assert.strictEqual(issue({ thinking: "max" }).path, "thinking")
     })
 
     it("accepts the service tier in object and string form", () => {
       for (const serviceTier of ["auto", "default", "flex", "priority", { type: "flex" }, { type: "reserved" }]) {
-        assert.deepStrictEqual(ok({ serviceTier }), { serviceTier })
+        assert.deepStrictEqual<unknown>(ok({ serviceTier }), { serviceTier })
       }
       assert.strictEqual(issue({ serviceTier: "reserved" }).path, "serviceTier")
       assert.strictEqual(issue({ serviceTier: { type: "cheap" } }).path, "serviceTier.type")
@@ -62,7 +62,7 @@ describe("BedrockModelSettings", () => {
 
     it("accepts cache settings true, false, 5m, 1h", () => {
       for (const value of [true, false, "5m", "1h"]) {
-        assert.deepStrictEqual(ok({ cacheMessages: value }), { cacheMessages: value })
+        assert.deepStrictEqual<unknown>(ok({ cacheMessages: value }), { cacheMessages: value })
       }
       assert.strictEqual(issue({ cacheMessages: "10m" }).path, "cacheMessages")
     })
@@ -99,7 +99,7 @@ describe("BedrockModelSettings", () => {
     })
 
     it("ignores unknown keys set to undefined", () => {
-      assert.deepStrictEqual(ok({ temprature: undefined, topP: 0.5 }), { topP: 0.5 })
+      assert.deepStrictEqual<unknown>(ok({ temprature: undefined, topP: 0.5 }), { topP: 0.5 })
     })
 
     it("rejects non-objects", () => {
