@@ -102,7 +102,9 @@ const http2Exchange = (res: http2.Http2ServerResponse, signal: AbortSignal): Exc
     if (!signal.aborted) chunk === undefined ? res.stream.end() : res.stream.end(chunk)
   },
   reset: () => {
-    if (!res.stream.destroyed) res.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR)
+    // destroy(error) sends RST_STREAM(INTERNAL_ERROR) at once; close(code) on a half-closed stream
+    // ends it with END_STREAM first, which the client reads as a clean end.
+    if (!res.stream.destroyed) res.stream.destroy(new Error("Local Bedrock reset the stream"))
   }
 })
 
@@ -121,6 +123,8 @@ interface Plan {
   readonly delayBetweenMs?: number | undefined
   readonly fault?: Script.Fault | undefined
 }
+
+const RESET_GRACE_MS = 30
 
 const filler = (): Buffer =>
   eventStream.encodeEvent("contentBlockDelta", { contentBlockIndex: 0, delta: { text: "..." } }, false)
@@ -184,6 +188,9 @@ const runPlan = async (ex: Exchange, plan: Plan, requestId: string): Promise<voi
     case "ExceptionEvent":
       return ex.end(eventStream.encodeException(fault.exceptionType, fault.message))
     case "Reset":
+      // A peer's RST_STREAM discards what the client has buffered but not yet read, so give it a
+      // moment to read the events before the reset (they were delivered in real life).
+      await sleep(RESET_GRACE_MS, signal)
       return ex.reset()
     case "Truncate": {
       const frame = next ?? filler()
@@ -333,6 +340,7 @@ export class LocalServer {
     })
     h2.on("request", (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
       const controller = new AbortController()
+      res.stream.on("error", () => {})
       // The stream's own close fires on RST_STREAM from the client as well as at the end.
       self.handle(req, http2Exchange(res, controller.signal), controller, (f) => {
         res.stream.once("close", f)
