@@ -1,7 +1,10 @@
 import {
   BedrockRuntimeClient,
+  type BedrockRuntimeClientConfig,
+  type ConverseCommand,
+  ConverseStreamCommand,
   type ConverseStreamOutput,
-  type BedrockRuntimeClientConfig
+  type CountTokensCommand
 } from "@aws-sdk/client-bedrock-runtime"
 import * as Effect from "effect/Effect"
 import { LocalBedrock } from "@effect-bedrock/local"
@@ -14,24 +17,25 @@ export const sdkClient = (endpoint: string, config?: BedrockRuntimeClientConfig)
 /** The SDK client pointed at the shared local server. */
 export const client = Effect.map(LocalBedrock.LocalBedrock, (local) => sdkClient(local.endpoint))
 
-type Sendable<O> = Parameters<BedrockRuntimeClient["send"]>[0] & { readonly __out?: O }
+export type AnyCommand = ConverseCommand | ConverseStreamCommand | CountTokensCommand
+
+// The SDK's overloads do not accept a union of commands; the tests read results loosely.
+const sendWith = (sdk: BedrockRuntimeClient, command: AnyCommand, signal: AbortSignal): Promise<any> =>
+  (sdk.send as (command: AnyCommand, options: { abortSignal: AbortSignal }) => Promise<any>)(command, {
+    abortSignal: signal
+  })
 
 /** `client.send` aborting on interruption. */
-export const send = <C extends Parameters<BedrockRuntimeClient["send"]>[0]>(
-  command: C,
-  sdk?: BedrockRuntimeClient
-): Effect.Effect<Awaited<ReturnType<BedrockRuntimeClient["send"]>>, unknown, LocalBedrock.LocalBedrock> =>
+export const send = (command: AnyCommand, sdk?: BedrockRuntimeClient): Effect.Effect<any, any, LocalBedrock.LocalBedrock> =>
   Effect.flatMap(sdk === undefined ? client : Effect.succeed(sdk), (c) =>
     Effect.tryPromise({
-      try: (signal) => c.send(command as Sendable<unknown>, { abortSignal: signal }),
-      catch: (e) => e
+      try: (signal) => sendWith(c, command, signal),
+      catch: (e): any => e
     }))
 
 /** The error `send` fails with. */
-export const sendError = <C extends Parameters<BedrockRuntimeClient["send"]>[0]>(
-  command: C,
-  sdk?: BedrockRuntimeClient
-): Effect.Effect<any, never, LocalBedrock.LocalBedrock> => Effect.flip(send(command, sdk))
+export const sendError = (command: AnyCommand, sdk?: BedrockRuntimeClient): Effect.Effect<any, never, LocalBedrock.LocalBedrock> =>
+  Effect.orDie(Effect.flip(send(command, sdk)))
 
 export interface Collected {
   readonly events: Array<ConverseStreamOutput>
@@ -40,7 +44,7 @@ export interface Collected {
 
 /** Sends a ConverseStream command and reads every event, keeping the error that ended it. */
 export const collect = (
-  command: Parameters<BedrockRuntimeClient["send"]>[0],
+  command: ConverseStreamCommand,
   sdk?: BedrockRuntimeClient
 ): Effect.Effect<Collected, unknown, LocalBedrock.LocalBedrock> =>
   Effect.flatMap(sdk === undefined ? client : Effect.succeed(sdk), (c) =>
@@ -48,9 +52,7 @@ export const collect = (
       try: async (signal) => {
         const events: Array<ConverseStreamOutput> = []
         try {
-          const output = await c.send(command as Sendable<unknown>, { abortSignal: signal }) as {
-            stream?: AsyncIterable<ConverseStreamOutput>
-          }
+          const output = await c.send(command, { abortSignal: signal })
           for await (const event of output.stream!) events.push(event)
         } catch (error) {
           return { events, error }
