@@ -507,10 +507,21 @@ const mapTools = (options: MappingInput, thinkingOn: boolean): ToolsMapping => {
 }
 
 const toolSpec = (tool: LanguageModel.ToolDefinition, profile: BedrockModelProfile.Profile): Tool => {
-  const spec: ToolSpecification = { name: tool.name, inputSchema: { json: tool.parameters as any } }
-  if (tool.description !== undefined && tool.description !== "") spec.description = tool.description
-  if (tool.strict === true && profile.supportsStrictTools) spec.strict = true
-  return { toolSpec: spec }
+  const description = tool.description
+  const inputSchema = { json: tool.parameters as any }
+  // Object literals in one go (no properties added later): cheaper for the 50-tool hot path.
+  if (tool.strict === true && profile.supportsStrictTools) {
+    return {
+      toolSpec: description === undefined || description === ""
+        ? { name: tool.name, inputSchema, strict: true }
+        : { name: tool.name, description, inputSchema, strict: true }
+    }
+  }
+  return {
+    toolSpec: description === undefined || description === ""
+      ? { name: tool.name, inputSchema }
+      : { name: tool.name, description, inputSchema }
+  }
 }
 
 const wrapSchema = (schema: LanguageModel.JsonSchema): LanguageModel.JsonSchema => {
@@ -525,8 +536,18 @@ const wrapSchema = (schema: LanguageModel.JsonSchema): LanguageModel.JsonSchema 
   return wrapped
 }
 
-const TOOL_NAME_INVALID = /[^a-zA-Z0-9_-]/
 const TOOL_NAME_INVALID_ALL = /[^a-zA-Z0-9_-]/g
+
+const isValidToolName = (name: string): boolean => {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    // 0-9, A-Z, a-z, "_", "-"
+    if (
+      !((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45)
+    ) return false
+  }
+  return true
+}
 
 /**
  * Replaces characters Bedrock rejects in tool names (outside `[a-zA-Z0-9_-]`) with `_`.
@@ -535,7 +556,7 @@ const TOOL_NAME_INVALID_ALL = /[^a-zA-Z0-9_-]/g
  * @internal
  */
 export const sanitizeToolName = (name: string): string =>
-  TOOL_NAME_INVALID.test(name) ? name.replace(TOOL_NAME_INVALID_ALL, "_") : name
+  isValidToolName(name) ? name : name.replace(TOOL_NAME_INVALID_ALL, "_")
 
 // =============================================================================
 // Files
@@ -587,7 +608,7 @@ export const mediaFormat = (mediaType: string): readonly [Kind, string] | undefi
 
 type Source = { bytes: Uint8Array } | { s3Location: { uri: string; bucketOwner?: string } }
 
-const fileSource = (file: Prompt.FilePart, path: string): Source => {
+const fileSource = (file: Prompt.FilePart): Source | undefined => {
   const source = file.source
   if (source._tag === "Bytes") return { bytes: source.data }
   const url = source.url
@@ -604,10 +625,7 @@ const fileSource = (file: Prompt.FilePart, path: string): Source => {
       return { bytes: Uint8Array.from(Buffer.from(url.slice(comma + 1), "base64")) }
     }
   }
-  return fail(
-    `File URL "${url}" must be downloaded before it is sent to Bedrock (only s3:// locations are passed by reference)`,
-    path
-  )
+  return undefined
 }
 
 // =============================================================================
@@ -692,6 +710,7 @@ class MessageBuilder {
   readonly list: Array<Message> = []
   readonly system: Array<SystemContentBlock> = []
   cachePoints = 0
+  messageIndex = 0
   documents = 0
   files = 0
   /** The trailing user message holds a toolResult / content that may not sit beside one. */
@@ -761,17 +780,30 @@ class MessageBuilder {
     this.pushUser(deferred, false, loose)
   }
 
-  fileBlock(file: Prompt.FilePart, path: string): { readonly block: Block; readonly kind: Kind } {
+  /** Where a part is, for issues: built only when one is reported. */
+  path(part: number, file?: number): string {
+    const base = `prompt.messages[${this.messageIndex}].parts[${part}]`
+    return file === undefined ? base : `${base}.files[${file}]`
+  }
+
+  fileBlock(file: Prompt.FilePart, part: number, fileIndex?: number): { readonly block: Block; readonly kind: Kind } {
     const format = mediaFormat(file.mediaType)
     if (format === undefined) {
       return fail(
         `Unsupported media type "${file.mediaType}" for Bedrock: images (jpeg, png, gif, webp), ` +
           "videos (mkv, mov, mp4, webm, flv, mpeg, mpg, wmv, 3gp) and documents (pdf, txt, csv, doc, docx, xls, xlsx, " +
           "html, md) are supported",
-        path
+        this.path(part, fileIndex)
       )
     }
-    const source = fileSource(file, path)
+    const source = fileSource(file)
+    if (source === undefined) {
+      return fail(
+        `File URL "${(file.source as { readonly url: string }).url}" must be downloaded before it is sent to ` +
+          "Bedrock (only s3:// locations are passed by reference)",
+        this.path(part, fileIndex)
+      )
+    }
     const kind = format[0]
     let block: Block
     if (kind === "document") {
@@ -805,9 +837,15 @@ class MessageBuilder {
     )
   }
 
-  user(message: Prompt.UserMessage, path: string): void {
+  user(message: Prompt.UserMessage): void {
     this.flushDeferred()
     const parts = message.parts
+    if (parts.length === 1 && parts[0]!._tag === "Text") {
+      // The common case, without the general bookkeeping.
+      const text = parts[0].text
+      if (text !== "") this.pushUser([{ text }], false, !this.besideText)
+      return
+    }
     const content: Array<Block> = []
     let hasDocument = false
     let hasText = false
@@ -822,7 +860,7 @@ class MessageBuilder {
           break
         }
         case "File": {
-          const { block, kind } = this.fileBlock(part, `${path}.parts[${i}]`)
+          const { block, kind } = this.fileBlock(part, i)
           content.push(block)
           if (kind === "document") hasDocument = true
           if (!hasLoose && this.loose(kind)) hasLoose = true
@@ -831,65 +869,66 @@ class MessageBuilder {
         case "CachePoint": {
           if (!this.profile.supportsPromptCaching) break
           const cachePoint = cachePointBlock(part.ttl ?? true)
-          const partPath = `${path}.parts[${i}]`
           if (content.length === 0) {
-            this.attachCachePoint(cachePoint, partPath)
+            this.attachCachePoint(cachePoint, this.path(i))
           } else if (content[content.length - 1]!.cachePoint !== undefined) {
-            fail("Two cache points in a row: there must be content between cache points", partPath)
-          } else if (placeCachePoint(content, cachePoint, "fail", "keep", partPath) === "inserted") {
+            fail("Two cache points in a row: there must be content between cache points", this.path(i))
+          } else if (placeCachePoint(content, cachePoint, "fail", "keep", this.path(i)) === "inserted") {
             this.cachePoints++
           }
           break
         }
       }
     }
+    if (content.length === 0) return
     if (hasDocument && !hasText) {
       // Converse: a message with a document must also hold text.
       content.unshift({ text: SEE_DOCUMENTS })
       hasText = true
     }
     if (hasText && !this.besideText) hasLoose = true
-    if (content.length > 0) this.pushUser(content, false, hasLoose)
+    this.pushUser(content, false, hasLoose)
   }
 
   assistant(message: Prompt.AssistantMessage): void {
     this.flushDeferred()
     const parts = message.parts
-    const content: Array<Block> = []
-    const profile = this.profile
-    for (let i = 0; i < parts.length; i++) {
-      const part = parts[i]!
-      switch (part._tag) {
-        case "Text": {
-          if (part.text !== "") content.push({ text: part.text })
-          break
-        }
-        case "ToolCall": {
-          const input = part.input === undefined || part.input === null ? {} : part.input
-          content.push({
-            toolUse: { toolUseId: part.id, name: sanitizeToolName(part.name), input: input as any }
-          })
-          break
-        }
-        case "Thinking": {
-          const native = part.provider === providerName && profile.sendsBackThinking
-          if (part.redacted !== undefined) {
-            // Redacted thinking is opaque: only Bedrock itself can read it back.
-            if (native) content.push({ reasoningContent: { redactedContent: part.redacted } })
-          } else if (native && part.signature !== undefined && part.signature !== "") {
-            content.push({ reasoningContent: { reasoningText: { text: part.text, signature: part.signature } } })
-          } else if (part.text !== "") {
-            const tag = profile.thinkingTagName
-            content.push({ text: `<${tag}>\n${part.text}\n</${tag}>` })
-          }
-          break
-        }
-      }
+    // `map` allocates the array at its final size; parts that send nothing are removed after.
+    const content = parts.map(this.assistantBlock, this)
+    if (content.indexOf(undefined) !== -1) {
+      const kept = content.filter((block) => block !== undefined)
+      if (kept.length > 0) this.list.push({ role: "assistant", content: kept as Array<Block> })
+      return
     }
-    if (content.length > 0) this.list.push({ role: "assistant", content })
+    if (content.length > 0) this.list.push({ role: "assistant", content: content as Array<Block> })
   }
 
-  tool(message: Prompt.ToolMessage, path: string): void {
+  assistantBlock(part: Prompt.AssistantPart): Block | undefined {
+    switch (part._tag) {
+      case "Text":
+        return part.text === "" ? undefined : { text: part.text }
+      case "ToolCall": {
+        const input = part.input === undefined || part.input === null ? {} : part.input
+        return { toolUse: { toolUseId: part.id, name: sanitizeToolName(part.name), input: input as any } }
+      }
+      case "Thinking": {
+        const profile = this.profile
+        const native = part.provider === providerName && profile.sendsBackThinking
+        if (part.redacted !== undefined) {
+          // Redacted thinking is opaque: only Bedrock itself can read it back.
+          return native ? { reasoningContent: { redactedContent: part.redacted } } : undefined
+        }
+        if (native && part.signature !== undefined && part.signature !== "") {
+          return { reasoningContent: { reasoningText: { text: part.text, signature: part.signature } } }
+        }
+        if (part.text === "") return undefined
+        const tag = profile.thinkingTagName
+        return { text: `<${tag}>\n${part.text}\n</${tag}>` }
+      }
+    }
+  }
+
+  tool(message: Prompt.ToolMessage): void {
     const parts = message.parts
     const profile = this.profile
     const withStatus = profile.supportsToolResultStatus
@@ -897,28 +936,29 @@ class MessageBuilder {
       const part = parts[i]!
       if (part._tag === "Retry") {
         if (part.toolCallId !== undefined && part.toolName !== undefined) {
-          const result: Record<string, unknown> = { toolUseId: part.toolCallId, content: [{ text: part.message }] }
-          if (withStatus) result.status = "error"
-          this.pushUser([{ toolResult: result } as Block], true, false)
+          const content = [{ text: part.message }]
+          const result = withStatus
+            ? { toolUseId: part.toolCallId, content, status: "error" as const }
+            : { toolUseId: part.toolCallId, content }
+          this.pushUser([{ toolResult: result }], true, false)
         } else {
           this.flushDeferred()
           this.pushUser([{ text: part.message }], false, !this.besideText)
         }
         continue
       }
-      const content: Array<ToolResultContentBlock> = []
-      if (part.isError && !withStatus) {
-        // No status field: the failure is told in the text.
-        content.push({ text: JSON.stringify({ error: part.result ?? null }) })
-      } else {
-        content.push(resultBlock(part.result, profile.toolResultFormat))
-      }
+      const content: Array<ToolResultContentBlock> = [
+        part.isError && !withStatus
+          // No status field: the failure is told in the text.
+          ? { text: JSON.stringify({ error: part.result ?? null }) }
+          : resultBlock(part.result, profile.toolResultFormat)
+      ]
       let beside: Array<Block> | undefined
       const files = part.files
       if (files !== undefined) {
         for (let f = 0; f < files.length; f++) {
           const file = files[f]!
-          const { block, kind } = this.fileBlock(file, `${path}.parts[${i}].files[${f}]`)
+          const { block, kind } = this.fileBlock(file, i, f)
           if (profile.mediaInToolResults.includes(kind)) {
             content.push(block as ToolResultContentBlock)
           } else {
@@ -934,11 +974,10 @@ class MessageBuilder {
           }
         }
       }
-      const result: Record<string, unknown> = { toolUseId: part.id, content }
-      if (withStatus) result.status = part.isError ? "error" : "success"
-      const blocks: Array<Block> = [{ toolResult: result } as Block]
-      if (beside !== undefined) for (let b = 0; b < beside.length; b++) blocks.push(beside[b]!)
-      this.pushUser(blocks, true, false)
+      const result = withStatus
+        ? { toolUseId: part.id, content, status: part.isError ? "error" as const : "success" as const }
+        : { toolUseId: part.id, content }
+      this.pushUser(beside === undefined ? [{ toolResult: result }] : [{ toolResult: result }, ...beside], true, false)
     }
   }
 }
@@ -982,7 +1021,8 @@ const mapPrompt = (
       }
       case "User": {
         leading = false
-        builder.user(message, `prompt.messages[${i}]`)
+        builder.messageIndex = i
+        builder.user(message)
         break
       }
       case "Assistant": {
@@ -992,7 +1032,8 @@ const mapPrompt = (
       }
       case "Tool": {
         leading = false
-        builder.tool(message, `prompt.messages[${i}]`)
+        builder.messageIndex = i
+        builder.tool(message)
         break
       }
     }
