@@ -714,6 +714,8 @@ class MessageBuilder {
   documents = 0
   files = 0
   /** The trailing user message holds a toolResult / content that may not sit beside one. */
+  /** Content of the last user message pushed: merged into while it is still the last message. */
+  tail: Array<Block> | undefined = undefined
   lastHasToolResult = false
   lastHasLoose = false
   /** Tool-returned media that cannot share the toolResult's turn, sent in a later user turn. */
@@ -754,18 +756,18 @@ class MessageBuilder {
    */
   pushUser(content: Array<Block>, hasToolResult: boolean, hasLoose: boolean): void {
     const list = this.list
-    const last = list[list.length - 1]
-    if (last !== undefined && last.role === "user") {
+    const tail = this.tail
+    if (tail !== undefined && tail === list[list.length - 1]!.content) {
       if ((this.lastHasToolResult || hasToolResult) && (this.lastHasLoose || hasLoose)) {
         list.push({ role: "assistant", content: [{ text: "." }] })
       } else {
-        const target = last.content!
-        for (let i = 0; i < content.length; i++) target.push(content[i]!)
+        for (let i = 0; i < content.length; i++) tail.push(content[i]!)
         this.lastHasToolResult ||= hasToolResult
         this.lastHasLoose ||= hasLoose
         return
       }
     }
+    this.tail = content
     list.push({ role: "user", content })
     this.lastHasToolResult = hasToolResult
     this.lastHasLoose = hasLoose
