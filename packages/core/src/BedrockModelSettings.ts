@@ -6,27 +6,27 @@
  * them. An unknown key is rejected with a message naming it and, where one is
  * close, the key that was probably meant.
  *
- * | seed setting (pydantic-ai)                        | ours                                | Converse field                                                      |
- * |---------------------------------------------------|-------------------------------------|---------------------------------------------------------------------|
- * | `max_tokens`                                      | `maxTokens`                         | `inferenceConfig.maxTokens`                                         |
- * | `temperature`                                     | `temperature`                       | `inferenceConfig.temperature` (also when 0)                         |
- * | `top_p`                                           | `topP`                              | `inferenceConfig.topP` (also when 0)                                |
- * | `top_k`                                           | `topK`                              | `additionalModelRequestFields` (`top_k` / `inferenceConfig.topK`)   |
- * | `stop_sequences`                                  | `stopSequences`                     | `inferenceConfig.stopSequences`                                     |
- * | `thinking`                                        | `thinking`                          | `additionalModelRequestFields` (per family)                         |
- * | `service_tier`                                    | `serviceTier` (string form)         | `serviceTier: { type }`, `"auto"` omitted                           |
- * | `extra_headers`                                   | `extraHeaders`                      | HTTP headers of the call                                            |
- * | `bedrock_guardrail_config`                        | `guardrailConfig`                   | `guardrailConfig`                                                   |
- * | `bedrock_performance_configuration`               | `performanceConfig`                 | `performanceConfig`                                                 |
- * | `bedrock_request_metadata`                        | `requestMetadata`                   | `requestMetadata`                                                   |
- * | `bedrock_additional_model_response_fields_paths`  | `additionalModelResponseFieldPaths` | `additionalModelResponseFieldPaths`                                 |
- * | `bedrock_prompt_variables`                        | `promptVariables`                   | `promptVariables`                                                   |
- * | `bedrock_additional_model_requests_fields`        | `additionalModelRequestFields`      | `additionalModelRequestFields` (user keys win)                      |
- * | `bedrock_cache_tool_definitions`                  | `cacheToolDefinitions`              | `cachePoint` after the last tool                                    |
- * | `bedrock_cache_instructions`                      | `cacheInstructions`                 | `cachePoint` at the end of `system`                                 |
- * | `bedrock_cache_messages`                          | `cacheMessages`                     | `cachePoint` at the end of the last user message                    |
- * | `bedrock_service_tier`                            | `serviceTier` (object form)         | `serviceTier`                                                       |
- * | `bedrock_inference_profile`                       | `inferenceProfile`                  | replaces `modelId` (converse / converse-stream only)                |
+ * | seed setting (pydantic-ai) | ours | Converse field |
+ * | --- | --- | --- |
+ * | `max_tokens` | `maxTokens` | `inferenceConfig.maxTokens` |
+ * | `temperature` | `temperature` | `inferenceConfig.temperature` (also when 0) |
+ * | `top_p` | `topP` | `inferenceConfig.topP` (also when 0) |
+ * | `top_k` | `topK` | `additionalModelRequestFields` (`top_k` / `inferenceConfig.topK`) |
+ * | `stop_sequences` | `stopSequences` | `inferenceConfig.stopSequences` |
+ * | `thinking` | `thinking` | `additionalModelRequestFields` (per family) |
+ * | `service_tier` | `serviceTier` (string form) | `serviceTier: { type }`, `"auto"` omitted |
+ * | `extra_headers` | `extraHeaders` | HTTP headers of the call |
+ * | `bedrock_guardrail_config` | `guardrailConfig` | `guardrailConfig` |
+ * | `bedrock_performance_configuration` | `performanceConfig` | `performanceConfig` |
+ * | `bedrock_request_metadata` | `requestMetadata` | `requestMetadata` |
+ * | `bedrock_additional_model_response_fields_paths` | `additionalModelResponseFieldPaths` | `additionalModelResponseFieldPaths` |
+ * | `bedrock_prompt_variables` | `promptVariables` | `promptVariables` |
+ * | `bedrock_additional_model_requests_fields` | `additionalModelRequestFields` | `additionalModelRequestFields` (user keys win) |
+ * | `bedrock_cache_tool_definitions` | `cacheToolDefinitions` | `cachePoint` after the last tool |
+ * | `bedrock_cache_instructions` | `cacheInstructions` | `cachePoint` at the end of `system` |
+ * | `bedrock_cache_messages` | `cacheMessages` | `cachePoint` at the end of the last user message |
+ * | `bedrock_service_tier` | `serviceTier` (object form) | `serviceTier` |
+ * | `bedrock_inference_profile` | `inferenceProfile` | replaces `modelId` (converse / converse-stream only) |
  *
  * Not supported, because Converse has no such field: `seed`, `presence_penalty`,
  * `frequency_penalty`, `logit_bias`, `parallel_tool_calls`, `extra_body`.

@@ -256,8 +256,9 @@ const build = (options: MappingInput, forCountTokens: boolean): ConverseMapping 
   if (settings.requestMetadata !== undefined && hasKeys(settings.requestMetadata)) {
     input.requestMetadata = settings.requestMetadata as Record<string, string>
   }
-  if (settings.additionalModelResponseFieldPaths !== undefined && settings.additionalModelResponseFieldPaths.length > 0) {
-    input.additionalModelResponseFieldPaths = settings.additionalModelResponseFieldPaths as Array<string>
+  const responseFieldPaths = settings.additionalModelResponseFieldPaths
+  if (responseFieldPaths !== undefined && responseFieldPaths.length > 0) {
+    input.additionalModelResponseFieldPaths = responseFieldPaths as Array<string>
   }
   if (settings.promptVariables !== undefined && hasKeys(settings.promptVariables)) {
     input.promptVariables = settings.promptVariables as ConverseCommandInput["promptVariables"]
@@ -793,8 +794,8 @@ class MessageBuilder {
     if (format === undefined) {
       return fail(
         `Unsupported media type "${file.mediaType}" for Bedrock: images (jpeg, png, gif, webp), ` +
-          "videos (mkv, mov, mp4, webm, flv, mpeg, mpg, wmv, 3gp) and documents (pdf, txt, csv, doc, docx, xls, xlsx, " +
-          "html, md) are supported",
+          "videos (mkv, mov, mp4, webm, flv, mpeg, mpg, wmv, 3gp) and documents " +
+          "(pdf, txt, csv, doc, docx, xls, xlsx, html, md) are supported",
         this.path(part, fileIndex)
       )
     }
