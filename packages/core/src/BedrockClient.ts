@@ -214,7 +214,37 @@ export const withRetry = (service: Service, retry?: RetryOptions | false | undef
 interface CallContext {
   readonly region: string | undefined
   readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
+  /**
+   * Our own idle timeout for event streams. The SDK's `requestTimeout` fires on a stream that
+   * stalls after its response arrived by closing the HTTP/2 stream cleanly: the iterator then just
+   * ends, and a truncated answer would look complete. So streams get our timeout (typed
+   * `TransportError` "Timeout") and the SDK's is pushed past it for that request.
+   */
+  readonly streamIdleTimeout: number | undefined
 }
+
+const streamTimeoutError = (
+  call: CallContext,
+  position: BedrockError.Position,
+  modelId: string | undefined,
+  requestId?: string
+): BedrockError.BedrockError =>
+  new BedrockError.TransportError({
+    message: `Stream timed out because of no activity for ${call.streamIdleTimeout} ms`,
+    kind: "Timeout",
+    position,
+    operation: "converseStream",
+    ...(requestId === undefined ? {} : { requestId })
+  }, { disableValidation: true })
+
+const withIdleTimeout = <A, E>(
+  call: CallContext,
+  onTimeout: () => E
+) =>
+(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  call.streamIdleTimeout === undefined
+    ? effect
+    : Effect.timeoutFail(effect, { duration: Duration.millis(call.streamIdleTimeout), onTimeout })
 
 const contextOf = (call: CallContext, operation: string, modelId: string | undefined, requestId?: string) => ({
   operation,
@@ -260,11 +290,12 @@ const makeOperations = (client: BedrockRuntimeClient, call: CallContext): Servic
         try: (signal) => {
           signal.addEventListener("abort", () => controller.abort(), { once: true })
           return client.send(ClientOptions.addHeaders(new ConverseStreamCommand(input), options?.headers), {
-            abortSignal: controller.signal
+            abortSignal: controller.signal,
+            ...(call.streamIdleTimeout === undefined ? {} : { requestTimeout: call.streamIdleTimeout + 1_000 })
           })
         },
         catch: (error) => BedrockError.fromSdk(error, "request", contextOf(call, "converseStream", input.modelId))
-      })
+      }).pipe(withIdleTimeout(call, () => streamTimeoutError(call, "request", input.modelId)))
       const metadata = metadataOf(output)
       yield* runOnResponse(options, metadata)
       const iterable = output.stream
@@ -284,6 +315,10 @@ const makeOperations = (client: BedrockRuntimeClient, call: CallContext): Servic
           try: () => iterator.next(),
           catch: (error) => Option.some(BedrockError.fromSdk(error, "stream", context))
         }).pipe(
+          withIdleTimeout(
+            call,
+            () => Option.some(streamTimeoutError(call, "stream", input.modelId, metadata.requestId))
+          ),
           Effect.flatMap((result) => result.done === true ? Effect.fail(Option.none()) : Effect.succeed(result.value))
         )
       )
@@ -308,7 +343,10 @@ export const makeFromClient = (
       Effect.orElseSucceed(() => undefined)
     )
     return printable(
-      withRetry(makeOperations(client, { region, secrets: options?.secrets ?? [] }), options?.retry),
+      withRetry(
+        makeOperations(client, { region, secrets: options?.secrets ?? [], streamIdleTimeout: undefined }),
+        options?.retry
+      ),
       { region, retry: options?.retry ?? {} }
     )
   })
@@ -329,7 +367,11 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
     const region = options.region ??
       (yield* Effect.tryPromise(() => client.config.region()).pipe(Effect.orElseSucceed(() => undefined)))
     const service = withRetry(
-      makeOperations(client, { region, secrets: ClientOptions.secretsOf(options) }),
+      makeOperations(client, {
+        region,
+        secrets: ClientOptions.secretsOf(options),
+        streamIdleTimeout: ClientOptions.requestTimeoutMillis(options)
+      }),
       options.retry
     )
     return printable(service, describeOptions(options, region))

@@ -33,6 +33,14 @@ export const defaultConnectTimeout: Duration.Duration = Duration.seconds(60)
 /** @internal */
 export const defaultRequestTimeout: Duration.Duration = Duration.seconds(300)
 
+/**
+ * The request timeout in milliseconds, `undefined` when disabled (infinite).
+ *
+ * @internal
+ */
+export const requestTimeoutMillis = (options: SdkOptions): number | undefined =>
+  millis(options.requestTimeout, defaultRequestTimeout)
+
 const millis = (input: Duration.DurationInput | undefined, fallback: Duration.Duration): number | undefined => {
   const duration = Duration.decode(input ?? fallback)
   return Duration.isFinite(duration) ? Math.max(1, Math.round(Duration.toMillis(duration))) : undefined
