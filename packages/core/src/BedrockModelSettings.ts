@@ -186,7 +186,9 @@ export type Settings = typeof BedrockModelSettings.Type
  * @since 0.1.0
  * @category Models
  */
-export const keys: ReadonlyArray<keyof Settings> = Object.keys(BedrockModelSettings.fields) as Array<keyof Settings>
+export const keys: ReadonlyArray<keyof Settings> = Object.keys(BedrockModelSettings.fields) as Array<
+  keyof Settings
+>
 
 const keySet: ReadonlySet<string> = new Set(keys)
 
