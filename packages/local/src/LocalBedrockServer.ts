@@ -100,20 +100,6 @@ export interface LocalBedrockServer {
   readonly close: () => Promise<void>
 }
 
-/** @internal */
-export const fromInternal = (server: LocalServer): LocalBedrockServer & { readonly internal: LocalServer } => ({
-  internal: server,
-  endpoint: server.endpoint,
-  port: server.port,
-  script: (...scripts) => server.script(scripts),
-  requests: () => server.requests,
-  openRequests: () => server.openRequests,
-  pendingScripts: () => server.pendingScripts,
-  awaitIdle: () => server.awaitIdle(),
-  reset: () => server.reset(),
-  close: () => server.close()
-})
-
 /**
  * Starts a server on 127.0.0.1.
  *
@@ -130,5 +116,17 @@ export const fromInternal = (server: LocalServer): LocalBedrockServer & { readon
  * @since 0.1.0
  * @category Constructors
  */
-export const start = async (options?: Options): Promise<LocalBedrockServer> =>
-  fromInternal(await LocalServer.start(options))
+export const start = async (options?: Options): Promise<LocalBedrockServer> => {
+  const server = await LocalServer.start(options)
+  return {
+    endpoint: server.endpoint,
+    port: server.port,
+    script: (...scripts) => server.script(scripts),
+    requests: () => server.requests,
+    openRequests: () => server.openRequests,
+    pendingScripts: () => server.pendingScripts,
+    awaitIdle: () => server.awaitIdle(),
+    reset: () => server.reset(),
+    close: () => server.close()
+  }
+}

@@ -120,9 +120,9 @@ const checkMedia = (kind: "image" | "document" | "video", value: unknown, path: 
 
 const checkToolResultContent = (content: unknown, path: string): void => {
   if (!Array.isArray(content) || content.length === 0) {
-    constraint(content, `${path}.content`, "Member must have length greater than or equal to 1")
+    return constraint(content, `${path}.content`, "Member must have length greater than or equal to 1")
   }
-  ;(content as Array<unknown>).forEach((block, j) => {
+  content.forEach((block: unknown, j) => {
     const p = `${path}.content.${j}`
     if (!isObject(block)) return constraint(block, p, "Member must not be null")
     const kind = singleMember(block, p, "ToolResultContentBlock")
