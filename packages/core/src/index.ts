@@ -1,4 +1,55 @@
 /**
+ * Effect services for Amazon Bedrock's Converse API.
+ *
  * @since 0.1.0
  */
-export {}
+
+/**
+ * @since 0.1.0
+ */
+export * as BedrockClient from "./BedrockClient.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as BedrockError from "./BedrockError.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as BedrockLanguageModel from "./BedrockLanguageModel.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as BedrockModelProfile from "./BedrockModelProfile.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as BedrockModelSettings from "./BedrockModelSettings.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as LanguageModel from "./LanguageModel.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Prompt from "./Prompt.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Response from "./Response.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Tool from "./Tool.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Toolkit from "./Toolkit.js"

@@ -19,6 +19,8 @@ export interface DecodeContext {
   readonly requestId?: string | undefined
   /** Name of the forced tool used for structured output: its call becomes JSON text. */
   readonly outputTool?: string | undefined
+  /** The answer is this key of the output tool's input (a non-object schema was wrapped). */
+  readonly unwrapKey?: string | undefined
 }
 
 const finishReasons: Record<string, Response.FinishReason> = {
@@ -90,8 +92,30 @@ export const toolCallPart = (
   context: DecodeContext
 ): Prompt.ToolCallPart | Prompt.TextPart =>
   context.outputTool !== undefined && name === context.outputTool
-    ? { _tag: "Text", text: JSON.stringify(input) }
+    ? { _tag: "Text", text: JSON.stringify(unwrap(input, context.unwrapKey)) }
     : { _tag: "ToolCall", id, name, input }
+
+const unwrap = (input: unknown, key: string | undefined): unknown =>
+  key !== undefined && typeof input === "object" && input !== null && key in input
+    ? (input as Record<string, unknown>)[key]
+    : input
+
+/**
+ * The finish reason, where a structured answer given through the output tool
+ * counts as a normal stop rather than a tool call.
+ *
+ * @internal
+ */
+export const finishReasonOf = (
+  raw: string,
+  parts: ReadonlyArray<Response.Part>,
+  context: DecodeContext
+): Response.FinishReason => {
+  const reason = finishReason(raw)
+  return reason === "tool-calls" && context.outputTool !== undefined && !parts.some((p) => p._tag === "ToolCall")
+    ? "stop"
+    : reason
+}
 
 const contentPart = (block: ContentBlock, context: DecodeContext): Response.Part | undefined => {
   if (block.text !== undefined) return { _tag: "Text", text: block.text }
@@ -144,7 +168,7 @@ export const fromConverseResponse = (output: ConverseResponse, context: DecodeCo
   const fields = providerFields(output)
   return {
     parts,
-    finishReason: finishReason(rawFinishReason),
+    finishReason: finishReasonOf(rawFinishReason, parts, context),
     rawFinishReason,
     usage: usage(output.usage),
     modelId: context.modelId,

@@ -252,9 +252,10 @@ export class Decoder {
       ...(this.metadata !== undefined ? ResponseDecoding.metadataFields(this.metadata) : {})
     })
     const latencyMs = this.metadata?.metrics?.latencyMs
+    const finalParts = parts.map((entry) => entry.part)
     return {
-      parts: parts.map((entry) => entry.part),
-      finishReason: ResponseDecoding.finishReason(rawFinishReason),
+      parts: finalParts,
+      finishReason: ResponseDecoding.finishReasonOf(rawFinishReason, finalParts, this.context),
       rawFinishReason,
       usage: ResponseDecoding.usage(this.metadata?.usage),
       modelId: this.context.modelId,

@@ -1,0 +1,205 @@
+/**
+ * The `LanguageModel` service over Amazon Bedrock's Converse API.
+ *
+ * A request is validated and mapped to Converse before anything is sent
+ * (settings, media types, tool choice, cache points): bad input fails with
+ * `InvalidRequestError` and costs no request. Responses and streams decode to
+ * the same `Response`.
+ *
+ * @example
+ * ```ts
+ * import { BedrockClient, BedrockLanguageModel, LanguageModel, Response } from "@effect-bedrock/core"
+ * import { Effect, Layer } from "effect"
+ *
+ * const Model = BedrockLanguageModel.layer({
+ *   model: "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+ *   settings: { maxTokens: 1024, temperature: 0 }
+ * }).pipe(Layer.provide(BedrockClient.layerConfig()))
+ *
+ * const program = LanguageModel.generate({ prompt: "Hello" }).pipe(
+ *   Effect.map(Response.text),
+ *   Effect.provide(Model)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import * as BedrockClient from "./BedrockClient.js"
+import * as BedrockError from "./BedrockError.js"
+import * as BedrockModelProfile from "./BedrockModelProfile.js"
+import * as BedrockModelSettings from "./BedrockModelSettings.js"
+import * as FileDownload from "./internal/fileDownload.js"
+import * as RequestMapping from "./internal/requestMapping.js"
+import * as ResponseDecoding from "./internal/responseDecoding.js"
+import * as StreamDecoding from "./internal/streamDecoding.js"
+import * as LanguageModel from "./LanguageModel.js"
+import * as Prompt from "./Prompt.js"
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Options {
+  /** The model id (`us.anthropic.claude-...`, `amazon.nova-pro-v1:0`) or an inference-profile ARN. */
+  readonly model: string
+  /** Defaults for every request; a request's own settings win key by key. */
+  readonly settings?: BedrockModelSettings.Settings | undefined
+  /** Overrides of the capabilities detected from the model id. */
+  readonly profile?: Partial<BedrockModelProfile.Profile> | undefined
+}
+
+const invalid = (issue: { readonly message: string; readonly path?: string | undefined }, operation: string) =>
+  new BedrockError.InvalidRequestError({
+    message: issue.message,
+    position: "request",
+    operation,
+    ...(issue.path !== undefined ? { field: issue.path } : {})
+  })
+
+const outputContext = (mapped: RequestMapping.ConverseMapping) => ({
+  outputTool: mapped.outputTool,
+  unwrapKey: mapped.output?._tag === "Tool" ? mapped.output.unwrapKey : undefined
+})
+
+/**
+ * Builds the service. Fails with `InvalidRequestError` when the model's own
+ * settings are invalid or the model is not available on Converse.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = Effect.fnUntraced(function*(options: Options) {
+  const client = yield* BedrockClient.BedrockClient
+  // Files given by URL are downloaded with the application's HttpClient when
+  // there is one, and with fetch otherwise.
+  const httpClient = yield* Effect.serviceOption(HttpClient.HttpClient)
+  const modelSettings = yield* Either.match(BedrockModelSettings.decode(options.settings), {
+    onLeft: (issue) => Effect.fail(invalid(issue, "make")),
+    onRight: Effect.succeed
+  })
+  const detected = BedrockModelProfile.forModel(options.model)
+  const profile = options.profile === undefined
+    ? detected
+    : BedrockModelProfile.withOverrides(detected, options.profile)
+  if (!profile.supportsConverse) {
+    return yield* invalid({
+      message: `The model "${options.model}" is not available on the Converse API`,
+      path: "model"
+    }, "make")
+  }
+  const modelId = options.model
+
+  const prepare = (request: LanguageModel.Request, operation: string) =>
+    Effect.gen(function*() {
+      const requestSettings = yield* Either.match(BedrockModelSettings.decode(request.settings), {
+        onLeft: (issue) => Effect.fail(invalid(issue, operation)),
+        onRight: Effect.succeed
+      })
+      const settings = BedrockModelSettings.merge(modelSettings, requestSettings)
+      const prompt = yield* FileDownload.resolveUrls(Prompt.make(request.prompt), httpClient, operation)
+      return { modelId, profile, settings, request: { ...request, prompt } } satisfies RequestMapping.MappingInput
+    })
+
+  const callOptions = (settings: BedrockModelSettings.Settings): BedrockClient.CallOptions | undefined =>
+    settings.extraHeaders === undefined ? undefined : { headers: settings.extraHeaders }
+
+  const generate = (request: LanguageModel.Request) =>
+    Effect.gen(function*() {
+      const input = yield* prepare(request, "generate")
+      const mapped = yield* Either.mapLeft(RequestMapping.toConverseInput(input), (issue) => invalid(issue, "generate"))
+      const output = yield* client.converse(mapped.input, callOptions(input.settings))
+      return ResponseDecoding.fromConverseResponse(output, {
+        modelId,
+        requestId: output.$metadata.requestId,
+        ...outputContext(mapped)
+      })
+    }).pipe(Effect.withSpan("BedrockLanguageModel.generate", { attributes: { "gen_ai.request.model": modelId } }))
+
+  const stream = (request: LanguageModel.Request) =>
+    Stream.unwrap(Effect.gen(function*() {
+      const input = yield* prepare(request, "stream")
+      const mapped = yield* Either.mapLeft(
+        RequestMapping.toConverseInput({ ...input, stream: true }),
+        (issue) => invalid(issue, "stream")
+      )
+      let decoder: StreamDecoding.Decoder | undefined
+      const events = client.converseStream(mapped.input, {
+        ...callOptions(input.settings),
+        onResponse: (metadata) =>
+          Effect.sync(() => {
+            if (decoder !== undefined) decoder.requestId = metadata.requestId
+          })
+      })
+      return events.pipe(StreamDecoding.decode({
+        modelId,
+        ...outputContext(mapped),
+        trimLeadingWhitespace: profile.ignoresLeadingWhitespaceInStream
+      }, (created) => (decoder = created)))
+    }))
+
+  const countTokens = (request: LanguageModel.Request) =>
+    Effect.gen(function*() {
+      const input = yield* prepare(request, "countTokens")
+      const mapped = yield* Either.mapLeft(
+        RequestMapping.toCountTokensInput(input),
+        (issue) => invalid(issue, "countTokens")
+      )
+      const output = yield* client.countTokens(mapped, callOptions(input.settings))
+      return output.inputTokens ?? 0
+    }).pipe(Effect.withSpan("BedrockLanguageModel.countTokens", { attributes: { "gen_ai.request.model": modelId } }))
+
+  return LanguageModel.make({ modelId, generate, stream, countTokens })
+})
+
+/**
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer = (
+  options: Options
+): Layer.Layer<LanguageModel.LanguageModel, BedrockError.InvalidRequestError, BedrockClient.BedrockClient> =>
+  Layer.effect(LanguageModel.LanguageModel, make(options))
+
+/**
+ * The model from `Config`: by default `BEDROCK_MODEL_ID`, and
+ * `BEDROCK_INFERENCE_PROFILE` for an inference-profile ARN.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerConfig = (
+  config: {
+    readonly model?: Config.Config<string> | undefined
+    readonly inferenceProfile?: Config.Config<Option.Option<string>> | undefined
+    readonly settings?: BedrockModelSettings.Settings | undefined
+    readonly profile?: Partial<BedrockModelProfile.Profile> | undefined
+  } = {}
+): Layer.Layer<
+  LanguageModel.LanguageModel,
+  BedrockError.InvalidRequestError | ConfigError.ConfigError,
+  BedrockClient.BedrockClient
+> =>
+  Layer.effect(
+    LanguageModel.LanguageModel,
+    Effect.gen(function*() {
+      const model = yield* (config.model ?? Config.string("BEDROCK_MODEL_ID"))
+      const inferenceProfile = yield* (config.inferenceProfile ??
+        Config.option(Config.string("BEDROCK_INFERENCE_PROFILE")))
+      return yield* make({
+        model,
+        settings: Option.match(inferenceProfile, {
+          onNone: () => config.settings,
+          onSome: (arn) => ({ ...config.settings, inferenceProfile: arn })
+        }),
+        profile: config.profile
+      })
+    })
+  )

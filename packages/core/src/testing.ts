@@ -1,0 +1,17 @@
+/**
+ * Stubs for testing applications built on effect-bedrock without a network:
+ * `TestLanguageModel` replaces the model, `BedrockClient.layerStub` the client
+ * underneath a real `BedrockLanguageModel`.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * @since 0.1.0
+ */
+export * as TestLanguageModel from "./TestLanguageModel.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as BedrockClient from "./BedrockClient.js"
