@@ -25,7 +25,7 @@ import type * as LanguageModel from "./LanguageModel.js"
  * @since 0.1.0
  * @category Models
  */
-export interface Tool<in out Name extends string, in out Params, out Success, out E, out R> {
+export interface Tool<Name extends string, Params, Success, E, R> {
   readonly name: Name
   readonly description: string | undefined
   readonly parameters: Schema.Schema<Params, any>

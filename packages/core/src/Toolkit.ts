@@ -40,7 +40,7 @@ import * as Tool from "./Tool.js"
  * @since 0.1.0
  * @category Models
  */
-export interface Toolkit<in out Tools extends Tool.Any> {
+export interface Toolkit<Tools extends Tool.Any> {
   readonly tools: ReadonlyArray<Tools>
   readonly definitions: ReadonlyArray<LanguageModel.ToolDefinition>
   readonly get: (name: string) => Tools | undefined
