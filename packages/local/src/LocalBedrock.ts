@@ -5,9 +5,11 @@
  *
  * @since 0.1.0
  */
+import * as BedrockClient from "@effect-bedrock/core/BedrockClient"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import type * as Script from "./LocalBedrockScript.js"
 import type { Options, ReceivedRequest } from "./LocalBedrockServer.js"
@@ -74,3 +76,46 @@ export const make = (options?: Options): Effect.Effect<Service, never, Scope.Sco
  * @category Layers
  */
 export const layer = (options?: Options): Layer.Layer<LocalBedrock> => Layer.scoped(LocalBedrock, make(options))
+
+/**
+ * Static credentials for the local server: it checks that requests are signed,
+ * not by whom.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const localCredentials: BedrockClient.StaticCredentials = {
+  accessKeyId: "AKIDLOCALBEDROCK",
+  secretAccessKey: Redacted.make("local-bedrock-secret")
+}
+
+/**
+ * `BedrockClient` wired to the running local server (real SDK, real wire
+ * protocol, region `us-east-1`, static local credentials). Options override
+ * the defaults, for example `retry` or `requestTimeout`.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerBedrockClient = (
+  options?: Omit<BedrockClient.Options, "endpoint">
+): Layer.Layer<BedrockClient.BedrockClient, never, LocalBedrock> =>
+  Layer.unwrapEffect(Effect.map(LocalBedrock, (local) =>
+    BedrockClient.layer({
+      region: "us-east-1",
+      credentials: localCredentials,
+      ...options,
+      endpoint: local.endpoint
+    })))
+
+/**
+ * A local server and a `BedrockClient` talking to it, in one Layer; the
+ * server is also provided, for scripting and reading its request log.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerWithClient = (
+  options?: { readonly server?: Options | undefined; readonly client?: Omit<BedrockClient.Options, "endpoint"> }
+): Layer.Layer<BedrockClient.BedrockClient | LocalBedrock> =>
+  layerBedrockClient(options?.client).pipe(Layer.provideMerge(layer(options?.server)))
