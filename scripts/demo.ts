@@ -1,1 +1,125 @@
-console.log("demo placeholder")
+/**
+ * `npm start`: a tool-using conversation, streamed to the terminal.
+ *
+ * By default it starts the embedded local Bedrock on an ephemeral loopback
+ * port and talks to it through the real AWS SDK. With `AWS_REGION` and
+ * `BEDROCK_MODEL_ID` set (or `--region` and `--model`) it talks to real
+ * Amazon Bedrock with the default credential chain instead.
+ *
+ *   npm start
+ *   npm start -- --prompt "Is it umbrella weather in Porto?"
+ *   AWS_REGION=us-east-1 BEDROCK_MODEL_ID=us.anthropic.claude-haiku-4-5-20251001-v1:0 npm start
+ */
+import { BedrockClient, BedrockLanguageModel, Response, Tool, Toolkit } from "@effect-bedrock/core"
+import { LocalBedrock } from "@effect-bedrock/local"
+import { NodeRuntime } from "@effect/platform-node"
+import { Console, Effect, Layer, Schema, Stream } from "effect"
+import { parseArgs } from "node:util"
+
+const { values: flags } = parseArgs({
+  options: {
+    model: { type: "string" },
+    region: { type: "string" },
+    prompt: { type: "string" },
+    local: { type: "boolean", default: false }
+  }
+})
+
+// The SDK's Node 20 notice (future releases need Node 22) is in the README; keep the demo readable.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"
+
+const region = flags.region ?? process.env.AWS_REGION
+const modelId = flags.model ?? process.env.BEDROCK_MODEL_ID
+const useRealBedrock = !flags.local && region !== undefined && modelId !== undefined
+const model = useRealBedrock ? modelId! : "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+const question = flags.prompt ?? "What is the weather in Lisbon right now, and should I pack an umbrella?"
+
+// A deterministic "weather service": the demo must give the same output every run.
+const getWeather = Tool.make("get_weather", {
+  description: "Current weather for a city",
+  parameters: Schema.Struct({
+    city: Schema.String.annotations({ description: "City name", examples: ["Lisbon"] }),
+    unit: Schema.optional(Schema.Literal("celsius", "fahrenheit"))
+  }),
+  handler: ({ city, unit }) =>
+    Effect.succeed({
+      city,
+      temperature: unit === "fahrenheit" ? 64 : 18,
+      unit: unit ?? "celsius",
+      conditions: "light rain",
+      chanceOfRain: "70%"
+    })
+})
+
+const toolkit = Toolkit.make(getWeather)
+
+const write = (text: string) => Effect.sync(() => process.stdout.write(text))
+
+const conversation = Effect.gen(function*() {
+  yield* Console.log(`model: ${model}`)
+  yield* Console.log(`user> ${question}\n`)
+  let step = 0
+  let atLineStart = true
+  const steps: Array<Response.Response> = []
+  yield* Toolkit.stream(toolkit, {
+    prompt: question,
+    instructions: "You are a concise travel assistant. Use the tools when they help.",
+    settings: { maxTokens: 512, temperature: 0 }
+  }).pipe(
+    Stream.runForEach((event) => {
+      switch (event._tag) {
+        case "TextStart":
+          return Effect.zipRight(write("assistant> "), Effect.sync(() => (atLineStart = false)))
+        case "TextDelta":
+          return write(event.delta)
+        case "TextEnd":
+          return Effect.zipRight(write("\n"), Effect.sync(() => (atLineStart = true)))
+        case "ToolCall":
+          return write(`${atLineStart ? "" : "\n"}  -> calling ${event.name}(${JSON.stringify(event.input)})\n`)
+        case "ToolResult":
+          return write(`  <- ${event.name} returned ${JSON.stringify(event.result)}\n\n`)
+        case "Retry":
+          return write(`  <- retry requested: ${event.message}\n`)
+        case "Finish": {
+          step++
+          steps.push(event.response)
+          const u = event.usage
+          return write(
+            `  [step ${step}: ${event.finishReason} (${event.response.rawFinishReason}), ` +
+              `${u.inputTokens} in / ${u.outputTokens} out tokens` +
+              (u.cacheReadTokens + u.cacheWriteTokens > 0
+                ? `, cache ${u.cacheReadTokens} read / ${u.cacheWriteTokens} written`
+                : "") +
+              `${event.response.requestId ? `, request ${event.response.requestId}` : ""}]\n`
+          )
+        }
+        default:
+          return Effect.void
+      }
+    })
+  )
+  const total = steps.map((s) => s.usage).reduce(Toolkit.addUsage)
+  yield* Console.log(
+    `\ntoken usage: ${total.inputTokens} input + ${total.outputTokens} output = ${total.totalTokens} total ` +
+      `over ${steps.length} model calls`
+  )
+})
+
+const program = useRealBedrock
+  ? conversation.pipe(
+    Effect.tap(() => Console.log(`(real Amazon Bedrock, region ${region})`)),
+    Effect.provide(
+      BedrockLanguageModel.layer({ model }).pipe(Layer.provide(BedrockClient.layerConfig()))
+    )
+  )
+  : Effect.gen(function*() {
+    const local = yield* LocalBedrock.LocalBedrock
+    yield* Console.log(`local Bedrock: ${local.endpoint} (set AWS_REGION and BEDROCK_MODEL_ID for real Bedrock)`)
+    yield* conversation
+  }).pipe(
+    Effect.provide(
+      BedrockLanguageModel.layer({ model }).pipe(Layer.provideMerge(LocalBedrock.layerWithClient()))
+    )
+  )
+
+NodeRuntime.runMain(program)

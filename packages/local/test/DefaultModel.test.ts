@@ -89,6 +89,17 @@ describe("schema-satisfying arguments", () => {
     assert.strictEqual(valueFor({ type: "string", format: "date" }), "2026-01-01")
     assert.deepStrictEqual(valueFor({ type: "array", items: { type: "integer" }, maxItems: 0 }), [])
   })
+
+  it("prefers the schema's own examples, then its default", () => {
+    assert.deepStrictEqual(
+      valueFor({
+        type: "object",
+        required: ["city", "unit"],
+        properties: { city: { type: "string", examples: ["Lisbon"] }, unit: { type: "string", default: "celsius" } }
+      }),
+      { city: "Lisbon", unit: "celsius" }
+    )
+  })
 })
 
 layer(LocalBedrock.layer(), { excludeTestServices: true })("default model", (it) => {

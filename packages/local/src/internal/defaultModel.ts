@@ -178,6 +178,9 @@ export const valueFor = (schema: unknown, root: Json = isObject(schema) ? schema
   if (!isObject(schema) || depth > 12) return null
   if (typeof schema.$ref === "string") return valueFor(resolveRef(root, schema.$ref), root, name, index, depth + 1)
   if (schema.const !== undefined) return schema.const
+  // Schema authors' own examples make the most plausible arguments.
+  if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[index % schema.examples.length]
+  if (schema.default !== undefined) return schema.default
   if (Array.isArray(schema.enum) && schema.enum.length > 0) {
     const options = schema.enum.filter((e) => e !== null)
     const pool = options.length > 0 ? options : schema.enum
