@@ -1,0 +1,60 @@
+// The README's examples, kept honest: they import the packages by name, as users do.
+import { BedrockClient, BedrockLanguageModel, LanguageModel, Response, Tool, Toolkit } from "@effect-bedrock/core"
+import { TestLanguageModel } from "@effect-bedrock/core/testing"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer, Schema } from "effect"
+
+const greet = (name: string) => LanguageModel.generate({ prompt: `Greet ${name}` }).pipe(Effect.map(Response.text))
+
+describe("README examples", () => {
+  it.effect("greets the user (the stub Layer test)", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* greet("Ada"), "Hello, Ada!")
+      const [request] = yield* TestLanguageModel.requests
+      assert.strictEqual(request!.prompt, "Greet Ada")
+    }).pipe(Effect.provide(TestLanguageModel.layerScripted("Hello, Ada!"))))
+
+  it.effect("the real BedrockLanguageModel over a stubbed BedrockClient", () =>
+    Effect.gen(function*() {
+      const getWeather = Tool.make("get_weather", {
+        description: "Current weather for a city",
+        parameters: Schema.Struct({ city: Schema.String }),
+        handler: ({ city }) => Effect.succeed({ city, celsius: 18 })
+      })
+      const answer = yield* Toolkit.generate(Toolkit.make(getWeather), { prompt: "Weather in Porto?" }).pipe(
+        Effect.map((result) => Response.text(result.response))
+      )
+      assert.strictEqual(answer, "18 degrees in Porto.")
+      const stub = yield* BedrockClient.BedrockClientStub
+      const requests = yield* stub.requests
+      assert.strictEqual(requests.length, 2)
+    }).pipe(
+      Effect.provide(
+        BedrockLanguageModel.layer({ model: "us.amazon.nova-pro-v1:0" }).pipe(
+          Layer.provideMerge(BedrockClient.layerStub({
+            converse: [
+              {
+                output: {
+                  message: {
+                    role: "assistant",
+                    content: [{ toolUse: { toolUseId: "t1", name: "get_weather", input: { city: "Porto" } } }]
+                  }
+                },
+                stopReason: "tool_use",
+                usage: { inputTokens: 5, outputTokens: 5, totalTokens: 10 },
+                metrics: { latencyMs: 1 },
+                $metadata: {}
+              },
+              {
+                output: { message: { role: "assistant", content: [{ text: "18 degrees in Porto." }] } },
+                stopReason: "end_turn",
+                usage: { inputTokens: 5, outputTokens: 5, totalTokens: 10 },
+                metrics: { latencyMs: 1 },
+                $metadata: {}
+              }
+            ]
+          }))
+        )
+      )
+    ))
+})
