@@ -458,6 +458,32 @@ layer(Env, { excludeTestServices: true })("BedrockLanguageModel against the loca
       assert.strictEqual(generated.modelId, MODEL)
     }))
 
+  it.effect("structured output: native JSON schema where supported, a forced output tool elsewhere", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const Answer = Schema.Struct({ city: Schema.String, population: Schema.Number })
+      const output = { name: "city_facts", schema: Tool.jsonSchema(Answer) }
+      const native = yield* LanguageModel.generate({ prompt: "Facts about Porto as JSON", output })
+      const decoded = yield* Schema.decodeUnknown(Schema.parseJson(Answer))(Response.text(native))
+      assert.isString(decoded.city)
+      assert.strictEqual(native.finishReason, "stop")
+      const nova = yield* BedrockLanguageModel.make({ model: "us.amazon.nova-pro-v1:0" })
+      const viaTool = yield* nova.generate({ prompt: "Facts about Porto as JSON", output })
+      assert.isString((yield* Schema.decodeUnknown(Schema.parseJson(Answer))(Response.text(viaTool))).city)
+      assert.strictEqual(viaTool.finishReason, "stop")
+      assert.strictEqual(Response.toolCalls(viaTool).length, 0)
+      const [first, second] = yield* bodies
+      // Claude Sonnet 4.5 takes a native JSON schema...
+      assert.strictEqual(first!.body.outputConfig.textFormat.type, "json_schema")
+      assert.strictEqual(first!.body.outputConfig.textFormat.structure.jsonSchema.name, "city_facts")
+      assert.deepStrictEqual(JSON.parse(first!.body.outputConfig.textFormat.structure.jsonSchema.schema), output.schema)
+      assert.isUndefined(first!.body.toolConfig)
+      // ...Nova gets a forced output tool, whose call comes back as the JSON text.
+      assert.isUndefined(second!.body.outputConfig)
+      assert.deepStrictEqual(second!.body.toolConfig.tools.map((t: any) => t.toolSpec.name), ["city_facts"])
+      assert.deepStrictEqual(second!.body.toolConfig.toolChoice, { any: {} })
+    }))
+
   it.effect("rejects bad input with InvalidRequestError before any request", () =>
     Effect.gen(function*() {
       yield* reset
