@@ -484,6 +484,30 @@ layer(Env, { excludeTestServices: true })("BedrockLanguageModel against the loca
       assert.deepStrictEqual(second!.body.toolConfig.toolChoice, { any: {} })
     }))
 
+  it.effect("thinking: budget per family, signed thinking streamed, then sent back as reasoningContent", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const claude37 = yield* BedrockLanguageModel.make({ model: "us.anthropic.claude-3-7-sonnet-20250219-v1:0" })
+      const parts = yield* claude37.stream({ prompt: "Think, then answer: 2+2?", settings: { thinking: "low" } }).pipe(
+        Stream.runCollect,
+        Effect.map(Chunk.toReadonlyArray)
+      )
+      assert.isTrue(parts.some((p) => p._tag === "ThinkingDelta" && p.signature !== undefined))
+      const first = (parts.at(-1) as Response.Finish).response
+      const [thought] = Response.thinking(first)
+      assert.isString(thought!.signature)
+      assert.strictEqual(thought!.provider, "bedrock")
+      const history = Prompt.concat("Think, then answer: 2+2?", Response.toMessage(first))
+      yield* claude37.generate({ prompt: Prompt.concat(history, "And 3+3?"), settings: { thinking: "low" } })
+      const [streamed, followUp] = yield* bodies
+      assert.deepStrictEqual(streamed!.body.additionalModelRequestFields, {
+        thinking: { type: "enabled", budget_tokens: 2048 }
+      })
+      assert.deepStrictEqual(followUp!.body.messages[1].content[0], {
+        reasoningContent: { reasoningText: { text: thought!.text, signature: thought!.signature } }
+      })
+    }))
+
   it.effect("rejects bad input with InvalidRequestError before any request", () =>
     Effect.gen(function*() {
       yield* reset
