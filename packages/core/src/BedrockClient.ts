@@ -19,6 +19,7 @@ import {
   type CountTokensCommandOutput
 } from "@aws-sdk/client-bedrock-runtime"
 import type { BedrockRuntimeClientConfig } from "@aws-sdk/client-bedrock-runtime"
+import * as Chunk from "effect/Chunk"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -35,6 +36,7 @@ import * as Stream from "effect/Stream"
 import * as BedrockError from "./BedrockError.js"
 import * as ClientOptions from "./internal/clientOptions.js"
 import * as ClientRetry from "./internal/clientRetry.js"
+import * as EventPump from "./internal/eventPump.js"
 
 // =============================================================================
 // Models
@@ -196,11 +198,11 @@ export const withRetry = (service: Service, retry?: RetryOptions | false | undef
       Stream.suspend(() => {
         let started = false
         return service.converseStream(input, options).pipe(
-          Stream.tap(() =>
-            Effect.sync(() => {
-              started = true
-            })
-          ),
+          // Per chunk, not per event (a stream's events come in batches).
+          Stream.mapChunks((chunk) => {
+            if (Chunk.isNonEmpty(chunk)) started = true
+            return chunk
+          }),
           Stream.retry(Schedule.whileInput(schedule, () => !started))
         )
       })
@@ -262,6 +264,9 @@ const metadataOf = (output: { readonly $metadata?: ResponseMetadata | undefined 
 const runOnResponse = (options: CallOptions | undefined, metadata: ResponseMetadata) =>
   options?.onResponse === undefined ? Effect.void : options.onResponse(metadata)
 
+/** Events read ahead of the consumer at most, and so the largest batch a pull hands over. */
+const EVENT_BATCH = 256
+
 /** Single attempts, no retry. */
 const makeOperations = (client: BedrockRuntimeClient, call: CallContext): Service => {
   const converse = (input: ConverseCommandInput, options?: CallOptions) =>
@@ -310,18 +315,39 @@ const makeOperations = (client: BedrockRuntimeClient, call: CallContext): Servic
         })
       )
       const context = contextOf(call, "converseStream", input.modelId, metadata.requestId)
-      return Stream.repeatEffectOption(
-        Effect.tryPromise({
-          try: () => iterator.next(),
-          catch: (error) => Option.some(BedrockError.fromSdk(error, "stream", context))
-        }).pipe(
-          withIdleTimeout(
-            call,
-            () => Option.some(streamTimeoutError(call, "stream", input.modelId, metadata.requestId))
-          ),
-          Effect.flatMap((result) => result.done === true ? Effect.fail(Option.none()) : Effect.succeed(result.value))
-        )
-      )
+      // Events are read ahead (bounded) and pulled in batches: one Effect step per batch, not per
+      // event. See internal/eventPump.ts.
+      const pump = new EventPump.EventPump(iterator, {
+        highWaterMark: EVENT_BATCH,
+        idleTimeoutMs: call.streamIdleTimeout,
+        onIdleTimeout: () => controller.abort()
+      })
+      yield* Effect.addFinalizer(() => Effect.sync(() => pump.stop()))
+      const fromTake = (
+        take: EventPump.Take<ConverseStreamOutput>
+      ): Effect.Effect<Chunk.Chunk<ConverseStreamOutput>, Option.Option<BedrockError.BedrockError>> => {
+        switch (take._tag) {
+          case "Events":
+            return Effect.succeed(Chunk.unsafeFromArray(take.events))
+          case "End":
+            return Effect.fail(Option.none())
+          case "Failure":
+            return Effect.fail(Option.some(
+              take.timeout
+                ? streamTimeoutError(call, "stream", input.modelId, metadata.requestId)
+                : BedrockError.fromSdk(take.error, "stream", context)
+            ))
+        }
+      }
+      const pull = Effect.suspend(() => {
+        const ready = pump.poll()
+        if (ready !== undefined) return fromTake(ready)
+        return Effect.async<Chunk.Chunk<ConverseStreamOutput>, Option.Option<BedrockError.BedrockError>>((resume) => {
+          pump.await((take) => resume(fromTake(take)))
+          return Effect.sync(() => pump.cancel())
+        })
+      })
+      return Stream.repeatEffectChunkOption(pull)
     }))
 
   return { converse, converseStream, countTokens }

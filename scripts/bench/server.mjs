@@ -1,0 +1,34 @@
+// The local Bedrock for the benchmark, in its own process (forked by run.ts with an IPC channel).
+// Pre-encoded answers only (reserved model ids), 127.0.0.1, ephemeral port.
+//   parent -> { cmd: "cpu" }   child -> { cpu: process.cpuUsage(), at: ms }   (the server's own CPU time)
+//   parent -> { cmd: "reset" } drops the server's request log (it grows with every request)
+//   parent -> { cmd: "close" } closes the server and exits
+import { LocalBedrockServer } from "@effect-bedrock/local"
+
+const server = await LocalBedrockServer.start({ port: 0 })
+const send = (message) => process.send?.(message)
+send({ ready: true, endpoint: server.endpoint })
+if (!process.send) console.log(server.endpoint)
+
+let closing = false
+const close = async () => {
+  if (closing) return
+  closing = true
+  await server.close().catch(() => undefined)
+  process.exit(0)
+}
+process.on("message", (message) => {
+  switch (message?.cmd) {
+    case "cpu":
+      return send({ cpu: process.cpuUsage(), at: performance.now() })
+    case "reset":
+      server.reset()
+      return send({ reset: true })
+    case "close":
+      return void close()
+  }
+})
+// The parent went away (killed, crashed): never outlive it.
+process.on("disconnect", () => void close())
+process.on("SIGINT", () => void close())
+process.on("SIGTERM", () => void close())

@@ -1,0 +1,147 @@
+// The pure parts of the benchmark runner: statistics, ratios to the raw SDK, the result rows of
+// latest.json and the targets. Plain ESM (with stats.d.mts) so run.ts and the unit test share it.
+
+export const SCENARIOS = ["converse-c1", "converse-c64", "stream-20k", "streams-256", "ttft-added", "memory-1m", "mapping-200"]
+export const CLIENTS = ["aws-sdk", "effect-bedrock", "ai-sdk", "langchain", "effect-ai-bedrock"]
+export const BASELINE = "aws-sdk"
+export const OURS = "effect-bedrock"
+
+/** Linear-interpolated quantile of unsorted numbers (NaN for none). */
+export function quantile(values, q) {
+  const sorted = values.filter((v) => typeof v === "number" && !Number.isNaN(v)).sort((a, b) => a - b)
+  if (sorted.length === 0) return NaN
+  const pos = (sorted.length - 1) * q
+  const lo = Math.floor(pos)
+  const hi = Math.ceil(pos)
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo)
+}
+
+export const median = (values) => quantile(values, 0.5)
+
+/** Median, min, max and interquartile range. */
+export function summarize(values) {
+  return {
+    median: median(values),
+    min: quantile(values, 0),
+    max: quantile(values, 1),
+    q1: quantile(values, 0.25),
+    q3: quantile(values, 0.75),
+    n: values.length
+  }
+}
+
+/**
+ * Result rows from raw rounds. `rounds[client]` is one measurement per round (same round index =
+ * measured in the same interleaved round). The ratio to the raw SDK is the median of the per-round
+ * ratios (client / SDK in that round). For `ttft-added` the value is the client's time to first
+ * token minus the SDK's in the same round, and the ratio compares the two times.
+ *
+ * @param {string} scenario
+ * @param {Record<string, Array<{ value: number, unit: string, higherIsBetter: boolean } & Record<string, unknown>>>} rounds
+ */
+export function rowsFor(scenario, rounds) {
+  const base = rounds[BASELINE]
+  if (!base || base.length === 0) throw new Error(`no ${BASELINE} rounds for ${scenario}`)
+  const rows = []
+  for (const client of CLIENTS) {
+    const own = rounds[client]
+    if (!own || own.length === 0) continue
+    const n = Math.min(own.length, base.length)
+    const ratios = []
+    const values = []
+    for (let i = 0; i < n; i++) {
+      ratios.push(own[i].value / base[i].value)
+      values.push(scenario === "ttft-added" ? own[i].value - base[i].value : own[i].value)
+    }
+    const s = summarize(values)
+    const first = own[0]
+    const row = {
+      scenario,
+      client,
+      value: round(s.median),
+      unit: scenario === "ttft-added" ? "ms added" : first.unit,
+      higherIsBetter: scenario === "ttft-added" ? false : first.higherIsBetter,
+      ratioToSdk: round(median(ratios), 4),
+      min: round(s.min),
+      max: round(s.max),
+      rounds: n
+    }
+    if (scenario === "ttft-added") row.ttftMs = round(median(own.map((r) => r.value)), 4)
+    if (scenario === "streams-256") {
+      row.p99Ms = round(median(own.map((r) => r.p99Ms)))
+      row.p99RatioToSdk = round(median(own.slice(0, n).map((r, i) => r.p99Ms / base[i].p99Ms)), 4)
+    }
+    if (scenario === "memory-1m") {
+      for (const key of ["rssGrowthMB", "heapGrowthMB", "peakHeapGrowthMB", "deltasPerSec"]) {
+        row[key] = round(median(own.map((r) => r[key])))
+      }
+      row.heapGrowthMaxMB = round(Math.max(...own.map((r) => r.heapGrowthMB)))
+      row.quarterPeakHeapMB = own[own.length - 1].quarterPeakHeapMB.map((v) => round(v))
+    }
+    const cpu = own.map((r) => r.cpuMs / r.wallMs).filter((v) => Number.isFinite(v))
+    if (cpu.length > 0) row.clientCpuShare = round(median(cpu), 3)
+    rows.push(row)
+  }
+  return rows
+}
+
+function round(v, digits) {
+  if (typeof v !== "number" || !Number.isFinite(v)) return v
+  const d = digits ?? (Math.abs(v) >= 100 ? 1 : Math.abs(v) >= 1 ? 3 : 4)
+  const f = 10 ** d
+  return Math.round(v * f) / f
+}
+
+/** Flat memory: the heap after GC grew by less than 4 MB over the stream and the heap's peak in the
+ * last quarter of the stream is not more than 8 MB above the first quarter's. */
+export function memoryIsFlat(row) {
+  if (row.heapGrowthMaxMB === undefined) return undefined
+  const q = row.quarterPeakHeapMB ?? []
+  const climb = q.length === 4 && q[0] > 0 && q[3] > 0 ? q[3] - q[0] : 0
+  return row.heapGrowthMaxMB < 4 && climb < 8
+}
+
+/** Our targets, checked on the rows of one run. */
+export function checkTargets(rows) {
+  const checks = []
+  const byScenario = new Map()
+  for (const row of rows) {
+    if (!byScenario.has(row.scenario)) byScenario.set(row.scenario, [])
+    byScenario.get(row.scenario).push(row)
+  }
+  for (const [scenario, list] of byScenario) {
+    const ours = list.find((r) => r.client === OURS)
+    if (!ours) continue
+    const limit = ours.higherIsBetter ? ">= 0.91" : "<= 1.10"
+    const ok = ours.higherIsBetter ? ours.ratioToSdk >= 0.91 : ours.ratioToSdk <= 1.1
+    checks.push({ scenario, target: `ratio to raw SDK ${limit}`, actual: ours.ratioToSdk, ok })
+    if (scenario === "ttft-added") checks.push({ scenario, target: "added TTFT < 1 ms", actual: ours.value, ok: ours.value < 1 })
+    if (scenario === "memory-1m") checks.push({ scenario, target: "flat memory", actual: `heap growth ${ours.heapGrowthMaxMB} MB`, ok: memoryIsFlat(ours) })
+    if (scenario === "streams-256" && ours.p99RatioToSdk !== undefined) {
+      checks.push({ scenario, target: "p99 ratio to raw SDK <= 1.10", actual: ours.p99RatioToSdk, ok: ours.p99RatioToSdk <= 1.1 })
+    }
+    for (const peer of list) {
+      if (peer.client === OURS || peer.client === BASELINE) continue
+      const ahead = ours.higherIsBetter ? ours.value > peer.value : ours.value < peer.value
+      checks.push({ scenario, target: `ahead of ${peer.client}`, actual: `${ours.value} vs ${peer.value}`, ok: ahead })
+    }
+  }
+  return checks
+}
+
+/** Throws when `doc` is not in the latest.json shape. */
+export function validateDocument(doc) {
+  if (typeof doc !== "object" || doc === null) throw new Error("not an object")
+  if (typeof doc.node !== "string") throw new Error("node must be a string")
+  if (typeof doc.quick !== "boolean") throw new Error("quick must be a boolean")
+  if (!Array.isArray(doc.results)) throw new Error("results must be an array")
+  for (const r of doc.results) {
+    if (!SCENARIOS.includes(r.scenario)) throw new Error(`unknown scenario ${r.scenario}`)
+    if (!CLIENTS.includes(r.client)) throw new Error(`unknown client ${r.client}`)
+    if (typeof r.value !== "number" || !Number.isFinite(r.value)) throw new Error(`value of ${r.scenario}/${r.client}`)
+    if (typeof r.unit !== "string") throw new Error("unit must be a string")
+    if (typeof r.higherIsBetter !== "boolean") throw new Error("higherIsBetter must be a boolean")
+    if (typeof r.ratioToSdk !== "number" || !Number.isFinite(r.ratioToSdk)) throw new Error(`ratioToSdk of ${r.scenario}/${r.client}`)
+  }
+  return doc
+}
