@@ -73,17 +73,17 @@ const SIZES: Record<typeof mode, Size> = {
     stream: { deltas: 20_000, streams: 3, warmupStreams: 3 },
     concurrent: { concurrency: 256, deltas: 1000, warmupConcurrency: 256 },
     ttft: { waitMs: 20, deltas: 4, samples: 30, warmupSamples: 15 },
-    memory: { deltas: 1_000_000, rounds: 3, sampleMs: 20 },
+    memory: { deltas: 1_000_000, rounds: 2, sampleMs: 20 },
     mapping: { messages: 200, tools: 50, durationMs: 1500, warmupMs: 1000, maxIterations: 2_000_000 }
   },
   quick: {
     rounds: 3,
-    converse: { durationMs: 500, warmupMs: 300 },
-    stream: { deltas: 20_000, streams: 1, warmupStreams: 2 },
-    concurrent: { concurrency: 256, deltas: 1000, warmupConcurrency: 64 },
+    converse: { durationMs: 400, warmupMs: 250 },
+    stream: { deltas: 20_000, streams: 1, warmupStreams: 1 },
+    concurrent: { concurrency: 256, deltas: 200, warmupConcurrency: 64 },
     ttft: { waitMs: 20, deltas: 4, samples: 10, warmupSamples: 8 },
-    memory: { deltas: 250_000, rounds: 1, sampleMs: 20 },
-    mapping: { messages: 200, tools: 50, durationMs: 400, warmupMs: 300, maxIterations: 1_000_000 }
+    memory: { deltas: 100_000, rounds: 1, sampleMs: 20 },
+    mapping: { messages: 200, tools: 50, durationMs: 300, warmupMs: 200, maxIterations: 1_000_000 }
   },
   tiny: {
     rounds: 1,
@@ -389,7 +389,11 @@ function tableRows(rows: ReadonlyArray<Row>): Array<Array<string>> {
     if (r.scenario === "streams-256") notes.push(`p99 ${fmt(r.p99Ms)} ms (x${fmt(r.p99RatioToSdk)})`)
     if (r.scenario === "ttft-added") notes.push(`TTFT ${fmt(r.ttftMs)} ms`)
     if (r.scenario === "memory-1m") {
-      notes.push(`RSS +${fmt(r.rssGrowthMB)} MB, heap after GC +${fmt(r.heapGrowthMaxMB)} MB, peak heap +${fmt(r.peakHeapGrowthMB)} MB, ${memoryIsFlat(r) ? "flat" : "NOT flat"}`)
+      const live = (r.liveHeapGrowthMB as Array<number> | undefined)?.map((v) => `+${fmt(v)}`).join(" / ")
+      notes.push(
+        `RSS +${fmt(r.rssGrowthMB)} MB; live heap at 1/4, 2/4, 3/4, end: ${live} MB; after GC at end +${fmt(r.heapGrowthMaxMB)} MB; ` +
+          `peak heap (before GC) +${fmt(r.peakHeapGrowthMB)} MB; ${memoryIsFlat(r) ? "flat" : "NOT flat"}`
+      )
     }
     out.push([r.scenario, r.client, fmt(r.value), r.unit, `${fmt(r.min)} – ${fmt(r.max)}`, `x${fmt(r.ratioToSdk)}`, notes.join("; ")])
   }

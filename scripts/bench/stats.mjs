@@ -76,7 +76,8 @@ export function rowsFor(scenario, rounds) {
         row[key] = round(median(own.map((r) => r[key])))
       }
       row.heapGrowthMaxMB = round(Math.max(...own.map((r) => r.heapGrowthMB)))
-      row.quarterPeakHeapMB = own[own.length - 1].quarterPeakHeapMB.map((v) => round(v))
+      // Live heap after GC at each quarter of the stream, relative to the start (worst round).
+      row.liveHeapGrowthMB = [0, 1, 2, 3].map((q) => round(Math.max(...own.map((r) => (r.liveHeapMB?.[q] ?? NaN) - r.heapStartMB))))
     }
     const cpu = own.map((r) => r.cpuMs / r.wallMs).filter((v) => Number.isFinite(v))
     if (cpu.length > 0) row.clientCpuShare = round(median(cpu), 3)
@@ -92,13 +93,14 @@ function round(v, digits) {
   return Math.round(v * f) / f
 }
 
-/** Flat memory: the heap after GC grew by less than 4 MB over the stream and the heap's peak in the
- * last quarter of the stream is not more than 8 MB above the first quarter's. */
+/** Flat memory: the live heap (after a full GC) at every quarter of the stream and at its end is
+ * less than 4 MB above where it started, and it does not climb from the first quarter to the
+ * last by more than 2 MB. */
 export function memoryIsFlat(row) {
   if (row.heapGrowthMaxMB === undefined) return undefined
-  const q = row.quarterPeakHeapMB ?? []
-  const climb = q.length === 4 && q[0] > 0 && q[3] > 0 ? q[3] - q[0] : 0
-  return row.heapGrowthMaxMB < 4 && climb < 8
+  const live = (row.liveHeapGrowthMB ?? []).filter((v) => Number.isFinite(v))
+  if (live.length < 4) return row.heapGrowthMaxMB < 4
+  return row.heapGrowthMaxMB < 4 && Math.max(...live) < 4 && live[3] - live[0] < 2
 }
 
 /** Our targets, checked on the rows of one run. */

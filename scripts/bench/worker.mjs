@@ -180,22 +180,26 @@ async function memoryRound(client, p) {
   const start = process.memoryUsage()
   let peakRss = start.rss
   let peakHeap = start.heapUsed
-  // Peak heap (before GC) per quarter of the stream: flat memory means the last quarters do not
-  // climb above the first.
-  const quarterPeaks = [0, 0, 0, 0]
   let chars = 0
   const sample = () => {
     const m = process.memoryUsage()
     if (m.rss > peakRss) peakRss = m.rss
     if (m.heapUsed > peakHeap) peakHeap = m.heapUsed
-    const q = Math.min(3, Math.floor((chars / p.deltas) * 4))
-    if (m.heapUsed > quarterPeaks[q]) quarterPeaks[q] = m.heapUsed
   }
+  // Live heap (after a full GC) at each quarter of the stream: flat memory means it does not
+  // climb from one quarter to the next. (The GCs are forced from inside the delta callback.)
+  const liveHeap = []
+  let nextQuarter = 1
   const timer = setInterval(sample, p.sampleMs)
   const t0 = now()
   try {
     await client.stream(PROMPT, (delta) => {
       chars += delta.length
+      if (nextQuarter <= 4 && chars >= (p.deltas * nextQuarter) / 4) {
+        nextQuarter++
+        gc()
+        liveHeap.push(process.memoryUsage().heapUsed)
+      }
     })
   } finally {
     clearInterval(timer)
@@ -216,7 +220,7 @@ async function memoryRound(client, p) {
     heapStartMB: start.heapUsed / MB,
     heapGrowthMB: (end.heapUsed - start.heapUsed) / MB,
     peakHeapGrowthMB: (peakHeap - start.heapUsed) / MB,
-    quarterPeakHeapMB: quarterPeaks.map((b) => b / MB),
+    liveHeapMB: liveHeap.map((b) => b / MB),
     deltasPerSec: (p.deltas / ms) * 1000
   }
 }

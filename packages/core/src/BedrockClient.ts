@@ -13,6 +13,7 @@ import {
   type ConverseCommandOutput,
   ConverseStreamCommand,
   type ConverseStreamCommandInput,
+  type ConverseStreamCommandOutput,
   type ConverseStreamOutput,
   CountTokensCommand,
   type CountTokensCommandInput,
@@ -239,15 +240,6 @@ const streamTimeoutError = (
     ...(requestId === undefined ? {} : { requestId })
   }, { disableValidation: true })
 
-const withIdleTimeout = <A, E>(
-  call: CallContext,
-  onTimeout: () => E
-) =>
-(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
-  call.streamIdleTimeout === undefined
-    ? effect
-    : Effect.timeoutFail(effect, { duration: Duration.millis(call.streamIdleTimeout), onTimeout })
-
 const contextOf = (call: CallContext, operation: string, modelId: string | undefined, requestId?: string) => ({
   operation,
   modelId,
@@ -290,39 +282,73 @@ const makeOperations = (client: BedrockRuntimeClient, call: CallContext): Servic
       // Owned by the stream's scope: leaving the SDK's iterator early does not close the HTTP/2
       // stream, so every exit (end, failure, interruption, `Stream.take`) aborts the request.
       const controller = new AbortController()
-      yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
-      const output = yield* Effect.tryPromise({
-        try: (signal) => {
-          signal.addEventListener("abort", () => controller.abort(), { once: true })
-          return client.send(ClientOptions.addHeaders(new ConverseStreamCommand(input), options?.headers), {
-            abortSignal: controller.signal,
-            ...(call.streamIdleTimeout === undefined ? {} : { requestTimeout: call.streamIdleTimeout + 1_000 })
-          })
-        },
-        catch: (error) => BedrockError.fromSdk(error, "request", contextOf(call, "converseStream", input.modelId))
-      }).pipe(withIdleTimeout(call, () => streamTimeoutError(call, "request", input.modelId)))
-      const metadata = metadataOf(output)
-      yield* runOnResponse(options, metadata)
-      const iterable = output.stream
-      if (iterable === undefined) return Stream.empty
-      const iterator = iterable[Symbol.asyncIterator]()
-      // Abort first: `iterator.return()` on a generator with a pending `next()` waits for that
+      let iterator: AsyncIterator<ConverseStreamOutput> | undefined
+      let pump: EventPump.EventPump<ConverseStreamOutput> | undefined
+      // Abort before `iterator.return()`: on a generator with a pending `next()` it waits for that
       // `next()` to settle, which for a stalled connection would be never.
       yield* Effect.addFinalizer(() =>
         Effect.sync(() => {
+          pump?.stop()
           controller.abort()
-          iterator.return?.().catch(() => undefined)
+          iterator?.return?.().catch(() => undefined)
         })
       )
+      // One `Effect.async` for the request phase, with its idle timeout as a plain timer (not an
+      // Effect.tryPromise + timeout, which forks fibers): fewer steps before the first event.
+      const output = yield* Effect.async<ConverseStreamCommandOutput, BedrockError.BedrockError>((resume) => {
+        let done = false
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const settle = (effect: Effect.Effect<ConverseStreamCommandOutput, BedrockError.BedrockError>) => {
+          if (done) return
+          done = true
+          if (timer !== undefined) clearTimeout(timer)
+          resume(effect)
+        }
+        const failed = (error: unknown) =>
+          settle(Effect.fail(BedrockError.fromSdk(error, "request", contextOf(call, "converseStream", input.modelId))))
+        const succeeded = (output: ConverseStreamCommandOutput) => {
+          if (done) return
+          // Start reading events at once, while the fiber resumes: the first event is decoded by
+          // the time the stream is pulled.
+          if (output.stream !== undefined) {
+            iterator = output.stream[Symbol.asyncIterator]()
+            pump = new EventPump.EventPump(iterator, {
+              highWaterMark: EVENT_BATCH,
+              idleTimeoutMs: call.streamIdleTimeout,
+              onIdleTimeout: () => controller.abort()
+            })
+            pump.start()
+          }
+          settle(Effect.succeed(output))
+        }
+        if (call.streamIdleTimeout !== undefined) {
+          timer = setTimeout(() => {
+            settle(Effect.fail(streamTimeoutError(call, "request", input.modelId)))
+            controller.abort()
+          }, call.streamIdleTimeout)
+        }
+        try {
+          client.send(ClientOptions.addHeaders(new ConverseStreamCommand(input), options?.headers), {
+            abortSignal: controller.signal,
+            ...(call.streamIdleTimeout === undefined ? {} : { requestTimeout: call.streamIdleTimeout + 1_000 })
+          }).then(succeeded, failed)
+        } catch (error) {
+          failed(error)
+        }
+        // Interrupted while waiting for the response.
+        return Effect.sync(() => {
+          done = true
+          if (timer !== undefined) clearTimeout(timer)
+          controller.abort()
+        })
+      })
+      const metadata = metadataOf(output)
+      yield* runOnResponse(options, metadata)
+      const events = pump
+      if (events === undefined) return Stream.empty
       const context = contextOf(call, "converseStream", input.modelId, metadata.requestId)
       // Events are read ahead (bounded) and pulled in batches: one Effect step per batch, not per
       // event. See internal/eventPump.ts.
-      const pump = new EventPump.EventPump(iterator, {
-        highWaterMark: EVENT_BATCH,
-        idleTimeoutMs: call.streamIdleTimeout,
-        onIdleTimeout: () => controller.abort()
-      })
-      yield* Effect.addFinalizer(() => Effect.sync(() => pump.stop()))
       const fromTake = (
         take: EventPump.Take<ConverseStreamOutput>
       ): Effect.Effect<Chunk.Chunk<ConverseStreamOutput>, Option.Option<BedrockError.BedrockError>> => {
@@ -340,11 +366,11 @@ const makeOperations = (client: BedrockRuntimeClient, call: CallContext): Servic
         }
       }
       const pull = Effect.suspend(() => {
-        const ready = pump.poll()
+        const ready = events.poll()
         if (ready !== undefined) return fromTake(ready)
         return Effect.async<Chunk.Chunk<ConverseStreamOutput>, Option.Option<BedrockError.BedrockError>>((resume) => {
-          pump.await((take) => resume(fromTake(take)))
-          return Effect.sync(() => pump.cancel())
+          events.await((take) => resume(fromTake(take)))
+          return Effect.sync(() => events.cancel())
         })
       })
       return Stream.repeatEffectChunkOption(pull)

@@ -45,6 +45,11 @@ export class EventPump<A> {
     }
   ) {}
 
+  /** Starts reading ahead (before anyone polls). */
+  start(): void {
+    this.read()
+  }
+
   /** Whatever is ready now, or undefined when the consumer has to wait. */
   poll(): Take<A> | undefined {
     if (this.buffer.length > 0) {

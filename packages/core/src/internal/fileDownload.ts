@@ -13,7 +13,12 @@ import type * as Prompt from "../Prompt.js"
 
 const needsDownload = (file: Prompt.FilePart) => file.source._tag === "Url" && !file.source.url.startsWith("s3://")
 
-const hasDownloads = (prompt: Prompt.Prompt): boolean => {
+/**
+ * Whether the prompt has files given by a URL that must be fetched before mapping.
+ *
+ * @internal
+ */
+export const hasDownloads = (prompt: Prompt.Prompt): boolean => {
   for (const message of prompt.messages) {
     if (message._tag === "User") {
       for (const part of message.parts) if (part._tag === "File" && needsDownload(part)) return true
