@@ -367,7 +367,9 @@ function versions(): Record<string, string> {
   return {
     "@effect-bedrock/core": read(path.join(root, "packages/core/package.json")),
     "@effect-bedrock/local": read(path.join(root, "packages/local/package.json")),
-    ...Object.assign({}, ...Object.values(infos))
+    "@effect/platform": read(path.join(root, "node_modules/@effect/platform/package.json")),
+    "@aws-sdk/client-bedrock-runtime": read(path.join(root, "node_modules/@aws-sdk/client-bedrock-runtime/package.json")),
+    effect: read(path.join(root, "node_modules/effect/package.json"))
   }
 }
 
@@ -413,6 +415,9 @@ function markdown(doc: any, table: Array<Array<string>>, checks: ReadonlyArray<C
   lines.push(`- Machine: ${doc.machine.cpu} x ${doc.machine.cores}, ${doc.machine.memoryGiB} GiB, ${doc.machine.os}`)
   lines.push(`- Node: ${doc.node}`)
   lines.push(`- Packages: ${Object.entries(doc.packages).map(([k, v]) => `\`${k}\` ${v}`).join(", ")}`)
+  for (const [client, packages] of Object.entries(doc.packagesByClient as Record<string, Record<string, string>>)) {
+    lines.push(`  - ${client}: ${Object.entries(packages).map(([k, v]) => `\`${k}\` ${v}`).join(", ")}`)
+  }
   lines.push(`- Rounds: ${doc.rounds} per scenario (memory: ${plans["memory-1m"]!.rounds}), interleaved (every client once per round, raw SDK first); each client × scenario in its own process, warmed up before the first round`)
   lines.push(`- Local Bedrock (separate process) CPU share during the measurements: ${Object.entries(doc.serverCpuShare as Record<string, number>).map(([s, v]) => `${s} ${Math.round(v * 100)}%`).join(", ")} (of one core, median over rounds; max ${Math.round((doc.serverCpuShareMax as number) * 100)}%)`)
   lines.push("", "## Scenarios", "")
@@ -467,6 +472,7 @@ async function main() {
         os: `${os.type()} ${os.release()} ${os.arch()}`
       },
       packages: versions(),
+      packagesByClient: infos,
       serverCpuShare,
       serverCpuShareMax: Math.max(...Object.values(serverCpuShare)),
       failures,
