@@ -24,7 +24,6 @@
  *
  * @since 0.1.0
  */
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
@@ -36,7 +35,7 @@ import * as BedrockClient from "./BedrockClient.js"
 import * as BedrockError from "./BedrockError.js"
 import * as BedrockModelProfile from "./BedrockModelProfile.js"
 import * as BedrockModelSettings from "./BedrockModelSettings.js"
-import * as FileDownload from "./internal/fileDownload.js"
+import * as FileUrls from "./internal/fileUrls.js"
 import * as RequestMapping from "./internal/requestMapping.js"
 import * as ResponseDecoding from "./internal/responseDecoding.js"
 import * as StreamDecoding from "./internal/streamDecoding.js"
@@ -65,6 +64,16 @@ const invalid = (issue: { readonly message: string; readonly path?: string | und
     ...(issue.path !== undefined ? { field: issue.path } : {})
   })
 
+// Files given by a URL are fetched with the caller's HttpClient, or fetch. The
+// module (and @effect/platform) loads only when a request has such files.
+const resolveUrls = (prompt: Prompt.Prompt, operation: string) =>
+  FileUrls.hasDownloads(prompt)
+    ? Effect.flatMap(
+      Effect.promise(() => import("./internal/fileDownload.js")),
+      (module) => module.resolveUrls(prompt, operation)
+    )
+    : Effect.succeed(prompt)
+
 const outputContext = (mapped: RequestMapping.ConverseMapping) => ({
   outputTool: mapped.outputTool,
   unwrapKey: mapped.output?._tag === "Tool" ? mapped.output.unwrapKey : undefined
@@ -79,9 +88,6 @@ const outputContext = (mapped: RequestMapping.ConverseMapping) => ({
  */
 export const make = Effect.fnUntraced(function*(options: Options) {
   const client = yield* BedrockClient.BedrockClient
-  // Files given by URL are downloaded with the application's HttpClient when
-  // there is one, and with fetch otherwise.
-  const httpClient = yield* Effect.serviceOption(HttpClient.HttpClient)
   const modelSettings = yield* Either.match(BedrockModelSettings.decode(options.settings), {
     onLeft: (issue) => Effect.fail(invalid(issue, "make")),
     onRight: Effect.succeed
@@ -116,7 +122,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         onLeft: (issue) => Effect.fail(invalid(issue, operation)),
         onRight: Effect.succeed
       })
-      const prompt = yield* FileDownload.resolveUrls(Prompt.make(request.prompt), httpClient, operation)
+      const prompt = yield* resolveUrls(Prompt.make(request.prompt), operation)
       return prepareWith(request, requestSettings, prompt)
     })
 
@@ -128,7 +134,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     const requestSettings = BedrockModelSettings.decode(request.settings)
     if (Either.isLeft(requestSettings)) return Either.left(invalid(requestSettings.left, operation))
     const prompt = Prompt.make(request.prompt)
-    if (FileDownload.hasDownloads(prompt)) return undefined
+    if (FileUrls.hasDownloads(prompt)) return undefined
     return Either.right(prepareWith(request, requestSettings.right, prompt))
   }
 

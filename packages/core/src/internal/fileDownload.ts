@@ -1,6 +1,7 @@
 /**
  * Converse takes file content as bytes or as an S3 location, so files given by
- * any other URL are fetched before the request is mapped.
+ * any other URL are fetched before the request is mapped. Loaded on demand
+ * (it brings in `@effect/platform`), only by requests that have such files.
  *
  * @internal
  */
@@ -10,26 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as BedrockError from "../BedrockError.js"
 import type * as Prompt from "../Prompt.js"
-
-const needsDownload = (file: Prompt.FilePart) => file.source._tag === "Url" && !file.source.url.startsWith("s3://")
-
-/**
- * Whether the prompt has files given by a URL that must be fetched before mapping.
- *
- * @internal
- */
-export const hasDownloads = (prompt: Prompt.Prompt): boolean => {
-  for (const message of prompt.messages) {
-    if (message._tag === "User") {
-      for (const part of message.parts) if (part._tag === "File" && needsDownload(part)) return true
-    } else if (message._tag === "Tool") {
-      for (const part of message.parts) {
-        if (part._tag === "ToolResult" && part.files?.some(needsDownload)) return true
-      }
-    }
-  }
-  return false
-}
+import { hasDownloads, needsDownload } from "./fileUrls.js"
 
 const fromDataUrl = (url: string): Uint8Array | undefined => {
   const match = /^data:[^;,]*(;base64)?,(.*)$/s.exec(url)
@@ -42,10 +24,19 @@ const fromDataUrl = (url: string): Uint8Array | undefined => {
 /** @internal */
 export const resolveUrls = (
   prompt: Prompt.Prompt,
-  httpClient: Option.Option<HttpClient.HttpClient>,
   operation: string
 ): Effect.Effect<Prompt.Prompt, BedrockError.InvalidRequestError> => {
   if (!hasDownloads(prompt)) return Effect.succeed(prompt)
+  // The caller's HttpClient when it provides one (proxies, tracing, test stubs), fetch otherwise.
+  return Effect.flatMap(Effect.serviceOption(HttpClient.HttpClient), (httpClient) =>
+    download(prompt, httpClient, operation))
+}
+
+const download = (
+  prompt: Prompt.Prompt,
+  httpClient: Option.Option<HttpClient.HttpClient>,
+  operation: string
+): Effect.Effect<Prompt.Prompt, BedrockError.InvalidRequestError> => {
   const fail = (url: string, reason: string, cause?: unknown) =>
     new BedrockError.InvalidRequestError({
       message: `Could not fetch the file at ${url}: ${reason}`,
@@ -54,7 +45,7 @@ export const resolveUrls = (
       field: "prompt",
       ...(cause !== undefined ? { cause } : {})
     })
-  const download = (file: Prompt.FilePart): Effect.Effect<Prompt.FilePart, BedrockError.InvalidRequestError> => {
+  const downloadFile = (file: Prompt.FilePart): Effect.Effect<Prompt.FilePart, BedrockError.InvalidRequestError> => {
     if (!needsDownload(file) || file.source._tag !== "Url") return Effect.succeed(file)
     const url = file.source.url
     const withBytes = (data: Uint8Array): Prompt.FilePart => ({ ...file, source: { _tag: "Bytes", data } })
@@ -83,7 +74,7 @@ export const resolveUrls = (
         Effect.forEach(
           message.parts,
           (part): Effect.Effect<Prompt.UserPart, BedrockError.InvalidRequestError> =>
-            part._tag === "File" ? download(part) : Effect.succeed(part)
+            part._tag === "File" ? downloadFile(part) : Effect.succeed(part)
         ),
         (parts) => ({ ...message, parts })
       )
@@ -92,7 +83,7 @@ export const resolveUrls = (
       return Effect.map(
         Effect.forEach(message.parts, (part): Effect.Effect<Prompt.ToolPart, BedrockError.InvalidRequestError> =>
           part._tag === "ToolResult" && part.files !== undefined
-            ? Effect.map(Effect.forEach(part.files, download), (files) => ({ ...part, files }))
+            ? Effect.map(Effect.forEach(part.files, downloadFile), (files) => ({ ...part, files }))
             : Effect.succeed(part)),
         (parts) => ({ ...message, parts })
       )
