@@ -201,6 +201,31 @@ const nextPrompt = (
 })
 
 /**
+ * What follows an answer after `stepsDone` model calls: nothing (it called no
+ * tool), or the tool results and the conversation for the next call.
+ */
+const continueAfter = <Tools extends Tool.Any>(
+  toolkit: Toolkit<Tools>,
+  options: Options,
+  prompt: Prompt.Prompt,
+  response: Response.Response,
+  stepsDone: number
+): Effect.Effect<
+  { readonly results: ReadonlyArray<Prompt.ToolPart>; readonly prompt: Prompt.Prompt } | undefined,
+  MaxStepsExceededError | Tool.Error<Tools>,
+  Tool.Requirements<Tools>
+> => {
+  const calls = Response.toolCalls(response)
+  if (calls.length === 0) return Effect.succeed(undefined)
+  const maxSteps = options.maxSteps ?? 10
+  if (stepsDone >= maxSteps) return Effect.fail(new MaxStepsExceededError({ maxSteps }))
+  return Effect.map(handle(toolkit, calls, options), (results) => ({
+    results,
+    prompt: nextPrompt(prompt, response, results)
+  }))
+}
+
+/**
  * Runs the tool loop to a final answer.
  *
  * @since 0.1.0
@@ -216,7 +241,6 @@ export const generate = <Tools extends Tool.Any>(
 > =>
   Effect.gen(function*() {
     const model = yield* LanguageModel.LanguageModel
-    const maxSteps = options.maxSteps ?? 10
     let prompt = Prompt.make(options.prompt)
     const steps: Array<Response.Response> = []
     let usage = Response.emptyUsage
@@ -224,13 +248,9 @@ export const generate = <Tools extends Tool.Any>(
       const response = yield* model.generate(stepRequest(toolkit, options, prompt, steps.length))
       steps.push(response)
       usage = addUsage(usage, response.usage)
-      const calls = Response.toolCalls(response)
-      if (calls.length === 0) {
-        return { response, steps, prompt: nextPrompt(prompt, response, []), usage }
-      }
-      if (steps.length >= maxSteps) return yield* new MaxStepsExceededError({ maxSteps })
-      const results = yield* handle(toolkit, calls, options)
-      prompt = nextPrompt(prompt, response, results)
+      const next = yield* continueAfter(toolkit, options, prompt, response, steps.length)
+      if (next === undefined) return { response, steps, prompt: nextPrompt(prompt, response, []), usage }
+      prompt = next.prompt
     }
   })
 
@@ -249,7 +269,6 @@ export const stream = <Tools extends Tool.Any>(
   LanguageModel.LanguageModelError | MaxStepsExceededError | Tool.Error<Tools>,
   LanguageModel.LanguageModel | Tool.Requirements<Tools>
 > => {
-  const maxSteps = options.maxSteps ?? 10
   const loop = (
     model: LanguageModel.Service,
     prompt: Prompt.Prompt,
@@ -265,17 +284,12 @@ export const stream = <Tools extends Tool.Any>(
         if (part._tag === "Finish") finish = part
         return part
       }),
-      Stream.concat(Stream.unwrap(Effect.suspend(() => {
-        const response = finish!.response
-        const calls = Response.toolCalls(response)
-        if (calls.length === 0) return Effect.succeed(Stream.empty)
-        if (step + 1 >= maxSteps) return Effect.fail(new MaxStepsExceededError({ maxSteps }))
-        return Effect.map(handle(toolkit, calls, options), (results) =>
-          Stream.concat(
-            Stream.fromIterable(results),
-            loop(model, nextPrompt(prompt, response, results), step + 1)
-          ))
-      })))
+      Stream.concat(Stream.unwrap(Effect.suspend(() =>
+        Effect.map(continueAfter(toolkit, options, prompt, finish!.response, step + 1), (next) =>
+          next === undefined
+            ? Stream.empty
+            : Stream.concat(Stream.fromIterable(next.results), loop(model, next.prompt, step + 1)))
+      )))
     )
   }
   return Stream.unwrap(Effect.map(LanguageModel.LanguageModel, (model) => loop(model, Prompt.make(options.prompt), 0)))
