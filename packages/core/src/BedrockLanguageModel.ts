@@ -112,7 +112,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     modelId,
     profile,
     settings: BedrockModelSettings.merge(modelSettings, requestSettings),
-    request: { ...request, prompt }
+    request: { ...request, prompt },
+    nativeTools: request.nativeTools
   })
 
   /** Settings, prompt and files: an effect only when files must be downloaded. */

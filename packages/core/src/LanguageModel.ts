@@ -87,6 +87,15 @@ export interface Settings {
 }
 
 /**
+ * Tools the provider runs itself (Bedrock: code execution on Nova 2 models).
+ * Asking for one the model does not offer fails before the request.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type NativeTool = "codeExecution"
+
+/**
  * One call of the model.
  *
  * @since 0.1.0
@@ -97,6 +106,7 @@ export interface Request {
   /** Instructions sent after any system messages of the prompt. */
   readonly instructions?: string | undefined
   readonly tools?: ReadonlyArray<ToolDefinition> | undefined
+  readonly nativeTools?: ReadonlyArray<NativeTool> | undefined
   readonly toolChoice?: ToolChoice | undefined
   readonly output?: OutputSchema | undefined
   /** Overrides the model's settings for this call only. */

@@ -183,6 +183,7 @@ const stepRequest = <Tools extends Tool.Any>(
   ...(options.instructions !== undefined ? { instructions: options.instructions } : {}),
   ...(options.output !== undefined ? { output: options.output } : {}),
   ...(options.settings !== undefined ? { settings: options.settings } : {}),
+  ...(options.nativeTools !== undefined ? { nativeTools: options.nativeTools } : {}),
   prompt,
   tools: toolkit.definitions,
   // A forced choice applies to the first call only; forcing it again after the

@@ -550,6 +550,21 @@ layer(Env, { excludeTestServices: true })("BedrockLanguageModel against the loca
       assert.strictEqual((yield* bodies).length, 1)
     }))
 
+  it.effect("native code execution on Nova 2; a clear error on models without it", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const nova2 = yield* BedrockLanguageModel.make({ model: "us.amazon.nova-2-lite-v1:0" })
+      yield* nova2.generate({ prompt: "Compute 2**10", nativeTools: ["codeExecution"] })
+      const [sent] = yield* bodies
+      assert.deepStrictEqual(sent!.body.toolConfig.tools, [{ systemTool: { name: "nova_code_interpreter" } }])
+      const unsupported = yield* LanguageModel.generate({ prompt: "Compute", nativeTools: ["codeExecution"] }).pipe(
+        Effect.flip
+      )
+      assert.strictEqual(unsupported._tag, "InvalidRequestError")
+      assert.match(unsupported.message, /not supported/)
+      assert.strictEqual((yield* bodies).length, 1)
+    }))
+
   it.effect("rejects bad input with InvalidRequestError before any request", () =>
     Effect.gen(function*() {
       yield* reset

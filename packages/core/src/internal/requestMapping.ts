@@ -52,7 +52,7 @@ export interface MappingIssue {
  * @since 0.1.0
  * @internal
  */
-export type NativeTool = "codeExecution"
+export type NativeTool = LanguageModel.NativeTool
 
 /**
  * @since 0.1.0
