@@ -25,9 +25,11 @@
  * @since 0.1.0
  */
 import * as Config from "effect/Config"
+import * as Context from "effect/Context"
 import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
@@ -116,10 +118,20 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     nativeTools: request.nativeTools
   })
 
+  /** A `withConfigOverride` in scope sits between the model's settings and the request's. */
+  const callSettings = (request: LanguageModel.Request, scoped: Option.Option<BedrockModelSettings.Settings>) =>
+    BedrockModelSettings.decode(
+      Option.isNone(scoped) ? request.settings : BedrockModelSettings.merge(scoped.value, request.settings)
+    )
+
   /** Settings, prompt and files: an effect only when files must be downloaded. */
-  const prepare = (request: LanguageModel.Request, operation: string) =>
+  const prepare = (
+    request: LanguageModel.Request,
+    operation: string,
+    scoped: Option.Option<BedrockModelSettings.Settings>
+  ) =>
     Effect.gen(function*() {
-      const requestSettings = yield* Either.match(BedrockModelSettings.decode(request.settings), {
+      const requestSettings = yield* Either.match(callSettings(request, scoped), {
         onLeft: (issue) => Effect.fail(invalid(issue, operation)),
         onRight: Effect.succeed
       })
@@ -130,9 +142,10 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   /** The same without an effect (the common case, no downloads), or undefined when files must be fetched. */
   const prepareSync = (
     request: LanguageModel.Request,
-    operation: string
+    operation: string,
+    scoped: Option.Option<BedrockModelSettings.Settings>
   ): Either.Either<RequestMapping.MappingInput, BedrockError.InvalidRequestError> | undefined => {
-    const requestSettings = BedrockModelSettings.decode(request.settings)
+    const requestSettings = callSettings(request, scoped)
     if (Either.isLeft(requestSettings)) return Either.left(invalid(requestSettings.left, operation))
     const prompt = Prompt.make(request.prompt)
     if (FileUrls.hasDownloads(prompt)) return undefined
@@ -144,7 +157,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   const generate = (request: LanguageModel.Request) =>
     Effect.gen(function*() {
-      const input = yield* prepare(request, "generate")
+      const input = yield* prepare(request, "generate", yield* Effect.serviceOption(ScopedSettings))
       const mapped = yield* Either.mapLeft(RequestMapping.toConverseInput(input), (issue) => invalid(issue, "generate"))
       const output = yield* client.converse(mapped.input, callOptions(input.settings))
       return ResponseDecoding.fromConverseResponse(output, {
@@ -173,18 +186,19 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     }, (created) => (decoder = created)))
   }
 
-  // Without files to download the request is mapped synchronously (`Stream.suspend`): fewer
-  // Effect steps before the request is sent, so less added time to first token.
+  // Without files to download the request is mapped synchronously: fewer Effect steps before
+  // the request is sent, so less added time to first token.
   const stream = (request: LanguageModel.Request) =>
-    Stream.suspend(() => {
-      const input = prepareSync(request, "stream")
-      if (input === undefined) return Stream.unwrap(Effect.map(prepare(request, "stream"), streamFrom))
+    Stream.contextWithStream((context: Context.Context<never>) => {
+      const scoped = Context.getOption(context as Context.Context<ScopedSettings>, ScopedSettings)
+      const input = prepareSync(request, "stream", scoped)
+      if (input === undefined) return Stream.unwrap(Effect.map(prepare(request, "stream", scoped), streamFrom))
       return Either.isLeft(input) ? Stream.fail(input.left) : streamFrom(input.right)
     })
 
   const countTokens = (request: LanguageModel.Request) =>
     Effect.gen(function*() {
-      const input = yield* prepare(request, "countTokens")
+      const input = yield* prepare(request, "countTokens", yield* Effect.serviceOption(ScopedSettings))
       const mapped = yield* Either.mapLeft(
         RequestMapping.toCountTokensInput(input),
         (issue) => invalid(issue, "countTokens")
@@ -195,6 +209,56 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   return LanguageModel.make({ modelId, generate, stream, countTokens })
 })
+
+/**
+ * Settings for every Bedrock model call made inside an effect, between the
+ * model's own settings and each request's (which still win). Set it with
+ * `withConfigOverride`, or for a stream with
+ * `Stream.provideService(BedrockLanguageModel.ScopedSettings, settings)`.
+ *
+ * @since 0.1.0
+ * @category Context
+ */
+export class ScopedSettings extends Context.Tag("@effect-bedrock/core/BedrockLanguageModel/ScopedSettings")<
+  ScopedSettings,
+  BedrockModelSettings.Settings
+>() {}
+
+/**
+ * Runs an effect with these settings for every Bedrock call inside it, for
+ * example a whole tool loop at temperature 0. Nested overrides merge, the
+ * inner one winning; invalid values fail the calls with `InvalidRequestError`.
+ *
+ * @example
+ * ```ts
+ * import { BedrockLanguageModel, Toolkit } from "@effect-bedrock/core"
+ *
+ * declare const toolkit: Toolkit.Toolkit<never>
+ *
+ * const deterministic = Toolkit.generate(toolkit, { prompt: "Plan my trip" }).pipe(
+ *   BedrockLanguageModel.withConfigOverride({ temperature: 0, maxTokens: 2048 })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category Configuration
+ */
+export const withConfigOverride: {
+  (overrides: BedrockModelSettings.Settings): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, overrides: BedrockModelSettings.Settings): Effect.Effect<A, E, R>
+} = dual(
+  2,
+  <A, E, R>(self: Effect.Effect<A, E, R>, overrides: BedrockModelSettings.Settings): Effect.Effect<A, E, R> =>
+    Effect.flatMap(
+      Effect.serviceOption(ScopedSettings),
+      (current) =>
+        Effect.provideService(
+          self,
+          ScopedSettings,
+          Option.isNone(current) ? overrides : BedrockModelSettings.merge(current.value, overrides)
+        )
+    )
+)
 
 /**
  * @since 0.1.0

@@ -565,6 +565,40 @@ layer(Env, { excludeTestServices: true })("BedrockLanguageModel against the loca
       assert.strictEqual((yield* bodies).length, 1)
     }))
 
+  it.effect("withConfigOverride sets settings for every call inside it; request settings still win", () =>
+    Effect.gen(function*() {
+      yield* reset
+      yield* Toolkit.generate(toolkit, { prompt: "Weather in Porto?", toolChoice: "required" }).pipe(
+        BedrockLanguageModel.withConfigOverride({ temperature: 0, topP: 0.9 }),
+        BedrockLanguageModel.withConfigOverride({ temperature: 0.7, stopSequences: ["STOP"] })
+      )
+      yield* LanguageModel.generate({ prompt: "x", settings: { temperature: 0.2 } }).pipe(
+        BedrockLanguageModel.withConfigOverride({ temperature: 0, maxTokens: 64 })
+      )
+      yield* LanguageModel.stream({ prompt: "y" }).pipe(
+        Stream.runDrain,
+        Effect.provideService(BedrockLanguageModel.ScopedSettings, { maxTokens: 32 })
+      )
+      const requests = yield* bodies
+      assert.strictEqual(requests.length, 4)
+      for (const loopCall of requests.slice(0, 2)) {
+        assert.deepStrictEqual(loopCall.body.inferenceConfig, {
+          maxTokens: 512,
+          temperature: 0,
+          topP: 0.9,
+          stopSequences: ["STOP"]
+        })
+      }
+      assert.deepStrictEqual(requests[2]!.body.inferenceConfig, { maxTokens: 64, temperature: 0.2 })
+      assert.deepStrictEqual(requests[3]!.body.inferenceConfig, { maxTokens: 32 })
+      const invalid = yield* LanguageModel.generate({ prompt: "z" }).pipe(
+        BedrockLanguageModel.withConfigOverride({ temperature: 5 }),
+        Effect.flip
+      )
+      assert.strictEqual(invalid._tag, "InvalidRequestError")
+      assert.strictEqual((yield* bodies).length, 4)
+    }))
+
   it.effect("rejects bad input with InvalidRequestError before any request", () =>
     Effect.gen(function*() {
       yield* reset
