@@ -2,7 +2,7 @@ import { LocalBedrock, LocalBedrockScript as Script } from "@effect-bedrock/loca
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { assert, describe, layer } from "@effect/vitest"
-import { Chunk, Effect, Either, Layer, Schema, Stream } from "effect"
+import { Chunk, ConfigProvider, Effect, Either, Layer, Schema, Stream } from "effect"
 import * as BedrockLanguageModel from "../src/BedrockLanguageModel.js"
 import * as LanguageModel from "../src/LanguageModel.js"
 import * as Prompt from "../src/Prompt.js"
@@ -618,6 +618,29 @@ layer(Env, { excludeTestServices: true })("BedrockLanguageModel against the loca
 
 describe("BedrockLanguageModel construction", () => {
   layer(LocalBedrock.layerWithClient(), { excludeTestServices: true })("model settings", (it) => {
+    it.effect("layerConfig reads the model and the inference profile from Config", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalBedrock.LocalBedrock
+        yield* local.reset
+        const arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.amazon.nova-lite-v1:0"
+        const response = yield* LanguageModel.generate({ prompt: "hello" }).pipe(
+          Effect.provide(BedrockLanguageModel.layerConfig()),
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map([
+            ["BEDROCK_MODEL_ID", "us.amazon.nova-lite-v1:0"],
+            ["BEDROCK_INFERENCE_PROFILE", arn]
+          ])))
+        )
+        assert.strictEqual(response.modelId, "us.amazon.nova-lite-v1:0")
+        const [request] = yield* local.requests
+        assert.strictEqual(request!.modelId, arn)
+        const missing = yield* LanguageModel.generate({ prompt: "hello" }).pipe(
+          Effect.provide(BedrockLanguageModel.layerConfig()),
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map())),
+          Effect.flip
+        )
+        assert.strictEqual(missing._tag, "ConfigError")
+      }))
+
     it.effect("fails to build with invalid model settings or a model not on Converse", () =>
       Effect.gen(function*() {
         const bad = yield* BedrockLanguageModel.make({ model: MODEL, settings: { topP: 2 } }).pipe(Effect.flip)
