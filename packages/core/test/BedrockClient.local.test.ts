@@ -1,10 +1,10 @@
 import { LocalBedrock, LocalBedrockScript as Script } from "@effect-bedrock/local"
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Chunk, Duration, Effect, Fiber, Redacted, Stream } from "effect"
-import * as net from "node:net"
 import * as util from "node:util"
 import * as BedrockClient from "../src/BedrockClient.js"
 import type * as BedrockError from "../src/BedrockError.js"
+import { closedPort } from "./utils/closedPort.js"
 
 const secret = "local-secret"
 const apiKey = "ABSK-local-api-key-0123456789abcdef"
@@ -177,13 +177,7 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("BedrockClient agains
 
   it.scoped("connection refused on a closed port", () =>
     Effect.gen(function*() {
-      const server = net.createServer()
-      const port = yield* Effect.async<number>((resume) => {
-        server.listen(0, "127.0.0.1", () => {
-          const port = (server.address() as net.AddressInfo).port
-          server.close(() => resume(Effect.succeed(port)))
-        })
-      })
+      const port = yield* closedPort
       const bedrock = yield* BedrockClient.make(clientOptions(`http://127.0.0.1:${port}`, { retry: false }))
       const error = yield* Effect.flip(bedrock.converse(input()))
       assert.strictEqual(error._tag, "TransportError")

@@ -8,6 +8,7 @@ import { PassThrough, Readable } from "node:stream"
 import * as util from "node:util"
 import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockError from "../src/BedrockError.js"
+import { closedPort } from "./utils/closedPort.js"
 
 // =============================================================================
 // A fake HTTP handler: the real SDK pipeline (serialise, sign, deserialise), no network
@@ -528,13 +529,7 @@ describe("BedrockClient timeouts", () => {
 
   it.live("connection refused", () =>
     Effect.gen(function*() {
-      const server = net.createServer()
-      const port = yield* Effect.async<number>((resume) => {
-        server.listen(0, "127.0.0.1", () => {
-          const port = (server.address() as net.AddressInfo).port
-          server.close(() => resume(Effect.succeed(port)))
-        })
-      })
+      const port = yield* closedPort
       const client = yield* BedrockClient.make({
         region: "us-east-1",
         endpoint: `http://127.0.0.1:${port}`,
