@@ -1,6 +1,6 @@
 /**
  * Typed failures of the Bedrock Runtime client: one tagged error per modelled Bedrock exception,
- * plus transport faults, credential problems, input rejected before the network and a fallback.
+ * plus transport faults, credential problems and a fallback.
  *
  * Every error carries the HTTP `status` (when known), the `requestId`, where it happened
  * (`position`: `"request"` for the HTTP call, `"stream"` for an exception event or fault inside
@@ -8,12 +8,34 @@
  * and the original failure as `cause`. `toJSON`, `toString` and `util.inspect` never print the
  * cause as-is: they print a summary with anything that looks like a credential removed.
  *
+ * The modelled exceptions are said once, in `exceptions`: each class carries its exception name,
+ * default status, retryable flag and whether it can arrive inside an event stream, and the
+ * union, its `Schema`, `fromSdk` and the stream decoder are all derived from that list.
+ *
+ * @example
+ * ```ts
+ * import { BedrockClient, BedrockError } from "@effect-bedrock/core"
+ * import { Effect } from "effect"
+ *
+ * const reply = BedrockClient.BedrockClient.pipe(
+ *   Effect.flatMap((client) =>
+ *     client.converse({ modelId: "amazon.nova-micro-v1:0", messages: [{ role: "user", content: [{ text: "Hi" }] }] })
+ *   ),
+ *   Effect.catchTags({
+ *     ThrottlingError: (error) => Effect.logWarning(`slow down (request ${error.requestId})`),
+ *     ValidationError: (error) => Effect.logError(error.suggestion ?? error.message)
+ *   }),
+ *   Effect.catchIf(BedrockError.isRetryable, () => Effect.logWarning("retry later"))
+ * )
+ * ```
+ *
  * @since 0.1.0
  */
-import * as Inspectable from "effect/Inspectable"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
-import * as internal from "./internal/sdkErrors.js"
+import * as internal from "./internal/errorBase.js"
+import * as internalFromSdk from "./internal/fromSdk.js"
+import * as sdk from "./internal/sdkErrors.js"
 
 // =============================================================================
 // Type ids
@@ -23,7 +45,7 @@ import * as internal from "./internal/sdkErrors.js"
  * @since 0.1.0
  * @category Type Ids
  */
-export const TypeId: unique symbol = Symbol.for("@effect-bedrock/core/BedrockError")
+export const TypeId: typeof internal.TypeId = internal.TypeId
 
 /**
  * @since 0.1.0
@@ -32,7 +54,7 @@ export const TypeId: unique symbol = Symbol.for("@effect-bedrock/core/BedrockErr
 export type TypeId = typeof TypeId
 
 // =============================================================================
-// Shared fields
+// Shared fields and base class
 // =============================================================================
 
 /**
@@ -50,21 +72,27 @@ export const Position = Schema.Literal("request", "stream")
  */
 export type Position = typeof Position.Type
 
-const commonFields = {
-  message: Schema.String,
-  status: Schema.optional(Schema.Number),
-  requestId: Schema.optional(Schema.String),
-  position: Schema.optionalWith(Position, { default: () => "request" as const }),
-  exceptionName: Schema.optional(Schema.String),
-  operation: Schema.optional(Schema.String),
-  cause: Schema.optional(Schema.Defect)
+/**
+ * What one modelled Bedrock exception is: its name on the wire, the HTTP status the service model
+ * gives it (used when it arrives inside a stream, where there is no status), whether repeating the
+ * request may help, and whether Bedrock sends it as an event inside a ConverseStream.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface ExceptionInfo {
+  readonly name: string
+  readonly status: number
+  readonly retryable: boolean
+  readonly inStream: boolean
+  /** Failures about the model id get a `suggestion` with a likely correct id. */
+  readonly suggestsModelId?: boolean | undefined
 }
 
-const retryable = (value: boolean) => Schema.optionalWith(Schema.Boolean, { default: () => value })
+const Base = internal.Base
+const Exception = internal.Exception
 
-const suggestion = Schema.optional(Schema.String)
-
-const id = <Tag extends string>(tag: Tag) => `@effect-bedrock/core/BedrockError/${tag}` as const
+const suggestion = { suggestion: Schema.optional(Schema.String) }
 
 // =============================================================================
 // Modelled Bedrock exceptions
@@ -76,9 +104,11 @@ const id = <Tag extends string>(tag: Tag) => `@effect-bedrock/core/BedrockError/
  * @since 0.1.0
  * @category Errors
  */
-export class ThrottlingError extends Schema.TaggedError<ThrottlingError>(id("ThrottlingError"))("ThrottlingError", {
-  ...commonFields,
-  retryable: retryable(true)
+export class ThrottlingError extends Exception<ThrottlingError>()("ThrottlingError", {
+  name: "ThrottlingException",
+  status: 429,
+  retryable: true,
+  inStream: true
 }) {}
 
 /**
@@ -88,11 +118,13 @@ export class ThrottlingError extends Schema.TaggedError<ThrottlingError>(id("Thr
  * @since 0.1.0
  * @category Errors
  */
-export class ValidationError extends Schema.TaggedError<ValidationError>(id("ValidationError"))("ValidationError", {
-  ...commonFields,
-  retryable: retryable(false),
-  suggestion
-}) {}
+export class ValidationError extends Exception<ValidationError>()("ValidationError", {
+  name: "ValidationException",
+  status: 400,
+  retryable: false,
+  inStream: true,
+  suggestsModelId: true
+}, suggestion) {}
 
 /**
  * `AccessDeniedException` (403): the identity may not call this model or operation.
@@ -100,12 +132,12 @@ export class ValidationError extends Schema.TaggedError<ValidationError>(id("Val
  * @since 0.1.0
  * @category Errors
  */
-export class AccessDeniedError
-  extends Schema.TaggedError<AccessDeniedError>(id("AccessDeniedError"))("AccessDeniedError", {
-    ...commonFields,
-    retryable: retryable(false)
-  })
-{}
+export class AccessDeniedError extends Exception<AccessDeniedError>()("AccessDeniedError", {
+  name: "AccessDeniedException",
+  status: 403,
+  retryable: false,
+  inStream: false
+}) {}
 
 /**
  * `ResourceNotFoundException` (404): the model (or profile) does not exist in this region.
@@ -114,13 +146,13 @@ export class AccessDeniedError
  * @since 0.1.0
  * @category Errors
  */
-export class ResourceNotFoundError
-  extends Schema.TaggedError<ResourceNotFoundError>(id("ResourceNotFoundError"))("ResourceNotFoundError", {
-    ...commonFields,
-    retryable: retryable(false),
-    suggestion
-  })
-{}
+export class ResourceNotFoundError extends Exception<ResourceNotFoundError>()("ResourceNotFoundError", {
+  name: "ResourceNotFoundException",
+  status: 404,
+  retryable: false,
+  inStream: false,
+  suggestsModelId: true
+}, suggestion) {}
 
 /**
  * `ModelTimeoutException` (408): the model took too long. Retryable.
@@ -128,12 +160,12 @@ export class ResourceNotFoundError
  * @since 0.1.0
  * @category Errors
  */
-export class ModelTimeoutError
-  extends Schema.TaggedError<ModelTimeoutError>(id("ModelTimeoutError"))("ModelTimeoutError", {
-    ...commonFields,
-    retryable: retryable(true)
-  })
-{}
+export class ModelTimeoutError extends Exception<ModelTimeoutError>()("ModelTimeoutError", {
+  name: "ModelTimeoutException",
+  status: 408,
+  retryable: true,
+  inStream: false
+}) {}
 
 /**
  * `ModelNotReadyException` (429): the model is not ready to serve yet. Retryable.
@@ -141,12 +173,12 @@ export class ModelTimeoutError
  * @since 0.1.0
  * @category Errors
  */
-export class ModelNotReadyError
-  extends Schema.TaggedError<ModelNotReadyError>(id("ModelNotReadyError"))("ModelNotReadyError", {
-    ...commonFields,
-    retryable: retryable(true)
-  })
-{}
+export class ModelNotReadyError extends Exception<ModelNotReadyError>()("ModelNotReadyError", {
+  name: "ModelNotReadyException",
+  status: 429,
+  retryable: true,
+  inStream: false
+}) {}
 
 /**
  * `ModelErrorException` (424): the model itself failed on this input. Not retryable: the same
@@ -155,9 +187,12 @@ export class ModelNotReadyError
  * @since 0.1.0
  * @category Errors
  */
-export class ModelError extends Schema.TaggedError<ModelError>(id("ModelError"))("ModelError", {
-  ...commonFields,
-  retryable: retryable(false),
+export class ModelError extends Exception<ModelError>()("ModelError", {
+  name: "ModelErrorException",
+  status: 424,
+  retryable: false,
+  inStream: false
+}, {
   originalStatusCode: Schema.optional(Schema.Number),
   resourceName: Schema.optional(Schema.String)
 }) {}
@@ -170,14 +205,15 @@ export class ModelError extends Schema.TaggedError<ModelError>(id("ModelError"))
  * @since 0.1.0
  * @category Errors
  */
-export class ModelStreamError
-  extends Schema.TaggedError<ModelStreamError>(id("ModelStreamError"))("ModelStreamError", {
-    ...commonFields,
-    retryable: retryable(true),
-    originalStatusCode: Schema.optional(Schema.Number),
-    originalMessage: Schema.optional(Schema.String)
-  })
-{}
+export class ModelStreamError extends Exception<ModelStreamError>()("ModelStreamError", {
+  name: "ModelStreamErrorException",
+  status: 424,
+  retryable: true,
+  inStream: true
+}, {
+  originalStatusCode: Schema.optional(Schema.Number),
+  originalMessage: Schema.optional(Schema.String)
+}) {}
 
 /**
  * `ServiceQuotaExceededException` (400): an account quota is exhausted. Not retryable: waiting
@@ -186,15 +222,12 @@ export class ModelStreamError
  * @since 0.1.0
  * @category Errors
  */
-export class ServiceQuotaExceededError
-  extends Schema.TaggedError<ServiceQuotaExceededError>(id("ServiceQuotaExceededError"))(
-    "ServiceQuotaExceededError",
-    {
-      ...commonFields,
-      retryable: retryable(false)
-    }
-  )
-{}
+export class ServiceQuotaExceededError extends Exception<ServiceQuotaExceededError>()("ServiceQuotaExceededError", {
+  name: "ServiceQuotaExceededException",
+  status: 400,
+  retryable: false,
+  inStream: false
+}) {}
 
 /**
  * `ServiceUnavailableException` (503). Retryable.
@@ -202,12 +235,12 @@ export class ServiceQuotaExceededError
  * @since 0.1.0
  * @category Errors
  */
-export class ServiceUnavailableError
-  extends Schema.TaggedError<ServiceUnavailableError>(id("ServiceUnavailableError"))("ServiceUnavailableError", {
-    ...commonFields,
-    retryable: retryable(true)
-  })
-{}
+export class ServiceUnavailableError extends Exception<ServiceUnavailableError>()("ServiceUnavailableError", {
+  name: "ServiceUnavailableException",
+  status: 503,
+  retryable: true,
+  inStream: true
+}) {}
 
 /**
  * `InternalServerException` (500). Retryable.
@@ -215,15 +248,59 @@ export class ServiceUnavailableError
  * @since 0.1.0
  * @category Errors
  */
-export class InternalServerError
-  extends Schema.TaggedError<InternalServerError>(id("InternalServerError"))("InternalServerError", {
-    ...commonFields,
-    retryable: retryable(true)
-  })
-{}
+export class InternalServerError extends Exception<InternalServerError>()("InternalServerError", {
+  name: "InternalServerException",
+  status: 500,
+  retryable: true,
+  inStream: true
+}) {}
+
+/**
+ * Every modelled Bedrock Runtime exception, once: the error classes, each carrying its
+ * `ExceptionInfo` as `exception`. Everything else about them (the union type, the `Schema`, the
+ * mapping of SDK failures, which exceptions can arrive inside a stream) is derived from this list.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export const exceptions = [
+  ThrottlingError,
+  ValidationError,
+  AccessDeniedError,
+  ResourceNotFoundError,
+  ModelTimeoutError,
+  ModelNotReadyError,
+  ModelError,
+  ModelStreamError,
+  ServiceQuotaExceededError,
+  ServiceUnavailableError,
+  InternalServerError
+] as const
+
+/**
+ * One of the modelled exceptions.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type ExceptionError = InstanceType<(typeof exceptions)[number]>
+
+/**
+ * The error class of a modelled exception, by its name (`"ThrottlingException"`; the event-stream
+ * spelling `"throttlingException"` is accepted too), or `undefined`.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export const exceptionClass = (name: string): (typeof exceptions)[number] | undefined =>
+  byExceptionName.get(name) ?? byExceptionName.get(sdk.normaliseExceptionName(name))
+
+const byExceptionName: ReadonlyMap<string, (typeof exceptions)[number]> = new Map(
+  exceptions.map((Class) => [Class.exception.name, Class] as const)
+)
 
 // =============================================================================
-// Transport, credentials, input, unknown
+// Transport, credentials, unknown
 // =============================================================================
 
 /**
@@ -258,11 +335,23 @@ export const TransportErrorKind = Schema.Literal(
  */
 export type TransportErrorKind = typeof TransportErrorKind.Type
 
-const transportFields = {
-  ...commonFields,
-  kind: TransportErrorKind,
-  retryable: Schema.Boolean
-}
+/**
+ * Connection-level faults happen before Bedrock produced an answer for this request (or the
+ * connection died under it), so sending the request again is safe. A stream whose bytes were
+ * corrupt (checksum, truncation, bad JSON) points at a broken peer or proxy; repeating the
+ * request is not expected to help and could repeat a costly generation.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export const retryableTransportKinds: ReadonlySet<TransportErrorKind> = new Set<TransportErrorKind>([
+  "ConnectionRefused",
+  "ConnectionReset",
+  "ConnectionFailed",
+  "Timeout"
+])
+
+const transportFields = { kind: TransportErrorKind }
 
 /**
  * Constructor input of a `TransportError`: `retryable` may be left out and then follows `kind`.
@@ -271,21 +360,19 @@ const transportFields = {
  * @category Models
  */
 export type TransportErrorProps =
-  & Omit<Schema.Struct.Constructor<typeof transportFields>, "retryable">
+  & Omit<Schema.Struct.Constructor<internal.Fields<typeof transportFields>>, "retryable">
   & { readonly retryable?: boolean | undefined }
 
 /**
  * A transport or decoding fault: connection refused/reset, timeout, abort, or an event stream
- * that could not be decoded. `retryable` defaults from `kind` (see `TransportErrorKind`).
+ * that could not be decoded. `retryable` defaults from `kind` (see `retryableTransportKinds`).
  *
  * @since 0.1.0
  * @category Errors
  */
-export class TransportError
-  extends Schema.TaggedError<TransportError>(id("TransportError"))("TransportError", transportFields)
-{
+export class TransportError extends Base<TransportError>()("TransportError", false, transportFields) {
   constructor(props: TransportErrorProps, options?: Schema.MakeOptions) {
-    super({ ...props, retryable: props.retryable ?? internal.retryableTransportKinds.has(props.kind) }, options)
+    super({ ...props, retryable: props.retryable ?? retryableTransportKinds.has(props.kind) } as any, options)
   }
 }
 
@@ -296,27 +383,7 @@ export class TransportError
  * @since 0.1.0
  * @category Errors
  */
-export class CredentialsError
-  extends Schema.TaggedError<CredentialsError>(id("CredentialsError"))("CredentialsError", {
-    ...commonFields,
-    retryable: retryable(false)
-  })
-{}
-
-/**
- * Input rejected before anything was sent (used by the LanguageModel). `field` names the
- * offending part of the input, for example `prompt.content[2].mediaType`.
- *
- * @since 0.1.0
- * @category Errors
- */
-export class InvalidRequestError
-  extends Schema.TaggedError<InvalidRequestError>(id("InvalidRequestError"))("InvalidRequestError", {
-    ...commonFields,
-    retryable: retryable(false),
-    field: Schema.optional(Schema.String)
-  })
-{}
+export class CredentialsError extends Base<CredentialsError>()("CredentialsError", false) {}
 
 /**
  * Any other SDK failure; `exceptionName` keeps the original name. Retryable when the HTTP status
@@ -325,33 +392,17 @@ export class InvalidRequestError
  * @since 0.1.0
  * @category Errors
  */
-export class UnknownBedrockError
-  extends Schema.TaggedError<UnknownBedrockError>(id("UnknownBedrockError"))("UnknownBedrockError", {
-    ...commonFields,
-    retryable: retryable(false)
-  })
-{}
+export class UnknownBedrockError extends Base<UnknownBedrockError>()("UnknownBedrockError", false) {}
+
+const all = [...exceptions, TransportError, CredentialsError, UnknownBedrockError] as const
 
 /**
+ * Every failure of the Bedrock client.
+ *
  * @since 0.1.0
  * @category Models
  */
-export type BedrockError =
-  | ThrottlingError
-  | ValidationError
-  | AccessDeniedError
-  | ResourceNotFoundError
-  | ModelTimeoutError
-  | ModelNotReadyError
-  | ModelError
-  | ModelStreamError
-  | ServiceQuotaExceededError
-  | ServiceUnavailableError
-  | InternalServerError
-  | TransportError
-  | CredentialsError
-  | InvalidRequestError
-  | UnknownBedrockError
+export type BedrockError = InstanceType<(typeof all)[number]>
 
 /**
  * The schema of every `BedrockError`, for encoding/decoding them (for example across workers).
@@ -359,103 +410,7 @@ export type BedrockError =
  * @since 0.1.0
  * @category Schemas
  */
-export const BedrockError: Schema.Union<[
-  typeof ThrottlingError,
-  typeof ValidationError,
-  typeof AccessDeniedError,
-  typeof ResourceNotFoundError,
-  typeof ModelTimeoutError,
-  typeof ModelNotReadyError,
-  typeof ModelError,
-  typeof ModelStreamError,
-  typeof ServiceQuotaExceededError,
-  typeof ServiceUnavailableError,
-  typeof InternalServerError,
-  typeof TransportError,
-  typeof CredentialsError,
-  typeof InvalidRequestError,
-  typeof UnknownBedrockError
-]> = Schema.Union(
-  ThrottlingError,
-  ValidationError,
-  AccessDeniedError,
-  ResourceNotFoundError,
-  ModelTimeoutError,
-  ModelNotReadyError,
-  ModelError,
-  ModelStreamError,
-  ServiceQuotaExceededError,
-  ServiceUnavailableError,
-  InternalServerError,
-  TransportError,
-  CredentialsError,
-  InvalidRequestError,
-  UnknownBedrockError
-)
-
-// =============================================================================
-// Safe printing
-// =============================================================================
-
-const safeJson = function(this: BedrockError): Record<string, unknown> {
-  const out: Record<string, unknown> = { _tag: this._tag }
-  for (const key of Object.keys(this)) {
-    const value = (this as unknown as Record<string, unknown>)[key]
-    if (value === undefined) continue
-    if (key === "cause") out.cause = internal.summariseCause(value)
-    else if (key === "message" && typeof value === "string") out.message = internal.scrubSecrets(value)
-    else out[key] = value
-  }
-  if (out.message === undefined) out.message = internal.scrubSecrets(this.message)
-  // `cause` is a non-enumerable own property (set through `Error`'s options).
-  if (out.cause === undefined && this.cause !== undefined) out.cause = internal.summariseCause(this.cause)
-  return out
-}
-
-const safeString = function(this: BedrockError): string {
-  const details: Array<string> = []
-  if (this.status !== undefined) details.push(`status ${this.status}`)
-  if (this.requestId !== undefined) details.push(`request id ${this.requestId}`)
-  if (this.position === "stream") details.push("in stream")
-  if (this._tag === "TransportError") details.push(this.kind)
-  const suffix = details.length > 0 ? ` (${details.join(", ")})` : ""
-  return `${this._tag}: ${internal.scrubSecrets(this.message)}${suffix}`
-}
-
-// The SDK error kept as `cause` holds `$response` (headers and the raw body stream) and is not
-// meant to be printed. Every error class prints a scrubbed summary instead.
-for (
-  const ErrorClass of [
-    ThrottlingError,
-    ValidationError,
-    AccessDeniedError,
-    ResourceNotFoundError,
-    ModelTimeoutError,
-    ModelNotReadyError,
-    ModelError,
-    ModelStreamError,
-    ServiceQuotaExceededError,
-    ServiceUnavailableError,
-    InternalServerError,
-    TransportError,
-    CredentialsError,
-    InvalidRequestError,
-    UnknownBedrockError
-  ]
-) {
-  Object.defineProperties(ErrorClass.prototype, {
-    [TypeId]: { value: TypeId },
-    toJSON: { value: safeJson, writable: true, configurable: true },
-    toString: { value: safeString, writable: true, configurable: true },
-    [Inspectable.NodeInspectSymbol]: {
-      value(this: BedrockError) {
-        return safeJson.call(this)
-      },
-      writable: true,
-      configurable: true
-    }
-  })
-}
+export const BedrockError: Schema.Union<typeof all> = Schema.Union(...all)
 
 // =============================================================================
 // Guards
@@ -468,9 +423,9 @@ for (
 export const isBedrockError = (u: unknown): u is BedrockError => Predicate.hasProperty(u, TypeId)
 
 /**
- * Whether repeating the request may succeed: `true` for throttling, model not ready, model
- * timeout, service unavailable, internal server error, model stream error and connection-level
- * transport faults; `false` for anything else, including values that are not a `BedrockError`.
+ * Whether repeating the request may succeed: `true` for the retryable exceptions (see
+ * `exceptions`) and connection-level transport faults; `false` for anything else, including
+ * values that are not a `BedrockError`.
  *
  * @since 0.1.0
  * @category Guards
@@ -501,8 +456,6 @@ export interface FromSdkContext {
   readonly secrets?: ReadonlyArray<string> | undefined
 }
 
-const retryableUnknownStatus = new Set([429, 500, 502, 503, 504])
-
 /**
  * Maps anything the AWS SDK throws (or a promise rejects with) to a `BedrockError`. Never throws.
  *
@@ -517,101 +470,5 @@ const retryableUnknownStatus = new Set([429, 500, 502, 503, 504])
  * @since 0.1.0
  * @category Constructors
  */
-export const fromSdk = (error: unknown, position: Position, context?: FromSdkContext): BedrockError => {
-  if (isBedrockError(error)) return error
-  const secrets = context?.secrets
-  const record = internal.asRecord(error)
-  if (record === undefined) {
-    return new UnknownBedrockError({
-      message: internal.scrubSecrets(String(error), secrets),
-      position,
-      ...optional("requestId", context?.requestId),
-      ...optional("operation", context?.operation),
-      cause: error
-    }, { disableValidation: true })
-  }
-  const rawName = internal.stringOf(record.name) ?? "Error"
-  const name = internal.normaliseExceptionName(rawName)
-  const rawMessage = internal.stringOf(record.message) ?? rawName
-  const message = internal.scrubSecrets(rawMessage, secrets)
-  const metadataStatus = internal.numberOf(record.$metadata?.httpStatusCode)
-  const status = metadataStatus ?? internal.defaultStatus[name]
-  const requestId = internal.stringOf(record.$metadata?.requestId) ?? context?.requestId
-  const base = {
-    message,
-    position,
-    exceptionName: rawName,
-    ...optional("status", status),
-    ...optional("requestId", requestId),
-    ...optional("operation", context?.operation),
-    cause: error
-  }
-  const options = { disableValidation: true }
-  const suggest = () =>
-    optional(
-      "suggestion",
-      internal.suggestModelId({
-        modelId: context?.modelId,
-        region: context?.region,
-        message: rawMessage,
-        exceptionName: name
-      })
-    )
-  const extra = record as { readonly originalStatusCode?: unknown; readonly originalMessage?: unknown; readonly resourceName?: unknown }
-  switch (name) {
-    case "ThrottlingException":
-      return new ThrottlingError(base, options)
-    case "ValidationException":
-      return new ValidationError({ ...base, ...suggest() }, options)
-    case "AccessDeniedException":
-      return new AccessDeniedError(base, options)
-    case "ResourceNotFoundException":
-      return new ResourceNotFoundError({ ...base, ...suggest() }, options)
-    case "ModelTimeoutException":
-      return new ModelTimeoutError(base, options)
-    case "ModelNotReadyException":
-      return new ModelNotReadyError(base, options)
-    case "ModelErrorException":
-      return new ModelError({
-        ...base,
-        ...optional("originalStatusCode", internal.numberOf(extra.originalStatusCode)),
-        ...optional("resourceName", internal.stringOf(extra.resourceName))
-      }, options)
-    case "ModelStreamErrorException":
-      return new ModelStreamError({
-        ...base,
-        ...optional("originalStatusCode", internal.numberOf(extra.originalStatusCode)),
-        ...optional(
-          "originalMessage",
-          internal.stringOf(extra.originalMessage) === undefined
-            ? undefined
-            : internal.scrubSecrets(String(extra.originalMessage), secrets)
-        )
-      }, options)
-    case "ServiceQuotaExceededException":
-      return new ServiceQuotaExceededError(base, options)
-    case "ServiceUnavailableException":
-      return new ServiceUnavailableError(base, options)
-    case "InternalServerException":
-      return new InternalServerError(base, options)
-  }
-  if (internal.isCredentialsFailure(error)) {
-    return new CredentialsError(base, options)
-  }
-  // A service answer the SDK could not parse still has a status; classify it by that first.
-  const kind = metadataStatus !== undefined && internal.stringOf(
-      (record as { $responseBodyText?: unknown }).$responseBodyText
-    ) === undefined
-    ? undefined
-    : internal.transportKind(error, position)
-  if (kind !== undefined) {
-    return new TransportError({ ...base, kind }, options)
-  }
-  return new UnknownBedrockError({
-    ...base,
-    retryable: status !== undefined && retryableUnknownStatus.has(status)
-  }, options)
-}
-
-const optional = <K extends string, A>(key: K, value: A | undefined): { [P in K]?: A } =>
-  (value === undefined ? {} : { [key]: value }) as { [P in K]?: A }
+export const fromSdk = (error: unknown, position: Position, context?: FromSdkContext): BedrockError =>
+  internalFromSdk.fromSdk(error, position, context)

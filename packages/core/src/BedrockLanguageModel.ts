@@ -34,7 +34,6 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as BedrockClient from "./BedrockClient.js"
-import * as BedrockError from "./BedrockError.js"
 import * as BedrockModelProfile from "./BedrockModelProfile.js"
 import * as BedrockModelSettings from "./BedrockModelSettings.js"
 import * as FileUrls from "./internal/fileUrls.js"
@@ -59,7 +58,7 @@ export interface Options {
 }
 
 const invalid = (issue: { readonly message: string; readonly path?: string | undefined }, operation: string) =>
-  new BedrockError.InvalidRequestError({
+  new LanguageModel.InvalidRequestError({
     message: issue.message,
     position: "request",
     operation,
@@ -144,7 +143,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     request: LanguageModel.Request,
     operation: string,
     scoped: Option.Option<BedrockModelSettings.Settings>
-  ): Either.Either<RequestMapping.MappingInput, BedrockError.InvalidRequestError> | undefined => {
+  ): Either.Either<RequestMapping.MappingInput, LanguageModel.InvalidRequestError> | undefined => {
     const requestSettings = callSettings(request, scoped)
     if (Either.isLeft(requestSettings)) return Either.left(invalid(requestSettings.left, operation))
     const prompt = Prompt.make(request.prompt)
@@ -167,7 +166,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       })
     }).pipe(Effect.withSpan("BedrockLanguageModel.generate", { attributes: { "gen_ai.request.model": modelId } }))
 
-  const streamFrom = (input: RequestMapping.MappingInput): Stream.Stream<Response.StreamPart, BedrockError.BedrockError> => {
+  const streamFrom = (input: RequestMapping.MappingInput): Stream.Stream<Response.StreamPart, LanguageModel.LanguageModelError> => {
     const mapped = RequestMapping.toConverseInput({ ...input, stream: true })
     if (Either.isLeft(mapped)) return Stream.fail(invalid(mapped.left, "stream"))
     const mapping = mapped.right
@@ -266,7 +265,7 @@ export const withConfigOverride: {
  */
 export const layer = (
   options: Options
-): Layer.Layer<LanguageModel.LanguageModel, BedrockError.InvalidRequestError, BedrockClient.BedrockClient> =>
+): Layer.Layer<LanguageModel.LanguageModel, LanguageModel.InvalidRequestError, BedrockClient.BedrockClient> =>
   Layer.effect(LanguageModel.LanguageModel, make(options))
 
 /**
@@ -285,7 +284,7 @@ export const layerConfig = (
   } = {}
 ): Layer.Layer<
   LanguageModel.LanguageModel,
-  BedrockError.InvalidRequestError | ConfigError.ConfigError,
+  LanguageModel.InvalidRequestError | ConfigError.ConfigError,
   BedrockClient.BedrockClient
 > =>
   Layer.effect(

@@ -3,6 +3,13 @@
  * operations (`generate`, `stream`, `countTokens`). `BedrockLanguageModel`
  * provides it over Amazon Bedrock; the `testing` module provides stubs.
  *
+ * Its failures (`LanguageModelError`) are the errors of the service itself,
+ * which any provider can raise (`InvalidRequestError` for input rejected before
+ * the network, `IncompleteResponseError` for an answer that broke the service's
+ * contract), plus the provider's own typed errors: for Bedrock, every
+ * `BedrockError` (throttling, validation, ...), so they can be told apart at
+ * the type level.
+ *
  * @example
  * ```ts
  * import { LanguageModel, Response } from "@effect-bedrock/core"
@@ -18,6 +25,7 @@
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type * as BedrockError from "./BedrockError.js"
 import type * as Prompt from "./Prompt.js"
@@ -113,13 +121,67 @@ export interface Request {
   readonly settings?: Settings | undefined
 }
 
+// =============================================================================
+// Errors
+// =============================================================================
+
 /**
- * Failures of a language model call.
+ * Input rejected before anything was sent: unknown or out-of-range settings,
+ * an unsupported media type, a tool choice the model cannot honour, a file URL
+ * that could not be fetched. `field` names the offending part of the request,
+ * for example `prompt.messages[2].parts[0].mediaType`. Never retryable: the
+ * same input fails the same way.
+ *
+ * @example
+ * ```ts
+ * import { LanguageModel } from "@effect-bedrock/core"
+ * import { Effect } from "effect"
+ *
+ * const program = LanguageModel.generate({ prompt: "Hi", settings: { temperature: 7 } }).pipe(
+ *   Effect.catchTag("InvalidRequestError", (error) => Effect.succeed(`fix ${error.field}: ${error.message}`))
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category Errors
  */
-export type LanguageModelError = BedrockError.BedrockError
+export class InvalidRequestError extends Schema.TaggedError<InvalidRequestError>(
+  "@effect-bedrock/core/LanguageModel/InvalidRequestError"
+)("InvalidRequestError", {
+  message: Schema.String,
+  /** `generate`, `stream`, `countTokens` or `make`. */
+  operation: Schema.optional(Schema.String),
+  field: Schema.optional(Schema.String),
+  position: Schema.optionalWith(Schema.Literal("request"), { default: () => "request" as const }),
+  retryable: Schema.optionalWith(Schema.Literal(false), { default: () => false as const }),
+  cause: Schema.optional(Schema.Defect)
+}) {}
+
+/**
+ * The model's answer broke the service's contract, for example a stream that
+ * ended without its `Finish` part (so there is no final response to continue
+ * from). Not retryable by itself: the caller decides.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class IncompleteResponseError extends Schema.TaggedError<IncompleteResponseError>(
+  "@effect-bedrock/core/LanguageModel/IncompleteResponseError"
+)("IncompleteResponseError", {
+  message: Schema.String,
+  operation: Schema.optional(Schema.String),
+  position: Schema.optionalWith(Schema.Literal("stream"), { default: () => "stream" as const }),
+  retryable: Schema.optionalWith(Schema.Literal(false), { default: () => false as const })
+}) {}
+
+/**
+ * Failures of a language model call: the service's own errors, plus the typed
+ * errors of the provider underneath (`BedrockError` for Bedrock).
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export type LanguageModelError = InvalidRequestError | IncompleteResponseError | BedrockError.BedrockError
 
 // =============================================================================
 // Service

@@ -16,6 +16,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Schema } from "effect"
 import * as util from "node:util"
 import * as BedrockError from "../src/BedrockError.js"
+import * as LanguageModel from "../src/LanguageModel.js"
 
 const metadata = (httpStatusCode: number) => ({ httpStatusCode, requestId: "req-123", attempts: 1 })
 
@@ -414,10 +415,53 @@ describe("BedrockError schema", () => {
 
   it.effect("defaults", () =>
     Effect.gen(function*() {
-      const error = new BedrockError.InvalidRequestError({ message: "bad", field: "prompt.content[0]" })
+      const error = new LanguageModel.InvalidRequestError({ message: "bad", field: "prompt.content[0]" })
       assert.strictEqual(error.position, "request")
       assert.isFalse(error.retryable)
       const exit = yield* Effect.exit(error)
       assert.isTrue(Exit.isFailure(exit))
     }))
+})
+
+describe("the exception table", () => {
+  it("lists every modelled exception once, with its status, retryable flag and tag", () => {
+    assert.deepStrictEqual(
+      BedrockError.exceptions.map((Class) => [Class.exception.name, Class.exception.status, Class.exception.retryable]),
+      modelled.map(([name, , , status, retryable]) => [name, status, retryable])
+    )
+    for (const [name, , tag] of modelled) {
+      const Class = BedrockError.exceptionClass(name)!
+      assert.strictEqual(new Class({ message: "m" } as never)._tag, tag)
+      // The event-stream spelling maps to the same class.
+      assert.strictEqual(BedrockError.exceptionClass(name[0]!.toLowerCase() + name.slice(1)), Class)
+    }
+    assert.isUndefined(BedrockError.exceptionClass("ConflictException"))
+  })
+
+  it("marks exactly the exceptions ConverseStream sends as events", () => {
+    assert.deepStrictEqual(
+      BedrockError.exceptions.filter((Class) => Class.exception.inStream).map((Class) => Class.exception.name).sort(),
+      [
+        "InternalServerException",
+        "ModelStreamErrorException",
+        "ServiceUnavailableException",
+        "ThrottlingException",
+        "ValidationException"
+      ]
+    )
+  })
+
+  it("gives every error class the shared base: type id, scrubbed printing, retryable default", () => {
+    for (const Class of [...BedrockError.exceptions, BedrockError.CredentialsError, BedrockError.UnknownBedrockError]) {
+      const error = new Class({ message: "token Bearer abcdefghijklmnop", status: 400 } as never)
+      assert.isTrue(BedrockError.isBedrockError(error))
+      assert.notInclude(String(error), "abcdefghijklmnop")
+      assert.notInclude(JSON.stringify(error), "abcdefghijklmnop")
+      assert.notInclude(util.inspect(error), "abcdefghijklmnop")
+      assert.strictEqual(
+        error.retryable,
+        "exception" in Class ? (Class.exception as BedrockError.ExceptionInfo).retryable : false
+      )
+    }
+  })
 })

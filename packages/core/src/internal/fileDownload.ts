@@ -9,7 +9,7 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as BedrockError from "../BedrockError.js"
+import * as LanguageModel from "../LanguageModel.js"
 import type * as Prompt from "../Prompt.js"
 import { hasDownloads, needsDownload } from "./fileUrls.js"
 
@@ -25,7 +25,7 @@ const fromDataUrl = (url: string): Uint8Array | undefined => {
 export const resolveUrls = (
   prompt: Prompt.Prompt,
   operation: string
-): Effect.Effect<Prompt.Prompt, BedrockError.InvalidRequestError> => {
+): Effect.Effect<Prompt.Prompt, LanguageModel.InvalidRequestError> => {
   if (!hasDownloads(prompt)) return Effect.succeed(prompt)
   // The caller's HttpClient when it provides one (proxies, tracing, test stubs), fetch otherwise.
   return Effect.flatMap(Effect.serviceOption(HttpClient.HttpClient), (httpClient) =>
@@ -36,16 +36,16 @@ const download = (
   prompt: Prompt.Prompt,
   httpClient: Option.Option<HttpClient.HttpClient>,
   operation: string
-): Effect.Effect<Prompt.Prompt, BedrockError.InvalidRequestError> => {
+): Effect.Effect<Prompt.Prompt, LanguageModel.InvalidRequestError> => {
   const fail = (url: string, reason: string, cause?: unknown) =>
-    new BedrockError.InvalidRequestError({
+    new LanguageModel.InvalidRequestError({
       message: `Could not fetch the file at ${url}: ${reason}`,
       position: "request",
       operation,
       field: "prompt",
       ...(cause !== undefined ? { cause } : {})
     })
-  const downloadFile = (file: Prompt.FilePart): Effect.Effect<Prompt.FilePart, BedrockError.InvalidRequestError> => {
+  const downloadFile = (file: Prompt.FilePart): Effect.Effect<Prompt.FilePart, LanguageModel.InvalidRequestError> => {
     if (!needsDownload(file) || file.source._tag !== "Url") return Effect.succeed(file)
     const url = file.source.url
     const withBytes = (data: Uint8Array): Prompt.FilePart => ({ ...file, source: { _tag: "Bytes", data } })
@@ -68,12 +68,12 @@ const download = (
       onSome: (client) => Effect.provideService(get, HttpClient.HttpClient, client)
     })
   }
-  return Effect.forEach(prompt.messages, (message): Effect.Effect<Prompt.Message, BedrockError.InvalidRequestError> => {
+  return Effect.forEach(prompt.messages, (message): Effect.Effect<Prompt.Message, LanguageModel.InvalidRequestError> => {
     if (message._tag === "User") {
       return Effect.map(
         Effect.forEach(
           message.parts,
-          (part): Effect.Effect<Prompt.UserPart, BedrockError.InvalidRequestError> =>
+          (part): Effect.Effect<Prompt.UserPart, LanguageModel.InvalidRequestError> =>
             part._tag === "File" ? downloadFile(part) : Effect.succeed(part)
         ),
         (parts) => ({ ...message, parts })
@@ -81,7 +81,7 @@ const download = (
     }
     if (message._tag === "Tool") {
       return Effect.map(
-        Effect.forEach(message.parts, (part): Effect.Effect<Prompt.ToolPart, BedrockError.InvalidRequestError> =>
+        Effect.forEach(message.parts, (part): Effect.Effect<Prompt.ToolPart, LanguageModel.InvalidRequestError> =>
           part._tag === "ToolResult" && part.files !== undefined
             ? Effect.map(Effect.forEach(part.files, downloadFile), (files) => ({ ...part, files }))
             : Effect.succeed(part)),

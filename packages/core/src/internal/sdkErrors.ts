@@ -1,9 +1,10 @@
 /**
- * Pure helpers that look at what the AWS SDK throws: status defaults, transport fault
- * classification, secret scrubbing and model id suggestions. `BedrockError.fromSdk` uses them.
+ * Pure helpers that look at what the AWS SDK throws: transport fault classification, secret
+ * scrubbing and model id suggestions. `BedrockError.fromSdk` uses them.
  *
  * @internal
  */
+import type { TransportErrorKind } from "../BedrockError.js"
 
 // =============================================================================
 // Shapes
@@ -31,28 +32,6 @@ export const numberOf = (u: unknown): number | undefined =>
   typeof u === "number" && Number.isFinite(u) && u > 0 ? u : undefined
 
 /**
- * The HTTP status the Bedrock Runtime model gives each modelled exception (the SDK's schema,
- * `@aws-sdk/client-bedrock-runtime` 3.1164). Used when the SDK threw the exception from inside an
- * event stream, where it carries no `$metadata`.
- *
- * @internal
- */
-export const defaultStatus: Readonly<Record<string, number>> = {
-  AccessDeniedException: 403,
-  ConflictException: 400,
-  InternalServerException: 500,
-  ModelErrorException: 424,
-  ModelNotReadyException: 429,
-  ModelStreamErrorException: 424,
-  ModelTimeoutException: 408,
-  ResourceNotFoundException: 404,
-  ServiceQuotaExceededException: 400,
-  ServiceUnavailableException: 503,
-  ThrottlingException: 429,
-  ValidationException: 400
-}
-
-/**
  * Event-stream exception types arrive in camelCase (`throttlingException`); the SDK normally
  * turns them into the modelled class, but an unmodelled one keeps the raw `:exception-type` as
  * its name. Normalise so both spellings map to the same error.
@@ -65,34 +44,6 @@ export const normaliseExceptionName = (name: string): string =>
 // =============================================================================
 // Transport faults
 // =============================================================================
-
-/** @internal */
-export type TransportKind =
-  | "ConnectionRefused"
-  | "ConnectionReset"
-  | "ConnectionFailed"
-  | "Timeout"
-  | "Aborted"
-  | "ChecksumMismatch"
-  | "TruncatedEventStream"
-  | "MalformedEventStream"
-  | "InvalidEventPayload"
-  | "MalformedResponse"
-
-/**
- * Connection-level faults happen before Bedrock produced an answer for this request (or the
- * connection died under it), so sending the request again is safe. A stream whose bytes were
- * corrupt (checksum, truncation, bad JSON) points at a broken peer or proxy; repeating the
- * request is not expected to help and could repeat a costly generation.
- *
- * @internal
- */
-export const retryableTransportKinds: ReadonlySet<TransportKind> = new Set<TransportKind>([
-  "ConnectionRefused",
-  "ConnectionReset",
-  "ConnectionFailed",
-  "Timeout"
-])
 
 const resetCodes = new Set([
   "ECONNRESET",
@@ -129,7 +80,7 @@ const codesOf = (u: unknown): Array<string> => {
  *
  * @internal
  */
-export const transportKind = (error: unknown, position: "request" | "stream"): TransportKind | undefined => {
+export const transportKind = (error: unknown, position: "request" | "stream"): TransportErrorKind | undefined => {
   const record = asRecord(error)
   if (record === undefined) return undefined
   const name = stringOf(record.name) ?? ""

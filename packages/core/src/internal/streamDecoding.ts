@@ -53,13 +53,11 @@ type Block =
   }
   | { readonly kind: "tool"; readonly id: string; readonly name: string; readonly input: TextBuffer }
 
-const streamExceptions = {
-  throttlingException: "ThrottlingException",
-  validationException: "ValidationException",
-  modelStreamErrorException: "ModelStreamErrorException",
-  internalServerException: "InternalServerException",
-  serviceUnavailableException: "ServiceUnavailableException"
-} as const
+// The exceptions Bedrock sends as events inside a stream, by their event key (`throttlingException`).
+const streamExceptions: ReadonlyArray<readonly [string, (typeof BedrockError.exceptions)[number]]> = BedrockError
+  .exceptions.filter((Class) => Class.exception.inStream).map((Class) =>
+    [Class.exception.name[0]!.toLowerCase() + Class.exception.name.slice(1), Class] as const
+  )
 
 const concatBytes = (pieces: ReadonlyArray<Uint8Array>): Uint8Array => {
   if (pieces.length === 1) return pieces[0]!
@@ -125,10 +123,10 @@ export class Decoder {
       return
     }
     if (event.messageStart !== undefined) return
-    for (const key in streamExceptions) {
+    for (const [key, Exception] of streamExceptions) {
       const exception = (event as unknown as Record<string, { message?: string } | undefined>)[key]
       if (exception !== undefined) {
-        const name = streamExceptions[key as keyof typeof streamExceptions]
+        const name = Exception.exception.name
         this.failure = BedrockError.fromSdk(
           Object.assign(new Error(exception.message ?? name), { name, $fault: "server" }),
           "stream",

@@ -1,0 +1,95 @@
+/**
+ * `BedrockError.fromSdk`: anything the AWS SDK throws, or a promise rejects with, to a
+ * `BedrockError`. Modelled exceptions by name (the table in `BedrockError.exceptions`), then
+ * credential failures, transport faults, and the rest as `UnknownBedrockError`.
+ *
+ * @internal
+ */
+import * as BedrockError from "../BedrockError.js"
+import * as internal from "./sdkErrors.js"
+
+const retryableUnknownStatus = new Set([429, 500, 502, 503, 504])
+
+/** @internal */
+export const fromSdk = (
+  error: unknown,
+  position: BedrockError.Position,
+  context?: BedrockError.FromSdkContext
+): BedrockError.BedrockError => {
+  if (BedrockError.isBedrockError(error)) return error
+  const secrets = context?.secrets
+  const record = internal.asRecord(error)
+  if (record === undefined) {
+    return new BedrockError.UnknownBedrockError({
+      message: internal.scrubSecrets(String(error), secrets),
+      position,
+      ...optional("requestId", context?.requestId),
+      ...optional("operation", context?.operation),
+      cause: error
+    }, { disableValidation: true })
+  }
+  const rawName = internal.stringOf(record.name) ?? "Error"
+  const rawMessage = internal.stringOf(record.message) ?? rawName
+  const message = internal.scrubSecrets(rawMessage, secrets)
+  const metadataStatus = internal.numberOf(record.$metadata?.httpStatusCode)
+  const Exception = BedrockError.exceptionClass(rawName)
+  const status = metadataStatus ?? Exception?.exception.status
+  const base = {
+    message,
+    position,
+    exceptionName: rawName,
+    ...optional("status", status),
+    ...optional("requestId", internal.stringOf(record.$metadata?.requestId) ?? context?.requestId),
+    ...optional("operation", context?.operation),
+    cause: error
+  }
+  const options = { disableValidation: true }
+  if (Exception !== undefined) {
+    const extra = record as {
+      readonly originalStatusCode?: unknown
+      readonly originalMessage?: unknown
+      readonly resourceName?: unknown
+    }
+    const fields = Exception.fields as Record<string, unknown>
+    const originalMessage = internal.stringOf(extra.originalMessage)
+    const props = {
+      ...base,
+      ...(Exception.exception.suggestsModelId === true ?
+        optional(
+          "suggestion",
+          internal.suggestModelId({
+            modelId: context?.modelId,
+            region: context?.region,
+            message: rawMessage,
+            exceptionName: Exception.exception.name
+          })
+        ) :
+        {}),
+      ...("originalStatusCode" in fields ? optional("originalStatusCode", internal.numberOf(extra.originalStatusCode)) : {}),
+      ...("resourceName" in fields ? optional("resourceName", internal.stringOf(extra.resourceName)) : {}),
+      ...("originalMessage" in fields && originalMessage !== undefined ?
+        { originalMessage: internal.scrubSecrets(originalMessage, secrets) } :
+        {})
+    }
+    return new Exception(props, options)
+  }
+  if (internal.isCredentialsFailure(error)) {
+    return new BedrockError.CredentialsError(base, options)
+  }
+  // A service answer the SDK could not parse still has a status; classify it by that first.
+  const kind = metadataStatus !== undefined && internal.stringOf(
+      (record as { $responseBodyText?: unknown }).$responseBodyText
+    ) === undefined
+    ? undefined
+    : internal.transportKind(error, position)
+  if (kind !== undefined) {
+    return new BedrockError.TransportError({ ...base, kind }, options)
+  }
+  return new BedrockError.UnknownBedrockError({
+    ...base,
+    retryable: status !== undefined && retryableUnknownStatus.has(status)
+  }, options)
+}
+
+const optional = <K extends string, A>(key: K, value: A | undefined): { [P in K]?: A } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: A }
