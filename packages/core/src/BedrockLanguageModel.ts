@@ -65,16 +65,6 @@ const invalid = (issue: { readonly message: string; readonly path?: string | und
     ...(issue.path !== undefined ? { field: issue.path } : {})
   })
 
-// Files given by a URL are fetched with the caller's HttpClient, or fetch. The
-// module (and @effect/platform) loads only when a request has such files.
-const resolveUrls = (prompt: Prompt.Prompt, operation: string) =>
-  FileUrls.hasDownloads(prompt)
-    ? Effect.flatMap(
-      Effect.promise(() => import("./internal/fileDownload.js")),
-      (module) => module.resolveUrls(prompt, operation)
-    )
-    : Effect.succeed(prompt)
-
 const outputContext = (mapped: RequestMapping.ConverseMapping) => ({
   outputTool: mapped.outputTool,
   unwrapKey: mapped.output?._tag === "Tool" ? mapped.output.unwrapKey : undefined
@@ -105,58 +95,57 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   }
   const modelId = options.model
 
-  const prepareWith = (
-    request: LanguageModel.Request,
-    requestSettings: BedrockModelSettings.Settings,
-    prompt: Prompt.Prompt
-  ): RequestMapping.MappingInput => ({
-    modelId,
-    profile,
-    settings: BedrockModelSettings.merge(modelSettings, requestSettings),
-    request: { ...request, prompt },
-    nativeTools: request.nativeTools
-  })
-
-  /** A `withConfigOverride` in scope sits between the model's settings and the request's. */
-  const callSettings = (request: LanguageModel.Request, scoped: Option.Option<BedrockModelSettings.Settings>) =>
-    BedrockModelSettings.decode(
-      Option.isNone(scoped) ? request.settings : BedrockModelSettings.merge(scoped.value, request.settings)
-    )
-
-  /** Settings, prompt and files: an effect only when files must be downloaded. */
+  /**
+   * Settings (the model's < a `withConfigOverride` in scope < the request's) and prompt, decoded
+   * and merged. Pure: files given by URL are fetched afterwards by `download`, the one effectful
+   * step, and only when a prompt has such files.
+   */
   const prepare = (
     request: LanguageModel.Request,
     operation: string,
     scoped: Option.Option<BedrockModelSettings.Settings>
-  ) =>
-    Effect.gen(function*() {
-      const requestSettings = yield* Either.match(callSettings(request, scoped), {
-        onLeft: (issue) => Effect.fail(invalid(issue, operation)),
-        onRight: Effect.succeed
-      })
-      const prompt = yield* resolveUrls(Prompt.make(request.prompt), operation)
-      return prepareWith(request, requestSettings, prompt)
-    })
-
-  /** The same without an effect (the common case, no downloads), or undefined when files must be fetched. */
-  const prepareSync = (
-    request: LanguageModel.Request,
-    operation: string,
-    scoped: Option.Option<BedrockModelSettings.Settings>
-  ): Either.Either<RequestMapping.MappingInput, LanguageModel.InvalidRequestError> | undefined => {
-    const requestSettings = callSettings(request, scoped)
+  ): Either.Either<RequestMapping.MappingInput, LanguageModel.InvalidRequestError> => {
+    const requestSettings = BedrockModelSettings.decode(
+      Option.isNone(scoped) ? request.settings : BedrockModelSettings.merge(scoped.value, request.settings)
+    )
     if (Either.isLeft(requestSettings)) return Either.left(invalid(requestSettings.left, operation))
-    const prompt = Prompt.make(request.prompt)
-    if (FileUrls.hasDownloads(prompt)) return undefined
-    return Either.right(prepareWith(request, requestSettings.right, prompt))
+    return Either.right({
+      modelId,
+      profile,
+      settings: BedrockModelSettings.merge(modelSettings, requestSettings.right),
+      request: { ...request, prompt: Prompt.make(request.prompt) },
+      nativeTools: request.nativeTools
+    })
   }
+
+  /** Whether `download` has anything to do. */
+  const needsDownload = (input: RequestMapping.MappingInput) =>
+    FileUrls.hasDownloads(Prompt.make(input.request.prompt))
+
+  /**
+   * Fetches the files given by URL with the caller's HttpClient, or fetch. The module (and
+   * `@effect/platform`) loads only when a request has such files.
+   */
+  const download = (input: RequestMapping.MappingInput, operation: string) =>
+    Effect.flatMap(
+      Effect.promise(() => import("./internal/fileDownload.js")),
+      (module) => module.resolveUrls(Prompt.make(input.request.prompt), operation)
+    ).pipe(Effect.map((prompt): RequestMapping.MappingInput => ({ ...input, request: { ...input.request, prompt } })))
+
+  /** `prepare`, then `download` when needed: as an effect, for `generate` and `countTokens`. */
+  const prepareEffect = (request: LanguageModel.Request, operation: string) =>
+    Effect.flatMap(Effect.serviceOption(ScopedSettings), (scoped) => {
+      const input = prepare(request, operation, scoped)
+      if (Either.isLeft(input)) return input
+      return needsDownload(input.right) ? download(input.right, operation) : Effect.succeed(input.right)
+    })
 
   const callOptions = (settings: BedrockModelSettings.Settings): BedrockClient.CallOptions | undefined =>
     settings.extraHeaders === undefined ? undefined : { headers: settings.extraHeaders }
 
   const generate = (request: LanguageModel.Request) =>
     Effect.gen(function*() {
-      const input = yield* prepare(request, "generate", yield* Effect.serviceOption(ScopedSettings))
+      const input = yield* prepareEffect(request, "generate")
       const mapped = yield* Either.mapLeft(RequestMapping.toConverseInput(input), (issue) => invalid(issue, "generate"))
       const output = yield* client.converse(mapped.input, callOptions(input.settings))
       return ResponseDecoding.fromConverseResponse(output, {
@@ -185,19 +174,21 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     }, (created) => (decoder = created)))
   }
 
-  // Without files to download the request is mapped synchronously: fewer Effect steps before
-  // the request is sent, so less added time to first token.
+  // Without files to download the request is prepared and mapped synchronously: fewer Effect
+  // steps before the request is sent, so less added time to first token.
   const stream = (request: LanguageModel.Request) =>
     Stream.contextWithStream((context: Context.Context<never>) => {
       const scoped = Context.getOption(context as Context.Context<ScopedSettings>, ScopedSettings)
-      const input = prepareSync(request, "stream", scoped)
-      if (input === undefined) return Stream.unwrap(Effect.map(prepare(request, "stream", scoped), streamFrom))
-      return Either.isLeft(input) ? Stream.fail(input.left) : streamFrom(input.right)
+      const input = prepare(request, "stream", scoped)
+      if (Either.isLeft(input)) return Stream.fail(input.left)
+      return needsDownload(input.right)
+        ? Stream.unwrap(Effect.map(download(input.right, "stream"), streamFrom))
+        : streamFrom(input.right)
     })
 
   const countTokens = (request: LanguageModel.Request) =>
     Effect.gen(function*() {
-      const input = yield* prepare(request, "countTokens", yield* Effect.serviceOption(ScopedSettings))
+      const input = yield* prepareEffect(request, "countTokens")
       const mapped = yield* Either.mapLeft(
         RequestMapping.toCountTokensInput(input),
         (issue) => invalid(issue, "countTokens")
