@@ -55,6 +55,7 @@ import * as ClientCall from "./internal/clientCall.js"
 import * as ClientOptions from "./internal/clientOptions.js"
 import * as ClientRetry from "./internal/clientRetry.js"
 import * as ConverseStream from "./internal/converseStream.js"
+
 // =============================================================================
 // Models
 // =============================================================================
@@ -130,7 +131,8 @@ export interface StaticCredentials {
  * Our retry policy (the SDK's own retries are off). Exponential backoff from `baseDelay`
  * (default 500 ms, doubling, jittered x0.5 to x1.5) capped at `maxDelay` (default 20 s),
  * `maxAttempts` attempts in total (default 3), retryable errors only (`BedrockError.isRetryable`).
- * A stream is retried only when it failed before its first event.
+ * A stream is retried only when it failed before its first event. For another `Schedule`, see
+ * `withRetry`.
  *
  * @since 0.1.0
  * @category Models
