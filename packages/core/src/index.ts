@@ -12,6 +12,11 @@ export * as BedrockClient from "./BedrockClient.js"
 /**
  * @since 0.1.0
  */
+export * as BedrockClientSwap from "./BedrockClientSwap.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as BedrockError from "./BedrockError.js"
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Stubs for testing applications built on effect-bedrock without a network:
- * `TestLanguageModel` replaces the model, `BedrockClient.layerStub` the client
+ * `TestLanguageModel` replaces the model, `BedrockClientStub.layer` the client
  * underneath a real `BedrockLanguageModel`.
  *
  * @since 0.1.0
@@ -14,4 +14,4 @@ export * as TestLanguageModel from "./TestLanguageModel.js"
 /**
  * @since 0.1.0
  */
-export * as BedrockClient from "./BedrockClient.js"
+export * as BedrockClientStub from "./BedrockClientStub.js"

@@ -1,231 +1,38 @@
 import type { ConverseCommandOutput, ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime"
 import { assert, describe, it } from "@effect/vitest"
-import { EventStreamCodec } from "@smithy/eventstream-codec"
-import { fromUtf8, toUtf8 } from "@smithy/util-utf8"
-import { Config, ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Redacted, Stream, TestClock } from "effect"
+import {
+  Config,
+  ConfigProvider,
+  Duration,
+  Effect,
+  Exit,
+  Fiber,
+  Layer,
+  pipe,
+  Redacted,
+  Schedule,
+  Stream,
+  TestClock
+} from "effect"
 import * as net from "node:net"
-import { PassThrough, Readable } from "node:stream"
 import * as util from "node:util"
 import * as BedrockClient from "../src/BedrockClient.js"
+import * as BedrockClientStub from "../src/BedrockClientStub.js"
 import * as BedrockError from "../src/BedrockError.js"
 import { closedPort } from "./utils/closedPort.js"
-
-// =============================================================================
-// A fake HTTP handler: the real SDK pipeline (serialise, sign, deserialise), no network
-// =============================================================================
-
-interface FakeRequest {
-  readonly path: string
-  readonly headers: Record<string, string>
-  readonly body: string
-  readonly abortSignal: AbortSignal | undefined
-}
-
-interface FakeResponse {
-  readonly status?: number
-  readonly headers?: Record<string, string>
-  readonly body?: string | Readable
-  /** Never answer (until aborted). */
-  readonly hang?: boolean
-}
-
-const codec = new EventStreamCodec(toUtf8, fromUtf8)
-
-const eventFrame = (type: string, payload: unknown): Uint8Array =>
-  codec.encode({
-    headers: {
-      ":message-type": { type: "string", value: "event" },
-      ":event-type": { type: "string", value: type },
-      ":content-type": { type: "string", value: "application/json" }
-    },
-    body: fromUtf8(JSON.stringify(payload))
-  })
-
-const exceptionFrame = (type: string, message: string): Uint8Array =>
-  codec.encode({
-    headers: {
-      ":message-type": { type: "string", value: "exception" },
-      ":exception-type": { type: "string", value: type },
-      ":content-type": { type: "string", value: "application/json" }
-    },
-    body: fromUtf8(JSON.stringify({ message }))
-  })
-
-const makeFake = (respond: (request: FakeRequest, index: number) => FakeResponse) => {
-  const requests: Array<FakeRequest> = []
-  const state = { destroyed: false }
-  const handler = {
-    metadata: { handlerProtocol: "h2" },
-    destroy: () => {
-      state.destroyed = true
-    },
-    updateHttpClientConfig: () => undefined,
-    httpHandlerConfigs: () => ({}),
-    handle: async (
-      request: { path: string; headers: Record<string, string>; body?: unknown },
-      options?: { abortSignal?: AbortSignal }
-    ) => {
-      const recorded: FakeRequest = {
-        path: request.path,
-        headers: { ...request.headers },
-        body: typeof request.body === "string"
-          ? request.body
-          : request.body instanceof Uint8Array
-          ? toUtf8(request.body)
-          : "",
-        abortSignal: options?.abortSignal
-      }
-      const index = requests.length
-      requests.push(recorded)
-      const reply = respond(recorded, index)
-      if (reply.hang === true) {
-        return new Promise<never>((_, reject) => {
-          options?.abortSignal?.addEventListener("abort", () => {
-            const error = new Error("Request aborted")
-            error.name = "AbortError"
-            reject(error)
-          })
-        })
-      }
-      const body = reply.body instanceof Readable ? reply.body : Readable.from([Buffer.from(reply.body ?? "")])
-      return {
-        response: {
-          statusCode: reply.status ?? 200,
-          headers: { "x-amzn-requestid": `req-${index}`, "content-type": "application/json", ...reply.headers },
-          body
-        }
-      }
-    }
-  }
-  return { requests, state, handler }
-}
-
-const converseBody = (text: string) =>
-  JSON.stringify({
-    output: { message: { role: "assistant", content: [{ text }] } },
-    stopReason: "end_turn",
-    usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 },
-    metrics: { latencyMs: 1 }
-  })
-
-const errorResponse = (name: string, status: number, message = name): FakeResponse => ({
-  status,
-  headers: { "x-amzn-errortype": `${name}:http://internal.amazon.com/coral/com.amazon.bedrock/` },
-  body: JSON.stringify({ message })
-})
-
-const streamResponse = (frames: ReadonlyArray<Uint8Array>, keepOpen = false): FakeResponse => {
-  const body = new PassThrough()
-  for (const frame of frames) body.write(frame)
-  if (!keepOpen) body.end()
-  return { headers: { "content-type": "application/vnd.amazon.eventstream" }, body }
-}
-
-const secret = "local-secret-VALUE-0123456789"
-const apiKeySecret = "ABSK-local-bearer-key-0123456789"
-
-const fakeOptions = (
-  fake: ReturnType<typeof makeFake>,
-  extra: Partial<BedrockClient.Options> = {}
-): BedrockClient.Options => ({
-  region: "us-east-1",
-  endpoint: "http://127.0.0.1:1",
-  credentials: { accessKeyId: "AKIDLOCAL", secretAccessKey: Redacted.make(secret) },
-  retry: { baseDelay: "10 millis", maxDelay: "50 millis" },
-  transformClientConfig: (config) => ({ ...config, requestHandler: fake.handler }),
-  ...extra
-})
-
-const input = { modelId: "us.amazon.nova-micro-v1:0", messages: [{ role: "user" as const, content: [{ text: "hi" }] }] }
-
-const textOf = (output: ConverseCommandOutput) => output.output?.message?.content?.[0]?.text
-
-// =============================================================================
-// Stub
-// =============================================================================
-
-describe("BedrockClient stub", () => {
-  it.effect("scripted replies in order, records requests", () =>
-    Effect.gen(function*() {
-      const stub = yield* BedrockClient.makeStub({
-        converse: [
-          { output: { message: { role: "assistant", content: [{ text: "one" }] } }, $metadata: {} } as ConverseCommandOutput,
-          new BedrockError.ThrottlingError({ message: "slow" }),
-          (request) =>
-            Effect.succeed(
-              {
-                output: { message: { role: "assistant", content: [{ text: request.modelId ?? "" }] } },
-                $metadata: {}
-              } as ConverseCommandOutput
-            )
-        ],
-        countTokens: [{ inputTokens: 7, $metadata: {} }]
-      })
-      const first = yield* stub.service.converse(input, { headers: { "x-a": "1" } })
-      assert.strictEqual(textOf(first), "one")
-      const second = yield* Effect.flip(stub.service.converse(input))
-      assert.strictEqual(second._tag, "ThrottlingError")
-      const third = yield* stub.service.converse(input)
-      assert.strictEqual(textOf(third), input.modelId)
-      const tokens = yield* stub.service.countTokens({ modelId: "m", input: { converse: { messages: [] } } })
-      assert.strictEqual(tokens.inputTokens, 7)
-      const requests = yield* stub.requests
-      assert.deepStrictEqual(requests.map((r) => r.operation), ["converse", "converse", "converse", "countTokens"])
-      assert.deepStrictEqual(requests[0]!.headers, { "x-a": "1" })
-      yield* stub.clear
-      assert.strictEqual((yield* stub.requests).length, 0)
-    }))
-
-  it.effect("scripted streams, failures inside the list, exhaustion", () =>
-    Effect.gen(function*() {
-      const events: Array<ConverseStreamOutput> = [
-        { messageStart: { role: "assistant" } },
-        { contentBlockDelta: { contentBlockIndex: 0, delta: { text: "Hi" } } }
-      ]
-      const stub = yield* BedrockClient.makeStub({
-        converseStream: [events, [events[0]!, new BedrockError.ModelStreamError({ message: "x", position: "stream" })]]
-      })
-      const ok = yield* Stream.runCollect(stub.service.converseStream(input))
-      assert.strictEqual(ok.length, 2)
-      const seen: Array<ConverseStreamOutput> = []
-      const failed = yield* stub.service.converseStream(input).pipe(
-        Stream.runForEach((event) => Effect.sync(() => seen.push(event))),
-        Effect.flip
-      )
-      assert.strictEqual(failed._tag, "ModelStreamError")
-      assert.strictEqual(seen.length, 1)
-      const none = yield* BedrockClient.makeStub({})
-      const missing = yield* Effect.flip(none.service.converse(input))
-      assert.strictEqual(missing._tag, "UnknownBedrockError")
-    }))
-
-  it.effect("layerStub provides the client and its log; onResponse is called", () =>
-    Effect.gen(function*() {
-      const client = yield* BedrockClient.BedrockClient
-      const log = yield* BedrockClient.BedrockClientStub
-      const ids: Array<string | undefined> = []
-      yield* Stream.runDrain(
-        client.converseStream(input, { onResponse: (m) => Effect.sync(() => ids.push(m.requestId)) })
-      )
-      assert.deepStrictEqual(ids, ["stub-request-1"])
-      assert.strictEqual((yield* log.requests)[0]!.operation, "converseStream")
-    }).pipe(Effect.provide(BedrockClient.layerStub({ converseStream: [[{ messageStart: { role: "assistant" } }]] }))))
-
-  it.effect("layerStub with retry", () =>
-    Effect.gen(function*() {
-      const client = yield* BedrockClient.BedrockClient
-      const fiber = yield* Effect.fork(client.converse(input))
-      yield* TestClock.adjust("1 minute")
-      const output = yield* Fiber.join(fiber)
-      assert.strictEqual(textOf(output), "ok")
-      assert.strictEqual((yield* (yield* BedrockClient.BedrockClientStub).requests).length, 2)
-    }).pipe(Effect.provide(BedrockClient.layerStub({
-      converse: [
-        new BedrockError.ThrottlingError({ message: "slow" }),
-        { output: { message: { role: "assistant", content: [{ text: "ok" }] } }, $metadata: {} } as ConverseCommandOutput
-      ]
-    }, { retry: {} }))))
-})
+import {
+  apiKeySecret,
+  converseBody,
+  errorResponse,
+  eventFrame,
+  exceptionFrame,
+  fakeOptions,
+  input,
+  makeFake,
+  secret,
+  streamResponse,
+  textOf
+} from "./utils/fakeSdk.js"
 
 // =============================================================================
 // Real SDK pipeline over a fake handler
@@ -547,51 +354,84 @@ describe("BedrockClient timeouts", () => {
 })
 
 // =============================================================================
-// Swappable client
+// withRetry
 // =============================================================================
 
-describe("BedrockClient swappable", () => {
-  it.live("swap: new calls use the new client; running streams finish on the old one, which is then destroyed", () =>
+const throttled = new BedrockError.ThrottlingError({ message: "slow" })
+const ok = {
+  output: { message: { role: "assistant", content: [{ text: "ok" }] } },
+  $metadata: {}
+} as ConverseCommandOutput
+const started: ConverseStreamOutput = { messageStart: { role: "assistant" } }
+
+describe("BedrockClient.withRetry", () => {
+  it.effect("a Schedule decides how many retries: recurs(4) is 5 attempts", () =>
     Effect.gen(function*() {
-      const oldBody = new PassThrough()
-      const oldFake = makeFake((_, index) =>
-        index === 0
-          ? { headers: { "content-type": "application/vnd.amazon.eventstream" }, body: oldBody }
-          : { body: converseBody("old") }
-      )
-      const newFake = makeFake(() => ({ body: converseBody("new") }))
-      const swappable = yield* BedrockClient.makeSwappable(fakeOptions(oldFake))
-      const client = swappable.service
+      const stub = yield* BedrockClientStub.make({ converse: [throttled] })
+      const client = BedrockClient.withRetry(stub.service, Schedule.recurs(4))
+      const error = yield* Effect.flip(client.converse(input))
+      assert.strictEqual(error._tag, "ThrottlingError")
+      assert.strictEqual((yield* stub.requests).length, 5)
+    }))
 
-      oldBody.write(eventFrame("messageStart", { role: "assistant" }))
-      const running = yield* Effect.fork(Stream.runCollect(client.converseStream(input)))
-      yield* Effect.sleep("50 millis")
-
-      yield* swappable.swap(fakeOptions(newFake))
-      const after = yield* client.converse(input)
-      assert.strictEqual(textOf(after), "new")
-      assert.isFalse(oldFake.state.destroyed, "the old client serves a running stream")
-
-      oldBody.end(eventFrame("messageStop", { stopReason: "end_turn" }))
-      const events = yield* Fiber.join(running)
-      assert.strictEqual(events.length, 2)
-      assert.isTrue(oldFake.state.destroyed)
-      assert.isFalse(newFake.state.destroyed)
-    }).pipe(Effect.scoped))
-
-  it.live("layerSwappable with swapClient; every client is closed with the layer", () =>
+  it.effect("a Schedule decides the delays", () =>
     Effect.gen(function*() {
-      const first = makeFake(() => ({ body: converseBody("first") }))
-      const second = makeFake(() => ({ body: converseBody("second") }))
-      yield* Effect.gen(function*() {
-        const client = yield* BedrockClient.BedrockClient
-        const swap = yield* BedrockClient.BedrockClientSwap
-        assert.strictEqual(textOf(yield* client.converse(input)), "first")
-        yield* swap.swap(fakeOptions(second))
-        assert.strictEqual(textOf(yield* client.converse(input)), "second")
-        assert.isTrue(first.state.destroyed)
-      }).pipe(Effect.provide(BedrockClient.layerSwappable(fakeOptions(first))))
-      assert.isTrue(second.state.destroyed)
+      const stub = yield* BedrockClientStub.make({ converse: [throttled, throttled, ok] })
+      const client = BedrockClient.withRetry(stub.service, Schedule.spaced("10 seconds"))
+      const fiber = yield* Effect.fork(client.converse(input))
+      yield* TestClock.adjust("9 seconds")
+      assert.strictEqual((yield* stub.requests).length, 1)
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual((yield* stub.requests).length, 2)
+      yield* TestClock.adjust("10 seconds")
+      assert.strictEqual(textOf(yield* Fiber.join(fiber)), "ok")
+      assert.strictEqual((yield* stub.requests).length, 3)
+    }))
+
+  it.effect("a non-retryable failure is never retried, whatever the schedule", () =>
+    Effect.gen(function*() {
+      const stub = yield* BedrockClientStub.make({
+        converse: [new BedrockError.ValidationError({ message: "bad" })],
+        countTokens: [new BedrockError.AccessDeniedError({ message: "no" })],
+        converseStream: [[new BedrockError.ModelError({ message: "broken" })]]
+      })
+      const client = BedrockClient.withRetry(stub.service, Schedule.forever)
+      assert.strictEqual((yield* Effect.flip(client.converse(input)))._tag, "ValidationError")
+      const count = { modelId: "m", input: { converse: { messages: [] } } }
+      assert.strictEqual((yield* Effect.flip(client.countTokens(count)))._tag, "AccessDeniedError")
+      assert.strictEqual((yield* Effect.flip(Stream.runDrain(client.converseStream(input))))._tag, "ModelError")
+      const operations = (yield* stub.requests).map((request) => request.operation)
+      assert.deepStrictEqual(operations, ["converse", "countTokens", "converseStream"])
+    }))
+
+  it.effect("a stream is retried before its first event, never after", () =>
+    Effect.gen(function*() {
+      const stub = yield* BedrockClientStub.make({ converseStream: [[throttled], [started], [started, throttled]] })
+      const client = BedrockClient.withRetry(stub.service, Schedule.recurs(3))
+      const events = yield* Stream.runCollect(client.converseStream(input))
+      assert.strictEqual(events.length, 1)
+      assert.strictEqual((yield* stub.requests).length, 2)
+      const error = yield* Effect.flip(Stream.runDrain(client.converseStream(input)))
+      assert.strictEqual(error._tag, "ThrottlingError")
+      assert.strictEqual((yield* stub.requests).length, 3)
+    }))
+
+  it.effect("dual: data-first and data-last, a Schedule or RetryOptions", () =>
+    Effect.gen(function*() {
+      const stub = yield* BedrockClientStub.make({ converse: [throttled] })
+      const dataLast = pipe(stub.service, BedrockClient.withRetry(Schedule.recurs(1)))
+      yield* Effect.flip(dataLast.converse(input))
+      assert.strictEqual((yield* stub.requests).length, 2)
+      yield* stub.clear
+      yield* Effect.flip(BedrockClient.withRetry(Schedule.recurs(2))(stub.service).converse(input))
+      assert.strictEqual((yield* stub.requests).length, 3)
+      yield* stub.clear
+      const fiber = yield* Effect.fork(BedrockClient.withRetry(stub.service, { maxAttempts: 4 }).converse(input))
+      yield* TestClock.adjust("1 minute")
+      yield* Effect.flip(Fiber.join(fiber))
+      assert.strictEqual((yield* stub.requests).length, 4)
+      assert.strictEqual(BedrockClient.withRetry(stub.service, false), stub.service)
+      assert.strictEqual(BedrockClient.withRetry({ maxAttempts: 1 })(stub.service), stub.service)
     }))
 })
 

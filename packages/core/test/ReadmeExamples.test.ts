@@ -1,6 +1,6 @@
 // The README's examples, kept honest: they import the packages by name, as users do.
-import { BedrockClient, BedrockLanguageModel, LanguageModel, Response, Tool, Toolkit } from "@effect-bedrock/core"
-import { TestLanguageModel } from "@effect-bedrock/core/testing"
+import { BedrockLanguageModel, LanguageModel, Response, Tool, Toolkit } from "@effect-bedrock/core"
+import { BedrockClientStub, TestLanguageModel } from "@effect-bedrock/core/testing"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Schema } from "effect"
 
@@ -25,13 +25,13 @@ describe("README examples", () => {
         Effect.map((result) => Response.text(result.response))
       )
       assert.strictEqual(answer, "18 degrees in Porto.")
-      const stub = yield* BedrockClient.BedrockClientStub
+      const stub = yield* BedrockClientStub.BedrockClientStub
       const requests = yield* stub.requests
       assert.strictEqual(requests.length, 2)
     }).pipe(
       Effect.provide(
         BedrockLanguageModel.layer({ model: "us.amazon.nova-pro-v1:0" }).pipe(
-          Layer.provideMerge(BedrockClient.layerStub({
+          Layer.provideMerge(BedrockClientStub.layer({
             converse: [
               {
                 output: {

@@ -1,0 +1,81 @@
+/**
+ * What every operation of the client needs for one call: its context (for error mapping), the
+ * response metadata and the `onResponse` hook, plus how a client service prints.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Inspectable from "effect/Inspectable"
+import * as Redacted from "effect/Redacted"
+import type * as BedrockClient from "../BedrockClient.js"
+import * as BedrockError from "../BedrockError.js"
+
+/** @internal */
+export interface CallContext {
+  readonly region: string | undefined
+  readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
+  /**
+   * Our own idle timeout for event streams. The SDK's `requestTimeout` fires on a stream that
+   * stalls after its response arrived by closing the HTTP/2 stream cleanly: the iterator then just
+   * ends, and a truncated answer would look complete. So streams get our timeout (typed
+   * `TransportError` "Timeout") and the SDK's is pushed past it for that request.
+   */
+  readonly streamIdleTimeout: number | undefined
+}
+
+/** @internal */
+export const streamTimeoutError = (
+  call: CallContext,
+  position: BedrockError.Position,
+  modelId: string | undefined,
+  requestId?: string
+): BedrockError.BedrockError =>
+  new BedrockError.TransportError({
+    message: `Stream timed out because of no activity for ${call.streamIdleTimeout} ms`,
+    kind: "Timeout",
+    position,
+    operation: "converseStream",
+    ...(requestId === undefined ? {} : { requestId })
+  }, { disableValidation: true })
+
+/** @internal */
+export const contextOf = (call: CallContext, operation: string, modelId: string | undefined, requestId?: string) => ({
+  operation,
+  modelId,
+  region: call.region,
+  requestId,
+  secrets: call.secrets.map(Redacted.value)
+})
+
+/** @internal */
+export const metadataOf = (
+  output: { readonly $metadata?: BedrockClient.ResponseMetadata | undefined }
+): BedrockClient.ResponseMetadata => ({
+  requestId: output.$metadata?.requestId,
+  httpStatusCode: output.$metadata?.httpStatusCode
+})
+
+/** @internal */
+export const runOnResponse = (
+  options: BedrockClient.CallOptions | undefined,
+  metadata: BedrockClient.ResponseMetadata
+): Effect.Effect<void> => options?.onResponse === undefined ? Effect.void : options.onResponse(metadata)
+
+// =============================================================================
+// Printing
+// =============================================================================
+
+const describe = (description: Record<string, unknown>) => ({
+  toJSON: { value: () => ({ _id: "BedrockClient", ...description }), configurable: true },
+  toString: { value: () => Inspectable.format({ _id: "BedrockClient", ...description }), configurable: true },
+  [Inspectable.NodeInspectSymbol]: { value: () => ({ _id: "BedrockClient", ...description }), configurable: true }
+})
+
+/**
+ * Makes a client service print as `{ _id: "BedrockClient", ...description }` (never its closures,
+ * never a secret).
+ *
+ * @internal
+ */
+export const printable = <S extends BedrockClient.Service>(service: S, description: Record<string, unknown>): S =>
+  Object.defineProperties(service, describe(description))
