@@ -82,7 +82,7 @@ export interface Service {
   readonly converseStream: (
     input: ConverseStreamCommandInput,
     options?: CallOptions
-  ) => Stream.Stream<ConverseStreamOutput, BedrockError.BedrockError>
+  ) => Stream.Stream<StreamEvent, BedrockError.BedrockError>
   readonly countTokens: (
     input: CountTokensCommandInput,
     options?: CallOptions
@@ -114,6 +114,47 @@ export interface ResponseMetadata {
   readonly requestId?: string | undefined
   readonly httpStatusCode?: number | undefined
 }
+
+/**
+ * The first element of every `converseStream` attempt: the stream's initial HTTP response, so the
+ * request id travels with the events it belongs to (a retried stream starts again with its own).
+ * It declares every event key of `ConverseStreamOutput` as absent, so code reading
+ * `event.contentBlockDelta?.delta` keeps compiling and simply finds nothing on it.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface InitialResponse {
+  readonly initialResponse: ResponseMetadata
+  readonly messageStart?: never
+  readonly contentBlockStart?: never
+  readonly contentBlockDelta?: never
+  readonly contentBlockStop?: never
+  readonly messageStop?: never
+  readonly metadata?: never
+  readonly internalServerException?: never
+  readonly modelStreamErrorException?: never
+  readonly validationException?: never
+  readonly throttlingException?: never
+  readonly serviceUnavailableException?: never
+  readonly $unknown?: never
+}
+
+/**
+ * What `converseStream` emits: its `InitialResponse`, then the SDK's events.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type StreamEvent = InitialResponse | ConverseStreamOutput
+
+/**
+ * Whether a stream element is the `InitialResponse` (and not an SDK event).
+ *
+ * @since 0.1.0
+ * @category Guards
+ */
+export const isInitialResponse = (event: StreamEvent): event is InitialResponse => "initialResponse" in event
 
 /**
  * Static AWS credentials. The secret parts stay `Redacted` until the SDK client is built.

@@ -172,7 +172,8 @@ const replyStream = (
 
 /**
  * A stub service with scripted replies that records every call. No network, no SDK client.
- * `onResponse` is called with `{ requestId: "stub-request-<n>", httpStatusCode: 200 }`.
+ * `onResponse` is called with `{ requestId: "stub-request-<n>", httpStatusCode: 200 }`, and a
+ * stream starts with that as its `InitialResponse`.
  *
  * @since 0.1.0
  * @category Constructors
@@ -204,8 +205,14 @@ export const make = (script: Script = {}): Effect.Effect<Stub> =>
         Stream.suspend(() => {
           requests.push({ operation: "converseStream", input, headers: options?.headers })
           const index = counts.converseStream++
+          const initial: BedrockClient.InitialResponse = {
+            initialResponse: { requestId: `stub-request-${requests.length}`, httpStatusCode: 200 }
+          }
           return Stream.unwrap(
-            Effect.as(respond(options), replyStream(pick(script.converseStream, index), input, index))
+            Effect.as(
+              respond(options),
+              Stream.concat(Stream.succeed(initial), replyStream(pick(script.converseStream, index), input, index))
+            )
           )
         })
     }

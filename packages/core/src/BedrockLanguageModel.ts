@@ -159,19 +159,12 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     const mapped = RequestMapping.toConverseInput({ ...input, stream: true })
     if (Either.isLeft(mapped)) return Stream.fail(invalid(mapped.left, "stream"))
     const mapping = mapped.right
-    let decoder: StreamDecoding.Decoder | undefined
-    const events = client.converseStream(mapping.input, {
-      ...callOptions(input.settings),
-      onResponse: (metadata) =>
-        Effect.sync(() => {
-          if (decoder !== undefined) decoder.requestId = metadata.requestId
-        })
-    })
-    return events.pipe(StreamDecoding.decode({
+    // The request id arrives in the stream, as its `InitialResponse`.
+    return client.converseStream(mapping.input, callOptions(input.settings)).pipe(StreamDecoding.decode({
       modelId,
       ...outputContext(mapping),
       trimLeadingWhitespace: profile.ignoresLeadingWhitespaceInStream
-    }, (created) => (decoder = created)))
+    }))
   }
 
   // Without files to download the request is prepared and mapped synchronously: fewer Effect

@@ -123,7 +123,9 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("BedrockClient agains
         assert.strictEqual(error.position, "stream")
         assert.strictEqual(error.requestId, yield* lastRequestId)
         assert.strictEqual(error.retryable, retryable)
-        assert.strictEqual(seen.length, 2)
+        // The initial response, then the two events before the exception.
+        assert.deepStrictEqual((seen[0] as BedrockClient.InitialResponse).initialResponse.requestId, error.requestId)
+        assert.strictEqual(seen.length, 3)
         assertNoSecrets(error)
       }
     }))

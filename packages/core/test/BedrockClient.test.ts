@@ -1,6 +1,7 @@
 import type { ConverseCommandOutput, ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime"
 import { assert, describe, it } from "@effect/vitest"
 import {
+  Chunk,
   Config,
   ConfigProvider,
   Duration,
@@ -123,8 +124,11 @@ describe("BedrockClient over the SDK", () => {
           : streamResponse([eventFrame("messageStart", { role: "assistant" }), eventFrame("messageStop", { stopReason: "end_turn" })])
       )
       const client = yield* BedrockClient.make(fakeOptions(fake))
-      const events = yield* Stream.runCollect(client.converseStream(input))
-      assert.strictEqual(events.length, 2)
+      const events = Chunk.toReadonlyArray(yield* Stream.runCollect(client.converseStream(input)))
+      // The SDK reads an exception that comes first while resolving the response: the failed
+      // attempt has no initial response; the retry's comes before its events.
+      assert.deepStrictEqual(events[0], { initialResponse: { requestId: "req-1", httpStatusCode: 200 } })
+      assert.strictEqual(events.filter((event) => !BedrockClient.isInitialResponse(event)).length, 2)
       assert.strictEqual(fake.requests.length, 2)
     }).pipe(Effect.scoped))
 
@@ -137,7 +141,7 @@ describe("BedrockClient over the SDK", () => {
         ])
       )
       const client = yield* BedrockClient.make(fakeOptions(fake))
-      const seen: Array<ConverseStreamOutput> = []
+      const seen: Array<BedrockClient.StreamEvent> = []
       const error = yield* client.converseStream(input).pipe(
         Stream.runForEach((event) => Effect.sync(() => seen.push(event))),
         Effect.flip
@@ -146,7 +150,8 @@ describe("BedrockClient over the SDK", () => {
       assert.strictEqual(error.position, "stream")
       assert.strictEqual(error.status, 429)
       assert.strictEqual(error.requestId, "req-0")
-      assert.strictEqual(seen.length, 1)
+      assert.deepStrictEqual(seen[0], { initialResponse: { requestId: "req-0", httpStatusCode: 200 } })
+      assert.strictEqual(seen.length, 2)
       assert.strictEqual(fake.requests.length, 1)
     }).pipe(Effect.scoped))
 
@@ -408,8 +413,8 @@ describe("BedrockClient.withRetry", () => {
     Effect.gen(function*() {
       const stub = yield* BedrockClientStub.make({ converseStream: [[throttled], [started], [started, throttled]] })
       const client = BedrockClient.withRetry(stub.service, Schedule.recurs(3))
-      const events = yield* Stream.runCollect(client.converseStream(input))
-      assert.strictEqual(events.length, 1)
+      const events = Chunk.toReadonlyArray(yield* Stream.runCollect(client.converseStream(input)))
+      assert.deepStrictEqual(events.filter((event) => !BedrockClient.isInitialResponse(event)), [started])
       assert.strictEqual((yield* stub.requests).length, 2)
       const error = yield* Effect.flip(Stream.runDrain(client.converseStream(input)))
       assert.strictEqual(error._tag, "ThrottlingError")

@@ -1,6 +1,6 @@
 import type { ConverseCommandOutput, ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Schedule, Stream, TestClock } from "effect"
+import { Chunk, Effect, Fiber, Schedule, Stream, TestClock } from "effect"
 import * as util from "node:util"
 import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockClientStub from "../src/BedrockClientStub.js"
@@ -49,14 +49,17 @@ describe("BedrockClientStub", () => {
         converseStream: [events, [events[0]!, new BedrockError.ModelStreamError({ message: "x", position: "stream" })]]
       })
       const ok = yield* Stream.runCollect(stub.service.converseStream(input))
-      assert.strictEqual(ok.length, 2)
-      const seen: Array<ConverseStreamOutput> = []
+      assert.deepStrictEqual(Chunk.toReadonlyArray(ok), [
+        { initialResponse: { requestId: "stub-request-1", httpStatusCode: 200 } },
+        ...events
+      ])
+      const seen: Array<BedrockClient.StreamEvent> = []
       const failed = yield* stub.service.converseStream(input).pipe(
         Stream.runForEach((event) => Effect.sync(() => seen.push(event))),
         Effect.flip
       )
       assert.strictEqual(failed._tag, "ModelStreamError")
-      assert.strictEqual(seen.length, 1)
+      assert.strictEqual(seen.length, 2)
       const none = yield* BedrockClientStub.make({})
       const missing = yield* Effect.flip(none.service.converse(input))
       assert.strictEqual(missing._tag, "UnknownBedrockError")

@@ -30,7 +30,8 @@ describe("BedrockClientSwap", () => {
 
       oldBody.end(eventFrame("messageStop", { stopReason: "end_turn" }))
       const events = yield* Fiber.join(running)
-      assert.strictEqual(events.length, 2)
+      // Its initial response, then its two events.
+      assert.strictEqual(events.length, 3)
       assert.isTrue(oldFake.state.destroyed)
       assert.isFalse(newFake.state.destroyed)
     }).pipe(Effect.scoped))

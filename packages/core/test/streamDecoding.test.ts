@@ -1,6 +1,7 @@
 import type { ConverseResponse, ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Stream } from "effect"
+import type * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockError from "../src/BedrockError.js"
 import * as ResponseDecoding from "../src/internal/responseDecoding.js"
 import * as StreamDecoding from "../src/internal/streamDecoding.js"
@@ -47,10 +48,27 @@ const converseResponse: ConverseResponse = {
   additionalModelResponseFields: { foo: 1 }
 }
 
-const decodeAll = (input: ReadonlyArray<ConverseStreamOutput>, ctx: StreamDecoding.StreamDecodeContext = context) =>
+const decodeAll = (input: ReadonlyArray<BedrockClient.StreamEvent>, ctx: StreamDecoding.StreamDecodeContext = context) =>
   Stream.fromIterable(input).pipe(StreamDecoding.decode(ctx), Stream.runCollect, Effect.map(Chunk.toReadonlyArray))
 
 describe("stream decoding", () => {
+  it.effect("takes the request id from the stream's initial response; a later attempt's wins", () =>
+    Effect.gen(function*() {
+      const initial = (requestId: string): BedrockClient.InitialResponse => ({
+        initialResponse: { requestId, httpStatusCode: 200 }
+      })
+      const parts = yield* decodeAll([initial("attempt-1"), initial("attempt-2"), ...events], { modelId: "m" })
+      const finish = parts[parts.length - 1] as Response.Finish
+      assert.strictEqual(finish.response.requestId, "attempt-2")
+      const error = yield* Effect.flip(
+        decodeAll([initial("attempt-3"), events[0]!, { throttlingException: { message: "slow" } } as never], { modelId: "m" })
+      )
+      assert.strictEqual(error._tag, "ThrottlingError")
+      assert.strictEqual(error.requestId, "attempt-3")
+      const truncated = yield* Effect.flip(decodeAll([initial("attempt-4"), events[0]!], { modelId: "m" }))
+      assert.strictEqual(truncated.requestId, "attempt-4")
+    }))
+
   it.effect("emits start/delta/end parts, a complete tool call, and Finish last", () =>
     Effect.gen(function*() {
       const parts = yield* decodeAll(events)

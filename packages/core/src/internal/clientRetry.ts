@@ -74,7 +74,8 @@ export const retryService = <Out>(service: BedrockClient.Service, policy: Policy
         return service.converseStream(input, options).pipe(
           // Per chunk, not per event (a stream's events come in batches).
           Stream.mapChunks((chunk) => {
-            if (Chunk.isNonEmpty(chunk)) started = true
+            // The initial response alone does not start a stream: its first event does.
+            if (!started && Chunk.some(chunk, (event) => !("initialResponse" in event))) started = true
             return chunk
           }),
           Stream.retry(Schedule.whileInput(schedule, () => !started))

@@ -37,7 +37,7 @@ export const converseStream = (
   call: CallContext,
   input: ConverseStreamCommandInput,
   options?: BedrockClient.CallOptions
-): Stream.Stream<ConverseStreamOutput, BedrockError.BedrockError> =>
+): Stream.Stream<BedrockClient.StreamEvent, BedrockError.BedrockError> =>
   Stream.unwrapScoped(Effect.gen(function*() {
     // Owned by the stream's scope: leaving the SDK's iterator early does not close the HTTP/2
     // stream, so every exit (end, failure, interruption, `Stream.take`) aborts the request.
@@ -104,8 +104,9 @@ export const converseStream = (
     })
     const metadata = metadataOf(output)
     yield* runOnResponse(options, metadata)
+    const initial: BedrockClient.InitialResponse = { initialResponse: metadata }
     const events = pump
-    if (events === undefined) return Stream.empty
+    if (events === undefined) return Stream.succeed(initial)
     const context = contextOf(call, "converseStream", input.modelId, metadata.requestId)
     // Events are read ahead (bounded) and pulled in batches: one Effect step per batch, not per
     // event. See eventPump.ts.
@@ -125,7 +126,16 @@ export const converseStream = (
           ))
       }
     }
-    const pull = Effect.suspend(() => {
+    // The initial response goes first, alone: one extra pull per stream, none per event.
+    let first = true
+    const pull = Effect.suspend((): Effect.Effect<
+      Chunk.Chunk<BedrockClient.StreamEvent>,
+      Option.Option<BedrockError.BedrockError>
+    > => {
+      if (first) {
+        first = false
+        return Effect.succeed(Chunk.of(initial))
+      }
       const ready = events.poll()
       if (ready !== undefined) return fromTake(ready)
       return Effect.async<Chunk.Chunk<ConverseStreamOutput>, Option.Option<BedrockError.BedrockError>>((resume) => {

@@ -11,6 +11,7 @@
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime"
 import * as Chunk from "effect/Chunk"
 import * as Stream from "effect/Stream"
+import type * as BedrockClient from "../BedrockClient.js"
 import * as BedrockError from "../BedrockError.js"
 import type * as Response from "../Response.js"
 import * as ResponseDecoding from "./responseDecoding.js"
@@ -83,14 +84,19 @@ export class Decoder {
   private additionalFields: unknown
   private metadata: ConverseStreamOutput.MetadataMember["metadata"] | undefined
   private sawText = false
-  requestId: string | undefined
+  private requestId: string | undefined
+
+  /** The request id of the attempt being decoded, from its `InitialResponse`. */
+  get currentRequestId(): string | undefined {
+    return this.requestId
+  }
   failure: BedrockError.BedrockError | undefined
 
   constructor(readonly context: StreamDecodeContext) {
     this.requestId = context.requestId
   }
 
-  step(event: ConverseStreamOutput, out: Array<Response.StreamPart>): void {
+  step(event: BedrockClient.StreamEvent, out: Array<Response.StreamPart>): void {
     if (this.failure !== undefined) return
     if (event.contentBlockDelta !== undefined) {
       const { contentBlockIndex, delta } = event.contentBlockDelta
@@ -123,6 +129,11 @@ export class Decoder {
       return
     }
     if (event.messageStart !== undefined) return
+    if ("initialResponse" in event) {
+      // Each attempt starts with its own: the id of the attempt that produced the answer wins.
+      this.requestId = event.initialResponse.requestId ?? this.requestId
+      return
+    }
     for (const [key, Exception] of streamExceptions) {
       const exception = (event as unknown as Record<string, { message?: string } | undefined>)[key]
       if (exception !== undefined) {
@@ -275,14 +286,12 @@ export class Decoder {
  *
  * @internal
  */
-export const decode = (
-  context: StreamDecodeContext,
-  onDecoder?: (decoder: Decoder) => void
-) =>
-<E, R>(events: Stream.Stream<ConverseStreamOutput, E, R>): Stream.Stream<Response.StreamPart, E | BedrockError.BedrockError, R> =>
+export const decode = (context: StreamDecodeContext) =>
+<E, R>(
+  events: Stream.Stream<BedrockClient.StreamEvent, E, R>
+): Stream.Stream<Response.StreamPart, E | BedrockError.BedrockError, R> =>
   Stream.suspend(() => {
     const decoder = new Decoder(context)
-    onDecoder?.(decoder)
     return events.pipe(
       Stream.mapChunks((chunk) => {
         const out: Array<Response.StreamPart> = []
@@ -298,7 +307,7 @@ export const decode = (
               message: "The ConverseStream ended before its metadata event (usage), so the answer is incomplete",
               position: "stream",
               retryable: false,
-              ...(decoder.requestId !== undefined ? { requestId: decoder.requestId } : {})
+              ...(decoder.currentRequestId !== undefined ? { requestId: decoder.currentRequestId } : {})
             })
           )
         }
