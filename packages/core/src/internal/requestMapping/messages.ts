@@ -1,10 +1,8 @@
 /**
  * The prompt as Converse `messages` and `system`, in one pass with plain
- * loops: leading system prompts go to `system`, later ones become user text;
- * user turns are merged (Converse needs alternating turns, parallel tool
- * results share one), tool results become `toolResult` blocks with the media
- * a tool returned placed where the family accepts it, thinking is sent back
- * signed or as tagged text, and a leading user turn is added when needed.
+ * loops: user turns merged (Converse needs alternating turns), tool results
+ * as `toolResult` blocks with a tool's media placed where the family accepts
+ * it, thinking sent back signed or as tagged text, a leading user turn added.
  *
  * @since 0.1.0
  * @internal
@@ -40,8 +38,6 @@ export interface MessagesMapping {
   /** Cache points placed in messages (may exceed the budget; trimmed later). */
   readonly cachePoints: number
 }
-
-const SEE_DOCUMENTS = "See attached document(s)."
 
 class MessageBuilder {
   readonly list: Array<Message> = []
@@ -173,7 +169,7 @@ class MessageBuilder {
     if (content.length === 0) return
     if (hasDocument && !hasText) {
       // Converse: a message with a document must also hold text.
-      content.unshift({ text: SEE_DOCUMENTS })
+      content.unshift({ text: "See attached document(s)." })
       hasText = true
     }
     if (hasText && !this.besideText) hasLoose = true
