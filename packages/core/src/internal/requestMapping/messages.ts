@@ -1,0 +1,353 @@
+/**
+ * The prompt as Converse `messages` and `system`, in one pass with plain
+ * loops: user turns merged (Converse needs alternating turns), tool results
+ * as `toolResult` blocks with a tool's media placed where the family accepts
+ * it, thinking sent back signed or as tagged text, a leading user turn added.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+import type { ContentBlock, Message, SystemContentBlock, ToolResultContentBlock } from "@aws-sdk/client-bedrock-runtime"
+import type * as BedrockModelProfile from "../../BedrockModelProfile.js"
+import type * as BedrockModelSettings from "../../BedrockModelSettings.js"
+import type * as LanguageModel from "../../LanguageModel.js"
+import * as Prompt from "../../Prompt.js"
+import { addCachePointPart, cacheLastUserMessage, isOn } from "./cachePoints.js"
+import { fail } from "./issues.js"
+import type { Kind } from "./media.js"
+import { blockKind, fileSource, mediaBlock, mediaFormat, mustDownload, unsupportedMediaType } from "./media.js"
+import { sanitizeToolName } from "./tools.js"
+
+/**
+ * The provider name that thinking parts produced by this library carry: only
+ * such signed thinking is sent back as `reasoningContent`.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const providerName = "bedrock"
+
+type Block = ContentBlock
+
+/**
+ * @since 0.1.0
+ * @internal
+ */
+export interface MessagesMapping {
+  readonly list: Array<Message>
+  /** Cache points placed in messages (may exceed the budget; trimmed later). */
+  readonly cachePoints: number
+}
+
+class MessageBuilder {
+  readonly list: Array<Message> = []
+  readonly system: Array<SystemContentBlock> = []
+  cachePoints = 0
+  messageIndex = 0
+  documents = 0
+  files = 0
+  /** Content of the last user message pushed: merged into while it is still the last message. */
+  tail: Array<Block> | undefined = undefined
+  /** The trailing user message holds a toolResult / content that may not sit beside one. */
+  lastHasToolResult = false
+  lastHasLoose = false
+  /** Tool-returned media that cannot share the toolResult's turn, sent in a later user turn. */
+  deferred: Array<Block> = []
+
+  readonly besideText: boolean
+  readonly besideImage: boolean
+  readonly besideDocument: boolean
+  readonly besideVideo: boolean
+
+  constructor(readonly profile: BedrockModelProfile.Profile) {
+    const beside = profile.besideToolResult
+    this.besideText = beside.includes("text")
+    this.besideImage = beside.includes("image")
+    this.besideDocument = beside.includes("document")
+    this.besideVideo = beside.includes("video")
+  }
+
+  /** Whether a block may not share a user turn with a toolResult. */
+  loose(kind: "text" | Kind): boolean {
+    switch (kind) {
+      case "text":
+        return !this.besideText
+      case "image":
+        return !this.besideImage
+      case "document":
+        return !this.besideDocument
+      case "video":
+        return !this.besideVideo
+    }
+  }
+
+  /**
+   * Appends user content, merging it into a trailing user message (Converse
+   * needs alternating turns; parallel tool results must share one). When the
+   * merged turn would put a toolResult beside content the family rejects, an
+   * assistant `.` turn separates them instead.
+   */
+  pushUser(content: Array<Block>, hasToolResult: boolean, hasLoose: boolean): void {
+    const list = this.list
+    const tail = this.tail
+    if (tail !== undefined && tail === list[list.length - 1]!.content) {
+      if ((this.lastHasToolResult || hasToolResult) && (this.lastHasLoose || hasLoose)) {
+        list.push({ role: "assistant", content: [{ text: "." }] })
+      } else {
+        for (let i = 0; i < content.length; i++) tail.push(content[i]!)
+        this.lastHasToolResult ||= hasToolResult
+        this.lastHasLoose ||= hasLoose
+        return
+      }
+    }
+    this.tail = content
+    list.push({ role: "user", content })
+    this.lastHasToolResult = hasToolResult
+    this.lastHasLoose = hasLoose
+  }
+
+  flushDeferred(): void {
+    const deferred = this.deferred
+    if (deferred.length === 0) return
+    this.deferred = []
+    let loose = false
+    for (let i = 0; i < deferred.length; i++) loose ||= this.loose(blockKind(deferred[i]!))
+    this.pushUser(deferred, false, loose)
+  }
+
+  /** Where a part is, for issues: built only when one is reported. */
+  path(part: number, file?: number): string {
+    const base = `prompt.messages[${this.messageIndex}].parts[${part}]`
+    return file === undefined ? base : `${base}.files[${file}]`
+  }
+
+  fileBlock(file: Prompt.FilePart, part: number, fileIndex?: number): { readonly block: Block; readonly kind: Kind } {
+    const format = mediaFormat(file.mediaType)
+    if (format === undefined) return fail(unsupportedMediaType(file.mediaType), this.path(part, fileIndex))
+    const source = fileSource(file)
+    if (source === undefined) return fail(mustDownload(file), this.path(part, fileIndex))
+    const kind = format[0]
+    return { block: mediaBlock(format, source, kind === "document" ? ++this.documents : 0), kind }
+  }
+
+  user(message: Prompt.UserMessage): void {
+    this.flushDeferred()
+    const parts = message.parts
+    if (parts.length === 1 && parts[0]!._tag === "Text") {
+      // The common case, without the general bookkeeping.
+      const text = parts[0].text
+      if (text !== "") this.pushUser([{ text }], false, !this.besideText)
+      return
+    }
+    const content: Array<Block> = []
+    let hasDocument = false
+    let hasText = false
+    let hasLoose = false
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!
+      switch (part._tag) {
+        case "Text": {
+          if (part.text === "") break
+          content.push({ text: part.text })
+          hasText = true
+          break
+        }
+        case "File": {
+          const { block, kind } = this.fileBlock(part, i)
+          content.push(block)
+          if (kind === "document") hasDocument = true
+          if (!hasLoose && this.loose(kind)) hasLoose = true
+          break
+        }
+        case "CachePoint": {
+          if (!this.profile.supportsPromptCaching) break
+          this.cachePoints += addCachePointPart(this.list, content, part.ttl, this.path(i))
+          break
+        }
+      }
+    }
+    if (content.length === 0) return
+    if (hasDocument && !hasText) {
+      // Converse: a message with a document must also hold text.
+      content.unshift({ text: "See attached document(s)." })
+      hasText = true
+    }
+    if (hasText && !this.besideText) hasLoose = true
+    this.pushUser(content, false, hasLoose)
+  }
+
+  assistant(message: Prompt.AssistantMessage): void {
+    this.flushDeferred()
+    const parts = message.parts
+    // `map` allocates the array at its final size; parts that send nothing are removed after.
+    const content = parts.map(this.assistantBlock, this)
+    if (content.indexOf(undefined) !== -1) {
+      const kept = content.filter((block) => block !== undefined)
+      if (kept.length > 0) this.list.push({ role: "assistant", content: kept as Array<Block> })
+      return
+    }
+    if (content.length > 0) this.list.push({ role: "assistant", content: content as Array<Block> })
+  }
+
+  assistantBlock(part: Prompt.AssistantPart): Block | undefined {
+    switch (part._tag) {
+      case "Text":
+        return part.text === "" ? undefined : { text: part.text }
+      case "ToolCall": {
+        const input = part.input === undefined || part.input === null ? {} : part.input
+        return { toolUse: { toolUseId: part.id, name: sanitizeToolName(part.name), input: input as any } }
+      }
+      case "Thinking": {
+        const profile = this.profile
+        const native = part.provider === providerName && profile.sendsBackThinking
+        if (part.redacted !== undefined) {
+          // Redacted thinking is opaque: only Bedrock itself can read it back.
+          return native ? { reasoningContent: { redactedContent: part.redacted } } : undefined
+        }
+        if (native && part.signature !== undefined && part.signature !== "") {
+          return { reasoningContent: { reasoningText: { text: part.text, signature: part.signature } } }
+        }
+        if (part.text === "") return undefined
+        const tag = profile.thinkingTagName
+        return { text: `<${tag}>\n${part.text}\n</${tag}>` }
+      }
+    }
+  }
+
+  tool(message: Prompt.ToolMessage): void {
+    const parts = message.parts
+    const profile = this.profile
+    const withStatus = profile.supportsToolResultStatus
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!
+      if (part._tag === "Retry") {
+        if (part.toolCallId !== undefined && part.toolName !== undefined) {
+          const content = [{ text: part.message }]
+          const result = withStatus
+            ? { toolUseId: part.toolCallId, content, status: "error" as const }
+            : { toolUseId: part.toolCallId, content }
+          this.pushUser([{ toolResult: result }], true, false)
+        } else {
+          this.flushDeferred()
+          this.pushUser([{ text: part.message }], false, !this.besideText)
+        }
+        continue
+      }
+      const content: Array<ToolResultContentBlock> = [
+        part.isError && !withStatus
+          // No status field: the failure is told in the text.
+          ? { text: JSON.stringify({ error: part.result ?? null }) }
+          : resultBlock(part.result, profile.toolResultFormat)
+      ]
+      let beside: Array<Block> | undefined
+      const files = part.files
+      if (files !== undefined) {
+        for (let f = 0; f < files.length; f++) {
+          const file = files[f]!
+          const { block, kind } = this.fileBlock(file, i, f)
+          if (profile.mediaInToolResults.includes(kind)) {
+            content.push(block as ToolResultContentBlock)
+          } else {
+            const id = file.name ?? `file_${++this.files}`
+            content.push({ text: `See file ${id}.` })
+            const note: Block = { text: `This is file ${id}:` }
+            if (!this.loose(kind) && !this.loose("text")) {
+              beside = beside ?? []
+              beside.push(note, block)
+            } else {
+              this.deferred.push(note, block)
+            }
+          }
+        }
+      }
+      const result = withStatus
+        ? { toolUseId: part.id, content, status: part.isError ? "error" as const : "success" as const }
+        : { toolUseId: part.id, content }
+      this.pushUser(beside === undefined ? [{ toolResult: result }] : [{ toolResult: result }, ...beside], true, false)
+    }
+  }
+}
+
+/**
+ * The content of a successful tool result: a string as is, anything else as
+ * JSON text, or as a `json` block for families that take one; never empty
+ * (`[]` stands for no result).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const resultBlock = (result: unknown, format: "text" | "json"): ToolResultContentBlock => {
+  if (typeof result === "string") return { text: result === "" ? "[]" : result }
+  if (result === undefined) return format === "json" ? { json: [] } : { text: "[]" }
+  if (format === "json") return { json: result as any }
+  const text = JSON.stringify(result)
+  return { text: text === undefined || text === "" ? "[]" : text }
+}
+
+/**
+ * The Converse `messages` and `system` of a request (system prompts first,
+ * then `instructions`), with the `cacheMessages` cache point; the message
+ * cache points are counted, not yet limited.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const mapPrompt = (
+  profile: BedrockModelProfile.Profile,
+  settings: BedrockModelSettings.Settings,
+  request: LanguageModel.Request
+): { readonly messages: MessagesMapping; readonly system: Array<SystemContentBlock> } => {
+  const prompt = Prompt.make(request.prompt)
+  const builder = new MessageBuilder(profile)
+  const system = builder.system
+  const messages = prompt.messages
+  let leading = true
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i]!
+    switch (message._tag) {
+      case "System": {
+        if (message.content === "") break
+        if (leading) {
+          system.push({ text: message.content })
+        } else {
+          // Converse takes system blocks only up front.
+          builder.flushDeferred()
+          builder.pushUser([{ text: `<system>${message.content}</system>` }], false, !builder.besideText)
+        }
+        break
+      }
+      case "User": {
+        leading = false
+        builder.messageIndex = i
+        builder.user(message)
+        break
+      }
+      case "Assistant": {
+        leading = false
+        builder.assistant(message)
+        break
+      }
+      case "Tool": {
+        leading = false
+        builder.messageIndex = i
+        builder.tool(message)
+        break
+      }
+    }
+  }
+  builder.flushDeferred()
+
+  if (request.instructions !== undefined && request.instructions !== "") system.push({ text: request.instructions })
+
+  const list = builder.list
+  if (profile.supportsPromptCaching && isOn(settings.cacheMessages) && list.length > 0) {
+    builder.cachePoints += cacheLastUserMessage(list, settings.cacheMessages!)
+  }
+
+  // Converse needs a leading user turn (Anthropic and Qwen accept a leading assistant turn).
+  // Several models reject whitespace-only text, hence the period.
+  if (list.length === 0 || (list[0]!.role === "assistant" && !profile.allowsLeadingAssistant)) {
+    list.unshift({ role: "user", content: [{ text: "." }] })
+  }
+  return { messages: { list, cachePoints: builder.cachePoints }, system }
+}

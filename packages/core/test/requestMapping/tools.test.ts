@@ -1,0 +1,253 @@
+// Tools and structured output: tool specs, schema wrapping, tool names and mapTools directly,
+// then end to end through toConverseInput (tool choice, native tools, output modes).
+import { assert, describe, it } from "@effect/vitest"
+import * as Tools from "../../src/internal/requestMapping/tools.js"
+import type * as LanguageModel from "../../src/LanguageModel.js"
+import {
+  CLAUDE,
+  CLAUDE_37,
+  converse,
+  input,
+  issue,
+  LLAMA,
+  map,
+  NOVA,
+  NOVA_2,
+  profileOf,
+  spec,
+  thrownIssue,
+  time,
+  weather
+} from "./fixtures.js"
+
+describe("requestMapping/tools", () => {
+  describe("toolSpec", () => {
+    it("the schema by reference; description only when given and not empty", () => {
+      const tool = Tools.toolSpec(weather, profileOf(NOVA))
+      assert.deepStrictEqual<unknown>(tool, spec(weather))
+      assert.strictEqual<unknown>(tool.toolSpec!.inputSchema!.json, weather.parameters)
+      assert.deepStrictEqual<unknown>(Tools.toolSpec({ ...time, description: "" }, profileOf(NOVA)), spec(time))
+    })
+
+    it("strict only where the profile supports it", () => {
+      const strict = { ...time, strict: true }
+      assert.deepStrictEqual<unknown>(Tools.toolSpec(strict, profileOf(CLAUDE_37)), spec(time))
+      assert.deepStrictEqual<unknown>(Tools.toolSpec(strict, profileOf(CLAUDE)), {
+        toolSpec: { ...spec(time).toolSpec, strict: true }
+      })
+    })
+  })
+
+  describe("wrapSchema and sanitizeToolName", () => {
+    it("wrapSchema puts the schema under response and keeps $defs at the top", () => {
+      const defs = { Item: { type: "string" } }
+      assert.deepStrictEqual(Tools.wrapSchema({ type: "array", items: { $ref: "#/$defs/Item" }, $defs: defs }), {
+        type: "object",
+        properties: { response: { type: "array", items: { $ref: "#/$defs/Item" } } },
+        required: ["response"],
+        additionalProperties: false,
+        $defs: defs
+      })
+    })
+
+    it("sanitizeToolName replaces every character outside [a-zA-Z0-9_-]", () => {
+      assert.strictEqual(Tools.sanitizeToolName("get_weather-2"), "get_weather-2")
+      assert.strictEqual(Tools.sanitizeToolName("ns.tool name/v1"), "ns_tool_name_v1")
+      assert.strictEqual(Tools.sanitizeToolName("café"), "caf_")
+      assert.strictEqual(Tools.sanitizeToolName(""), "")
+    })
+  })
+
+  describe("mapTools", () => {
+    const tools = (request: LanguageModel.Request, modelId?: string, thinkingOn = false) =>
+      Tools.mapTools(input(request, modelId === undefined ? {} : { modelId }), thinkingOn)
+
+    it("nothing without tools or output", () => {
+      assert.deepStrictEqual(tools({ prompt: "hi" }), { outputConfig: undefined, output: undefined })
+      assert.deepStrictEqual(tools({ prompt: "hi", tools: [weather], toolChoice: "none" }), {
+        outputConfig: undefined,
+        output: undefined
+      })
+    })
+
+    it("an output tool named after defaultOutputName, forced unless thinking is on", () => {
+      const schema = { type: "object" }
+      assert.strictEqual(Tools.defaultOutputName, "final_result")
+      const forced = tools({ prompt: "hi", tools: [time], output: { schema } }, NOVA)
+      assert.deepStrictEqual(forced.output, { _tag: "Tool", toolName: "final_result" })
+      const names = forced.toolConfig!.tools!.map((tool) => tool.toolSpec!.name)
+      assert.deepStrictEqual(names, ["time", "final_result"])
+      assert.deepStrictEqual<unknown>(forced.toolConfig!.toolChoice, { any: {} })
+      const thinking = tools({ prompt: "hi", output: { schema } }, CLAUDE_37, true)
+      assert.deepStrictEqual<unknown>(thinking.toolConfig!.toolChoice, { auto: {} })
+      const auto = tools({ prompt: "hi", output: { schema }, toolChoice: "auto" }, NOVA)
+      assert.deepStrictEqual<unknown>(auto.toolConfig!.toolChoice, { auto: {} })
+    })
+
+    it("native output: outputConfig with the schema as JSON text, no tool", () => {
+      const result = tools({ prompt: "hi", output: { schema: { type: "object" }, name: "city", description: "" } })
+      const jsonSchema = { name: "city", schema: "{\"type\":\"object\"}" }
+      assert.deepStrictEqual<unknown>(result, {
+        outputConfig: { textFormat: { type: "json_schema", structure: { jsonSchema } } },
+        output: { _tag: "Native", name: "city" }
+      })
+    })
+
+    it("issues name the request field", () => {
+      assert.deepStrictEqual(thrownIssue(() => tools({ prompt: "hi", toolChoice: { tool: "x" } })), {
+        message: "Tool choice names an unknown tool \"x\"",
+        path: "toolChoice"
+      })
+      assert.strictEqual(thrownIssue(() => tools({ prompt: "hi", toolChoice: "required" }, LLAMA)).path, "toolChoice")
+      const codeExecution = input({ prompt: "hi" }, { nativeTools: ["codeExecution"] })
+      assert.deepStrictEqual(thrownIssue(() => Tools.mapTools(codeExecution, false)), {
+        message: `Native tool "codeExecution" is not supported by model "${CLAUDE}"`,
+        path: "nativeTools"
+      })
+    })
+  })
+
+  // ===========================================================================
+  // Tools
+  // ===========================================================================
+  describe("tools", () => {
+    it("maps tool definitions; description only when given; auto choice by default", () => {
+      assert.deepStrictEqual(converse({ prompt: "hi", tools: [weather, time] }).toolConfig, {
+        tools: [spec(weather), spec(time)],
+        toolChoice: { auto: {} }
+      })
+    })
+
+    it("strict only where the profile supports it", () => {
+      const strict = { ...weather, strict: true }
+      assert.deepStrictEqual(converse({ prompt: "hi", tools: [strict] }).toolConfig.tools, [
+        { toolSpec: { ...spec(weather).toolSpec, strict: true } }
+      ])
+      assert.deepStrictEqual(converse({ prompt: "hi", tools: [strict] }, { modelId: CLAUDE_37 }).toolConfig.tools, [
+        spec(weather)
+      ])
+    })
+
+    it("maps auto, required, none and a named tool", () => {
+      assert.deepStrictEqual(converse({ prompt: "hi", tools: [weather], toolChoice: "auto" }).toolConfig.toolChoice, {
+        auto: {}
+      })
+      assert.deepStrictEqual(
+        converse({ prompt: "hi", tools: [weather], toolChoice: "required" }).toolConfig.toolChoice,
+        { any: {} }
+      )
+      assert.isFalse("toolConfig" in converse({ prompt: "hi", tools: [weather], toolChoice: "none" }))
+      assert.deepStrictEqual(
+        converse({ prompt: "hi", tools: [weather, time], toolChoice: { tool: "time" } }).toolConfig,
+        { tools: [spec(weather), spec(time)], toolChoice: { tool: { name: "time" } } }
+      )
+    })
+
+    it("a named tool must exist", () => {
+      assert.deepStrictEqual(issue({ prompt: "hi", tools: [weather], toolChoice: { tool: "nope" } }), {
+        message: "Tool choice names an unknown tool \"nope\"",
+        path: "toolChoice"
+      })
+    })
+
+    it("no toolChoice for families without it; a forced choice there is a user error", () => {
+      assert.deepStrictEqual(converse({ prompt: "hi", tools: [weather] }, { modelId: LLAMA }).toolConfig, {
+        tools: [spec(weather)]
+      })
+      const result = issue({ prompt: "hi", tools: [weather], toolChoice: "required" }, { modelId: LLAMA })
+      assert.strictEqual(result.path, "toolChoice")
+      assert.match(result.message, /not supported by model/)
+    })
+
+    it("no toolConfig without tools", () => {
+      assert.isFalse("toolConfig" in converse({ prompt: "hi", tools: [] }))
+    })
+
+    it("code execution on Nova 2 is a system tool; elsewhere a clear error", () => {
+      assert.deepStrictEqual(
+        converse({ prompt: "hi" }, { modelId: NOVA_2, nativeTools: ["codeExecution"] }).toolConfig.tools,
+        [{ systemTool: { name: "nova_code_interpreter" } }]
+      )
+      assert.match(issue({ prompt: "hi" }, { nativeTools: ["codeExecution"] }).message, /not supported/)
+    })
+  })
+
+  describe("structured output", () => {
+    const schema = { type: "object", properties: { city: { type: "string" } } }
+
+    it("native outputConfig.textFormat where supported", () => {
+      const result = map({ prompt: "hi", output: { schema, description: "A city" } })
+      assert.deepStrictEqual(result.input.outputConfig, {
+        textFormat: {
+          type: "json_schema",
+          structure: { jsonSchema: { name: "final_result", schema: JSON.stringify(schema), description: "A city" } }
+        }
+      })
+      assert.deepStrictEqual(result.output, { _tag: "Native", name: "final_result" })
+      assert.strictEqual(result.outputTool, undefined)
+      assert.isFalse("toolConfig" in result.input)
+    })
+
+    it("a forced output tool elsewhere", () => {
+      const result = map({ prompt: "hi", output: { schema, name: "answer" } }, { modelId: NOVA })
+      assert.deepStrictEqual(result.input.toolConfig, {
+        tools: [{
+          toolSpec: {
+            name: "answer",
+            description: "The final response which ends this conversation",
+            inputSchema: { json: schema }
+          }
+        }],
+        toolChoice: { any: {} }
+      })
+      assert.strictEqual(result.outputTool, "answer")
+      assert.deepStrictEqual(result.output, { _tag: "Tool", toolName: "answer" })
+      assert.isFalse("outputConfig" in result.input)
+    })
+
+    it("the output tool goes after the user tools, and cannot share a name", () => {
+      const result = map({ prompt: "hi", tools: [weather], output: { schema } }, { modelId: NOVA })
+      assert.deepStrictEqual((result.input as any).toolConfig.tools.map((t: any) => t.toolSpec.name), ["weather", "final_result"])
+      assert.strictEqual(
+        issue({ prompt: "hi", tools: [{ ...weather, name: "final_result" }], output: { schema } }, { modelId: NOVA })
+          .path,
+        "output.name"
+      )
+    })
+
+    it("a non-object output schema is wrapped", () => {
+      const result = map({ prompt: "hi", output: { schema: { type: "array", items: { type: "string" } } } }, {
+        modelId: NOVA
+      })
+      assert.deepStrictEqual((result.input as any).toolConfig.tools[0].toolSpec.inputSchema.json, {
+        type: "object",
+        properties: { response: { type: "array", items: { type: "string" } } },
+        required: ["response"],
+        additionalProperties: false
+      })
+      assert.deepStrictEqual(result.output, { _tag: "Tool", toolName: "final_result", unwrapKey: "response" })
+    })
+  })
+
+  describe("tool choice with thinking", () => {
+    it("an explicit forced tool choice with thinking is a user error", () => {
+      const result = issue({ prompt: "hi", tools: [weather], toolChoice: "required" }, { settings: { thinking: true } })
+      assert.strictEqual(result.path, "toolChoice")
+      assert.match(result.message, /cannot be combined with thinking/)
+      assert.strictEqual(
+        issue({ prompt: "hi", tools: [weather], toolChoice: { tool: "weather" } }, {
+          settings: { additionalModelRequestFields: { thinking: { type: "enabled", budget_tokens: 1024 } } }
+        }).path,
+        "toolChoice"
+      )
+    })
+
+    it("an implicit forced tool choice with thinking falls back to auto", () => {
+      const result = converse({ prompt: "hi", output: { schema: { type: "object" } } }, {
+        modelId: CLAUDE_37,
+        settings: { thinking: true }
+      })
+      assert.deepStrictEqual(result.toolConfig.toolChoice, { auto: {} })
+    })
+  })
+})
