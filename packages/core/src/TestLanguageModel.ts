@@ -27,7 +27,9 @@ import * as Response from "./Response.js"
 
 /**
  * What a stub answers: text, a whole `Response`, or an exact list of stream
- * parts (its `Finish` part gives the non-streaming response).
+ * parts (its `Finish` part gives the non-streaming response; without one,
+ * `generate` fails with `LanguageModel.IncompleteResponseError` and `stream`
+ * just ends, as a broken provider stream would).
  *
  * @since 0.1.0
  * @category Models
@@ -155,16 +157,29 @@ export const toStreamParts = (response: Response.Response): ReadonlyArray<Respon
   return out
 }
 
-const toResponse = (answer: Answer, modelId: string): Response.Response => {
-  if (typeof answer === "string") return response(answer, { modelId })
-  if ("parts" in answer) return answer
+const toResponse = (
+  answer: Answer,
+  modelId: string
+): Effect.Effect<Response.Response, LanguageModel.IncompleteResponseError> => {
+  if (typeof answer === "string") return Effect.succeed(response(answer, { modelId }))
+  if ("parts" in answer) return Effect.succeed(answer)
   const finish = answer.find((part): part is Response.Finish => part._tag === "Finish")
-  if (finish === undefined) throw new Error("TestLanguageModel: a scripted stream must end with a Finish part")
-  return finish.response
+  return finish === undefined
+    ? Effect.fail(
+      new LanguageModel.IncompleteResponseError({
+        message: "TestLanguageModel: the scripted stream parts have no Finish part, so there is no response",
+        operation: "generate"
+      })
+    )
+    : Effect.succeed(finish.response)
 }
 
 const toParts = (answer: Answer, modelId: string): ReadonlyArray<Response.StreamPart> =>
-  typeof answer === "string" || "parts" in answer ? toStreamParts(toResponse(answer, modelId)) : answer
+  typeof answer === "string"
+    ? toStreamParts(response(answer, { modelId }))
+    : "parts" in answer
+    ? toStreamParts(answer)
+    : answer
 
 // =============================================================================
 // Layers
@@ -188,12 +203,14 @@ const countWords = (request: LanguageModel.Request) => {
 }
 
 /**
- * A stub whose answers come from a function of the request.
+ * A stub whose answers come from a function of the request. The function may
+ * fail with any `LanguageModelError`, for example a
+ * `BedrockError.ThrottlingError`, to script a failing call.
  *
  * @since 0.1.0
  * @category Constructors
  */
-export const makeFunction = <E = never>(
+export const makeFunction = <E extends LanguageModel.LanguageModelError = never>(
   answer: (request: LanguageModel.Request, index: number) => Effect.Effect<Answer, E>,
   options?: { readonly modelId?: string | undefined }
 ): Effect.Effect<{ readonly model: LanguageModel.Service; readonly stub: Service }> =>
@@ -202,19 +219,14 @@ export const makeFunction = <E = never>(
     const received = yield* Ref.make<ReadonlyArray<LanguageModel.Request>>([])
     const answered = yield* Ref.make(0)
     const record = (request: LanguageModel.Request) => Ref.update(received, (list) => [...list, request])
-    // The stub's failures are whatever the script fails with; the service type
-    // promises LanguageModelError, which is what a scripted failure should be.
-    const next = (request: LanguageModel.Request) =>
+    const next = (request: LanguageModel.Request): Effect.Effect<Answer, E> =>
       record(request).pipe(
         Effect.zipRight(Ref.getAndUpdate(answered, (n) => n + 1)),
         Effect.flatMap((index) => answer(request, index))
-      ) as Effect.Effect<
-        Answer,
-        LanguageModel.LanguageModelError
-      >
+      )
     const model = LanguageModel.make({
       modelId,
-      generate: (request) => Effect.map(next(request), (a) => toResponse(a, modelId)),
+      generate: (request) => Effect.flatMap(next(request), (a) => toResponse(a, modelId)),
       stream: (request) =>
         Stream.unwrap(Effect.map(next(request), (a) => Stream.fromIterable(toParts(a, modelId)))),
       countTokens: (request) => Effect.as(record(request), countWords(request))
@@ -226,7 +238,7 @@ export const makeFunction = <E = never>(
  * @since 0.1.0
  * @category Layers
  */
-export const layerFunction = <E = never>(
+export const layerFunction = <E extends LanguageModel.LanguageModelError = never>(
   answer: (request: LanguageModel.Request, index: number) => Effect.Effect<Answer, E>,
   options?: { readonly modelId?: string | undefined }
 ): Layer.Layer<LanguageModel.LanguageModel | TestLanguageModel> =>

@@ -1,6 +1,14 @@
 /**
  * A tool the model can call: a name, a description, a parameters `Schema`
- * (sent to the model as JSON Schema) and a handler.
+ * (sent to the model as JSON Schema), a `success` Schema for its result and a
+ * handler.
+ *
+ * The handler returns the `success` Schema's `Type`; the loop encodes it with
+ * that Schema before sending it back, so a `Schema.Date` goes out as an ISO
+ * string and a `Schema.BigInt` as a decimal string. Leaving `success` out keeps
+ * the result as it is (`Schema.Unknown`), which suits JSON-safe values. A
+ * result that fails its Schema, or whose encoded form has no JSON form (a
+ * bigint, a cycle), fails the loop with `Tool.InvalidResultError`.
  *
  * @example
  * ```ts
@@ -10,7 +18,8 @@
  * const weather = Tool.make("get_weather", {
  *   description: "Current weather for a city",
  *   parameters: Schema.Struct({ city: Schema.String }),
- *   handler: ({ city }) => Effect.succeed({ city, celsius: 21 })
+ *   success: Schema.Struct({ city: Schema.String, celsius: Schema.Number, observedAt: Schema.Date }),
+ *   handler: ({ city }) => Effect.succeed({ city, celsius: 21, observedAt: new Date() })
  * })
  * ```
  *
@@ -29,6 +38,8 @@ export interface Tool<Name extends string, Params, Success, E, R> {
   readonly name: Name
   readonly description: string | undefined
   readonly parameters: Schema.Schema<Params, any>
+  /** Encodes the handler's result for the model (`Schema.Unknown` when not given). */
+  readonly success: Schema.Schema<Success, any>
   readonly handler: (params: Params) => Effect.Effect<Success, E, R>
   /** What the model is told about the tool. */
   readonly definition: LanguageModel.ToolDefinition
@@ -39,6 +50,14 @@ export interface Tool<Name extends string, Params, Success, E, R> {
  * @category Models
  */
 export interface Any extends Tool<string, any, any, any, any> {}
+
+/**
+ * The result type of a tool's handler (its `success` Schema's `Type`).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type Success<T extends Any> = T extends Tool<any, any, infer A, any, any> ? A : never
 
 /**
  * The failures of a tool's handler.
@@ -70,22 +89,60 @@ export class RetryRequest extends Schema.TaggedError<RetryRequest>("@effect-bedr
 ) {}
 
 /**
+ * A handler's result could not be sent to the model: it failed to encode with
+ * the tool's `success` Schema, or its encoded form has no JSON form (a bigint,
+ * a circular structure, a bare function). A bug in the tool, so the loop stops
+ * instead of asking the model to retry.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class InvalidResultError extends Schema.TaggedError<InvalidResultError>(
+  "@effect-bedrock/core/Tool/InvalidResultError"
+)("InvalidResultError", {
+  toolName: Schema.String,
+  toolCallId: Schema.String,
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {}
+
+interface Options<Params, I> {
+  readonly description?: string | undefined
+  readonly parameters: Schema.Schema<Params, I>
+  /** Ask the provider to enforce the schema exactly, where it can. */
+  readonly strict?: boolean | undefined
+}
+
+/**
+ * Makes a tool. With `success`, the handler returns that Schema's `Type` and
+ * the result is encoded with it; without, the result is sent as it is.
+ *
  * @since 0.1.0
  * @category Constructors
  */
-export const make = <const Name extends string, Params, I, Success, E = never, R = never>(
-  name: Name,
-  options: {
-    readonly description?: string | undefined
-    readonly parameters: Schema.Schema<Params, I>
-    readonly handler: (params: Params) => Effect.Effect<Success, E, R>
-    /** Ask the provider to enforce the schema exactly, where it can. */
-    readonly strict?: boolean | undefined
-  }
-): Tool<Name, Params, Success, E, R> => ({
+export const make: {
+  <const Name extends string, Params, I, Success, SI, E = never, R = never>(
+    name: Name,
+    options: Options<Params, I> & {
+      readonly success: Schema.Schema<Success, SI>
+      readonly handler: (params: Params) => Effect.Effect<NoInfer<Success>, E, R>
+    }
+  ): Tool<Name, Params, Success, E, R>
+  <const Name extends string, Params, I, Success, E = never, R = never>(
+    name: Name,
+    options: Options<Params, I> & {
+      readonly success?: undefined
+      readonly handler: (params: Params) => Effect.Effect<Success, E, R>
+    }
+  ): Tool<Name, Params, Success, E, R>
+} = (name: string, options: Options<any, any> & {
+  readonly success?: Schema.Schema<any, any> | undefined
+  readonly handler: (params: any) => Effect.Effect<any, any, any>
+}): Tool<string, any, any, any, any> => ({
   name,
   description: options.description,
   parameters: options.parameters,
+  success: options.success ?? Schema.Unknown,
   handler: options.handler,
   definition: {
     name,

@@ -6,7 +6,9 @@
  *
  * Arguments that fail to decode, unknown tool names and handlers failing with
  * `Tool.RetryRequest` go back to the model as retry requests; any other
- * handler failure fails the loop with its own typed error.
+ * handler failure fails the loop with its own typed error. Results are encoded
+ * with each tool's `success` Schema; one that cannot be sent fails the loop
+ * with `Tool.InvalidResultError`.
  *
  * @example
  * ```ts
@@ -16,6 +18,7 @@
  * const toolkit = Toolkit.make(
  *   Tool.make("add", {
  *     parameters: Schema.Struct({ a: Schema.Number, b: Schema.Number }),
+ *     success: Schema.Number,
  *     handler: ({ a, b }) => Effect.succeed(a + b)
  *   })
  * )
@@ -128,6 +131,57 @@ export const addUsage = (self: Response.Usage, that: Response.Usage): Response.U
 
 const formatIssue = (error: ParseResult.ParseError) => ParseResult.TreeFormatter.formatErrorSync(error)
 
+/** Why a value has no JSON form, or `undefined` when it has one (`undefined` itself is sent as an empty result). */
+const jsonProblem = (value: unknown): { readonly message: string; readonly cause?: unknown } | undefined => {
+  switch (typeof value) {
+    case "string":
+    case "number":
+    case "boolean":
+    case "undefined":
+      return undefined
+    case "bigint":
+    case "function":
+    case "symbol":
+      return { message: `a ${typeof value} has no JSON form` }
+  }
+  // JSON.stringify is what the request mapping does later: it throws on a
+  // nested bigint or a cycle, and drops nested functions and symbols.
+  try {
+    return JSON.stringify(value) === undefined ? { message: "the value has no JSON form" } : undefined
+  } catch (cause) {
+    return { message: cause instanceof globalThis.Error ? cause.message : String(cause), cause }
+  }
+}
+
+/** Encodes a handler's result with the tool's `success` Schema and checks it can be sent as JSON. */
+const encodeResult = (
+  tool: Tool.Any,
+  call: Prompt.ToolCallPart,
+  result: unknown
+): Effect.Effect<unknown, Tool.InvalidResultError> =>
+  Schema.encode(tool.success)(result).pipe(
+    Effect.mapError((error) =>
+      new Tool.InvalidResultError({
+        toolName: call.name,
+        toolCallId: call.id,
+        message: `Tool "${call.name}" returned a result its success Schema cannot encode:\n${formatIssue(error)}`,
+        cause: error
+      })
+    ),
+    Effect.flatMap((encoded) => {
+      const problem = jsonProblem(encoded)
+      if (problem === undefined) return Effect.succeed(encoded)
+      return Effect.fail(
+        new Tool.InvalidResultError({
+          toolName: call.name,
+          toolCallId: call.id,
+          message: `Tool "${call.name}" returned a result that cannot be sent as JSON: ${problem.message}`,
+          ...(problem.cause !== undefined ? { cause: problem.cause } : {})
+        })
+      )
+    })
+  )
+
 /**
  * Runs the tool calls of one answer and returns what goes back to the model.
  *
@@ -138,10 +192,14 @@ export const handle = <Tools extends Tool.Any>(
   toolkit: Toolkit<Tools>,
   calls: ReadonlyArray<Prompt.ToolCallPart>,
   options?: { readonly concurrency?: number | "unbounded" | undefined }
-): Effect.Effect<ReadonlyArray<Prompt.ToolPart>, Tool.Error<Tools>, Tool.Requirements<Tools>> =>
+): Effect.Effect<
+  ReadonlyArray<Prompt.ToolPart>,
+  Tool.Error<Tools> | Tool.InvalidResultError,
+  Tool.Requirements<Tools>
+> =>
   Effect.forEach(
     calls,
-    (call): Effect.Effect<Prompt.ToolPart, Tool.Error<Tools>, Tool.Requirements<Tools>> => {
+    (call): Effect.Effect<Prompt.ToolPart, Tool.Error<Tools> | Tool.InvalidResultError, Tool.Requirements<Tools>> => {
       const tool = toolkit.get(call.name)
       if (tool === undefined) {
         const known = toolkit.tools.map((t) => t.name).join(", ")
@@ -161,6 +219,7 @@ export const handle = <Tools extends Tool.Any>(
             })),
           onSuccess: (params) =>
             tool.handler(params).pipe(
+              Effect.flatMap((result) => encodeResult(tool, call, result)),
               Effect.map((result): Prompt.ToolPart => Prompt.toolResult({ id: call.id, name: call.name, result })),
               Effect.catchIf(
                 (error: unknown): error is Tool.RetryRequest => error instanceof Tool.RetryRequest,
@@ -169,7 +228,7 @@ export const handle = <Tools extends Tool.Any>(
               )
             )
         })
-      ) as Effect.Effect<Prompt.ToolPart, Tool.Error<Tools>, Tool.Requirements<Tools>>
+      ) as Effect.Effect<Prompt.ToolPart, Tool.Error<Tools> | Tool.InvalidResultError, Tool.Requirements<Tools>>
     },
     { concurrency: options?.concurrency ?? "unbounded" }
   )
@@ -213,7 +272,7 @@ const continueAfter = <Tools extends Tool.Any>(
   stepsDone: number
 ): Effect.Effect<
   { readonly results: ReadonlyArray<Prompt.ToolPart>; readonly prompt: Prompt.Prompt } | undefined,
-  MaxStepsExceededError | Tool.Error<Tools>,
+  MaxStepsExceededError | Tool.Error<Tools> | Tool.InvalidResultError,
   Tool.Requirements<Tools>
 > => {
   const calls = Response.toolCalls(response)
@@ -237,7 +296,7 @@ export const generate = <Tools extends Tool.Any>(
   options: Options
 ): Effect.Effect<
   Result,
-  LanguageModel.LanguageModelError | MaxStepsExceededError | Tool.Error<Tools>,
+  LanguageModel.LanguageModelError | MaxStepsExceededError | Tool.Error<Tools> | Tool.InvalidResultError,
   LanguageModel.LanguageModel | Tool.Requirements<Tools>
 > =>
   Effect.gen(function*() {
@@ -267,7 +326,7 @@ export const stream = <Tools extends Tool.Any>(
   options: Options
 ): Stream.Stream<
   StreamEvent,
-  LanguageModel.LanguageModelError | MaxStepsExceededError | Tool.Error<Tools>,
+  LanguageModel.LanguageModelError | MaxStepsExceededError | Tool.Error<Tools> | Tool.InvalidResultError,
   LanguageModel.LanguageModel | Tool.Requirements<Tools>
 > => {
   const loop = (
@@ -276,7 +335,7 @@ export const stream = <Tools extends Tool.Any>(
     step: number
   ): Stream.Stream<
     StreamEvent,
-    LanguageModel.LanguageModelError | MaxStepsExceededError | Tool.Error<Tools>,
+    LanguageModel.LanguageModelError | MaxStepsExceededError | Tool.Error<Tools> | Tool.InvalidResultError,
     Tool.Requirements<Tools>
   > => {
     let finish: Response.Finish | undefined
@@ -286,10 +345,22 @@ export const stream = <Tools extends Tool.Any>(
         return part
       }),
       Stream.concat(Stream.unwrap(Effect.suspend(() =>
-        Effect.map(continueAfter(toolkit, options, prompt, finish!.response, step + 1), (next) =>
+        // A provider's stream ends with Finish; one that does not leaves no answer to continue from.
+        finish === undefined
+          ? Effect.fail(
+            new LanguageModel.IncompleteResponseError({
+              message: `The model's stream for step ${step + 1} ended without a Finish part`,
+              operation: "stream"
+            })
+          )
+          : Effect.succeed(finish.response)
+      ).pipe(
+        Effect.flatMap((response) => continueAfter(toolkit, options, prompt, response, step + 1)),
+        Effect.map((next) =>
           next === undefined
             ? Stream.empty
-            : Stream.concat(Stream.fromIterable(next.results), loop(model, next.prompt, step + 1)))
+            : Stream.concat(Stream.fromIterable(next.results), loop(model, next.prompt, step + 1))
+        )
       )))
     )
   }

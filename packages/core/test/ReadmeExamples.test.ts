@@ -19,7 +19,8 @@ describe("README examples", () => {
       const getWeather = Tool.make("get_weather", {
         description: "Current weather for a city",
         parameters: Schema.Struct({ city: Schema.String }),
-        handler: ({ city }) => Effect.succeed({ city, celsius: 18 })
+        success: Schema.Struct({ city: Schema.String, celsius: Schema.Number, observedAt: Schema.Date }),
+        handler: ({ city }) => Effect.succeed({ city, celsius: 18, observedAt: new Date("2026-05-01T12:00:00.000Z") })
       })
       const answer = yield* Toolkit.generate(Toolkit.make(getWeather), { prompt: "Weather in Porto?" }).pipe(
         Effect.map((result) => Response.text(result.response))
@@ -28,6 +29,8 @@ describe("README examples", () => {
       const stub = yield* BedrockClientStub.BedrockClientStub
       const requests = yield* stub.requests
       assert.strictEqual(requests.length, 2)
+      // The tool result went back to Bedrock, its Date as an ISO string.
+      assert.include(JSON.stringify(requests[1]), "2026-05-01T12:00:00.000Z")
     }).pipe(
       Effect.provide(
         BedrockLanguageModel.layer({ model: "us.amazon.nova-pro-v1:0" }).pipe(

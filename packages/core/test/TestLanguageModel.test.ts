@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Effect, Stream } from "effect"
+import { Chunk, Effect, Exit, Stream } from "effect"
+import * as BedrockError from "../src/BedrockError.js"
 import * as LanguageModel from "../src/LanguageModel.js"
 import * as Prompt from "../src/Prompt.js"
 import type * as Response from "../src/Response.js"
@@ -54,4 +55,47 @@ describe("TestLanguageModel", () => {
         response: TestLanguageModel.response("ok")
       }
     ]))))
+
+  it.effect("a function stub fails with the LanguageModelError it scripts", () =>
+    Effect.gen(function*() {
+      const first = yield* LanguageModel.generate({ prompt: "one" }).pipe(Effect.flip)
+      assert.instanceOf(first, BedrockError.ThrottlingError)
+      const second = yield* LanguageModel.stream({ prompt: "two" }).pipe(Stream.runDrain, Effect.flip)
+      assert.instanceOf(second, LanguageModel.InvalidRequestError)
+      assert.strictEqual((second as LanguageModel.InvalidRequestError).field, "settings.temperature")
+      assert.strictEqual(yield* LanguageModel.generate({ prompt: "three" }).pipe(Effect.map((r) => r.parts.length)), 1)
+    }).pipe(Effect.provide(TestLanguageModel.layerFunction((
+      _request,
+      index
+    ): Effect.Effect<TestLanguageModel.Answer, LanguageModel.LanguageModelError> =>
+      index === 0
+        ? Effect.fail(new BedrockError.ThrottlingError({ message: "slow down" }))
+        : index === 1
+        ? Effect.fail(new LanguageModel.InvalidRequestError({ message: "too hot", field: "settings.temperature" }))
+        : Effect.succeed("ok")
+    ))))
+
+  it("a function stub cannot fail with an error that is not a LanguageModelError", () => {
+    // @ts-expect-error: the script's failures must be LanguageModelErrors
+    TestLanguageModel.layerFunction(() => Effect.fail(new Error("not a model error")))
+    assert.ok(TestLanguageModel.layerFunction(() => Effect.succeed("fine")))
+  })
+
+  it.effect("stream parts without Finish: stream replays them, generate fails with IncompleteResponseError", () =>
+    Effect.gen(function*() {
+      const parts = yield* LanguageModel.stream({ prompt: "x" }).pipe(Stream.runCollect)
+      assert.deepStrictEqual(Chunk.toReadonlyArray(parts).map((p) => p._tag), ["TextStart", "TextDelta", "TextEnd"])
+      const exit = yield* LanguageModel.generate({ prompt: "y" }).pipe(Effect.exit)
+      assert.isTrue(Exit.isFailure(exit))
+      const error = Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined
+      assert.instanceOf(error, LanguageModel.IncompleteResponseError)
+      assert.strictEqual((error as LanguageModel.IncompleteResponseError).operation, "generate")
+      assert.match((error as LanguageModel.IncompleteResponseError).message, /no Finish part/)
+    }).pipe(Effect.provide(TestLanguageModel.layerScripted(
+      ...Array.from({ length: 2 }, (): ReadonlyArray<Response.StreamPart> => [
+        { _tag: "TextStart", index: 0 },
+        { _tag: "TextDelta", index: 0, delta: "cut" },
+        { _tag: "TextEnd", index: 0 }
+      ])
+    ))))
 })

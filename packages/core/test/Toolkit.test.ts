@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Either, Schema, Stream } from "effect"
+import { Effect, Either, Exit, Schema, Stream } from "effect"
 import * as LanguageModel from "../src/LanguageModel.js"
 import * as Prompt from "../src/Prompt.js"
 import * as Response from "../src/Response.js"
@@ -152,4 +152,125 @@ describe("Toolkit with the stub model (a user's app test)", () => {
         )
       }))
     ))
+
+})
+
+describe("Toolkit results", () => {
+  const assertInvalidResult = (
+    exit: Exit.Exit<unknown, unknown>,
+    expected: { readonly toolName: string; readonly toolCallId: string; readonly message: RegExp }
+  ) => {
+    assert.isTrue(Exit.isFailure(exit))
+    const error = Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined
+    assert.instanceOf(error, Tool.InvalidResultError)
+    const invalid = error as Tool.InvalidResultError
+    assert.strictEqual(invalid._tag, "InvalidResultError")
+    assert.strictEqual(invalid.toolName, expected.toolName)
+    assert.strictEqual(invalid.toolCallId, expected.toolCallId)
+    assert.match(invalid.message, expected.message)
+  }
+
+  it.effect("a success Schema encodes the result before it reaches the model (Date and BigInt as strings)", () =>
+    Effect.gen(function*() {
+      const Seen = Schema.Struct({ at: Schema.Date, visits: Schema.BigInt })
+      const lastSeen = Tool.make("last_seen", {
+        parameters: Schema.Struct({ user: Schema.String }),
+        success: Seen,
+        handler: () => Effect.succeed({ at: new Date("2026-01-02T03:04:05.000Z"), visits: 12345678901234567890n })
+      })
+      assert.strictEqual(lastSeen.success, Seen)
+      const result = yield* Toolkit.generate(Toolkit.make(lastSeen), { prompt: "When was Ada here?" })
+      assert.strictEqual(Response.text(result.response), "Yesterday.")
+      const requests = yield* TestLanguageModel.requests
+      const toolMessage = Prompt.make(requests[1]!.prompt).messages[2] as Prompt.ToolMessage
+      assert.deepStrictEqual(toolMessage.parts[0], {
+        _tag: "ToolResult",
+        id: "seen-1",
+        name: "last_seen",
+        result: { at: "2026-01-02T03:04:05.000Z", visits: "12345678901234567890" },
+        isError: false
+      })
+    }).pipe(
+      Effect.provide(TestLanguageModel.layerScripted(
+        TestLanguageModel.response([TestLanguageModel.toolCall("last_seen", { user: "Ada" }, "seen-1")]),
+        "Yesterday."
+      ))
+    ))
+
+  it.effect("a bigint result without a success Schema fails generate with InvalidResultError", () =>
+    Effect.gen(function*() {
+      const count = Tool.make("count", { parameters: Schema.Struct({}), handler: () => Effect.succeed({ n: 1n }) })
+      assert.strictEqual<unknown>(count.success, Schema.Unknown)
+      const exit = yield* Toolkit.generate(Toolkit.make(count), { prompt: "count" }).pipe(Effect.exit)
+      assertInvalidResult(exit, { toolName: "count", toolCallId: "count-1", message: /BigInt/ })
+      assert.strictEqual((yield* TestLanguageModel.requests).length, 1)
+    }).pipe(
+      Effect.provide(TestLanguageModel.layerScripted(
+        TestLanguageModel.response([TestLanguageModel.toolCall("count", {}, "count-1")])
+      ))
+    ))
+
+  it.effect("a circular result fails Toolkit.handle with InvalidResultError", () =>
+    Effect.gen(function*() {
+      const graph = Tool.make("graph", {
+        parameters: Schema.Struct({}),
+        handler: () =>
+          Effect.sync(() => {
+            const node: { name: string; self?: unknown } = { name: "a" }
+            node.self = node
+            return node
+          })
+      })
+      const exit = yield* Toolkit.handle(Toolkit.make(graph), [TestLanguageModel.toolCall("graph", {}, "g-1")]).pipe(
+        Effect.exit
+      )
+      assertInvalidResult(exit, { toolName: "graph", toolCallId: "g-1", message: /circular/ })
+    }))
+
+  it.effect("a result failing its success Schema fails the stream with InvalidResultError", () =>
+    Effect.gen(function*() {
+      const half = Tool.make("half", {
+        parameters: Schema.Struct({ n: Schema.Number }),
+        success: Schema.Int,
+        handler: ({ n }) => Effect.succeed(n / 2)
+      })
+      const exit = yield* Toolkit.stream(Toolkit.make(half), { prompt: "half of 3" }).pipe(Stream.runDrain, Effect.exit)
+      assertInvalidResult(exit, { toolName: "half", toolCallId: "half-1", message: /success Schema cannot encode/ })
+    }).pipe(
+      Effect.provide(TestLanguageModel.layerScripted(
+        TestLanguageModel.response([TestLanguageModel.toolCall("half", { n: 3 }, "half-1")])
+      ))
+    ))
+
+  it.effect("a model stream that ends without Finish fails Toolkit.stream with IncompleteResponseError", () =>
+    Effect.gen(function*() {
+      const parts: Array<string> = []
+      const exit = yield* Toolkit.stream(toolkit, { prompt: "Weather?" }).pipe(
+        Stream.runForEach((part) => Effect.sync(() => parts.push(part._tag))),
+        Effect.exit
+      )
+      assert.deepStrictEqual(parts, ["TextStart", "TextDelta", "TextEnd"])
+      assert.isTrue(Exit.isFailure(exit))
+      const error = Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined
+      assert.instanceOf(error, LanguageModel.IncompleteResponseError)
+      assert.match((error as LanguageModel.IncompleteResponseError).message, /step 1 ended without a Finish part/)
+    }).pipe(
+      Effect.provide(TestLanguageModel.layerScripted([
+        { _tag: "TextStart", index: 0 },
+        { _tag: "TextDelta", index: 0, delta: "Sunny" },
+        { _tag: "TextEnd", index: 0 }
+      ]))
+    ))
+
+  it("types the handler's result with the success Schema", () => {
+    const stamp = Tool.make("stamp", {
+      parameters: Schema.Struct({}),
+      success: Schema.Date,
+      handler: () => Effect.sync(() => new Date(0))
+    })
+    const at: Tool.Success<typeof stamp> = new Date(0)
+    assert.instanceOf(at, Date)
+    // @ts-expect-error: the handler must return the success Schema's Type
+    Tool.make("wrong", { parameters: Schema.Struct({}), success: Schema.Number, handler: () => Effect.succeed("x") })
+  })
 })
