@@ -11,6 +11,7 @@ import { type Exchange, replyJson } from "./exchange.js"
 import { isObject, type Json } from "./json.js"
 import * as reserved from "./reserved.js"
 import * as streamPlan from "./streamPlan.js"
+import * as tokenCount from "./tokenCount.js"
 
 /**
  * A routed, authorized and validated request, with what answering it needs.
@@ -57,12 +58,8 @@ const converseStream = (call: Call): Promise<void> => {
 const countTokens = (call: Call): void => {
   const { body } = call
   const input = isObject(body.input) && isObject(body.input.converse) ? body.input.converse : body
-  return replyJson(
-    call.ex,
-    call.requestId,
-    200,
-    JSON.stringify({ inputTokens: defaultModel.countTokens(input, call.modelId) })
-  )
+  const inputTokens = tokenCount.countTokens(input, call.modelId)
+  return replyJson(call.ex, call.requestId, 200, JSON.stringify({ inputTokens }))
 }
 
 /**

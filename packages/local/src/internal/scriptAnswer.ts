@@ -5,11 +5,11 @@
  * @internal
  */
 import type * as Script from "../LocalBedrockScript.js"
-import * as defaultModel from "./defaultModel.js"
 import * as eventStream from "./eventStream.js"
 import { replyError, replyJson, sleep, untilAborted } from "./exchange.js"
 import * as operations from "./operations.js"
 import * as streamPlan from "./streamPlan.js"
+import * as tokenCount from "./tokenCount.js"
 
 const entryFrames = (entries: ReadonlyArray<Script.StreamEntry>, padding: boolean): Array<Buffer> => {
   const frames: Array<Buffer> = []
@@ -33,7 +33,7 @@ const entryFrames = (entries: ReadonlyArray<Script.StreamEntry>, padding: boolea
 const generatedPlan = (call: operations.Call, script: Script.Generated): streamPlan.Plan => {
   const { padding } = call
   const batch = eventStream.deltaBatch(script.text, padding)
-  const inputTokens = defaultModel.countTokens(call.body, call.modelId)
+  const inputTokens = tokenCount.countTokens(call.body, call.modelId)
   const head = [eventStream.encodeEvent("messageStart", { role: "assistant" }, padding)]
   const tail = [
     eventStream.encodeEvent("contentBlockStop", { contentBlockIndex: 0 }, padding),
