@@ -52,7 +52,7 @@ const converse = (call: Call): void => {
 
 const converseStream = (call: Call): Promise<void> => {
   const frames = call.modelId === "local.small" ? reserved.smallStreamFrames(call.padding) : defaultStreamFrames(call)
-  return streamPlan.run(call.ex, streamPlan.frames(frames), call.requestId)
+  return streamPlan.run(call.ex, streamPlan.ofFrames(frames), call.requestId)
 }
 
 const countTokens = (call: Call): void => {

@@ -28,7 +28,7 @@ export interface Plan {
  *
  * @internal
  */
-export const frames = (frames: ReadonlyArray<Buffer>): Plan => ({ segments: [{ _tag: "Frames", frames }] })
+export const ofFrames = (frames: ReadonlyArray<Buffer>): Plan => ({ segments: [{ _tag: "Frames", frames }] })
 
 /** @internal */
 export const run = async (ex: Exchange, plan: Plan, requestId: string): Promise<void> => {
