@@ -1,5 +1,8 @@
 /**
- * The deterministic model that answers every request nothing was scripted for.
+ * The deterministic model that answers every request nothing was scripted for: its answer to a
+ * Converse body (text, tool use, thinking, structured output, stop sequences, prompt-cache usage),
+ * as a ConverseResponse or as ConverseStream events. Tokens are counted by `tokenCount`; tool
+ * inputs and structured output come from `schemaValue`.
  *
  * @internal
  */
