@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import * as errors from "./internal/errors.js"
+import * as internal from "./internal/scriptBuilders.js"
 
 // =============================================================================
 // Models
@@ -231,27 +232,16 @@ export type Script = Json | Failure | Stream | Generated | Hang | Reset | Delaye
 // Constructors
 // =============================================================================
 
-const filter = (options: Filter | undefined): Filter => ({
-  ...(options?.operation !== undefined ? { operation: options.operation } : {}),
-  ...(options?.modelId !== undefined ? { modelId: options.modelId } : {})
-})
-
 /**
  * An exact JSON body for converse or count-tokens (status 200 unless given).
  *
  * @since 0.1.0
  * @category Constructors
  */
-export const json = (
+export const json: (
   body: unknown,
   options?: Filter & { readonly status?: number | undefined; readonly delayMs?: number | undefined }
-): Json => ({
-  _tag: "Json",
-  ...filter(options),
-  body,
-  status: options?.status,
-  delayMs: options?.delayMs
-})
+) => Json = internal.json
 
 /**
  * A complete ConverseResponse whose message is a single text block.
@@ -259,7 +249,7 @@ export const json = (
  * @since 0.1.0
  * @category Constructors
  */
-export const converseText = (
+export const converseText: (
   text: string,
   options?: Filter & {
     readonly stopReason?: string | undefined
@@ -267,16 +257,7 @@ export const converseText = (
     readonly outputTokens?: number | undefined
     readonly delayMs?: number | undefined
   }
-): Json => {
-  const inputTokens = options?.inputTokens ?? 10
-  const outputTokens = options?.outputTokens ?? text.split(/\s+/).filter((w) => w.length > 0).length
-  return json({
-    output: { message: { role: "assistant", content: [{ text }] } },
-    stopReason: options?.stopReason ?? "end_turn",
-    usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
-    metrics: { latencyMs: 1 }
-  }, { operation: "converse", ...options })
-}
+) => Json = internal.converseText
 
 /**
  * A CountTokens answer `{ inputTokens }`.
@@ -284,8 +265,7 @@ export const converseText = (
  * @since 0.1.0
  * @category Constructors
  */
-export const countTokens = (inputTokens: number, options?: Omit<Filter, "operation">): Json =>
-  json({ inputTokens }, { ...options, operation: "count-tokens" })
+export const countTokens: (inputTokens: number, options?: Omit<Filter, "operation">) => Json = internal.countTokens
 
 /**
  * A modelled exception as an HTTP error. Status and message default to Bedrock's.
@@ -293,21 +273,14 @@ export const countTokens = (inputTokens: number, options?: Omit<Filter, "operati
  * @since 0.1.0
  * @category Constructors
  */
-export const failure = (
+export const failure: (
   name: ExceptionName,
   options?: Filter & {
     readonly message?: string | undefined
     readonly status?: number | undefined
     readonly delayMs?: number | undefined
   }
-): Failure => ({
-  _tag: "Failure",
-  ...filter(options),
-  name,
-  message: options?.message ?? errors.defaultExceptionMessage[name],
-  status: options?.status ?? errors.exceptionStatus[name],
-  delayMs: options?.delayMs
-})
+) => Failure = internal.failure
 
 /**
  * An event entry for {@link stream}.
@@ -315,11 +288,11 @@ export const failure = (
  * @since 0.1.0
  * @category Constructors
  */
-export const event = (
+export const event: (
   eventType: EventType | (string & {}),
   payload: unknown,
   options?: { readonly padding?: boolean | undefined }
-): StreamEntry => ({ _tag: "Event", eventType, payload, padding: options?.padding })
+) => StreamEntry = internal.event
 
 /**
  * An exception entry for {@link stream}; the stream ends after it.
@@ -327,11 +300,8 @@ export const event = (
  * @since 0.1.0
  * @category Constructors
  */
-export const exception = (exceptionType: StreamExceptionType | (string & {}), message?: string): StreamEntry => ({
-  _tag: "Exception",
-  exceptionType,
-  message: message ?? `Local Bedrock ${exceptionType}`
-})
+export const exception: (exceptionType: StreamExceptionType | (string & {}), message?: string) => StreamEntry =
+  internal.exception
 
 /**
  * A raw frame entry for {@link stream} (string headers, body as given: may be invalid JSON).
@@ -339,11 +309,7 @@ export const exception = (exceptionType: StreamExceptionType | (string & {}), me
  * @since 0.1.0
  * @category Constructors
  */
-export const raw = (headers: Readonly<Record<string, string>>, body: string): StreamEntry => ({
-  _tag: "Raw",
-  headers,
-  body
-})
+export const raw: (headers: Readonly<Record<string, string>>, body: string) => StreamEntry = internal.raw
 
 /**
  * The events of a text answer: `messageStart`, one `contentBlockDelta` per given piece,
@@ -352,27 +318,14 @@ export const raw = (headers: Readonly<Record<string, string>>, body: string): St
  * @since 0.1.0
  * @category Constructors
  */
-export const textEvents = (
+export const textEvents: (
   pieces: ReadonlyArray<string>,
   options?: {
     readonly stopReason?: string | undefined
     readonly inputTokens?: number | undefined
     readonly outputTokens?: number | undefined
   }
-): Array<StreamEntry> => {
-  const inputTokens = options?.inputTokens ?? 10
-  const outputTokens = options?.outputTokens ?? pieces.length
-  return [
-    event("messageStart", { role: "assistant" }),
-    ...pieces.map((text) => event("contentBlockDelta", { contentBlockIndex: 0, delta: { text } })),
-    event("contentBlockStop", { contentBlockIndex: 0 }),
-    event("messageStop", { stopReason: options?.stopReason ?? "end_turn" }),
-    event("metadata", {
-      usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
-      metrics: { latencyMs: 1 }
-    })
-  ]
-}
+) => Array<StreamEntry> = internal.textEvents
 
 /**
  * A ConverseStream answer. Without `events`, the default model's events for the request are used
@@ -381,18 +334,10 @@ export const textEvents = (
  * @since 0.1.0
  * @category Constructors
  */
-export const stream = (
+export const stream: (
   events?: ReadonlyArray<StreamEntry> | undefined,
   options?: Omit<Filter, "operation"> & StreamTiming
-): Stream => ({
-  _tag: "Stream",
-  ...filter(options),
-  operation: "converse-stream",
-  events,
-  delayFirstMs: options?.delayFirstMs,
-  delayBetweenMs: options?.delayBetweenMs,
-  fault: options?.fault
-})
+) => Stream = internal.stream
 
 /**
  * A generated, pre-encoded text stream of `deltas` deltas (load generation).
@@ -400,23 +345,13 @@ export const stream = (
  * @since 0.1.0
  * @category Constructors
  */
-export const generated = (
+export const generated: (
   options: Omit<Filter, "operation"> & StreamTiming & {
     readonly deltas: number
     readonly text?: string | undefined
     readonly pauseAfterFirstMs?: number | undefined
   }
-): Generated => ({
-  _tag: "Generated",
-  ...filter(options),
-  operation: "converse-stream",
-  deltas: options.deltas,
-  text: options.text ?? "x",
-  pauseAfterFirstMs: options.pauseAfterFirstMs,
-  delayFirstMs: options.delayFirstMs,
-  delayBetweenMs: options.delayBetweenMs,
-  fault: options.fault
-})
+) => Generated = internal.generated
 
 /**
  * Time to first token: the first delta at once, the remaining `deltas - 1` after `waitMs`.
@@ -424,45 +359,31 @@ export const generated = (
  * @since 0.1.0
  * @category Constructors
  */
-export const ttft = (
+export const ttft: (
   options: Omit<Filter, "operation"> & {
     readonly waitMs: number
     readonly deltas?: number | undefined
     readonly text?: string | undefined
   }
-): Generated =>
-  generated({
-    ...filter(options),
-    deltas: options.deltas ?? 16,
-    text: options.text,
-    pauseAfterFirstMs: options.waitMs
-  })
+) => Generated = internal.ttft
 
 /**
  * @since 0.1.0
  * @category Constructors
  */
-export const hang = (options?: Filter): Hang => ({ _tag: "Hang", ...filter(options) })
+export const hang: (options?: Filter) => Hang = internal.hang
 
 /**
  * @since 0.1.0
  * @category Constructors
  */
-export const reset = (options?: Filter & { readonly delayMs?: number | undefined }): Reset => ({
-  _tag: "Reset",
-  ...filter(options),
-  delayMs: options?.delayMs
-})
+export const reset: (options?: Filter & { readonly delayMs?: number | undefined }) => Reset = internal.reset
 
 /**
  * @since 0.1.0
  * @category Constructors
  */
-export const delayed = (delayMs: number, options?: Filter): Delayed => ({
-  _tag: "Delayed",
-  ...filter(options),
-  delayMs
-})
+export const delayed: (delayMs: number, options?: Filter) => Delayed = internal.delayed
 
 // =============================================================================
 // Faults
@@ -474,11 +395,11 @@ export const delayed = (delayMs: number, options?: Filter): Delayed => ({
  * @since 0.1.0
  * @category Faults
  */
-export const exceptionAfter = (
+export const exceptionAfter: (
   after: number,
   exceptionType: StreamExceptionType | (string & {}),
   message?: string
-): Fault => ({ _tag: "ExceptionEvent", after, exceptionType, message: message ?? `Local Bedrock ${exceptionType}` })
+) => Fault = internal.exceptionAfter
 
 /**
  * HTTP/2 stream reset (socket destroy on HTTP/1.1) after `after` events.
@@ -486,7 +407,7 @@ export const exceptionAfter = (
  * @since 0.1.0
  * @category Faults
  */
-export const resetAfter = (after: number): Fault => ({ _tag: "Reset", after })
+export const resetAfter: (after: number) => Fault = internal.resetAfter
 
 /**
  * Half of the next frame, then the end of the body, after `after` events.
@@ -494,7 +415,7 @@ export const resetAfter = (after: number): Fault => ({ _tag: "Reset", after })
  * @since 0.1.0
  * @category Faults
  */
-export const truncateAfter = (after: number): Fault => ({ _tag: "Truncate", after })
+export const truncateAfter: (after: number) => Fault = internal.truncateAfter
 
 /**
  * The next frame with a corrupted message CRC, after `after` events.
@@ -502,7 +423,7 @@ export const truncateAfter = (after: number): Fault => ({ _tag: "Truncate", afte
  * @since 0.1.0
  * @category Faults
  */
-export const badCrcAfter = (after: number): Fault => ({ _tag: "BadCrc", after })
+export const badCrcAfter: (after: number) => Fault = internal.badCrcAfter
 
 /**
  * Stop writing forever after `after` events.
@@ -510,4 +431,4 @@ export const badCrcAfter = (after: number): Fault => ({ _tag: "BadCrc", after })
  * @since 0.1.0
  * @category Faults
  */
-export const hangAfter = (after: number): Fault => ({ _tag: "Hang", after })
+export const hangAfter: (after: number) => Fault = internal.hangAfter

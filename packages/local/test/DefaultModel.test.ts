@@ -2,7 +2,7 @@ import { ConverseCommand, ConverseStreamCommand, CountTokensCommand } from "@aws
 import { assert, describe, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { LocalBedrock } from "@effect-bedrock/local"
-import { valueFor } from "../src/internal/defaultModel.js"
+import { valueFor } from "../src/internal/schemaValue.js"
 import { collect, send, textOf, user } from "./fixtures.js"
 
 const MODEL = "us.amazon.nova-micro-v1:0"

@@ -5,7 +5,9 @@
  * @internal
  */
 import * as Script from "../LocalBedrockScript.js"
+import * as defaultModel from "./defaultModel.js"
 import * as errors from "./errors.js"
+import * as eventStream from "./eventStream.js"
 
 const STREAM_EXCEPTIONS: ReadonlyArray<string> = [
   "throttlingException",
@@ -17,9 +19,6 @@ const STREAM_EXCEPTIONS: ReadonlyArray<string> = [
 
 const SMALL_TEXT = "Hello from local Bedrock."
 
-/** @internal */
-export const smallText = SMALL_TEXT
-
 const int = (s: string | undefined, fallback: number): number => {
   if (s === undefined || s.length === 0) return fallback
   const n = Number(s)
@@ -28,7 +27,7 @@ const int = (s: string | undefined, fallback: number): number => {
 
 /**
  * The script a reserved model id stands for, or undefined (then the default model answers).
- * `local.small` is special-cased by the server (pre-encoded answer) and not returned here.
+ * `local.small` is no script: its answer is pre-encoded (`smallResponse`, `smallStreamFrames`).
  *
  * @internal
  */
@@ -79,4 +78,37 @@ export const scriptFor = (modelId: string, operation: Script.Operation): Script.
       : { _tag: "Failure", name: "ModelStreamErrorException", message: "Local Bedrock modelStreamErrorException", status: 424 }
   }
   return undefined
+}
+
+// =============================================================================
+// local.small: a fixed answer, encoded once
+// =============================================================================
+
+/** @internal */
+export const smallResponse = JSON.stringify({
+  output: { message: { role: "assistant", content: [{ text: SMALL_TEXT }] } },
+  stopReason: "end_turn",
+  usage: { inputTokens: 5, outputTokens: 4, totalTokens: 9 },
+  metrics: { latencyMs: 1 }
+})
+
+const smallStreamCache = new Map<boolean, ReadonlyArray<Buffer>>()
+
+/** @internal */
+export const smallStreamFrames = (padding: boolean): ReadonlyArray<Buffer> => {
+  const cached = smallStreamCache.get(padding)
+  if (cached !== undefined) return cached
+  const pieces = defaultModel.wordPieces(SMALL_TEXT)
+  const frames = [
+    eventStream.encodeEvent("messageStart", { role: "assistant" }, padding),
+    ...pieces.map((text) => eventStream.encodeEvent("contentBlockDelta", { contentBlockIndex: 0, delta: { text } }, padding)),
+    eventStream.encodeEvent("contentBlockStop", { contentBlockIndex: 0 }, padding),
+    eventStream.encodeEvent("messageStop", { stopReason: "end_turn" }, padding),
+    eventStream.encodeEvent("metadata", {
+      usage: { inputTokens: 5, outputTokens: pieces.length, totalTokens: 5 + pieces.length },
+      metrics: { latencyMs: 1 }
+    }, padding)
+  ]
+  smallStreamCache.set(padding, frames)
+  return frames
 }
