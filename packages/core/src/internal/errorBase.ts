@@ -8,7 +8,7 @@
  */
 import * as Inspectable from "effect/Inspectable"
 import * as Schema from "effect/Schema"
-import { scrubSecrets, summariseCause } from "./sdkErrors.js"
+import { scrubCause, scrubSecrets, summariseCause } from "./sdkErrors.js"
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("@effect-bedrock/core/BedrockError")
@@ -81,6 +81,15 @@ const safeString = function(this: Printable): string {
   return `${this._tag}: ${scrubSecrets(this.message)}${suffix}`
 }
 
+const scrubProps = (props: any): any => {
+  if (typeof props !== "object" || props === null) return props
+  const message = props.message
+  const scrubbedMessage = typeof message === "string" ? scrubSecrets(message) : message
+  const cause = props.cause === undefined ? undefined : scrubCause(props.cause)
+  if (scrubbedMessage === message && cause === props.cause) return props
+  return { ...props, message: scrubbedMessage, ...(cause === undefined ? {} : { cause }) }
+}
+
 /**
  * The shared base of every `BedrockError` class: the common fields, the `retryable` default, the
  * type id and printing that never shows the SDK error kept as `cause` (it holds `$response`, with
@@ -101,6 +110,11 @@ export const Base = <Self>() =>
     ...extra
   })
   class BedrockErrorBase extends Class {
+    constructor(props: any, options?: Schema.MakeOptions) {
+      // Scrubbed on the way in, so no representation can show a secret: the Schema encoding, a
+      // logged or pretty-printed `Cause` (which renders the `cause` chain), a rejected promise.
+      super(scrubProps(props), options)
+    }
     toJSON() {
       return safeJson.call(this as unknown as Printable)
     }

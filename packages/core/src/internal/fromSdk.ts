@@ -25,7 +25,7 @@ export const fromSdk = (
       position,
       ...optional("requestId", context?.requestId),
       ...optional("operation", context?.operation),
-      cause: error
+      cause: internal.scrubCause(error, secrets)
     }, { disableValidation: true })
   }
   const rawName = internal.stringOf(record.name) ?? "Error"
@@ -41,7 +41,8 @@ export const fromSdk = (
     ...optional("status", status),
     ...optional("requestId", internal.stringOf(record.$metadata?.requestId) ?? context?.requestId),
     ...optional("operation", context?.operation),
-    cause: error
+    // A scrubbed copy: the SDK error's message, stack and body fields can quote credentials.
+    cause: internal.scrubCause(error, secrets)
   }
   const options = { disableValidation: true }
   if (Exception !== undefined) {

@@ -160,6 +160,124 @@ export const scrubSecrets = (text: string, secrets?: ReadonlyArray<string> | und
     .replace(/(X-Amz-Security-Token[=:]\s*)[^\s,&"']+/gi, "$1<redacted>")
     .replace(/(aws_secret_access_key|aws_session_token|secretAccessKey|sessionToken)(["']?\s*[=:]\s*["']?)[^\s,"'}]+/gi, "$1$2<redacted>")
     .replace(/\bABSK[A-Za-z0-9+/=]{16,}/g, "<redacted>")
+    .replace(/\bbedrock-api-key-[A-Za-z0-9+/=_-]{8,}/g, "<redacted>")
+    .replace(/\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, "<redacted>")
+    .replace(urlUserInfo, "$1<redacted>@")
+}
+
+// `scheme://user:password@host`, `scheme://token@host`
+const urlUserInfo = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@'"<>]+@/gi
+
+/**
+ * A URL for messages: user name and password replaced by `<redacted>`; an unparseable URL is
+ * scrubbed as text.
+ *
+ * @internal
+ */
+export const redactUrl = (url: string): string => scrubSecrets(url)
+
+// =============================================================================
+// Scrubbed causes
+// =============================================================================
+
+const scrubbedMark: unique symbol = Symbol.for("@effect-bedrock/core/ScrubbedCause")
+
+const metadataKeys = ["httpStatusCode", "requestId", "extendedRequestId", "cfId", "attempts", "totalRetryDelay"]
+
+const scrubValue = (value: unknown, secrets: ReadonlyArray<string> | undefined, depth: number): unknown => {
+  switch (typeof value) {
+    case "string":
+      return scrubSecrets(value, secrets)
+    case "function":
+    case "symbol":
+      return undefined
+    case "object": {
+      if (value === null) return null
+      if (depth >= 4) return undefined
+      if (Array.isArray(value)) return value.map((item) => scrubValue(item, secrets, depth + 1))
+      if (value instanceof Error || Object.getPrototypeOf(value) === Object.prototype) {
+        return scrubCause(value, secrets, depth + 1)
+      }
+      // Buffers, streams, sockets, requests: nothing to print from them.
+      return undefined
+    }
+    default:
+      return value
+  }
+}
+
+/**
+ * A copy of a failure fit to keep as an error's `cause`: every string in it (message, stack,
+ * nested causes, fields copied from the response body) scrubbed with `scrubSecrets`, the raw
+ * response (`$response`, with headers and body stream) dropped, `$metadata` reduced to status and
+ * request ids. An `Error` keeps its prototype (`instanceof AccessDeniedException` still holds)
+ * unless its message lives in internal slots (`DOMException`); then it becomes a plain `Error`
+ * with the same name, message and code. Copies are marked, so scrubbing one again without new
+ * secrets returns it as is.
+ *
+ * @internal
+ */
+export const scrubCause = (cause: unknown, secrets?: ReadonlyArray<string> | undefined, depth = 0): unknown => {
+  if (typeof cause !== "object" || cause === null) return scrubValue(cause, secrets, depth)
+  const record = cause as Record<PropertyKey, unknown>
+  if (record[scrubbedMark] === true && (secrets === undefined || secrets.length === 0)) return cause
+  const isError = cause instanceof Error
+  const keepPrototype = isError ? messageIsData(cause) : false
+  const copy: Record<PropertyKey, unknown> = keepPrototype
+    ? Object.create(Object.getPrototypeOf(cause))
+    : isError
+    ? new Error()
+    : {}
+  const define = (key: string, value: unknown, enumerable: boolean) => {
+    Object.defineProperty(copy, key, { value, enumerable, writable: true, configurable: true })
+  }
+  if (isError && !keepPrototype) {
+    define("name", scrubValue(safeGet(cause, "name") ?? "Error", secrets, depth), false)
+    define("message", scrubValue(safeGet(cause, "message") ?? "", secrets, depth), false)
+    const code = safeGet(cause, "code")
+    if (code !== undefined) define("code", scrubValue(code, secrets, depth), true)
+  }
+  for (const key of Object.getOwnPropertyNames(cause)) {
+    if (key === "$response") continue
+    const descriptor = Object.getOwnPropertyDescriptor(cause, key)!
+    const raw = "value" in descriptor ? descriptor.value : safeGet(cause, key)
+    let value: unknown
+    if (key === "$metadata" && typeof raw === "object" && raw !== null) {
+      const metadata: Record<string, unknown> = {}
+      for (const name of metadataKeys) {
+        const item = (raw as Record<string, unknown>)[name]
+        if (item !== undefined) metadata[name] = scrubValue(item, secrets, depth)
+      }
+      value = metadata
+    } else {
+      value = scrubValue(raw, secrets, depth)
+    }
+    if (value === undefined && raw !== undefined) continue
+    define(key, value, descriptor.enumerable === true)
+  }
+  if (isError && Object.getOwnPropertyDescriptor(copy, "stack") === undefined) {
+    const stack = safeGet(cause, "stack")
+    if (typeof stack === "string") define("stack", scrubSecrets(stack, secrets), false)
+  }
+  Object.defineProperty(copy, scrubbedMark, { value: true })
+  return copy
+}
+
+/** Whether `message` is plain data (not a getter over internal slots, as on `DOMException`). */
+const messageIsData = (error: object): boolean => {
+  for (let current: object | null = error; current !== null; current = Object.getPrototypeOf(current)) {
+    const descriptor = Object.getOwnPropertyDescriptor(current, "message")
+    if (descriptor !== undefined) return "value" in descriptor
+  }
+  return true
+}
+
+const safeGet = (u: object, key: string): unknown => {
+  try {
+    return (u as Record<string, unknown>)[key]
+  } catch {
+    return undefined
+  }
 }
 
 /**
