@@ -39,14 +39,14 @@ import {
 } from "@aws-sdk/client-bedrock-runtime"
 import type { BedrockRuntimeClientConfig } from "@aws-sdk/client-bedrock-runtime"
 import * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
+import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
@@ -55,6 +55,8 @@ import * as ClientCall from "./internal/clientCall.js"
 import * as ClientOptions from "./internal/clientOptions.js"
 import * as ClientRetry from "./internal/clientRetry.js"
 import * as ConverseStream from "./internal/converseStream.js"
+import * as OptionsValidation from "./internal/optionsValidation.js"
+import { scrubSecrets } from "./internal/sdkErrors.js"
 
 // =============================================================================
 // Models
@@ -299,7 +301,8 @@ const makeOperations = (client: BedrockRuntimeClient, call: ClientCall.CallConte
 
 /**
  * A service over an existing SDK client, which stays yours (it is not destroyed). Its own retry
- * setting (`maxAttempts`) still applies; set it to 1 to leave retries to `options.retry`.
+ * setting (`maxAttempts`) still applies; set it to 1 to leave retries to `options.retry`. Invalid
+ * options (a non-`Redacted` secret, `maxAttempts: NaN`) fail with a `ConfigError`.
  *
  * @since 0.1.0
  * @category Constructors
@@ -307,8 +310,10 @@ const makeOperations = (client: BedrockRuntimeClient, call: ClientCall.CallConte
 export const makeFromClient = (
   client: BedrockRuntimeClient,
   options?: FromClientOptions
-): Effect.Effect<Service> =>
+): Effect.Effect<Service, ConfigError.ConfigError> =>
   Effect.gen(function*() {
+    const problem = OptionsValidation.checkFromClientOptions(options)
+    if (problem !== undefined) return yield* Effect.fail(problem)
     const region = yield* Effect.tryPromise(() => client.config.region()).pipe(
       Effect.orElseSucceed(() => undefined)
     )
@@ -323,15 +328,30 @@ export const makeFromClient = (
 
 /**
  * Builds an SDK client from `options` inside the current scope and destroys it (closing its
- * connections) when the scope closes.
+ * connections) when the scope closes. Invalid options (an empty or malformed region, a timeout
+ * that is not a positive duration, a secret not wrapped in `Redacted`, an endpoint that is not a
+ * URL) fail with a `ConfigError` naming the option, before any client is built.
  *
  * @since 0.1.0
  * @category Constructors
  */
-export const make = (options: Options = {}): Effect.Effect<Service, never, Scope.Scope> =>
+export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.ConfigError, Scope.Scope> =>
   Effect.gen(function*() {
+    const problem = OptionsValidation.checkOptions(options)
+    if (problem !== undefined) return yield* Effect.fail(problem)
     const client = yield* Effect.acquireRelease(
-      Effect.sync(() => new BedrockRuntimeClient(ClientOptions.toClientConfig(options))),
+      Effect.try({
+        try: () => new BedrockRuntimeClient(ClientOptions.toClientConfig(options)),
+        // What the SDK's constructor (or `transformClientConfig`) still rejects.
+        catch: (error) =>
+          ConfigError.InvalidData(
+            [],
+            scrubSecrets(
+              error instanceof Error ? error.message : String(error),
+              ClientOptions.secretsOf(options).map(Redacted.value)
+            )
+          )
+      }),
       (client) => Effect.sync(() => client.destroy())
     )
     const region = options.region ??
@@ -366,7 +386,8 @@ const describeOptions = (options: Options, region: string | undefined): Record<s
  * @since 0.1.0
  * @category Layers
  */
-export const layer = (options: Options = {}): Layer.Layer<BedrockClient> => Layer.scoped(BedrockClient, make(options))
+export const layer = (options: Options = {}): Layer.Layer<BedrockClient, ConfigError.ConfigError> =>
+  Layer.scoped(BedrockClient, make(options))
 
 /**
  * @since 0.1.0
@@ -375,7 +396,7 @@ export const layer = (options: Options = {}): Layer.Layer<BedrockClient> => Laye
 export const layerFromClient = (
   client: BedrockRuntimeClient,
   options?: FromClientOptions
-): Layer.Layer<BedrockClient> => Layer.effect(BedrockClient, makeFromClient(client, options))
+): Layer.Layer<BedrockClient, ConfigError.ConfigError> => Layer.effect(BedrockClient, makeFromClient(client, options))
 
 /**
  * A `Config` per option; pass your own for any of them, the rest come from `defaultConfig`.
@@ -390,7 +411,21 @@ const optionalConfig = <A>(config: Config.Config<A>): Config.Config<A | undefine
 
 const durationConfig = (name: string): Config.Config<Duration.Duration | undefined> =>
   optionalConfig(
-    Config.duration(name).pipe(Config.orElse(() => Config.number(name).pipe(Config.map(Duration.millis))))
+    Config.duration(name).pipe(
+      Config.orElse(() =>
+        Config.number(name).pipe(
+          // `Duration.millis` would turn a negative or NaN number into zero.
+          Config.validate({ message: "Expected a positive number of milliseconds", validation: (ms) => ms > 0 }),
+          Config.map(Duration.millis)
+        )
+      ),
+      Config.validate({ message: "Expected a positive duration", validation: OptionsValidation.isPositiveDuration })
+    )
+  )
+
+const nonEmpty = (name: string): Config.Config<string> =>
+  Config.string(name).pipe(
+    Config.validate({ message: "Expected a non-empty value (unset it to use the default)", validation: (s) => s.trim() !== "" })
   )
 
 /**
@@ -409,7 +444,7 @@ const durationConfig = (name: string): Config.Config<Duration.Duration | undefin
  * @category Config
  */
 export const defaultConfig: { readonly [K in keyof Options]-?: Config.Config<Options[K]> } = {
-  region: optionalConfig(Config.string("AWS_REGION").pipe(Config.orElse(() => Config.string("AWS_DEFAULT_REGION")))),
+  region: optionalConfig(nonEmpty("AWS_REGION").pipe(Config.orElse(() => nonEmpty("AWS_DEFAULT_REGION")))),
   endpoint: optionalConfig(Config.string("AWS_ENDPOINT_URL_BEDROCK_RUNTIME")),
   profile: optionalConfig(Config.string("AWS_PROFILE")),
   credentials: optionalConfig(
@@ -422,7 +457,12 @@ export const defaultConfig: { readonly [K in keyof Options]-?: Config.Config<Opt
   apiKey: optionalConfig(Config.redacted("AWS_BEARER_TOKEN_BEDROCK")),
   connectTimeout: durationConfig("BEDROCK_CONNECT_TIMEOUT"),
   requestTimeout: durationConfig("BEDROCK_REQUEST_TIMEOUT"),
-  retry: optionalConfig(Config.integer("BEDROCK_MAX_ATTEMPTS").pipe(Config.map((maxAttempts) => ({ maxAttempts })))),
+  retry: optionalConfig(
+    Config.integer("BEDROCK_MAX_ATTEMPTS").pipe(
+      Config.validate({ message: "Expected at least 1 attempt", validation: (n) => n >= 1 }),
+      Config.map((maxAttempts) => ({ maxAttempts }))
+    )
+  ),
   transformClientConfig: Config.succeed(undefined)
 }
 

@@ -28,6 +28,7 @@
  * @since 0.1.0
  */
 import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime"
+import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -50,11 +51,12 @@ import * as ClientCall from "./internal/clientCall.js"
  * @category Models
  */
 export interface Service {
-  readonly swap: (options: BedrockClient.Options) => Effect.Effect<void>
+  /** Fails with a `ConfigError` (and keeps the current client) when the options are invalid. */
+  readonly swap: (options: BedrockClient.Options) => Effect.Effect<void, ConfigError.ConfigError>
   readonly swapClient: (
     client: BedrockRuntimeClient,
     options?: BedrockClient.FromClientOptions
-  ) => Effect.Effect<void>
+  ) => Effect.Effect<void, ConfigError.ConfigError>
 }
 
 /**
@@ -94,13 +96,17 @@ interface Generation {
  * @since 0.1.0
  * @category Constructors
  */
-export const make = (options: BedrockClient.Options = {}): Effect.Effect<Swappable, never, Scope.Scope> =>
+export const make = (
+  options: BedrockClient.Options = {}
+): Effect.Effect<Swappable, ConfigError.ConfigError, Scope.Scope> =>
   Effect.gen(function*() {
     const live = new Set<Generation>()
-    const build = (service: Effect.Effect<BedrockClient.Service, never, Scope.Scope>) =>
+    const build = (service: Effect.Effect<BedrockClient.Service, ConfigError.ConfigError, Scope.Scope>) =>
       Effect.gen(function*() {
         const scope = yield* Scope.make()
-        const built = yield* Scope.extend(service, scope)
+        const built = yield* Scope.extend(service, scope).pipe(
+          Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause)))
+        )
         const generation: Generation = { service: built, scope, active: 0, retired: false }
         live.add(generation)
         return generation
@@ -124,7 +130,7 @@ export const make = (options: BedrockClient.Options = {}): Effect.Effect<Swappab
         return generation.retired && generation.active === 0 ? close(generation) : Effect.void
       })
     const lock = yield* Effect.makeSemaphore(1)
-    const replace = (service: Effect.Effect<BedrockClient.Service, never, Scope.Scope>) =>
+    const replace = (service: Effect.Effect<BedrockClient.Service, ConfigError.ConfigError, Scope.Scope>) =>
       lock.withPermits(1)(Effect.gen(function*() {
         const next = yield* build(service)
         const previous = current
@@ -165,7 +171,7 @@ export const make = (options: BedrockClient.Options = {}): Effect.Effect<Swappab
  */
 export const layer = (
   options: BedrockClient.Options = {}
-): Layer.Layer<BedrockClient.BedrockClient | BedrockClientSwap> =>
+): Layer.Layer<BedrockClient.BedrockClient | BedrockClientSwap, ConfigError.ConfigError> =>
   Layer.scopedContext(
     Effect.map(make(options), (swappable) =>
       Context.make(BedrockClient.BedrockClient, swappable.service).pipe(

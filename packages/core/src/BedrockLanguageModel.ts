@@ -1,10 +1,12 @@
 /**
  * The `LanguageModel` service over Amazon Bedrock's Converse API.
  *
- * A request is validated and mapped to Converse before anything is sent
- * (settings, media types, tool choice, cache points): bad input fails with
- * `InvalidRequestError` and costs no request. Responses and streams decode to
- * the same `Response`.
+ * A request is validated and mapped to Converse before anything is sent (its
+ * shape, checked with the `LanguageModel.Request` and `Prompt` Schemas, so a
+ * JavaScript caller gets the same errors; settings, media types, tool names and
+ * choice, cache points): bad input fails with `InvalidRequestError` and costs
+ * no request. Files given by an `http(s)://` URL are downloaded first, with the
+ * guards of `FileDownload`. Responses and streams decode to the same `Response`.
  *
  * @example
  * ```ts
@@ -38,6 +40,7 @@ import * as BedrockModelProfile from "./BedrockModelProfile.js"
 import * as BedrockModelSettings from "./BedrockModelSettings.js"
 import * as FileUrls from "./internal/fileUrls.js"
 import * as RequestMapping from "./internal/requestMapping.js"
+import * as RequestValidation from "./internal/requestValidation.js"
 import * as ResponseDecoding from "./internal/responseDecoding.js"
 import * as StreamDecoding from "./internal/streamDecoding.js"
 import * as LanguageModel from "./LanguageModel.js"
@@ -79,6 +82,11 @@ const outputContext = (mapped: RequestMapping.ConverseMapping) => ({
  */
 export const make = Effect.fnUntraced(function*(options: Options) {
   const client = yield* BedrockClient.BedrockClient
+  if (typeof options !== "object" || options === null) {
+    return yield* invalid({ message: "Expected options ({ model, settings?, profile? })" }, "make")
+  }
+  const modelProblem = RequestValidation.modelIdProblem(options.model)
+  if (modelProblem !== undefined) return yield* invalid({ message: modelProblem, path: "model" }, "make")
   const modelSettings = yield* Either.match(BedrockModelSettings.decode(options.settings), {
     onLeft: (issue) => Effect.fail(invalid(issue, "make")),
     onRight: Effect.succeed
@@ -96,8 +104,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const modelId = options.model
 
   /**
-   * Settings (the model's < a `withConfigOverride` in scope < the request's) and prompt, decoded
-   * and merged. Pure: files given by URL are fetched afterwards by `download`, the one effectful
+   * The request checked (`RequestValidation`), then settings (the model's < a `withConfigOverride`
+   * in scope < the request's) and prompt, decoded and merged. Pure: files given by URL are fetched afterwards by `download`, the one effectful
    * step, and only when a prompt has such files.
    */
   const prepare = (
@@ -105,6 +113,9 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     operation: string,
     scoped: Option.Option<BedrockModelSettings.Settings>
   ): Either.Either<RequestMapping.MappingInput, LanguageModel.InvalidRequestError> => {
+    // The request's shape first: a JavaScript caller may pass anything.
+    const issue = RequestValidation.checkRequest(request)
+    if (issue !== undefined) return Either.left(invalid(issue, operation))
     const requestSettings = BedrockModelSettings.decode(
       Option.isNone(scoped) ? request.settings : BedrockModelSettings.merge(scoped.value, request.settings)
     )
@@ -123,8 +134,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     FileUrls.hasDownloads(Prompt.make(input.request.prompt))
 
   /**
-   * Fetches the files given by URL with the caller's HttpClient, or fetch. The module (and
-   * `@effect/platform`) loads only when a request has such files.
+   * Downloads the files given by an `http(s)://` URL, with the guards and options of
+   * `FileDownload`. The module loads only when a request has such files.
    */
   const download = (input: RequestMapping.MappingInput, operation: string) =>
     Effect.flatMap(

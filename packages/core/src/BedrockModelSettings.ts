@@ -43,6 +43,7 @@
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import { modelIdProblem } from "./internal/requestValidation.js"
 
 // =============================================================================
 // Schemas
@@ -139,6 +140,35 @@ export type ServiceTier = typeof ServiceTier.Type
  */
 export const PromptVariable = Schema.Struct({ text: Schema.String })
 
+// HTTP header names are tokens (RFC 9110); HTTP/2 forbids connection-specific headers, and the
+// signer owns the rest of this list (overriding one breaks the request's signature).
+const headerToken = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+const reservedHeaders = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "te",
+  "host",
+  "content-length",
+  "authorization",
+  "x-amz-date",
+  "x-amz-security-token",
+  "x-amz-content-sha256"
+])
+const HeaderName = Schema.String.pipe(Schema.filter((name) => {
+  if (!headerToken.test(name)) return `${JSON.stringify(name.slice(0, 80))} is not a valid HTTP header name`
+  if (reservedHeaders.has(name.toLowerCase())) return `the header "${name}" is set by the client and cannot be replaced`
+  return undefined
+}))
+// Tab, visible ASCII, and obs-text: what Node accepts in a header value.
+const headerValue = /^[\t\x20-\x7e\x80-\xff]*$/
+const HeaderValue = Schema.String.pipe(
+  Schema.filter((value) => headerValue.test(value) || "a header value may not hold line breaks or control characters")
+)
+const ModelId = Schema.String.pipe(Schema.filter((id) => modelIdProblem(id)))
+
 const UnitInterval = Schema.Number.pipe(Schema.finite(), Schema.between(0, 1))
 const PositiveInt = Schema.Number.pipe(Schema.int(), Schema.positive())
 const StringMap = Schema.Record({ key: Schema.String, value: Schema.String })
@@ -165,11 +195,11 @@ export const BedrockModelSettings = Schema.Struct({
   ),
   promptVariables: Schema.optional(Schema.Record({ key: Schema.String, value: PromptVariable })),
   serviceTier: Schema.optional(ServiceTier),
-  inferenceProfile: Schema.optional(Schema.NonEmptyString),
+  inferenceProfile: Schema.optional(ModelId),
   cacheToolDefinitions: Schema.optional(CacheSetting),
   cacheInstructions: Schema.optional(CacheSetting),
   cacheMessages: Schema.optional(CacheSetting),
-  extraHeaders: Schema.optional(StringMap)
+  extraHeaders: Schema.optional(Schema.Record({ key: HeaderName, value: HeaderValue }))
 })
 
 /**

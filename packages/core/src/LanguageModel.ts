@@ -28,7 +28,8 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type * as BedrockError from "./BedrockError.js"
-import type * as Prompt from "./Prompt.js"
+import type * as FileDownload from "./FileDownload.js"
+import * as Prompt from "./Prompt.js"
 import type * as Response from "./Response.js"
 
 // =============================================================================
@@ -44,12 +45,32 @@ import type * as Response from "./Response.js"
 export type JsonSchema = { readonly [key: string]: unknown }
 
 /**
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const JsonSchema: Schema.Schema<JsonSchema> = Schema.Record({ key: Schema.String, value: Schema.Unknown })
+
+/**
+ * A tool name as providers accept it: 1 to 64 letters, digits, `_` or `-` (Bedrock's rule).
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const ToolName: Schema.Schema<string> = Schema.String.pipe(
+  Schema.filter((name) =>
+    /^[a-zA-Z0-9_-]{1,64}$/.test(name) ||
+    `Expected a tool name of 1 to 64 letters, digits, "_" or "-", got ${JSON.stringify(name.slice(0, 80))}`
+  )
+)
+
+/**
  * A tool the model may call.
  *
  * @since 0.1.0
  * @category Models
  */
 export interface ToolDefinition {
+  /** 1 to 64 letters, digits, `_` or `-`. */
   readonly name: string
   readonly description?: string | undefined
   /** JSON Schema of the tool's arguments (an object schema). */
@@ -57,6 +78,17 @@ export interface ToolDefinition {
   /** Ask the provider to enforce the schema exactly, where it can. */
   readonly strict?: boolean | undefined
 }
+
+/**
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const ToolDefinition: Schema.Schema<ToolDefinition> = Schema.Struct({
+  name: ToolName,
+  description: Schema.optional(Schema.String),
+  parameters: JsonSchema,
+  strict: Schema.optional(Schema.Boolean)
+})
 
 /**
  * How the model may use the tools: as it likes, at least one, none, or one
@@ -68,16 +100,36 @@ export interface ToolDefinition {
 export type ToolChoice = "auto" | "required" | "none" | { readonly tool: string }
 
 /**
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const ToolChoice: Schema.Schema<ToolChoice> = Schema.Union(
+  Schema.Literal("auto", "required", "none"),
+  Schema.Struct({ tool: Schema.String })
+)
+
+/**
  * Ask for a final answer as JSON matching a schema.
  *
  * @since 0.1.0
  * @category Models
  */
 export interface OutputSchema {
+  /** 1 to 64 letters, digits, `_` or `-` (it may be sent as a tool name). */
   readonly name?: string | undefined
   readonly description?: string | undefined
   readonly schema: JsonSchema
 }
+
+/**
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const OutputSchema: Schema.Schema<OutputSchema> = Schema.Struct({
+  name: Schema.optional(ToolName),
+  description: Schema.optional(Schema.String),
+  schema: JsonSchema
+})
 
 /**
  * Settings every provider understands. Providers accept more keys (see
@@ -104,6 +156,12 @@ export interface Settings {
 export type NativeTool = "codeExecution"
 
 /**
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const NativeTool: Schema.Schema<NativeTool> = Schema.Literal("codeExecution")
+
+/**
  * One call of the model.
  *
  * @since 0.1.0
@@ -120,6 +178,23 @@ export interface Request {
   /** Overrides the model's settings for this call only. */
   readonly settings?: Settings | undefined
 }
+
+/**
+ * The shape of a `Request`, for checking one from an untyped caller (providers do so before
+ * anything is sent). Settings are only checked to be an object: each provider validates its own.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const Request = Schema.Struct({
+  prompt: Prompt.Input,
+  instructions: Schema.optional(Schema.String),
+  tools: Schema.optional(Schema.Array(ToolDefinition)),
+  nativeTools: Schema.optional(Schema.Array(NativeTool)),
+  toolChoice: Schema.optional(ToolChoice),
+  output: Schema.optional(OutputSchema),
+  settings: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+})
 
 // =============================================================================
 // Errors
@@ -175,13 +250,18 @@ export class IncompleteResponseError extends Schema.TaggedError<IncompleteRespon
 }) {}
 
 /**
- * Failures of a language model call: the service's own errors, plus the typed
+ * Failures of a language model call: the service's own errors (a file given by
+ * URL that could not be downloaded is a `FileDownloadError`), plus the typed
  * errors of the provider underneath (`BedrockError` for Bedrock).
  *
  * @since 0.1.0
  * @category Errors
  */
-export type LanguageModelError = InvalidRequestError | IncompleteResponseError | BedrockError.BedrockError
+export type LanguageModelError =
+  | InvalidRequestError
+  | IncompleteResponseError
+  | FileDownload.FileDownloadError
+  | BedrockError.BedrockError
 
 // =============================================================================
 // Service

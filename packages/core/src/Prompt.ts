@@ -59,6 +59,8 @@ export type FileSource = typeof FileSource.Type
 
 /**
  * A file (image, document, video) given by the user or returned by a tool.
+ * An empty `mediaType` means "work it out": from a `data:` URL's own type,
+ * a download's `Content-Type`, or the URL's file extension.
  *
  * @since 0.1.0
  * @category Parts
@@ -309,7 +311,14 @@ export type Prompt = typeof Prompt.Type
 
 /**
  * What the constructors accept: a user's text, a list of messages, or a prompt.
+ * As a `Schema`, it checks a value from an untyped caller.
  *
+ * @since 0.1.0
+ * @category Models
+ */
+export const Input = Schema.Union(Schema.String, Message, Schema.Array(Message), Prompt)
+
+/**
  * @since 0.1.0
  * @category Models
  */
@@ -374,18 +383,20 @@ export const tool = (...parts: ReadonlyArray<ToolPart>): ToolMessage => ({ _tag:
 export const text = (value: string): TextPart => ({ _tag: "Text", text: value })
 
 /**
- * A file from bytes or from a URL (`https://`, `s3://`).
+ * A file from bytes or from a URL (`https://`, `s3://`, `data:`). Without
+ * `mediaType`, a URL's file is sent as what its `data:` type, its download's
+ * `Content-Type` or its extension says it is.
  *
  * @since 0.1.0
  * @category Constructors
  */
 export const file = (options: {
-  readonly mediaType: string
+  readonly mediaType?: string | undefined
   readonly data: Uint8Array | string | URL
   readonly name?: string | undefined
 }): FilePart => ({
   _tag: "File",
-  mediaType: options.mediaType,
+  mediaType: options.mediaType ?? "",
   source: options.data instanceof Uint8Array
     ? { _tag: "Bytes", data: options.data }
     : { _tag: "Url", url: String(options.data) },

@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import * as BedrockClient from "@effect-bedrock/core/BedrockClient"
+import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -99,7 +100,7 @@ export const localCredentials: BedrockClient.StaticCredentials = {
  */
 export const layerBedrockClient = (
   options?: Omit<BedrockClient.Options, "endpoint">
-): Layer.Layer<BedrockClient.BedrockClient, never, LocalBedrock> =>
+): Layer.Layer<BedrockClient.BedrockClient, ConfigError.ConfigError, LocalBedrock> =>
   Layer.unwrapEffect(Effect.map(LocalBedrock, (local) =>
     BedrockClient.layer({
       region: "us-east-1",
@@ -117,5 +118,5 @@ export const layerBedrockClient = (
  */
 export const layerWithClient = (
   options?: { readonly server?: Options | undefined; readonly client?: Omit<BedrockClient.Options, "endpoint"> }
-): Layer.Layer<BedrockClient.BedrockClient | LocalBedrock> =>
+): Layer.Layer<BedrockClient.BedrockClient | LocalBedrock, ConfigError.ConfigError> =>
   layerBedrockClient(options?.client).pipe(Layer.provideMerge(layer(options?.server)))

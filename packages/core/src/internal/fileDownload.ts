@@ -1,93 +1,142 @@
 /**
- * Converse takes file content as bytes or as an S3 location, so files given by
- * any other URL are fetched before the request is mapped. Loaded on demand
- * (it brings in `@effect/platform`), only by requests that have such files.
+ * Converse takes file content as bytes or as an S3 location, so files given by an `http(s)://`
+ * URL are downloaded before the request is mapped, with the guards of `FileDownload` (see
+ * `safeFetch`). Loaded on demand, only by requests that have such files.
  *
  * @internal
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as HttpClient from "@effect/platform/HttpClient"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
+import * as FileDownload from "../FileDownload.js"
 import * as LanguageModel from "../LanguageModel.js"
 import type * as Prompt from "../Prompt.js"
-import { hasDownloads, needsDownload } from "./fileUrls.js"
+import { needsDownload } from "./fileUrls.js"
+import { mediaFormat, mediaTypeOfPath } from "./requestMapping/media.js"
+import * as SafeFetch from "./safeFetch.js"
+import { redactUrl, scrubCause } from "./sdkErrors.js"
 
-const fromDataUrl = (url: string): Uint8Array | undefined => {
-  const match = /^data:[^;,]*(;base64)?,(.*)$/s.exec(url)
-  if (match === null) return undefined
-  return match[1] !== undefined
-    ? new Uint8Array(Buffer.from(match[2]!, "base64"))
-    : new TextEncoder().encode(decodeURIComponent(match[2]!))
+const retryableStatus = (status: number | undefined) =>
+  status !== undefined && (status === 408 || status === 429 || status >= 500)
+
+const toError = (refusal: unknown, url: string, field: string, operation: string): FileDownload.FileDownloadError => {
+  const known = refusal instanceof SafeFetch.Refusal ? refusal : undefined
+  const reason = known?.reason ?? "ConnectionFailed"
+  const failedUrl = redactUrl(known?.url ?? url)
+  const text = redactUrl(known?.message ?? String(refusal))
+  return new FileDownload.FileDownloadError({
+    message: `Could not download the file at ${failedUrl}: ${text}` +
+      (failedUrl === redactUrl(url) ? "" : ` (redirected from ${redactUrl(url)})`),
+    url: failedUrl,
+    reason,
+    operation,
+    field,
+    retryable: reason === "Timeout" || reason === "ConnectionFailed" || retryableStatus(known?.status),
+    ...(known?.status !== undefined ? { status: known.status } : {}),
+    ...(known?.cause !== undefined ? { cause: scrubCause(known.cause) } : {})
+  })
+}
+
+/**
+ * The media type of a downloaded file the caller gave none for: the `Content-Type` when Bedrock
+ * takes it, else what the URL's extension says, else the `Content-Type` as is (the mapping then
+ * says it is unsupported).
+ */
+const mediaTypeOf = (fetched: SafeFetch.Fetched, url: string): string => {
+  const header = fetched.contentType?.split(";")[0]?.trim().toLowerCase()
+  if (header !== undefined && header !== "" && mediaFormat(header) !== undefined) return header
+  return mediaTypeOfPath(url) ?? mediaTypeOfPath(fetched.url) ?? header ?? ""
+}
+
+const checkOptions = (options: FileDownload.Options): string | undefined => {
+  if (!(Number.isSafeInteger(options.maxBytes) && options.maxBytes > 0)) return "maxBytes must be a positive whole number"
+  if (!(Number.isSafeInteger(options.maxRedirects) && options.maxRedirects >= 0)) {
+    return "maxRedirects must be a whole number, 0 or more"
+  }
+  const timeout = Duration.decodeUnknown(options.timeout)
+  if (timeout._tag === "None" || Duration.isZero(timeout.value)) return "timeout must be a positive duration"
+  return undefined
 }
 
 /** @internal */
 export const resolveUrls = (
   prompt: Prompt.Prompt,
   operation: string
-): Effect.Effect<Prompt.Prompt, LanguageModel.InvalidRequestError> => {
-  if (!hasDownloads(prompt)) return Effect.succeed(prompt)
-  // The caller's HttpClient when it provides one (proxies, tracing, test stubs), fetch otherwise.
-  return Effect.flatMap(Effect.serviceOption(HttpClient.HttpClient), (httpClient) =>
-    download(prompt, httpClient, operation))
-}
+): Effect.Effect<Prompt.Prompt, FileDownload.FileDownloadError | LanguageModel.InvalidRequestError> =>
+  Effect.flatMap(FileDownload.FileDownload, (
+    options
+  ): Effect.Effect<Prompt.Prompt, FileDownload.FileDownloadError | LanguageModel.InvalidRequestError> => {
+    const problem = checkOptions(options)
+    if (problem !== undefined) {
+      return Effect.fail(
+        new LanguageModel.InvalidRequestError({ message: `Invalid FileDownload options: ${problem}`, operation })
+      )
+    }
+    const timeout = Duration.decode(options.timeout)
+    const fetchOptions: SafeFetch.FetchOptions = {
+      allowLocalAddresses: options.allowLocalAddresses,
+      timeoutMs: Duration.isFinite(timeout) ? Math.max(1, Math.round(Duration.toMillis(timeout))) : undefined,
+      maxBytes: options.maxBytes,
+      maxRedirects: options.maxRedirects
+    }
+    return download(prompt, options.enabled, fetchOptions, operation)
+  })
 
 const download = (
   prompt: Prompt.Prompt,
-  httpClient: Option.Option<HttpClient.HttpClient>,
+  enabled: boolean,
+  fetchOptions: SafeFetch.FetchOptions,
   operation: string
-): Effect.Effect<Prompt.Prompt, LanguageModel.InvalidRequestError> => {
-  const fail = (url: string, reason: string, cause?: unknown) =>
-    new LanguageModel.InvalidRequestError({
-      message: `Could not fetch the file at ${url}: ${reason}`,
-      position: "request",
-      operation,
-      field: "prompt",
-      ...(cause !== undefined ? { cause } : {})
-    })
-  const downloadFile = (file: Prompt.FilePart): Effect.Effect<Prompt.FilePart, LanguageModel.InvalidRequestError> => {
+): Effect.Effect<Prompt.Prompt, FileDownload.FileDownloadError> => {
+  const downloadFile = (
+    file: Prompt.FilePart,
+    field: string
+  ): Effect.Effect<Prompt.FilePart, FileDownload.FileDownloadError> => {
     if (!needsDownload(file) || file.source._tag !== "Url") return Effect.succeed(file)
     const url = file.source.url
-    const withBytes = (data: Uint8Array): Prompt.FilePart => ({ ...file, source: { _tag: "Bytes", data } })
-    if (url.startsWith("data:")) {
-      const data = fromDataUrl(url)
-      return data === undefined ? Effect.fail(fail(url.slice(0, 32), "malformed data URL")) : Effect.succeed(withBytes(data))
+    if (!enabled) {
+      return Effect.fail(toError(
+        new SafeFetch.Refusal("Disabled", "downloading files given by URL is turned off (FileDownload's enabled)", url),
+        url,
+        field,
+        operation
+      ))
     }
-    if (!/^https?:\/\//i.test(url)) return Effect.fail(fail(url, "only https://, http://, s3:// and data: URLs are supported"))
-    const get = HttpClient.get(url).pipe(
-      Effect.flatMap((response) =>
-        response.status >= 200 && response.status < 300
-          ? response.arrayBuffer
-          : Effect.fail(new Error(`HTTP ${response.status}`))
-      ),
-      Effect.map((buffer) => withBytes(new Uint8Array(buffer))),
-      Effect.mapError((cause) => fail(url, cause instanceof Error ? cause.message : String(cause), cause))
-    )
-    return Option.match(httpClient, {
-      onNone: () => Effect.provide(get, FetchHttpClient.layer),
-      onSome: (client) => Effect.provideService(get, HttpClient.HttpClient, client)
-    })
+    return Effect.tryPromise({
+      try: (signal) => SafeFetch.fetchFile(url, fetchOptions, signal),
+      catch: (refusal) => toError(refusal, url, field, operation)
+    }).pipe(Effect.map((fetched): Prompt.FilePart => ({
+      ...file,
+      mediaType: file.mediaType !== "" ? file.mediaType : mediaTypeOf(fetched, url),
+      source: { _tag: "Bytes", data: fetched.bytes }
+    })))
   }
-  return Effect.forEach(prompt.messages, (message): Effect.Effect<Prompt.Message, LanguageModel.InvalidRequestError> => {
-    if (message._tag === "User") {
-      return Effect.map(
-        Effect.forEach(
-          message.parts,
-          (part): Effect.Effect<Prompt.UserPart, LanguageModel.InvalidRequestError> =>
-            part._tag === "File" ? downloadFile(part) : Effect.succeed(part)
-        ),
-        (parts) => ({ ...message, parts })
-      )
-    }
-    if (message._tag === "Tool") {
-      return Effect.map(
-        Effect.forEach(message.parts, (part): Effect.Effect<Prompt.ToolPart, LanguageModel.InvalidRequestError> =>
-          part._tag === "ToolResult" && part.files !== undefined
-            ? Effect.map(Effect.forEach(part.files, downloadFile), (files) => ({ ...part, files }))
-            : Effect.succeed(part)),
-        (parts) => ({ ...message, parts })
-      )
-    }
-    return Effect.succeed(message)
-  }, { concurrency: 4 }).pipe(Effect.map((messages) => ({ messages })))
+  return Effect.forEach(
+    prompt.messages,
+    (message, i): Effect.Effect<Prompt.Message, FileDownload.FileDownloadError> => {
+      if (message._tag === "User") {
+        return Effect.map(
+          Effect.forEach(
+            message.parts,
+            (part, j): Effect.Effect<Prompt.UserPart, FileDownload.FileDownloadError> =>
+              part._tag === "File" ? downloadFile(part, `prompt.messages[${i}].parts[${j}]`) : Effect.succeed(part)
+          ),
+          (parts) => ({ ...message, parts })
+        )
+      }
+      if (message._tag === "Tool") {
+        return Effect.map(
+          Effect.forEach(message.parts, (part, j): Effect.Effect<Prompt.ToolPart, FileDownload.FileDownloadError> =>
+            part._tag === "ToolResult" && part.files !== undefined
+              ? Effect.map(
+                Effect.forEach(part.files, (file, k) => downloadFile(file, `prompt.messages[${i}].parts[${j}].files[${k}]`)),
+                (files) => ({ ...part, files })
+              )
+              : Effect.succeed(part)),
+          (parts) => ({ ...message, parts })
+        )
+      }
+      return Effect.succeed(message)
+    },
+    { concurrency: 4 }
+  ).pipe(Effect.map((messages) => ({ messages })))
 }

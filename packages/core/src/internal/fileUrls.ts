@@ -1,13 +1,14 @@
 /**
  * Which files of a prompt must be fetched before mapping: Converse takes bytes
- * or an S3 location, nothing else.
+ * or an S3 location, nothing else (`data:` URLs are decoded by the mapping).
  *
  * @internal
  */
 import type * as Prompt from "../Prompt.js"
 
 /** @internal */
-export const needsDownload = (file: Prompt.FilePart) => file.source._tag === "Url" && !file.source.url.startsWith("s3://")
+export const needsDownload = (file: Prompt.FilePart) =>
+  file.source._tag === "Url" && !file.source.url.startsWith("s3://") && !file.source.url.startsWith("data:")
 
 /**
  * Whether the prompt has files given by a URL that must be fetched before mapping.

@@ -38,9 +38,19 @@ describe("requestMapping/media", () => {
       assert.deepStrictEqual(source("s3://b/k.png?versionId=1"), { s3Location: { uri: "s3://b/k.png" } })
     })
 
-    it("undefined for other URLs and data URLs that are not base64", () => {
+    it("percent-encoded data URLs decoded as octets; malformed ones say why", () => {
+      assert.deepStrictEqual(source("data:text/plain,hello%20w%C3%B6rld"), {
+        bytes: new TextEncoder().encode("hello wörld")
+      })
+      assert.deepStrictEqual(source("data:,%FF%00"), { bytes: new Uint8Array([255, 0]) })
+      assert.match(source("data:text/plain,100%") as string, /not followed by two hex digits/)
+      assert.match(source("data:image/png;base64,AQI*") as string, /not valid base64/)
+      assert.match(source("data:image/png;base64,AQIDB") as string, /not valid base64/)
+      assert.match(source("data:image/png;base64") as string, /Malformed data URL/)
+    })
+
+    it("undefined for other URLs", () => {
       assert.strictEqual(source("https://example.com/a.png"), undefined)
-      assert.strictEqual(source("data:text/plain,hello"), undefined)
       const file = Prompt.file({ mediaType: "image/png", data: "https://example.com/a.png" })
       assert.match(Media.mustDownload(file), /^File URL "https:\/\/example.com\/a.png" must be downloaded/)
     })

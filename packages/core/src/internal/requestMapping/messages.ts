@@ -15,7 +15,15 @@ import * as Prompt from "../../Prompt.js"
 import { addCachePointPart, cacheLastUserMessage, isOn } from "./cachePoints.js"
 import { fail } from "./issues.js"
 import type { Kind } from "./media.js"
-import { blockKind, fileSource, mediaBlock, mediaFormat, mustDownload, unsupportedMediaType } from "./media.js"
+import {
+  blockKind,
+  effectiveMediaType,
+  fileSource,
+  mediaBlock,
+  mediaFormat,
+  mustDownload,
+  unsupportedMediaType
+} from "./media.js"
 import { sanitizeToolName } from "./tools.js"
 
 /**
@@ -122,10 +130,12 @@ class MessageBuilder {
   }
 
   fileBlock(file: Prompt.FilePart, part: number, fileIndex?: number): { readonly block: Block; readonly kind: Kind } {
-    const format = mediaFormat(file.mediaType)
-    if (format === undefined) return fail(unsupportedMediaType(file.mediaType), this.path(part, fileIndex))
+    const mediaType = effectiveMediaType(file)
+    const format = mediaFormat(mediaType)
+    if (format === undefined) return fail(unsupportedMediaType(mediaType), this.path(part, fileIndex))
     const source = fileSource(file)
     if (source === undefined) return fail(mustDownload(file), this.path(part, fileIndex))
+    if (typeof source === "string") return fail(source, this.path(part, fileIndex))
     const kind = format[0]
     return { block: mediaBlock(format, source, kind === "document" ? ++this.documents : 0), kind }
   }

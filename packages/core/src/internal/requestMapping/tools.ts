@@ -69,6 +69,15 @@ export const mapTools = (options: MappingInput, thinkingOn: boolean): ToolsMappi
   const userTools = request.tools ?? []
   const choice = request.toolChoice
   const explicitForced = choice === "required" || (typeof choice === "object" && choice !== null)
+  if (
+    choice !== undefined && choice !== "auto" && choice !== "none" && choice !== "required" &&
+    !(typeof choice === "object" && choice !== null && typeof choice.tool === "string")
+  ) {
+    fail(
+      `Unknown tool choice ${JSON.stringify(choice)}: use "auto", "required", "none" or { tool: "name" }`,
+      "toolChoice"
+    )
+  }
 
   if (explicitForced) {
     if (!profile.supportsToolChoice) {
@@ -136,7 +145,12 @@ export const mapTools = (options: MappingInput, thinkingOn: boolean): ToolsMappi
     }
   }
 
-  if (tools.length === 0) return { outputConfig, output }
+  if (tools.length === 0) {
+    if (choice === "required") {
+      fail("Tool choice \"required\" asks the model to call a tool, but the request has no tools", "toolChoice")
+    }
+    return { outputConfig, output }
+  }
 
   const toolConfig: ToolConfiguration = { tools }
   if (profile.supportsToolChoice) {

@@ -1,0 +1,171 @@
+/**
+ * Checks `BedrockClient.Options` (and `FromClientOptions`) before the SDK client is built, so a
+ * bad value from a JavaScript caller or the environment is a `ConfigError` naming the option, not
+ * an exception thrown by the SDK's constructor (a defect) nor a value quietly turned into another
+ * (a negative timeout into 1 ms).
+ *
+ * @internal
+ */
+import * as ConfigError from "effect/ConfigError"
+import * as Duration from "effect/Duration"
+import * as Redacted from "effect/Redacted"
+
+type Check = (value: unknown, path: Array<string>) => ConfigError.ConfigError | undefined
+
+const invalid = (path: Array<string>, message: string): ConfigError.ConfigError =>
+  ConfigError.InvalidData(path, `Invalid option "${path.join(".")}": ${message}`)
+
+const describe = (value: unknown): string =>
+  value === null ? "null" : typeof value === "string" ? JSON.stringify(value).slice(0, 60) : typeof value
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+// Regions look like `us-east-1`, `us-gov-west-1`, `cn-north-1`; anything but letters, digits and dashes
+// would end up in the endpoint's host name.
+const regionPattern = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/
+
+const optionalString = (nonEmpty: string): Check => (value, path) => {
+  if (value === undefined) return undefined
+  if (typeof value !== "string") return invalid(path, `expected a string, got ${describe(value)}`)
+  if (value.trim() === "") return invalid(path, nonEmpty)
+  return undefined
+}
+
+const region: Check = (value, path) => {
+  const problem = optionalString("the region is empty; leave it out to use the SDK's default chain")(value, path)
+  if (problem !== undefined || value === undefined) return problem
+  return regionPattern.test(value as string)
+    ? undefined
+    : invalid(path, `${describe(value)} is not a region name (for example "us-east-1")`)
+}
+
+const endpoint: Check = (value, path) => {
+  const problem = optionalString("the endpoint is empty")(value, path)
+  if (problem !== undefined || value === undefined) return problem
+  let url: URL
+  try {
+    url = new URL(value as string)
+  } catch {
+    return invalid(path, `${describe(value)} is not a URL (for example "https://bedrock-runtime.us-east-1.amazonaws.com")`)
+  }
+  return url.protocol === "https:" || url.protocol === "http:"
+    ? undefined
+    : invalid(path, `only http: and https: endpoints are supported, got ${url.protocol}`)
+}
+
+const redacted = (required: boolean): Check => (value, path) => {
+  if (value === undefined) return required ? invalid(path, "missing") : undefined
+  if (!Redacted.isRedacted(value)) {
+    return invalid(path, "secrets must be wrapped with Redacted.make (or read with Config.redacted)")
+  }
+  const inner = Redacted.value(value as Redacted.Redacted<unknown>)
+  if (typeof inner !== "string" || inner === "") return invalid(path, "the secret is empty or not a string")
+  return undefined
+}
+
+/**
+ * A positive duration: `Duration.infinity` is allowed (no timeout); zero, negative, `NaN` and text
+ * that is not a duration are not (`Duration.decode` would turn the first three into 0).
+ */
+const duration = (allowZero: boolean): Check => (value, path) => {
+  if (value === undefined) return undefined
+  if (typeof value === "number" && Number.isNaN(value)) return invalid(path, "NaN is not a duration")
+  let decoded: Duration.Duration | undefined
+  try {
+    const option = Duration.decodeUnknown(value)
+    decoded = option._tag === "Some" ? option.value : undefined
+  } catch {
+    decoded = undefined
+  }
+  if (decoded === undefined) {
+    return invalid(path, `${describe(value)} is not a duration (for example "30 seconds" or 30000 for milliseconds)`)
+  }
+  const negative = (typeof value === "number" && value < 0) ||
+    (typeof value === "bigint" && value < BigInt(0)) ||
+    (typeof value === "string" && value.trim().startsWith("-"))
+  if (negative) return invalid(path, `${describe(value)} is negative`)
+  if (!allowZero && Duration.isZero(decoded)) return invalid(path, "must be more than zero")
+  return undefined
+}
+
+const retry: Check = (value, path) => {
+  if (value === undefined || value === false) return undefined
+  if (!isRecord(value)) return invalid(path, `expected false or { maxAttempts, baseDelay, maxDelay }, got ${describe(value)}`)
+  const maxAttempts = value.maxAttempts
+  if (
+    maxAttempts !== undefined &&
+    (typeof maxAttempts !== "number" || !Number.isInteger(maxAttempts) || maxAttempts < 1)
+  ) {
+    return invalid([...path, "maxAttempts"], `expected a whole number of attempts, at least 1, got ${String(maxAttempts)}`)
+  }
+  return duration(true)(value.baseDelay, [...path, "baseDelay"]) ??
+    duration(true)(value.maxDelay, [...path, "maxDelay"])
+}
+
+const credentials: Check = (value, path) => {
+  if (value === undefined) return undefined
+  if (!isRecord(value)) return invalid(path, `expected { accessKeyId, secretAccessKey, sessionToken? }, got ${describe(value)}`)
+  const accessKeyId = value.accessKeyId
+  if (typeof accessKeyId !== "string" || accessKeyId.trim() === "") {
+    return invalid([...path, "accessKeyId"], "expected a non-empty string")
+  }
+  return redacted(true)(value.secretAccessKey, [...path, "secretAccessKey"]) ??
+    redacted(false)(value.sessionToken, [...path, "sessionToken"])
+}
+
+const fn: Check = (value, path) =>
+  value === undefined || typeof value === "function" ? undefined : invalid(path, "expected a function")
+
+const optionChecks: ReadonlyArray<readonly [string, Check]> = [
+  ["region", region],
+  ["endpoint", endpoint],
+  ["profile", optionalString("the profile name is empty")],
+  ["credentials", credentials],
+  ["apiKey", redacted(false)],
+  ["connectTimeout", duration(false)],
+  ["requestTimeout", duration(false)],
+  ["retry", retry],
+  ["transformClientConfig", fn]
+]
+
+/**
+ * The first problem with `BedrockClient.Options`, or `undefined`.
+ *
+ * @internal
+ */
+export const checkOptions = (options: unknown): ConfigError.ConfigError | undefined => {
+  if (options === undefined) return undefined
+  if (!isRecord(options)) return invalid([], `expected an options object, got ${describe(options)}`)
+  for (const [key, check] of optionChecks) {
+    const problem = check(options[key], [key])
+    if (problem !== undefined) return problem
+  }
+  return undefined
+}
+
+/**
+ * The first problem with `BedrockClient.FromClientOptions`, or `undefined`.
+ *
+ * @internal
+ */
+export const checkFromClientOptions = (options: unknown): ConfigError.ConfigError | undefined => {
+  if (options === undefined) return undefined
+  if (!isRecord(options)) return invalid([], `expected an options object, got ${describe(options)}`)
+  const problem = retry(options.retry, ["retry"])
+  if (problem !== undefined) return problem
+  const secrets = options.secrets
+  if (secrets === undefined) return undefined
+  if (!Array.isArray(secrets)) return invalid(["secrets"], "expected an array of Redacted values")
+  for (let i = 0; i < secrets.length; i++) {
+    const item = redacted(true)(secrets[i], ["secrets", String(i)])
+    if (item !== undefined) return item
+  }
+  return undefined
+}
+
+/**
+ * A positive duration read from `Config` (for `layerConfig`'s timeouts).
+ *
+ * @internal
+ */
+export const isPositiveDuration = (value: Duration.Duration): boolean => !Duration.isZero(value)
