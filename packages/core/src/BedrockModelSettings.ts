@@ -157,15 +157,25 @@ const reservedHeaders = new Set([
   "x-amz-security-token",
   "x-amz-content-sha256"
 ])
-const HeaderName = Schema.String.pipe(Schema.filter((name) => {
+const headerNameProblem = (name: string): string | undefined => {
   if (!headerToken.test(name)) return `${JSON.stringify(name.slice(0, 80))} is not a valid HTTP header name`
   if (reservedHeaders.has(name.toLowerCase())) return `the header "${name}" is set by the client and cannot be replaced`
   return undefined
-}))
+}
 // Tab, visible ASCII, and obs-text: what Node accepts in a header value.
 const headerValue = /^[\t\x20-\x7e\x80-\xff]*$/
 const HeaderValue = Schema.String.pipe(
   Schema.filter((value) => headerValue.test(value) || "a header value may not hold line breaks or control characters")
+)
+// Names are checked on the whole record: a Record with a refined key silently drops keys that fail.
+const ExtraHeaders = Schema.Record({ key: Schema.String, value: HeaderValue }).pipe(
+  Schema.filter((headers) => {
+    for (const name of Object.keys(headers)) {
+      const message = headerNameProblem(name)
+      if (message !== undefined) return { path: [name], message }
+    }
+    return undefined
+  })
 )
 const ModelId = Schema.String.pipe(Schema.filter((id) => modelIdProblem(id)))
 
@@ -199,7 +209,7 @@ export const BedrockModelSettings = Schema.Struct({
   cacheToolDefinitions: Schema.optional(CacheSetting),
   cacheInstructions: Schema.optional(CacheSetting),
   cacheMessages: Schema.optional(CacheSetting),
-  extraHeaders: Schema.optional(Schema.Record({ key: HeaderName, value: HeaderValue }))
+  extraHeaders: Schema.optional(ExtraHeaders)
 })
 
 /**

@@ -35,6 +35,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as LanguageModel from "./LanguageModel.js"
+import { checkRequest } from "./internal/requestValidation.js"
 import * as Prompt from "./Prompt.js"
 import * as Response from "./Response.js"
 import * as Tool from "./Tool.js"
@@ -82,11 +83,25 @@ export class MaxStepsExceededError extends Schema.TaggedError<MaxStepsExceededEr
  * @category Models
  */
 export interface Options extends Omit<LanguageModel.Request, "tools"> {
-  /** Model calls allowed in all (default 10). */
+  /** Model calls allowed in all (default 10): a whole number, at least 1. */
   readonly maxSteps?: number | undefined
   /** Tool handlers run at once (default: all the model asked for). */
   readonly concurrency?: number | "unbounded" | undefined
+  /**
+   * The largest result one tool call may send back, in bytes of its JSON text (default 1 MiB,
+   * `defaultMaxResultBytes`). A larger result fails the loop with `Tool.InvalidResultError`.
+   */
+  readonly maxResultBytes?: number | undefined
 }
+
+/**
+ * The default of `Options.maxResultBytes`: 1 MiB, about 250,000 tokens of text, more than most
+ * models' whole context.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export const defaultMaxResultBytes = 1024 * 1024
 
 /**
  * @since 0.1.0
@@ -131,10 +146,18 @@ export const addUsage = (self: Response.Usage, that: Response.Usage): Response.U
 
 const formatIssue = (error: ParseResult.ParseError) => ParseResult.TreeFormatter.formatErrorSync(error)
 
-/** Why a value has no JSON form, or `undefined` when it has one (`undefined` itself is sent as an empty result). */
-const jsonProblem = (value: unknown): { readonly message: string; readonly cause?: unknown } | undefined => {
+/**
+ * Why a value cannot be sent (no JSON form, or more than `maxBytes` of it), or `undefined` when
+ * it can (`undefined` itself is sent as an empty result).
+ */
+const jsonProblem = (
+  value: unknown,
+  maxBytes: number
+): { readonly message: string; readonly cause?: unknown } | undefined => {
   switch (typeof value) {
     case "string":
+      // At most 3 bytes of UTF-8 per UTF-16 unit: count exactly only near the limit.
+      return value.length * 3 > maxBytes ? sizeProblem(Buffer.byteLength(value), maxBytes) : undefined
     case "number":
     case "boolean":
     case "undefined":
@@ -146,18 +169,27 @@ const jsonProblem = (value: unknown): { readonly message: string; readonly cause
   }
   // JSON.stringify is what the request mapping does later: it throws on a
   // nested bigint or a cycle, and drops nested functions and symbols.
+  let json: string | undefined
   try {
-    return JSON.stringify(value) === undefined ? { message: "the value has no JSON form" } : undefined
+    json = JSON.stringify(value)
   } catch (cause) {
     return { message: cause instanceof globalThis.Error ? cause.message : String(cause), cause }
   }
+  if (json === undefined) return { message: "the value has no JSON form" }
+  return json.length * 3 > maxBytes ? sizeProblem(Buffer.byteLength(json), maxBytes) : undefined
 }
+
+const sizeProblem = (bytes: number, maxBytes: number) =>
+  bytes > maxBytes
+    ? { message: `it is ${bytes} bytes as sent, more than the ${maxBytes} allowed (Toolkit option maxResultBytes)` }
+    : undefined
 
 /** Encodes a handler's result with the tool's `success` Schema and checks it can be sent as JSON. */
 const encodeResult = (
   tool: Tool.Any,
   call: Prompt.ToolCallPart,
-  result: unknown
+  result: unknown,
+  maxBytes: number
 ): Effect.Effect<unknown, Tool.InvalidResultError> =>
   Schema.encode(tool.success)(result).pipe(
     Effect.mapError((error) =>
@@ -169,13 +201,13 @@ const encodeResult = (
       })
     ),
     Effect.flatMap((encoded) => {
-      const problem = jsonProblem(encoded)
+      const problem = jsonProblem(encoded, maxBytes)
       if (problem === undefined) return Effect.succeed(encoded)
       return Effect.fail(
         new Tool.InvalidResultError({
           toolName: call.name,
           toolCallId: call.id,
-          message: `Tool "${call.name}" returned a result that cannot be sent as JSON: ${problem.message}`,
+          message: `Tool "${call.name}" returned a result that cannot be sent: ${problem.message}`,
           ...(problem.cause !== undefined ? { cause: problem.cause } : {})
         })
       )
@@ -183,7 +215,41 @@ const encodeResult = (
   )
 
 /**
- * Runs the tool calls of one answer and returns what goes back to the model.
+ * Runs a handler, turning what a JavaScript handler may do wrong (throw, return a Promise or a
+ * plain value) into a typed failure instead of a defect.
+ */
+const runHandler = (
+  tool: Tool.Any,
+  call: Prompt.ToolCallPart,
+  params: unknown
+): Effect.Effect<unknown, unknown, unknown> => {
+  const invalid = (message: string, cause?: unknown) =>
+    Effect.fail(
+      new Tool.InvalidResultError({
+        toolName: call.name,
+        toolCallId: call.id,
+        message: `Tool "${call.name}": ${message}`,
+        ...(cause !== undefined ? { cause } : {})
+      })
+    )
+  let result: unknown
+  try {
+    result = tool.handler(params)
+  } catch (cause) {
+    const text = cause instanceof globalThis.Error ? cause.message : String(cause)
+    return invalid(`the handler threw instead of returning an Effect: ${text}`, cause)
+  }
+  if (Effect.isEffect(result)) return result
+  const what = typeof (result as { then?: unknown } | null)?.then === "function" ? "a Promise" : typeof result
+  return invalid(
+    `the handler returned ${what}, not an Effect (wrap a Promise with Effect.tryPromise, a value with Effect.succeed)`
+  )
+}
+
+/**
+ * Runs the tool calls of one answer and returns what goes back to the model. A handler that
+ * throws, or returns something other than an Effect, fails with `Tool.InvalidResultError`; so does
+ * a result over `maxResultBytes` (default `defaultMaxResultBytes`).
  *
  * @since 0.1.0
  * @category Execution
@@ -191,7 +257,10 @@ const encodeResult = (
 export const handle = <Tools extends Tool.Any>(
   toolkit: Toolkit<Tools>,
   calls: ReadonlyArray<Prompt.ToolCallPart>,
-  options?: { readonly concurrency?: number | "unbounded" | undefined }
+  options?: {
+    readonly concurrency?: number | "unbounded" | undefined
+    readonly maxResultBytes?: number | undefined
+  }
 ): Effect.Effect<
   ReadonlyArray<Prompt.ToolPart>,
   Tool.Error<Tools> | Tool.InvalidResultError,
@@ -218,8 +287,10 @@ export const handle = <Tools extends Tool.Any>(
               toolName: call.name
             })),
           onSuccess: (params) =>
-            tool.handler(params).pipe(
-              Effect.flatMap((result) => encodeResult(tool, call, result)),
+            runHandler(tool, call, params).pipe(
+              Effect.flatMap((result) =>
+                encodeResult(tool, call, result, options?.maxResultBytes ?? defaultMaxResultBytes)
+              ),
               Effect.map((result): Prompt.ToolPart => Prompt.toolResult({ id: call.id, name: call.name, result })),
               Effect.catchIf(
                 (error: unknown): error is Tool.RetryRequest => error instanceof Tool.RetryRequest,
@@ -285,6 +356,30 @@ const continueAfter = <Tools extends Tool.Any>(
   }))
 }
 
+const isWhole = (n: unknown): boolean => typeof n === "number" && Number.isSafeInteger(n) && n >= 1
+
+/** Options a JavaScript caller may get wrong (`maxSteps: NaN` would lift the step limit). */
+const optionsProblem = (options: Options, operation: string): LanguageModel.InvalidRequestError | undefined => {
+  const invalid = (message: string, field?: string) =>
+    new LanguageModel.InvalidRequestError({ message, operation, ...(field !== undefined ? { field } : {}) })
+  if (typeof options !== "object" || options === null) return invalid("Expected options ({ prompt, ... })")
+  if (options.maxSteps !== undefined && !isWhole(options.maxSteps)) {
+    return invalid(`maxSteps must be a whole number, at least 1, got ${String(options.maxSteps)}`, "maxSteps")
+  }
+  const concurrency = options.concurrency
+  if (concurrency !== undefined && concurrency !== "unbounded" && !isWhole(concurrency)) {
+    return invalid(`concurrency must be "unbounded" or a whole number, at least 1, got ${String(concurrency)}`, "concurrency")
+  }
+  if (options.maxResultBytes !== undefined && !isWhole(options.maxResultBytes)) {
+    return invalid(
+      `maxResultBytes must be a whole number, at least 1, got ${String(options.maxResultBytes)}`,
+      "maxResultBytes"
+    )
+  }
+  const issue = checkRequest({ prompt: options.prompt })
+  return issue === undefined ? undefined : invalid(issue.message, issue.path)
+}
+
 /**
  * Runs the tool loop to a final answer.
  *
@@ -300,6 +395,8 @@ export const generate = <Tools extends Tool.Any>(
   LanguageModel.LanguageModel | Tool.Requirements<Tools>
 > =>
   Effect.gen(function*() {
+    const problem = optionsProblem(options, "generate")
+    if (problem !== undefined) return yield* problem
     const model = yield* LanguageModel.LanguageModel
     let prompt = Prompt.make(options.prompt)
     const steps: Array<Response.Response> = []
@@ -364,5 +461,7 @@ export const stream = <Tools extends Tool.Any>(
       )))
     )
   }
+  const problem = optionsProblem(options, "stream")
+  if (problem !== undefined) return Stream.fail(problem)
   return Stream.unwrap(Effect.map(LanguageModel.LanguageModel, (model) => loop(model, Prompt.make(options.prompt), 0)))
 }

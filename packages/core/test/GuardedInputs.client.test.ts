@@ -1,0 +1,187 @@
+// Bad client options and tool loop inputs: each is a typed failure (ConfigError from the layer,
+// InvalidRequestError or Tool.InvalidResultError from the loop), never a defect and never a value
+// quietly turned into another (a negative timeout into 1 ms, maxSteps NaN into no limit).
+import { LocalBedrock } from "@effect-bedrock/local"
+import { assert, describe, it, layer } from "@effect/vitest"
+import { Cause, ConfigError, ConfigProvider, Effect, Exit, Layer, Redacted, Schema, type Scope, Stream } from "effect"
+import * as BedrockClient from "../src/BedrockClient.js"
+import * as BedrockClientSwap from "../src/BedrockClientSwap.js"
+import * as BedrockLanguageModel from "../src/BedrockLanguageModel.js"
+import * as Tool from "../src/Tool.js"
+import * as Toolkit from "../src/Toolkit.js"
+
+/** The layer's build failure: a ConfigError naming `path`, not a defect. */
+const configError = <E>(build: Effect.Effect<unknown, E, Scope.Scope>, path: string) =>
+  Effect.gen(function*() {
+    const exit = yield* Effect.exit(Effect.scoped(build))
+    assert.isTrue(Exit.isFailure(exit), `${path}: built`)
+    if (Exit.isSuccess(exit)) return
+    assert.isFalse(Cause.isDie(exit.cause), `${path}: ${Cause.pretty(exit.cause)}`)
+    const error = Cause.squash(exit.cause)
+    assert.isTrue(ConfigError.isConfigError(error), String(error))
+    assert.include(String(error), path)
+  })
+
+const buildLayer = (options: unknown) =>
+  Layer.build(BedrockClient.layer(options as BedrockClient.Options))
+
+const fromEnv = (env: Record<string, string>) =>
+  Layer.build(BedrockClient.layerConfig()).pipe(
+    Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+  )
+
+describe("guarded inputs: client options", () => {
+  it.effect("region, endpoint and profile", () =>
+    Effect.gen(function*() {
+      yield* configError(buildLayer({ region: "" }), "region")
+      yield* configError(buildLayer({ region: "   " }), "region")
+      yield* configError(buildLayer({ region: "us east 1" }), "region")
+      yield* configError(buildLayer({ region: "us-east-1/../x" }), "region")
+      yield* configError(buildLayer({ region: 42 }), "region")
+      yield* configError(buildLayer({ region: "us-east-1", endpoint: "not a url" }), "endpoint")
+      yield* configError(buildLayer({ region: "us-east-1", endpoint: "ftp://127.0.0.1:1" }), "endpoint")
+      yield* configError(buildLayer({ region: "us-east-1", profile: "" }), "profile")
+      yield* configError(fromEnv({ AWS_REGION: "" }), "AWS_REGION")
+    }))
+
+  it.effect("timeouts that are negative, NaN, zero or not durations", () =>
+    Effect.gen(function*() {
+      for (const value of [-1, Number.NaN, 0, "garbage", "-5 seconds", null, {}]) {
+        yield* configError(buildLayer({ region: "us-east-1", connectTimeout: value }), "connectTimeout")
+        yield* configError(buildLayer({ region: "us-east-1", requestTimeout: value }), "requestTimeout")
+      }
+      yield* configError(fromEnv({ AWS_REGION: "us-east-1", BEDROCK_REQUEST_TIMEOUT: "-1" }), "BEDROCK_REQUEST_TIMEOUT")
+      yield* configError(fromEnv({ AWS_REGION: "us-east-1", BEDROCK_REQUEST_TIMEOUT: "0" }), "BEDROCK_REQUEST_TIMEOUT")
+      yield* configError(fromEnv({ AWS_REGION: "us-east-1", BEDROCK_CONNECT_TIMEOUT: "garbage" }), "BEDROCK_CONNECT_TIMEOUT")
+      yield* configError(fromEnv({ AWS_REGION: "us-east-1", BEDROCK_MAX_ATTEMPTS: "0" }), "BEDROCK_MAX_ATTEMPTS")
+      // Still accepted: a positive duration, milliseconds, and no timeout at all.
+      for (const requestTimeout of ["30 seconds", 1500, Infinity]) {
+        yield* Effect.scoped(buildLayer({ region: "us-east-1", requestTimeout }))
+      }
+    }))
+
+  it.effect("secrets not wrapped in Redacted, or empty", () =>
+    Effect.gen(function*() {
+      const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: Redacted.make("secret") }
+      yield* configError(
+        buildLayer({ region: "us-east-1", credentials: { ...credentials, secretAccessKey: "plain" } }),
+        "credentials.secretAccessKey"
+      )
+      yield* configError(
+        buildLayer({ region: "us-east-1", credentials: { ...credentials, sessionToken: "plain" } }),
+        "credentials.sessionToken"
+      )
+      yield* configError(buildLayer({ region: "us-east-1", credentials: { ...credentials, accessKeyId: "" } }), "accessKeyId")
+      yield* configError(buildLayer({ region: "us-east-1", credentials: "AKID:secret" }), "credentials")
+      yield* configError(buildLayer({ region: "us-east-1", apiKey: "ABSK-plain" }), "apiKey")
+      yield* configError(buildLayer({ region: "us-east-1", apiKey: Redacted.make("") }), "apiKey")
+    }))
+
+  it.effect("retry options", () =>
+    Effect.gen(function*() {
+      for (const maxAttempts of [Number.NaN, 0, -1, 2.5, Infinity]) {
+        yield* configError(buildLayer({ region: "us-east-1", retry: { maxAttempts } }), "retry.maxAttempts")
+      }
+      yield* configError(buildLayer({ region: "us-east-1", retry: { baseDelay: -10 } }), "retry.baseDelay")
+      yield* configError(buildLayer({ region: "us-east-1", retry: true }), "retry")
+    }))
+
+  it.scoped("a swap with bad options fails typed and keeps the current client", () =>
+    Effect.gen(function*() {
+      const swappable = yield* BedrockClientSwap.make({ region: "us-east-1" })
+      const exit = yield* Effect.exit(swappable.swap({ region: "" }))
+      assert.isTrue(Exit.isFailure(exit) && !Cause.isDie(exit.cause))
+      const built = yield* Effect.exit(BedrockClientSwap.make({ region: "" }))
+      assert.isTrue(Exit.isFailure(built) && ConfigError.isConfigError(Cause.squash(built.cause)))
+    }))
+})
+
+// =============================================================================
+// The tool loop
+// =============================================================================
+
+const Env = BedrockLanguageModel.layer({ model: "us.anthropic.claude-sonnet-4-5-20250929-v1:0" }).pipe(
+  Layer.provideMerge(LocalBedrock.layerWithClient({ client: { retry: false } })),
+  Layer.orDie
+)
+
+const sentCount = Effect.map(
+  Effect.flatMap(LocalBedrock.LocalBedrock, (server) => server.requests),
+  (requests) => requests.length
+)
+const reset = Effect.flatMap(LocalBedrock.LocalBedrock, (server) => server.reset)
+
+const echo = Tool.make("echo", {
+  parameters: Schema.Struct({ text: Schema.String }),
+  handler: ({ text }) => Effect.succeed(text)
+})
+
+/** A handler as a JavaScript caller may write it. */
+const untyped = (name: string, handler: (params: unknown) => unknown) =>
+  Tool.make(name, { parameters: Schema.Struct({}), handler: handler as never })
+
+/** The loop's typed failure (not a defect). */
+const loopFailure = (toolkit: Toolkit.Toolkit<Tool.Any>, options: Partial<Toolkit.Options>, name: string) =>
+  Effect.gen(function*() {
+    yield* reset
+    const run = Toolkit.generate(toolkit, { prompt: "Go", toolChoice: { tool: name }, ...options })
+    const exit = yield* Effect.exit(run)
+    assert.isTrue(Exit.isFailure(exit), "the loop succeeded")
+    if (Exit.isSuccess(exit)) return undefined as never
+    assert.isFalse(Cause.isDie(exit.cause), Cause.pretty(exit.cause))
+    const streamed = yield* Effect.exit(
+      Stream.runDrain(Toolkit.stream(toolkit, { prompt: "Go", toolChoice: { tool: name }, ...options }))
+    )
+    assert.isTrue(Exit.isFailure(streamed) && !Cause.isDie(streamed.cause))
+    return Cause.squash(exit.cause) as { readonly _tag: string; readonly message: string; readonly field?: string }
+  })
+
+layer(Env, { excludeTestServices: true })("guarded inputs: the tool loop", (it) => {
+  it.effect("maxSteps, concurrency and maxResultBytes that are not whole numbers", () =>
+    Effect.gen(function*() {
+      const toolkit = Toolkit.make(echo)
+      for (const maxSteps of [Number.NaN, Infinity, 0, -1, 1.5]) {
+        const error = yield* loopFailure(toolkit, { maxSteps }, "echo")
+        assert.strictEqual(error._tag, "InvalidRequestError")
+        assert.strictEqual(error.field, "maxSteps")
+      }
+      const concurrency = yield* loopFailure(toolkit, { concurrency: Number.NaN }, "echo")
+      assert.strictEqual(concurrency.field, "concurrency")
+      const cap = yield* loopFailure(toolkit, { maxResultBytes: -1 }, "echo")
+      assert.strictEqual(cap.field, "maxResultBytes")
+      const prompt = yield* loopFailure(toolkit, { prompt: null as never }, "echo")
+      assert.strictEqual(prompt.field, "prompt")
+      assert.strictEqual(yield* sentCount, 0)
+    }))
+
+  it.effect("handlers that throw or return a Promise fail the loop with Tool.InvalidResultError", () =>
+    Effect.gen(function*() {
+      const throws = untyped("throws", () => {
+        throw new Error("boom")
+      })
+      const promise = untyped("promise", () => Promise.resolve("late"))
+      const plain = untyped("plain", () => "not an effect")
+      for (const [tool, text] of [[throws, "threw"], [promise, "a Promise"], [plain, "string"]] as const) {
+        const error = yield* loopFailure(Toolkit.make(tool), {}, tool.name)
+        assert.strictEqual(error._tag, "InvalidResultError", error.message)
+        assert.include(error.message, text)
+      }
+    }))
+
+  it.effect("a tool result over maxResultBytes fails with a clear error; under it goes through", () =>
+    Effect.gen(function*() {
+      const big = untyped("big", () => Effect.succeed("x".repeat(20 * 1024 * 1024)))
+      const error = yield* loopFailure(Toolkit.make(big), {}, "big")
+      assert.strictEqual(error._tag, "InvalidResultError")
+      assert.include(error.message, "20971520 bytes as sent, more than the 1048576 allowed")
+      assert.include(error.message, "maxResultBytes")
+      // Only the calls that asked for the tool were sent (generate and stream), never the 20 MB result.
+      assert.strictEqual(yield* sentCount, 2)
+      const small = untyped("small", () => Effect.succeed({ data: "y".repeat(2000) }))
+      const capped = yield* loopFailure(Toolkit.make(small), { maxResultBytes: 1024 }, "small")
+      assert.include(capped.message, "more than the 1024 allowed")
+      yield* reset
+      yield* Toolkit.generate(Toolkit.make(small), { prompt: "Go", toolChoice: { tool: "small" }, maxResultBytes: 4096 })
+      assert.strictEqual(yield* sentCount, 2)
+    }))
+})

@@ -1,0 +1,174 @@
+// Bad requests, as a JavaScript caller (or a TypeScript one with `any`) can make them: each fails
+// with a typed InvalidRequestError before the network, never as a defect and never by sending
+// something else. The local Bedrock's request log proves that nothing was sent.
+import { LocalBedrock } from "@effect-bedrock/local"
+import { assert, layer } from "@effect/vitest"
+import { Cause, Effect, Exit, Layer, Stream } from "effect"
+import * as BedrockLanguageModel from "../src/BedrockLanguageModel.js"
+import * as LanguageModel from "../src/LanguageModel.js"
+import * as Prompt from "../src/Prompt.js"
+
+const MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+
+const Env = BedrockLanguageModel.layer({ model: MODEL }).pipe(
+  Layer.provideMerge(LocalBedrock.layerWithClient({ client: { retry: false } })),
+  Layer.orDie
+)
+
+const sentCount = Effect.map(
+  Effect.flatMap(LocalBedrock.LocalBedrock, (server) => server.requests),
+  (requests) => requests.length
+)
+const reset = Effect.flatMap(LocalBedrock.LocalBedrock, (server) => server.reset)
+
+const operations = {
+  generate: (request: LanguageModel.Request) => Effect.asVoid(LanguageModel.generate(request)),
+  stream: (request: LanguageModel.Request) => Stream.runDrain(LanguageModel.stream(request)),
+  countTokens: (request: LanguageModel.Request) => Effect.asVoid(LanguageModel.countTokens(request))
+}
+
+/** The typed failure of every operation with this request; a defect or a sent request fails the test. */
+const rejected = (request: unknown, field?: string | RegExp) =>
+  Effect.gen(function*() {
+    const errors: Array<LanguageModel.InvalidRequestError> = []
+    for (const [name, operation] of Object.entries(operations)) {
+      yield* reset
+      const exit = yield* Effect.exit(operation(request as LanguageModel.Request))
+      assert.isTrue(Exit.isFailure(exit), `${name} succeeded`)
+      if (Exit.isSuccess(exit)) continue
+      assert.isFalse(Cause.isDie(exit.cause), `${name} died: ${Cause.pretty(exit.cause)}`)
+      const error = Cause.squash(exit.cause) as LanguageModel.LanguageModelError
+      assert.strictEqual(error._tag, "InvalidRequestError", `${name}: ${error.message}`)
+      if (error._tag !== "InvalidRequestError") continue
+      assert.strictEqual(error.operation, name)
+      if (typeof field === "string") assert.strictEqual(error.field, field, error.message)
+      else if (field !== undefined) assert.match(error.field ?? "", field, error.message)
+      assert.strictEqual(yield* sentCount, 0, `${name} sent a request`)
+      errors.push(error)
+    }
+    return errors[0]!
+  })
+
+const user = (...parts: ReadonlyArray<unknown>) => ({ _tag: "User", parts })
+const tool = (name: string) => ({ name, parameters: { type: "object", properties: {} } })
+
+layer(Env, { excludeTestServices: true })("guarded inputs: the request", (it) => {
+  it.effect("prompts that are not prompts", () =>
+    Effect.gen(function*() {
+      for (const prompt of [null, undefined, 42, true, {}, { text: "hi" }]) {
+        const error = yield* rejected({ prompt }, "prompt")
+        assert.match(error.message, /prompt/i)
+      }
+      yield* rejected(null)
+      yield* rejected("hello")
+    }))
+
+  it.effect("empty prompts, which used to send the user message \".\"", () =>
+    Effect.gen(function*() {
+      for (const prompt of ["", "   ", [], { messages: [] }]) {
+        const error = yield* rejected({ prompt }, "prompt")
+        assert.include(error.message, "empty")
+      }
+    }))
+
+  it.effect("malformed messages and parts, with the path to them", () =>
+    Effect.gen(function*() {
+      yield* rejected({ prompt: [{ _tag: "User", parts: "hello" }] }, "prompt[0].parts")
+      yield* rejected({ prompt: { messages: [{ _tag: "Bogus", content: "x" }] } }, /^prompt\.messages\[0\]/)
+      yield* rejected({ prompt: [Prompt.user("ok"), { _tag: "Shout", text: "x" }] }, /^prompt\[1\]/)
+      yield* rejected({ prompt: [user({ _tag: "Text" })] }, "prompt[0].parts[0].text")
+      // A file without a source, with a source of the wrong kind, with bytes that are not bytes.
+      yield* rejected({ prompt: [user({ _tag: "File", mediaType: "image/png" })] }, "prompt[0].parts[0].source")
+      yield* rejected({ prompt: [user({ _tag: "File", mediaType: "image/png", source: { _tag: "Ftp" } })] }, /source/)
+      yield* rejected(
+        { prompt: [user({ _tag: "File", mediaType: "image/png", source: { _tag: "Bytes", data: "AQID" } })] },
+        /source/
+      )
+      yield* rejected({ prompt: user({ _tag: "Text", text: 42 }) }, "prompt.parts[0].text")
+      yield* rejected({ prompt: [{ _tag: "Tool", parts: [{ _tag: "ToolResult", id: "t" }] }] }, /^prompt\[0\]\.parts\[0\]/)
+    }))
+
+  it.effect("data: URLs with broken percent-encoding or invalid base64", () =>
+    Effect.gen(function*() {
+      const file = (data: string) => ({ prompt: [Prompt.user("x", Prompt.file({ mediaType: "text/plain", data }))] })
+      const percent = yield* rejected(file("data:text/plain,100%"), "prompt.messages[0].parts[1]")
+      assert.include(percent.message, "%")
+      const utf8 = yield* rejected(file("data:text/plain,%E0%A4%A"), "prompt.messages[0].parts[1]")
+      assert.include(utf8.message, "Malformed data URL")
+      const base64 = yield* rejected(file("data:image/png;base64,iVBOR*w0K"), "prompt.messages[0].parts[1]")
+      assert.include(base64.message, "base64")
+    }))
+
+  it.effect("the other request fields, checked with LanguageModel.Request", () =>
+    Effect.gen(function*() {
+      yield* rejected({ prompt: "x", instructions: 42 }, "instructions")
+      yield* rejected({ prompt: "x", output: { schema: null } }, "output.schema")
+      yield* rejected({ prompt: "x", output: { name: "final answer", schema: { type: "object" } } }, "output.name")
+      yield* rejected({ prompt: "x", nativeTools: ["teleport"] }, "nativeTools[0]")
+      yield* rejected({ prompt: "x", tools: [{ name: "t" }] }, "tools[0].parameters")
+      yield* rejected({ prompt: "x", tools: "get_weather" }, "tools")
+      yield* rejected({ prompt: "x", settings: "fast" })
+    }))
+
+  it.effect("tool names outside [a-zA-Z0-9_-]{1,64}", () =>
+    Effect.gen(function*() {
+      for (const name of ["get weather", "", "a".repeat(65), "get.weather", "météo"]) {
+        const error = yield* rejected({ prompt: "x", tools: [tool("ok"), tool(name)] }, "tools[1].name")
+        assert.include(error.message, "64")
+      }
+    }))
+
+  it.effect("tool choices that are not one, or that cannot be honoured", () =>
+    Effect.gen(function*() {
+      yield* rejected({ prompt: "x", tools: [tool("a")], toolChoice: "bogus" }, "toolChoice")
+      yield* rejected({ prompt: "x", tools: [tool("a")], toolChoice: { name: "a" } }, /^toolChoice/)
+      const required = yield* rejected({ prompt: "x", toolChoice: "required" }, "toolChoice")
+      assert.include(required.message, "no tools")
+      yield* rejected({ prompt: "x", tools: [], toolChoice: "required" }, "toolChoice")
+    }))
+
+  it.effect("invalid extraHeaders", () =>
+    Effect.gen(function*() {
+      for (
+        const headers of [
+          { "bad header": "x" },
+          { "": "x" },
+          { "x-ok\r\nx-injected": "1" },
+          { "x-ok": "line\r\nx-injected: 1" },
+          { connection: "close" },
+          { Authorization: "Bearer mine" },
+          { "x-ok": 42 }
+        ]
+      ) {
+        yield* rejected({ prompt: "x", settings: { extraHeaders: headers } }, /^extraHeaders/)
+      }
+    }))
+
+  it.effect("model ids that would be sent as path segments", () =>
+    Effect.gen(function*() {
+      for (const model of ["", ".", "..", " ", "us.amazon.nova-micro-v1:0 ", 42]) {
+        const exit = yield* Effect.exit(BedrockLanguageModel.make({ model: model as string }))
+        assert.isTrue(Exit.isFailure(exit) && !Cause.isDie(exit.cause), String(model))
+        const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) as LanguageModel.InvalidRequestError : undefined
+        assert.strictEqual(error?._tag, "InvalidRequestError")
+        assert.strictEqual(error?.field, "model")
+      }
+      for (const inferenceProfile of ["..", "."]) {
+        yield* rejected({ prompt: "x", settings: { inferenceProfile } }, "inferenceProfile")
+      }
+      assert.strictEqual(yield* sentCount, 0)
+    }))
+
+  it.effect("a well-formed request still goes through, with or without the Schema check", () =>
+    Effect.gen(function*() {
+      yield* reset
+      yield* LanguageModel.generate({ prompt: "Hello" })
+      yield* LanguageModel.generate({
+        prompt: [Prompt.system("Be brief."), Prompt.user("Hi", Prompt.file({ data: "data:text/plain,hello%20there" }))],
+        tools: [tool("get_weather")],
+        toolChoice: "required",
+        settings: { extraHeaders: { "x-tenant": "acme" } }
+      })
+      assert.strictEqual(yield* sentCount, 2)
+    }))
+})
