@@ -105,8 +105,9 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   /**
    * The request checked (`RequestValidation`), then settings (the model's < a `withConfigOverride`
-   * in scope < the request's) and prompt, decoded and merged. Pure: files given by URL are fetched afterwards by `download`, the one effectful
-   * step, and only when a prompt has such files.
+   * in scope < the request's) and prompt, decoded and merged. Pure: files given by URL are
+   * downloaded afterwards by `download`, the one effectful step, and only when a prompt has such
+   * files.
    */
   const prepare = (
     request: LanguageModel.Request,

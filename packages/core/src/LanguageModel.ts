@@ -201,9 +201,10 @@ export const Request = Schema.Struct({
 // =============================================================================
 
 /**
- * Input rejected before anything was sent: unknown or out-of-range settings,
- * an unsupported media type, a tool choice the model cannot honour, a file URL
- * that could not be fetched. `field` names the offending part of the request,
+ * Input rejected before anything was sent: a request that is not well formed
+ * (checked with the `Request` Schema), unknown or out-of-range settings, an
+ * unsupported media type, an invalid tool name, a tool choice the model cannot
+ * honour, a malformed `data:` URL. `field` names the offending part of the request,
  * for example `prompt.messages[2].parts[0].mediaType`. Never retryable: the
  * same input fails the same way.
  *
