@@ -410,23 +410,7 @@ const optionalConfig = <A>(config: Config.Config<A>): Config.Config<A | undefine
   Config.option(config).pipe(Config.map(Option.getOrUndefined))
 
 const durationConfig = (name: string): Config.Config<Duration.Duration | undefined> =>
-  optionalConfig(
-    Config.duration(name).pipe(
-      Config.orElse(() =>
-        Config.number(name).pipe(
-          // `Duration.millis` would turn a negative or NaN number into zero.
-          Config.validate({ message: "Expected a positive number of milliseconds", validation: (ms) => ms > 0 }),
-          Config.map(Duration.millis)
-        )
-      ),
-      Config.validate({ message: "Expected a positive duration", validation: OptionsValidation.isPositiveDuration })
-    )
-  )
-
-const nonEmpty = (name: string): Config.Config<string> =>
-  Config.string(name).pipe(
-    Config.validate({ message: "Expected a non-empty value (unset it to use the default)", validation: (s) => s.trim() !== "" })
-  )
+  optionalConfig(OptionsValidation.positiveDurationConfig(name))
 
 /**
  * What `layerConfig` reads by default:
@@ -444,7 +428,10 @@ const nonEmpty = (name: string): Config.Config<string> =>
  * @category Config
  */
 export const defaultConfig: { readonly [K in keyof Options]-?: Config.Config<Options[K]> } = {
-  region: optionalConfig(nonEmpty("AWS_REGION").pipe(Config.orElse(() => nonEmpty("AWS_DEFAULT_REGION")))),
+  region: optionalConfig(
+    OptionsValidation.nonEmptyConfig("AWS_REGION").pipe(
+      Config.orElse(() => OptionsValidation.nonEmptyConfig("AWS_DEFAULT_REGION"))
+    )),
   endpoint: optionalConfig(Config.string("AWS_ENDPOINT_URL_BEDROCK_RUNTIME")),
   profile: optionalConfig(Config.string("AWS_PROFILE")),
   credentials: optionalConfig(

@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
@@ -164,8 +165,31 @@ export const checkFromClientOptions = (options: unknown): ConfigError.ConfigErro
 }
 
 /**
- * A positive duration read from `Config` (for `layerConfig`'s timeouts).
+ * A positive duration read from `Config`: `"30 seconds"` or milliseconds (`Duration.millis` would
+ * turn a negative or NaN number into zero, so those are refused first).
  *
  * @internal
  */
-export const isPositiveDuration = (value: Duration.Duration): boolean => !Duration.isZero(value)
+export const positiveDurationConfig = (name: string): Config.Config<Duration.Duration> =>
+  Config.duration(name).pipe(
+    Config.orElse(() =>
+      Config.number(name).pipe(
+        Config.validate({ message: "Expected a positive number of milliseconds", validation: (ms) => ms > 0 }),
+        Config.map(Duration.millis)
+      )
+    ),
+    Config.validate({ message: "Expected a positive duration", validation: (value) => !Duration.isZero(value) })
+  )
+
+/**
+ * A string read from `Config` that must not be empty (`AWS_REGION=""`).
+ *
+ * @internal
+ */
+export const nonEmptyConfig = (name: string): Config.Config<string> =>
+  Config.string(name).pipe(
+    Config.validate({
+      message: "Expected a non-empty value (unset it to use the default)",
+      validation: (value) => value.trim() !== ""
+    })
+  )
