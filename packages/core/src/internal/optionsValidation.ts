@@ -105,7 +105,8 @@ const retry: Check = (value, path) => {
 
 const credentials: Check = (value, path) => {
   if (value === undefined) return undefined
-  if (!isRecord(value)) return invalid(path, `expected { accessKeyId, secretAccessKey, sessionToken? }, got ${describe(value)}`)
+  // Never quote the value: it may hold the secret.
+  if (!isRecord(value)) return invalid(path, `expected { accessKeyId, secretAccessKey, sessionToken? }, got ${typeof value}`)
   const accessKeyId = value.accessKeyId
   if (typeof accessKeyId !== "string" || accessKeyId.trim() === "") {
     return invalid([...path, "accessKeyId"], "expected a non-empty string")

@@ -82,9 +82,9 @@ const embeddedIpv4 = (ip: ipaddr.IPv6): ipaddr.IPv4 | undefined => {
 }
 
 /**
- * Why a download may not connect to this address, or `undefined` when it may: only public
- * unicast addresses, unless `allowLocal`; never a metadata address. IPv4-mapped IPv6 addresses
- * are checked as the IPv4 address they map.
+ * Why a download may not connect to this address (`"a loopback address"`), or `undefined` when it
+ * may: only public unicast addresses, unless `allowLocal`; never a metadata address. IPv4-mapped
+ * IPv6 addresses are checked as the IPv4 address they map.
  *
  * @internal
  */
@@ -93,16 +93,16 @@ export const addressProblem = (address: string, allowLocal: boolean): string | u
   try {
     ip = ipaddr.parse(address)
   } catch {
-    return `${address} is not an IP address`
+    return "not an IP address"
   }
   if (ip.kind() === "ipv6" && (ip as ipaddr.IPv6).isIPv4MappedAddress()) ip = (ip as ipaddr.IPv6).toIPv4Address()
   const embedded = ip.kind() === "ipv6" ? embeddedIpv4(ip as ipaddr.IPv6) : undefined
   if (metadataAddresses.has(ip.toNormalizedString()) || (embedded && metadataAddresses.has(embedded.toString()))) {
-    return `${address} is a cloud metadata address`
+    return "a cloud metadata address"
   }
   const range = ip.range()
   if (range === "unicast" || allowLocal) return undefined
-  return `${address} is a ${rangeNames[range] ?? `non-public (${range})`} address`
+  return `a ${rangeNames[range] ?? `non-public (${range})`} address`
 }
 
 const youTubeHost = /(^|\.)(youtube\.com|youtu\.be|youtube-nocookie\.com)$/i
@@ -133,7 +133,7 @@ const checkUrl = (raw: string, options: FetchOptions): URL => {
   // Literal addresses (the URL parser has already turned `2130706433` and `0x7f.1` into `127.0.0.1`).
   if (net.isIP(host) !== 0) {
     const problem = addressProblem(host, options.allowLocalAddresses)
-    if (problem !== undefined) throw new Refusal("ForbiddenAddress", refusedAddress(problem), raw)
+    if (problem !== undefined) throw new Refusal("ForbiddenAddress", refusedAddress(`${host} is ${problem}`), raw)
   }
   return url
 }
@@ -154,7 +154,11 @@ const guardedLookup = (raw: string, options: FetchOptions): net.LookupFunction =
     for (const { address } of addresses) {
       const problem = addressProblem(address, options.allowLocalAddresses)
       if (problem !== undefined) {
-        const refusal = new Refusal("ForbiddenAddress", refusedAddress(`${hostname} resolves to ${problem}`), raw)
+        const refusal = new Refusal(
+          "ForbiddenAddress",
+          refusedAddress(`${hostname} resolves to ${address}, ${problem}`),
+          raw
+        )
         return callback(refusal as NodeJS.ErrnoException, "", 0)
       }
     }
