@@ -19,6 +19,7 @@ export interface ExceptionInfo {
   readonly status: number
   readonly retryable: boolean
   readonly inStream: boolean
+  /** Failures about the model id get a `suggestion` with a likely correct id. */
   readonly suggestsModelId?: boolean | undefined
 }
 
