@@ -431,7 +431,8 @@ export const defaultConfig: { readonly [K in keyof Options]-?: Config.Config<Opt
   region: optionalConfig(
     OptionsValidation.nonEmptyConfig("AWS_REGION").pipe(
       Config.orElse(() => OptionsValidation.nonEmptyConfig("AWS_DEFAULT_REGION"))
-    )),
+    )
+  ),
   endpoint: optionalConfig(Config.string("AWS_ENDPOINT_URL_BEDROCK_RUNTIME")),
   profile: optionalConfig(Config.string("AWS_PROFILE")),
   credentials: optionalConfig(

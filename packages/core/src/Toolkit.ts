@@ -34,8 +34,8 @@ import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import * as LanguageModel from "./LanguageModel.js"
 import { checkRequest } from "./internal/requestValidation.js"
+import * as LanguageModel from "./LanguageModel.js"
 import * as Prompt from "./Prompt.js"
 import * as Response from "./Response.js"
 import * as Tool from "./Tool.js"
@@ -282,7 +282,9 @@ export const handle = <Tools extends Tool.Any>(
         Effect.matchEffect({
           onFailure: (error) =>
             Effect.succeed(Prompt.retry({
-              message: `Invalid arguments for tool "${call.name}":\n${formatIssue(error)}\nFix the arguments and try again.`,
+              message: `Invalid arguments for tool "${call.name}":\n${
+                formatIssue(error)
+              }\nFix the arguments and try again.`,
               toolCallId: call.id,
               toolName: call.name
             })),
@@ -368,7 +370,10 @@ const optionsProblem = (options: Options, operation: string): LanguageModel.Inva
   }
   const concurrency = options.concurrency
   if (concurrency !== undefined && concurrency !== "unbounded" && !isWhole(concurrency)) {
-    return invalid(`concurrency must be "unbounded" or a whole number, at least 1, got ${String(concurrency)}`, "concurrency")
+    return invalid(
+      `concurrency must be "unbounded" or a whole number, at least 1, got ${String(concurrency)}`,
+      "concurrency"
+    )
   }
   if (options.maxResultBytes !== undefined && !isWhole(options.maxResultBytes)) {
     return invalid(
@@ -441,24 +446,26 @@ export const stream = <Tools extends Tool.Any>(
         if (part._tag === "Finish") finish = part
         return part
       }),
-      Stream.concat(Stream.unwrap(Effect.suspend(() =>
-        // A provider's stream ends with Finish; one that does not leaves no answer to continue from.
-        finish === undefined
-          ? Effect.fail(
-            new LanguageModel.IncompleteResponseError({
-              message: `The model's stream for step ${step + 1} ended without a Finish part`,
-              operation: "stream"
-            })
+      Stream.concat(Stream.unwrap(
+        Effect.suspend(() =>
+          // A provider's stream ends with Finish; one that does not leaves no answer to continue from.
+          finish === undefined
+            ? Effect.fail(
+              new LanguageModel.IncompleteResponseError({
+                message: `The model's stream for step ${step + 1} ended without a Finish part`,
+                operation: "stream"
+              })
+            )
+            : Effect.succeed(finish.response)
+        ).pipe(
+          Effect.flatMap((response) => continueAfter(toolkit, options, prompt, response, step + 1)),
+          Effect.map((next) =>
+            next === undefined
+              ? Stream.empty
+              : Stream.concat(Stream.fromIterable(next.results), loop(model, next.prompt, step + 1))
           )
-          : Effect.succeed(finish.response)
-      ).pipe(
-        Effect.flatMap((response) => continueAfter(toolkit, options, prompt, response, step + 1)),
-        Effect.map((next) =>
-          next === undefined
-            ? Stream.empty
-            : Stream.concat(Stream.fromIterable(next.results), loop(model, next.prompt, step + 1))
         )
-      )))
+      ))
     )
   }
   const problem = optionsProblem(options, "stream")

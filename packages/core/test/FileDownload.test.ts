@@ -61,7 +61,12 @@ layer(Env, { excludeTestServices: true })("FileDownload", (it) => {
       const [body] = yield* sent
       assert.deepStrictEqual(body.messages[0].content.slice(1), [
         { image: { format: "png", source: { bytes: Buffer.from(png).toString("base64") } } },
-        { image: { format: "jpeg", source: { s3Location: { uri: "s3://my-bucket/dog.jpg", bucketOwner: "123456789012" } } } }
+        {
+          image: {
+            format: "jpeg",
+            source: { s3Location: { uri: "s3://my-bucket/dog.jpg", bucketOwner: "123456789012" } }
+          }
+        }
       ])
     }))
 
@@ -120,7 +125,13 @@ layer(Env, { excludeTestServices: true })("FileDownload", (it) => {
         assert.isFalse(error.retryable)
       }
       // Metadata addresses stay refused when local addresses are allowed.
-      for (const url of ["http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/", "http://[64:ff9b::a9fe:a9fe]/"]) {
+      for (
+        const url of [
+          "http://169.254.169.254/latest/meta-data/",
+          "http://[fd00:ec2::254]/",
+          "http://[64:ff9b::a9fe:a9fe]/"
+        ]
+      ) {
         const error = yield* refused(url, { allowLocalAddresses: true })
         assert.match(error.message, /metadata/, url)
       }

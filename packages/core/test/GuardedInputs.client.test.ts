@@ -23,8 +23,7 @@ const configError = <E>(build: Effect.Effect<unknown, E, Scope.Scope>, path: str
     return Cause.pretty(exit.cause)
   })
 
-const buildLayer = (options: unknown) =>
-  Layer.build(BedrockClient.layer(options as BedrockClient.Options))
+const buildLayer = (options: unknown) => Layer.build(BedrockClient.layer(options as BedrockClient.Options))
 
 const fromEnv = (env: Record<string, string>) =>
   Layer.build(BedrockClient.layerConfig()).pipe(
@@ -53,7 +52,10 @@ describe("guarded inputs: client options", () => {
       }
       yield* configError(fromEnv({ AWS_REGION: "us-east-1", BEDROCK_REQUEST_TIMEOUT: "-1" }), "BEDROCK_REQUEST_TIMEOUT")
       yield* configError(fromEnv({ AWS_REGION: "us-east-1", BEDROCK_REQUEST_TIMEOUT: "0" }), "BEDROCK_REQUEST_TIMEOUT")
-      yield* configError(fromEnv({ AWS_REGION: "us-east-1", BEDROCK_CONNECT_TIMEOUT: "garbage" }), "BEDROCK_CONNECT_TIMEOUT")
+      yield* configError(
+        fromEnv({ AWS_REGION: "us-east-1", BEDROCK_CONNECT_TIMEOUT: "garbage" }),
+        "BEDROCK_CONNECT_TIMEOUT"
+      )
       yield* configError(fromEnv({ AWS_REGION: "us-east-1", BEDROCK_MAX_ATTEMPTS: "0" }), "BEDROCK_MAX_ATTEMPTS")
       // Still accepted: a positive duration, milliseconds, and no timeout at all.
       for (const requestTimeout of ["30 seconds", 1500, Infinity]) {
@@ -72,9 +74,15 @@ describe("guarded inputs: client options", () => {
         buildLayer({ region: "us-east-1", credentials: { ...credentials, sessionToken: "plain" } }),
         "credentials.sessionToken"
       )
-      yield* configError(buildLayer({ region: "us-east-1", credentials: { ...credentials, accessKeyId: "" } }), "accessKeyId")
+      yield* configError(
+        buildLayer({ region: "us-east-1", credentials: { ...credentials, accessKeyId: "" } }),
+        "accessKeyId"
+      )
       // The error never quotes what was given in place of a secret.
-      const inline = yield* configError(buildLayer({ region: "us-east-1", credentials: "AKID:t0psecret" }), "credentials")
+      const inline = yield* configError(
+        buildLayer({ region: "us-east-1", credentials: "AKID:t0psecret" }),
+        "credentials"
+      )
       assert.notInclude(inline, "t0psecret")
       const plain = yield* configError(buildLayer({ region: "us-east-1", apiKey: "ABSK-plain-key" }), "apiKey")
       assert.notInclude(plain, "plain-key")
@@ -185,7 +193,11 @@ layer(Env, { excludeTestServices: true })("guarded inputs: the tool loop", (it) 
       const capped = yield* loopFailure(Toolkit.make(small), { maxResultBytes: 1024 }, "small")
       assert.include(capped.message, "more than the 1024 allowed")
       yield* reset
-      yield* Toolkit.generate(Toolkit.make(small), { prompt: "Go", toolChoice: { tool: "small" }, maxResultBytes: 4096 })
+      yield* Toolkit.generate(Toolkit.make(small), {
+        prompt: "Go",
+        toolChoice: { tool: "small" },
+        maxResultBytes: 4096
+      })
       assert.strictEqual(yield* sentCount, 2)
     }))
 })

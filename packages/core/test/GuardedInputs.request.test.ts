@@ -85,7 +85,10 @@ layer(Env, { excludeTestServices: true })("guarded inputs: the request", (it) =>
         /source/
       )
       yield* rejected({ prompt: user({ _tag: "Text", text: 42 }) }, "prompt.parts[0].text")
-      yield* rejected({ prompt: [{ _tag: "Tool", parts: [{ _tag: "ToolResult", id: "t" }] }] }, /^prompt\[0\]\.parts\[0\]/)
+      yield* rejected(
+        { prompt: [{ _tag: "Tool", parts: [{ _tag: "ToolResult", id: "t" }] }] },
+        /^prompt\[0\]\.parts\[0\]/
+      )
     }))
 
   it.effect("data: URLs with broken percent-encoding or invalid base64", () =>

@@ -23,7 +23,10 @@ const rich = (): Record<string, unknown> => ({
         { _tag: "ToolCall", id: "c1", name: "get_weather", input: { city: "Porto" } }
       ),
       Prompt.tool(
-        { ...Prompt.toolResult({ id: "c1", name: "get_weather", result: { c: 18 } }), files: [Prompt.file({ data: "s3://b/x.png" })] },
+        {
+          ...Prompt.toolResult({ id: "c1", name: "get_weather", result: { c: 18 } }),
+          files: [Prompt.file({ data: "s3://b/x.png" })]
+        },
         Prompt.retry({ message: "again", toolCallId: "c1", toolName: "get_weather" })
       )
     ]
@@ -46,7 +49,8 @@ const paths = (value: unknown, prefix: ReadonlyArray<string | number> = []): Arr
   }
   for (const [key, child] of Object.entries(value)) {
     const path = [...prefix, Array.isArray(value) ? Number(key) : key]
-    out.push(path, ...paths(child, path))
+    out.push(path)
+    for (const inner of paths(child, path)) out.push(inner)
   }
   return out
 }

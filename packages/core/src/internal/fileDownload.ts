@@ -48,7 +48,9 @@ const mediaTypeOf = (fetched: SafeFetch.Fetched, url: string): string => {
 }
 
 const checkOptions = (options: FileDownload.Options): string | undefined => {
-  if (!(Number.isSafeInteger(options.maxBytes) && options.maxBytes > 0)) return "maxBytes must be a positive whole number"
+  if (!(Number.isSafeInteger(options.maxBytes) && options.maxBytes > 0)) {
+    return "maxBytes must be a positive whole number"
+  }
   if (!(Number.isSafeInteger(options.maxRedirects) && options.maxRedirects >= 0)) {
     return "maxRedirects must be a whole number, 0 or more"
   }
@@ -125,13 +127,19 @@ const download = (
       }
       if (message._tag === "Tool") {
         return Effect.map(
-          Effect.forEach(message.parts, (part, j): Effect.Effect<Prompt.ToolPart, FileDownload.FileDownloadError> =>
-            part._tag === "ToolResult" && part.files !== undefined
-              ? Effect.map(
-                Effect.forEach(part.files, (file, k) => downloadFile(file, `prompt.messages[${i}].parts[${j}].files[${k}]`)),
-                (files) => ({ ...part, files })
-              )
-              : Effect.succeed(part)),
+          Effect.forEach(
+            message.parts,
+            (part, j): Effect.Effect<Prompt.ToolPart, FileDownload.FileDownloadError> =>
+              part._tag === "ToolResult" && part.files !== undefined
+                ? Effect.map(
+                  Effect.forEach(
+                    part.files,
+                    (file, k) => downloadFile(file, `prompt.messages[${i}].parts[${j}].files[${k}]`)
+                  ),
+                  (files) => ({ ...part, files })
+                )
+                : Effect.succeed(part)
+          ),
           (parts) => ({ ...message, parts })
         )
       }

@@ -47,7 +47,10 @@ const endpoint: Check = (value, path) => {
   try {
     url = new URL(value as string)
   } catch {
-    return invalid(path, `${describe(value)} is not a URL (for example "https://bedrock-runtime.us-east-1.amazonaws.com")`)
+    return invalid(
+      path,
+      `${describe(value)} is not a URL (for example "https://bedrock-runtime.us-east-1.amazonaws.com")`
+    )
   }
   return url.protocol === "https:" || url.protocol === "http:"
     ? undefined
@@ -91,13 +94,18 @@ const duration = (allowZero: boolean): Check => (value, path) => {
 
 const retry: Check = (value, path) => {
   if (value === undefined || value === false) return undefined
-  if (!isRecord(value)) return invalid(path, `expected false or { maxAttempts, baseDelay, maxDelay }, got ${describe(value)}`)
+  if (!isRecord(value)) {
+    return invalid(path, `expected false or { maxAttempts, baseDelay, maxDelay }, got ${describe(value)}`)
+  }
   const maxAttempts = value.maxAttempts
   if (
     maxAttempts !== undefined &&
     (typeof maxAttempts !== "number" || !Number.isInteger(maxAttempts) || maxAttempts < 1)
   ) {
-    return invalid([...path, "maxAttempts"], `expected a whole number of attempts, at least 1, got ${String(maxAttempts)}`)
+    return invalid(
+      [...path, "maxAttempts"],
+      `expected a whole number of attempts, at least 1, got ${String(maxAttempts)}`
+    )
   }
   return duration(true)(value.baseDelay, [...path, "baseDelay"]) ??
     duration(true)(value.maxDelay, [...path, "maxDelay"])
@@ -106,7 +114,9 @@ const retry: Check = (value, path) => {
 const credentials: Check = (value, path) => {
   if (value === undefined) return undefined
   // Never quote the value: it may hold the secret.
-  if (!isRecord(value)) return invalid(path, `expected { accessKeyId, secretAccessKey, sessionToken? }, got ${typeof value}`)
+  if (!isRecord(value)) {
+    return invalid(path, `expected { accessKeyId, secretAccessKey, sessionToken? }, got ${typeof value}`)
+  }
   const accessKeyId = value.accessKeyId
   if (typeof accessKeyId !== "string" || accessKeyId.trim() === "") {
     return invalid([...path, "accessKeyId"], "expected a non-empty string")

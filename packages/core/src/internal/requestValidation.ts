@@ -50,7 +50,10 @@ const options = { errors: "first" } as const
 const validateMessages = Schema.validateEither(Schema.Array(Prompt.Message), options)
 const validatePrompt = Schema.validateEither(Prompt.Prompt, options)
 const validateMessage = Schema.validateEither(Prompt.Message, options)
-const validateRest = Schema.validateEither(Schema.Struct({ ...LanguageModel.Request.fields, prompt: Schema.Unknown }), options)
+const validateRest = Schema.validateEither(
+  Schema.Struct({ ...LanguageModel.Request.fields, prompt: Schema.Unknown }),
+  options
+)
 
 // =============================================================================
 // Fast guard: the Schemas' rules as plain checks
@@ -111,7 +114,8 @@ const isToolPart = (p: unknown): boolean => {
     case "ToolResult": {
       const files = p.files
       return isString(p.id) && isString(p.name) && typeof p.isError === "boolean" &&
-        (files === undefined || (Array.isArray(files) && files.every((f) => isObject(f) && f._tag === "File" && isFilePart(f))))
+        (files === undefined ||
+          (Array.isArray(files) && files.every((f) => isObject(f) && f._tag === "File" && isFilePart(f))))
     }
     case "Retry":
       return isString(p.message) && optionalString(p.toolCallId) && optionalString(p.toolName)

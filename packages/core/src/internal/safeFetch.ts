@@ -144,28 +144,29 @@ const refusedAddress = (problem: string) =>
 /**
  * `dns.lookup`, with every address of the host checked before the socket may connect to one.
  */
-const guardedLookup = (raw: string, options: FetchOptions): net.LookupFunction => (hostname, lookupOptions, callback) => {
-  dns.lookup(hostname, { all: true, verbatim: true, family: lookupOptions.family ?? 0 }, (error, addresses) => {
-    if (error !== null) return callback(error, "", 0)
-    if (addresses.length === 0) {
-      const notFound = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" })
-      return callback(notFound, "", 0)
-    }
-    for (const { address } of addresses) {
-      const problem = addressProblem(address, options.allowLocalAddresses)
-      if (problem !== undefined) {
-        const refusal = new Refusal(
-          "ForbiddenAddress",
-          refusedAddress(`${hostname} resolves to ${address}, ${problem}`),
-          raw
-        )
-        return callback(refusal as NodeJS.ErrnoException, "", 0)
+const guardedLookup =
+  (raw: string, options: FetchOptions): net.LookupFunction => (hostname, lookupOptions, callback) => {
+    dns.lookup(hostname, { all: true, verbatim: true, family: lookupOptions.family ?? 0 }, (error, addresses) => {
+      if (error !== null) return callback(error, "", 0)
+      if (addresses.length === 0) {
+        const notFound = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" })
+        return callback(notFound, "", 0)
       }
-    }
-    if (lookupOptions.all === true) return callback(null, addresses)
-    return callback(null, addresses[0]!.address, addresses[0]!.family)
-  })
-}
+      for (const { address } of addresses) {
+        const problem = addressProblem(address, options.allowLocalAddresses)
+        if (problem !== undefined) {
+          const refusal = new Refusal(
+            "ForbiddenAddress",
+            refusedAddress(`${hostname} resolves to ${address}, ${problem}`),
+            raw
+          )
+          return callback(refusal as NodeJS.ErrnoException, "", 0)
+        }
+      }
+      if (lookupOptions.all === true) return callback(null, addresses)
+      return callback(null, addresses[0]!.address, addresses[0]!.family)
+    })
+  }
 
 // =============================================================================
 // Requests
@@ -253,7 +254,11 @@ export const fetchFile = async (raw: string, options: FetchOptions, signal: Abor
   } catch (error) {
     if (error instanceof Refusal) throw error
     if (deadline.signal.aborted && !signal.aborted) {
-      throw new Refusal("Timeout", `no complete answer within ${options.timeoutMs} ms (FileDownload's timeout)`, current)
+      throw new Refusal(
+        "Timeout",
+        `no complete answer within ${options.timeoutMs} ms (FileDownload's timeout)`,
+        current
+      )
     }
     throw new Refusal("ConnectionFailed", describeError(error), current, undefined, error)
   } finally {

@@ -129,7 +129,9 @@ export const effectiveMediaType = (file: Prompt.FilePart): string => {
  * @internal
  */
 export const unsupportedMediaType = (mediaType: string): string =>
-  (mediaType === "" ? "The file has no media type (give mediaType): " : `Unsupported media type "${mediaType}" for Bedrock: `) +
+  (mediaType === ""
+    ? "The file has no media type (give mediaType): "
+    : `Unsupported media type "${mediaType}" for Bedrock: `) +
   `images (jpeg, png, gif, webp), ` +
   "videos (mkv, mov, mp4, webm, flv, mpeg, mpg, wmv, 3gp) and documents " +
   "(pdf, txt, csv, doc, docx, xls, xlsx, html, md) are supported"
@@ -151,7 +153,9 @@ export type Source = { bytes: Uint8Array } | { s3Location: { uri: string; bucket
  */
 export const dataUrlBytes = (url: string): Uint8Array | string => {
   const comma = url.indexOf(",")
-  if (!url.startsWith("data:") || comma === -1) return "Malformed data URL: expected data:[<media type>][;base64],<data>"
+  if (!url.startsWith("data:") || comma === -1) {
+    return "Malformed data URL: expected data:[<media type>][;base64],<data>"
+  }
   const header = url.slice(5, comma)
   const payload = url.slice(comma + 1)
   const raw = percentDecode(payload)
@@ -258,5 +262,5 @@ export const mediaBlock = (
  */
 export const blockKind = (block: ContentBlock): "text" | Kind =>
   block.image !== undefined ? "image" : block.document !== undefined ? "document" : block.video !== undefined ?
-  "video" :
-  "text"
+    "video" :
+    "text"
