@@ -70,7 +70,7 @@ export class Budget {
 
   /** Whether any budget in the chain wants the request's tokens counted first. */
   get wantsCount(): boolean {
-    for (let budget: Budget | undefined = this; budget !== undefined; budget = budget.parent) {
+    for (const budget of chainOf(this)) {
       const limits = budget.limits
       if (
         limits.countTokensBeforeRequest === true &&
@@ -114,11 +114,12 @@ export class Budget {
 
   /** Checks every budget in the chain, then counts the request in each; the first limit it would break. */
   before(estimate: Estimate): Violation | undefined {
-    for (let budget: Budget | undefined = this; budget !== undefined; budget = budget.parent) {
+    const chain = chainOf(this)
+    for (const budget of chain) {
       const error = budget.check(estimate)
       if (error !== undefined) return error
     }
-    for (let budget: Budget | undefined = this; budget !== undefined; budget = budget.parent) budget.requests++
+    for (const budget of chain) budget.requests++
     return undefined
   }
 
@@ -144,11 +145,17 @@ export class Budget {
   /** Charges a response to every budget in the chain; the first limit it broke. */
   after(usage: Response.Usage, cost: Response.Cost | undefined): Violation | undefined {
     let error: Violation | undefined
-    for (let budget: Budget | undefined = this; budget !== undefined; budget = budget.parent) {
+    for (const budget of chainOf(this)) {
       error ??= budget.add(usage, cost)
     }
     return error
   }
+}
+
+const chainOf = (budget: Budget): Array<Budget> => {
+  const chain: Array<Budget> = []
+  for (let current: Budget | undefined = budget; current !== undefined; current = current.parent) chain.push(current)
+  return chain
 }
 
 const addUsage = (self: Response.Usage, that: Response.Usage): Response.Usage => ({
