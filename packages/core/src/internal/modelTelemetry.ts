@@ -140,7 +140,7 @@ export const make = (options: Options) => {
       if (typeof value === "number") attributes[name] = value
     }
     const stop = setting(request, scoped, "stopSequences")
-    if (Array.isArray(stop) && stop.length > 0) attributes[attr.requestStopSequences] = stop
+    if (Array.isArray(stop) && stop.length > 0) attributes[attr.requestStopSequences] = JSON.stringify(stop)
     if (request.output !== undefined) attributes[attr.outputType] = "json"
     const tier = tierOf(setting(request, scoped, "serviceTier"))
     if (tier !== undefined) attributes[attr.serviceTier] = tier
@@ -189,7 +189,7 @@ export const make = (options: Options) => {
   const responseAttributes = (span: Tracer.Span, response: Response.Response, record: boolean) => {
     if (response.requestId !== undefined) span.attribute(attr.responseId, response.requestId)
     span.attribute(attr.responseModel, response.modelId)
-    span.attribute(attr.responseFinishReasons, [response.rawFinishReason])
+    span.attribute(attr.responseFinishReasons, JSON.stringify([response.rawFinishReason]))
     span.attribute(attr.usageInputTokens, response.usage.inputTokens)
     span.attribute(attr.usageOutputTokens, response.usage.outputTokens)
     span.attribute(attr.usageCacheReadTokens, response.usage.cacheReadTokens)
@@ -308,7 +308,7 @@ export const make = (options: Options) => {
           `chat ${modelId}`,
           spanOptions(requestAttributes(request, scoped, false, record)),
           (span) =>
-            Effect.onExit(call, (exit) =>
+            Effect.onExit(Effect.withParentSpan(call, span), (exit) =>
               finishChat(span, clock, exit, exit._tag === "Success" ? exit.value : undefined, record))
         )
       )
@@ -375,7 +375,7 @@ export const make = (options: Options) => {
           `count_tokens ${modelId}`,
           spanOptions(baseAttributes("count_tokens")),
           (span) =>
-            Effect.onExit(self, (exit) => {
+            Effect.onExit(Effect.withParentSpan(self, span), (exit) => {
               const seconds = nanosToSeconds(clock.unsafeCurrentTimeNanos() - startOf(span, clock))
               const errorType = errorTypeOf(exit)
               if (errorType !== undefined) span.attribute(attr.errorType, errorType)

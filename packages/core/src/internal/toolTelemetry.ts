@@ -52,7 +52,7 @@ export const executeTool = <E, R>(
           ...(record ? { [attr.toolCallArguments]: Contents.json(call.input) } : {})
         }),
         (span) =>
-          Effect.onExit(effect, (exit) =>
+          Effect.onExit(Effect.withParentSpan(effect, span), (exit) =>
             Effect.sync(() => {
               const errorType = exit._tag === "Success"
                 ? exit.value._tag === "Retry" ? "retry" : undefined
@@ -97,12 +97,16 @@ export const traced = <E, R>(
  * @internal
  */
 export const step = (n: number) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.useSpan(`step ${n}`, options({ [attr.step]: n }), (span) =>
-    Effect.onExit(effect, (exit) =>
-      Effect.sync(() => {
-        const errorType = errorTypeOf(exit)
-        if (errorType !== undefined) span.attribute(attr.errorType, errorType)
-      })))
+  Effect.useSpan(
+    `step ${n}`,
+    options({ [attr.step]: n }),
+    (span) =>
+      Effect.onExit(Effect.withParentSpan(effect, span), (exit) =>
+        Effect.sync(() => {
+          const errorType = errorTypeOf(exit)
+          if (errorType !== undefined) span.attribute(attr.errorType, errorType)
+        }))
+  )
 
 /** What the loop's span reports at its end. */
 export interface LoopTotals {
@@ -145,7 +149,8 @@ export const loop = <A, E, R>(
   Effect.useSpan(
     "invoke_agent",
     options(loopAttributes(modelId)),
-    (span) => Effect.onExit(effect, (exit) => Effect.sync(() => endLoop(span, exit, totals)))
+    (span) =>
+      Effect.onExit(Effect.withParentSpan(effect, span), (exit) => Effect.sync(() => endLoop(span, exit, totals)))
   )
 
 /**
