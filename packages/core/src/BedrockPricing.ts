@@ -36,6 +36,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Costs from "./internal/costs.js"
 import type * as Response from "./Response.js"
 
 // =============================================================================
@@ -135,22 +136,8 @@ export const serviceTierOf = (tier: string | undefined): string =>
  * @since 0.1.0
  * @category Utils
  */
-export const costOf = (price: Price, usage: Response.Usage): Response.Cost => {
-  const perToken = 1 / 1_000_000
-  const uncached = Math.max(0, usage.inputTokens - usage.cacheReadTokens - usage.cacheWriteTokens)
-  const input = uncached * price.input * perToken
-  const output = usage.outputTokens * price.output * perToken
-  const cacheRead = usage.cacheReadTokens * (price.cacheRead ?? price.input) * perToken
-  const cacheWrite = usage.cacheWriteTokens * (price.cacheWrite ?? price.input) * perToken
-  return {
-    input,
-    output,
-    cacheRead,
-    cacheWrite,
-    total: input + output + cacheRead + cacheWrite,
-    currency: price.currency ?? "USD"
-  }
-}
+export const costOf = (price: Price, usage: Response.Usage): Response.Cost =>
+  Costs.make(usage, price.input, price.output, price.cacheRead, price.cacheWrite, price.currency ?? "USD")
 
 const matches = (entry: PriceEntry, query: Query, tier: string): boolean =>
   (typeof entry.model === "string" ? entry.model === query.modelId : entry.model.test(query.modelId)) &&

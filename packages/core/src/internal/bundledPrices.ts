@@ -13,6 +13,7 @@
 import { calcPrice, type ModelInfo, type ModelPrice } from "@pydantic/genai-prices"
 import type * as BedrockPricing from "../BedrockPricing.js"
 import type * as Response from "../Response.js"
+import * as Costs from "./costs.js"
 
 /** @internal */
 export const regions: ReadonlySet<string> = new Set(["us-east-1", "us-east-2", "us-west-1", "us-west-2"])
@@ -75,20 +76,14 @@ export const costAt = (price: ModelPrice, usage: Response.Usage): Response.Cost 
   const input = rateOf(price.input_mtok, usage.inputTokens)
   const output = rateOf(price.output_mtok, usage.inputTokens)
   if (input === undefined || output === undefined) return undefined
-  const perToken = 1 / 1_000_000
-  const uncached = Math.max(0, usage.inputTokens - usage.cacheReadTokens - usage.cacheWriteTokens)
-  const inputCost = uncached * input * perToken
-  const outputCost = usage.outputTokens * output * perToken
-  const cacheRead = usage.cacheReadTokens * (rateOf(price.cache_read_mtok, usage.inputTokens) ?? input) * perToken
-  const cacheWrite = usage.cacheWriteTokens * (rateOf(price.cache_write_mtok, usage.inputTokens) ?? input) * perToken
-  return {
-    input: inputCost,
-    output: outputCost,
-    cacheRead,
-    cacheWrite,
-    total: inputCost + outputCost + cacheRead + cacheWrite,
-    currency: "USD"
-  }
+  return Costs.make(
+    usage,
+    input,
+    output,
+    rateOf(price.cache_read_mtok, usage.inputTokens),
+    rateOf(price.cache_write_mtok, usage.inputTokens),
+    "USD"
+  )
 }
 
 /** @internal */
