@@ -373,8 +373,8 @@ layer(Env, { excludeTestServices: true })("telemetry against the local Bedrock",
       })
       assert.strictEqual(input.unit, "{token}")
       assert.strictEqual(input.point!.value.count - (inputBefore?.value.count ?? 0), 2)
-      assert.strictEqual(input.point!.value.sum - (inputBefore?.value.sum ?? 0), 3200)
-      assert.isAtLeast(output.point!.value.sum, 400)
+      assert.strictEqual(input.point!.value.sum! - (inputBefore?.value.sum ?? 0), 3200)
+      assert.isAtLeast(output.point!.value.sum!, 400)
       assert.deepStrictEqual(input.point!.value.buckets.boundaries, [
         1,
         4,

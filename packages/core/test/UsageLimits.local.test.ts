@@ -58,7 +58,7 @@ layer(Env, { excludeTestServices: true })("UsageLimits against the local Bedrock
       const error = yield* Effect.flip(
         Effect.zipRight(generate, generate).pipe(UsageLimits.withUsageLimits({ outputTokens: 150 }))
       )
-      assert.deepStrictEqual(
+      assert.deepStrictEqual<unknown>(
         { ...error, message: error.message },
         {
           _tag: "UsageLimitExceededError",
@@ -179,9 +179,7 @@ layer(Env, { excludeTestServices: true })("UsageLimits against the local Bedrock
 
       yield* reset
       yield* script(
-        Script.stream(Script.textEvents(["a"], { inputTokens: 10, outputTokens: 100 }), {
-          operation: "converse-stream"
-        })
+        Script.stream(Script.textEvents(["a"], { inputTokens: 10, outputTokens: 100 }))
       )
       const events = yield* Toolkit.stream(Toolkit.make(ping), { prompt: "Ping", usageLimits: { totalTokens: 50 } })
         .pipe(
