@@ -3,7 +3,7 @@
 import { LocalBedrock, LocalBedrockScript as Script } from "@effect-bedrock/local"
 import { assert, describe, layer } from "@effect/vitest"
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api"
-import { Effect, Layer, Redacted, Schema, Stream } from "effect"
+import { Effect, Fiber, Layer, Redacted, Schema, Stream } from "effect"
 import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockLanguageModel from "../src/BedrockLanguageModel.js"
 import * as LanguageModel from "../src/LanguageModel.js"
@@ -168,7 +168,7 @@ layer(Env, { excludeTestServices: true })("telemetry against the local Bedrock",
       assert.isBelow(ttft * 1000, end - start - 100)
       assert.strictEqual(span.events.length, 1)
       const event = span.events[0]!
-      assert.strictEqual(event.name, "gen_ai.first_chunk")
+      assert.strictEqual(event.name, "first_chunk")
       assert.deepStrictEqual(event.attributes, { "gen_ai.response.time_to_first_chunk": ttft })
       assert.closeTo(millis(event.time) - start, ttft * 1000, 1)
     }))
@@ -183,6 +183,20 @@ layer(Env, { excludeTestServices: true })("telemetry against the local Bedrock",
       assert.isUndefined(span.attributes["gen_ai.response.id"])
       assert.isNumber(span.attributes["gen_ai.response.time_to_first_chunk"])
       assert.isUndefined(span.attributes["error.type"])
+    }))
+
+  it.effect("stream interrupted: the span ends at the interruption, marked interrupted", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const server = yield* local
+      yield* server.script(streamed(["a", "b", "c", "d"], 200))
+      const fiber = yield* LanguageModel.stream({ prompt: "Hi" }).pipe(Stream.runDrain, Effect.fork)
+      yield* Effect.sleep("300 millis")
+      yield* Fiber.interrupt(fiber)
+      const span = otel.span(`chat ${MODEL}`)
+      assert.strictEqual(span.attributes["status.interrupted"], true)
+      assert.isUndefined(span.attributes["error.type"])
+      assert.isBelow(millis(span.endTime) - millis(span.startTime), 1000)
     }))
 
   it.effect("countTokens: a count_tokens span with the count", () =>
@@ -489,6 +503,35 @@ layer(Env, { excludeTestServices: true })("telemetry against the local Bedrock",
       assert.deepStrictEqual(otel.childrenOf(step2).map((s) => s.name), [`chat ${MODEL}`])
       const toolMetric = yield* otel.metric("gen_ai.execute_tool.duration")
       assert.isTrue(toolMetric.points.some((p) => p.attributes["gen_ai.tool.name"] === "get_weather"))
+    }))
+
+  it.effect("a tool call sent back as a retry request, and a failing tool: error.type on execute_tool", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const server = yield* local
+      const toolUse = (id: string, input: unknown) =>
+        Script.json({
+          output: { message: { role: "assistant", content: [{ toolUse: { toolUseId: id, name: "divide", input } }] } },
+          stopReason: "tool_use",
+          usage,
+          metrics: { latencyMs: 3 }
+        }, { operation: "converse" })
+      class DivisionByZero extends Schema.TaggedError<DivisionByZero>()("DivisionByZero", {}) {}
+      const divide = Tool.make("divide", {
+        parameters: Schema.Struct({ a: Schema.Number, b: Schema.Number }),
+        handler: ({ a, b }): Effect.Effect<number, DivisionByZero> =>
+          b === 0 ? Effect.fail(new DivisionByZero()) : Effect.succeed(a / b)
+      })
+      yield* server.script(toolUse("tu-1", { a: "one" }), toolUse("tu-2", { a: 1, b: 0 }))
+      const error = yield* Effect.flip(Toolkit.generate(Toolkit.make(divide), { prompt: "1 / 0?" }))
+      assert.strictEqual(error._tag, "DivisionByZero")
+      const [retried, failed] = otel.spans().filter((s) => s.name === "execute_tool divide")
+      assert.strictEqual(retried!.attributes["error.type"], "retry")
+      assert.strictEqual(retried!.attributes["gen_ai.tool.call.id"], "tu-1")
+      assert.strictEqual(failed!.attributes["error.type"], "DivisionByZero")
+      assert.strictEqual(failed!.status.code, SpanStatusCode.ERROR)
+      assert.strictEqual(otel.span("step 2").attributes["error.type"], "DivisionByZero")
+      assert.strictEqual(otel.span("invoke_agent").attributes["error.type"], "DivisionByZero")
     }))
 
   it.effect("contents are recorded only when opted in; credentials never", () =>

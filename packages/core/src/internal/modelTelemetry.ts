@@ -337,7 +337,7 @@ export const make = (options: Options) => {
             first = false
             const now = clock.unsafeCurrentTimeNanos()
             const seconds = nanosToSeconds(now - startOf(span, clock))
-            span.event("gen_ai.first_chunk", now, { [attr.responseTimeToFirstChunk]: seconds })
+            span.event("first_chunk", now, { [attr.responseTimeToFirstChunk]: seconds })
             span.attribute(attr.responseTimeToFirstChunk, seconds)
             chat.timeToFirstChunk.unsafeUpdate(seconds, [])
           }
