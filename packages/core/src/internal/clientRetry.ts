@@ -44,7 +44,8 @@ export const makeSchedule = (options: RetryOptions | false | undefined): Schedul
   const maxDelay = Duration.decode(options?.maxDelay ?? defaultMaxDelay)
   return Schedule.exponential(options?.baseDelay ?? defaultBaseDelay, 2).pipe(
     Schedule.jitteredWith({ min: 0.5, max: 1.5 }),
-    Schedule.modifyDelay((delay) => Duration.min(delay, maxDelay)),
+    // The delay is the second argument: the first is the exponential output, without the jitter.
+    Schedule.modifyDelay((_, delay) => Duration.min(delay, maxDelay)),
     Schedule.intersect(Schedule.recurs(maxAttempts - 1))
   )
 }
