@@ -1,8 +1,11 @@
 // Traces, metrics and logs as a user exports them: @effect/opentelemetry's NodeSdk with in-memory
 // exporters, the real SDK against the local Bedrock. Every attribute is checked.
 import { LocalBedrock, LocalBedrockScript as Script } from "@effect-bedrock/local"
-import { assert, describe, layer } from "@effect/vitest"
+import { NodeSdk } from "@effect/opentelemetry"
+import { assert, describe, it, layer } from "@effect/vitest"
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api"
+import { ConsoleMetricExporter, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics"
+import { BatchSpanProcessor, ConsoleSpanExporter } from "@opentelemetry/sdk-trace-base"
 import { Effect, Fiber, Layer, Redacted, Schema, Stream } from "effect"
 import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockLanguageModel from "../src/BedrockLanguageModel.js"
@@ -622,5 +625,16 @@ describe("telemetry without a region", () => {
         assert.isUndefined(span.attributes["server.address"])
         assert.isUndefined(span.attributes["effect_bedrock.cost.total"])
       }))
+  })
+})
+
+describe("the README's setup", () => {
+  it("is a layer, as written there", () => {
+    const Telemetry = NodeSdk.layer(() => ({
+      resource: { serviceName: "my-app" },
+      spanProcessor: new BatchSpanProcessor(new ConsoleSpanExporter()), // or an OTLP exporter
+      metricReader: new PeriodicExportingMetricReader({ exporter: new ConsoleMetricExporter() })
+    }))
+    assert.isTrue(Layer.isLayer(Telemetry))
   })
 })
