@@ -31,6 +31,7 @@ import type * as BedrockError from "./BedrockError.js"
 import type * as FileDownload from "./FileDownload.js"
 import * as Prompt from "./Prompt.js"
 import type * as Response from "./Response.js"
+import type * as UsageLimits from "./UsageLimits.js"
 
 // =============================================================================
 // Request
@@ -252,8 +253,9 @@ export class IncompleteResponseError extends Schema.TaggedError<IncompleteRespon
 
 /**
  * Failures of a language model call: the service's own errors (a file given by
- * URL that could not be downloaded is a `FileDownloadError`), plus the typed
- * errors of the provider underneath (`BedrockError` for Bedrock).
+ * URL that could not be downloaded is a `FileDownloadError`), a usage cap
+ * reached (`UsageLimits`), plus the typed errors of the provider underneath
+ * (`BedrockError` for Bedrock).
  *
  * @since 0.1.0
  * @category Errors
@@ -262,6 +264,7 @@ export type LanguageModelError =
   | InvalidRequestError
   | IncompleteResponseError
   | FileDownload.FileDownloadError
+  | UsageLimits.UsageLimitExceededError
   | BedrockError.BedrockError
 
 // =============================================================================

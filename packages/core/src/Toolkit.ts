@@ -34,11 +34,13 @@ import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { checkRequest } from "./internal/requestValidation.js"
+import * as ToolkitGuards from "./internal/toolkitGuards.js"
+import * as ToolTelemetry from "./internal/toolTelemetry.js"
 import * as LanguageModel from "./LanguageModel.js"
 import * as Prompt from "./Prompt.js"
 import * as Response from "./Response.js"
 import * as Tool from "./Tool.js"
+import * as UsageLimits from "./UsageLimits.js"
 
 /**
  * @since 0.1.0
@@ -92,6 +94,8 @@ export interface Options extends Omit<LanguageModel.Request, "tools"> {
    * `defaultMaxResultBytes`). A larger result fails the loop with `Tool.InvalidResultError`.
    */
   readonly maxResultBytes?: number | undefined
+  /** Caps on requests, tokens and cost for the whole loop (see `UsageLimits`). */
+  readonly usageLimits?: UsageLimits.UsageLimits | undefined
 }
 
 /**
@@ -116,6 +120,8 @@ export interface Result {
   readonly prompt: Prompt.Prompt
   /** Usage summed over all steps. */
   readonly usage: Response.Usage
+  /** Cost summed over all steps; absent when a step's price is not known. */
+  readonly cost?: Response.Cost | undefined
 }
 
 /**
@@ -146,44 +152,6 @@ export const addUsage = (self: Response.Usage, that: Response.Usage): Response.U
 
 const formatIssue = (error: ParseResult.ParseError) => ParseResult.TreeFormatter.formatErrorSync(error)
 
-/**
- * Why a value cannot be sent (no JSON form, or more than `maxBytes` of it), or `undefined` when
- * it can (`undefined` itself is sent as an empty result).
- */
-const jsonProblem = (
-  value: unknown,
-  maxBytes: number
-): { readonly message: string; readonly cause?: unknown } | undefined => {
-  switch (typeof value) {
-    case "string":
-      // At most 3 bytes of UTF-8 per UTF-16 unit: count exactly only near the limit.
-      return value.length * 3 > maxBytes ? sizeProblem(Buffer.byteLength(value), maxBytes) : undefined
-    case "number":
-    case "boolean":
-    case "undefined":
-      return undefined
-    case "bigint":
-    case "function":
-    case "symbol":
-      return { message: `a ${typeof value} has no JSON form` }
-  }
-  // JSON.stringify is what the request mapping does later: it throws on a
-  // nested bigint or a cycle, and drops nested functions and symbols.
-  let json: string | undefined
-  try {
-    json = JSON.stringify(value)
-  } catch (cause) {
-    return { message: cause instanceof globalThis.Error ? cause.message : String(cause), cause }
-  }
-  if (json === undefined) return { message: "the value has no JSON form" }
-  return json.length * 3 > maxBytes ? sizeProblem(Buffer.byteLength(json), maxBytes) : undefined
-}
-
-const sizeProblem = (bytes: number, maxBytes: number) =>
-  bytes > maxBytes
-    ? { message: `it is ${bytes} bytes as sent, more than the ${maxBytes} allowed (Toolkit option maxResultBytes)` }
-    : undefined
-
 /** Encodes a handler's result with the tool's `success` Schema and checks it can be sent as JSON. */
 const encodeResult = (
   tool: Tool.Any,
@@ -201,7 +169,7 @@ const encodeResult = (
       })
     ),
     Effect.flatMap((encoded) => {
-      const problem = jsonProblem(encoded, maxBytes)
+      const problem = ToolkitGuards.jsonProblem(encoded, maxBytes)
       if (problem === undefined) return Effect.succeed(encoded)
       return Effect.fail(
         new Tool.InvalidResultError({
@@ -213,38 +181,6 @@ const encodeResult = (
       )
     })
   )
-
-/**
- * Runs a handler, turning what a JavaScript handler may do wrong (throw, return a Promise or a
- * plain value) into a typed failure instead of a defect.
- */
-const runHandler = (
-  tool: Tool.Any,
-  call: Prompt.ToolCallPart,
-  params: unknown
-): Effect.Effect<unknown, unknown, unknown> => {
-  const invalid = (message: string, cause?: unknown) =>
-    Effect.fail(
-      new Tool.InvalidResultError({
-        toolName: call.name,
-        toolCallId: call.id,
-        message: `Tool "${call.name}": ${message}`,
-        ...(cause !== undefined ? { cause } : {})
-      })
-    )
-  let result: unknown
-  try {
-    result = tool.handler(params)
-  } catch (cause) {
-    const text = cause instanceof globalThis.Error ? cause.message : String(cause)
-    return invalid(`the handler threw instead of returning an Effect: ${text}`, cause)
-  }
-  if (Effect.isEffect(result)) return result
-  const what = typeof (result as { then?: unknown } | null)?.then === "function" ? "a Promise" : typeof result
-  return invalid(
-    `the handler returned ${what}, not an Effect (wrap a Promise with Effect.tryPromise, a value with Effect.succeed)`
-  )
-}
 
 /**
  * Runs the tool calls of one answer and returns what goes back to the model. A handler that
@@ -268,7 +204,12 @@ export const handle = <Tools extends Tool.Any>(
 > =>
   Effect.forEach(
     calls,
-    (call): Effect.Effect<Prompt.ToolPart, Tool.Error<Tools> | Tool.InvalidResultError, Tool.Requirements<Tools>> => {
+    // Each call runs in its `execute_tool` span (internal/toolTelemetry.ts).
+    ToolTelemetry.traced(toolkit, (call): Effect.Effect<
+      Prompt.ToolPart,
+      Tool.Error<Tools> | Tool.InvalidResultError,
+      Tool.Requirements<Tools>
+    > => {
       const tool = toolkit.get(call.name)
       if (tool === undefined) {
         const known = toolkit.tools.map((t) => t.name).join(", ")
@@ -289,7 +230,7 @@ export const handle = <Tools extends Tool.Any>(
               toolName: call.name
             })),
           onSuccess: (params) =>
-            runHandler(tool, call, params).pipe(
+            ToolkitGuards.runHandler(tool, call, params).pipe(
               Effect.flatMap((result) =>
                 encodeResult(tool, call, result, options?.maxResultBytes ?? defaultMaxResultBytes)
               ),
@@ -302,7 +243,7 @@ export const handle = <Tools extends Tool.Any>(
             )
         })
       ) as Effect.Effect<Prompt.ToolPart, Tool.Error<Tools> | Tool.InvalidResultError, Tool.Requirements<Tools>>
-    },
+    }),
     { concurrency: options?.concurrency ?? "unbounded" }
   )
 
@@ -358,33 +299,6 @@ const continueAfter = <Tools extends Tool.Any>(
   }))
 }
 
-const isWhole = (n: unknown): boolean => typeof n === "number" && Number.isSafeInteger(n) && n >= 1
-
-/** Options a JavaScript caller may get wrong (`maxSteps: NaN` would lift the step limit). */
-const optionsProblem = (options: Options, operation: string): LanguageModel.InvalidRequestError | undefined => {
-  const invalid = (message: string, field?: string) =>
-    new LanguageModel.InvalidRequestError({ message, operation, ...(field !== undefined ? { field } : {}) })
-  if (typeof options !== "object" || options === null) return invalid("Expected options ({ prompt, ... })")
-  if (options.maxSteps !== undefined && !isWhole(options.maxSteps)) {
-    return invalid(`maxSteps must be a whole number, at least 1, got ${String(options.maxSteps)}`, "maxSteps")
-  }
-  const concurrency = options.concurrency
-  if (concurrency !== undefined && concurrency !== "unbounded" && !isWhole(concurrency)) {
-    return invalid(
-      `concurrency must be "unbounded" or a whole number, at least 1, got ${String(concurrency)}`,
-      "concurrency"
-    )
-  }
-  if (options.maxResultBytes !== undefined && !isWhole(options.maxResultBytes)) {
-    return invalid(
-      `maxResultBytes must be a whole number, at least 1, got ${String(options.maxResultBytes)}`,
-      "maxResultBytes"
-    )
-  }
-  const issue = checkRequest({ prompt: options.prompt })
-  return issue === undefined ? undefined : invalid(issue.message, issue.path)
-}
-
 /**
  * Runs the tool loop to a final answer.
  *
@@ -398,23 +312,46 @@ export const generate = <Tools extends Tool.Any>(
   Result,
   LanguageModel.LanguageModelError | MaxStepsExceededError | Tool.Error<Tools> | Tool.InvalidResultError,
   LanguageModel.LanguageModel | Tool.Requirements<Tools>
-> =>
-  Effect.gen(function*() {
-    const problem = optionsProblem(options, "generate")
-    if (problem !== undefined) return yield* problem
-    const model = yield* LanguageModel.LanguageModel
-    let prompt = Prompt.make(options.prompt)
-    const steps: Array<Response.Response> = []
-    let usage = Response.emptyUsage
-    while (true) {
-      const response = yield* model.generate(stepRequest(toolkit, options, prompt, steps.length))
-      steps.push(response)
-      usage = addUsage(usage, response.usage)
-      const next = yield* continueAfter(toolkit, options, prompt, response, steps.length)
-      if (next === undefined) return { response, steps, prompt: nextPrompt(prompt, response, []), usage }
-      prompt = next.prompt
-    }
+> => {
+  const problem = ToolkitGuards.optionsProblem(options, "generate")
+  if (problem !== undefined) return Effect.fail(problem)
+  return Effect.flatMap(LanguageModel.LanguageModel, (model) => {
+    // Usage and cost summed as the steps finish; the loop's span reports them (internal/toolTelemetry.ts).
+    const totals: ToolTelemetry.LoopTotals = { steps: 0, usage: undefined, cost: undefined }
+    const loop = Effect.gen(function*() {
+      let prompt = Prompt.make(options.prompt)
+      const steps: Array<Response.Response> = []
+      while (true) {
+        const { next, response } = yield* Effect.flatMap(
+          model.generate(stepRequest(toolkit, options, prompt, steps.length)),
+          (response) => {
+            steps.push(response)
+            ToolTelemetry.addStep(totals, response, addUsage)
+            return Effect.map(continueAfter(toolkit, options, prompt, response, steps.length), (next) => ({
+              next,
+              response
+            }))
+          }
+        ).pipe(ToolTelemetry.step(steps.length + 1))
+        if (next === undefined) {
+          return {
+            response,
+            steps,
+            prompt: nextPrompt(prompt, response, []),
+            usage: totals.usage ?? Response.emptyUsage,
+            ...(totals.cost !== undefined ? { cost: totals.cost } : {})
+          }
+        }
+        prompt = next.prompt
+      }
+    })
+    return ToolTelemetry.loop(
+      model.modelId,
+      totals,
+      options.usageLimits === undefined ? loop : UsageLimits.withUsageLimits(loop, options.usageLimits)
+    )
   })
+}
 
 /**
  * Runs the tool loop, streaming every step. Each step ends with its `Finish`
@@ -433,6 +370,7 @@ export const stream = <Tools extends Tool.Any>(
 > => {
   const loop = (
     model: LanguageModel.Service,
+    totals: ToolTelemetry.LoopTotals,
     prompt: Prompt.Prompt,
     step: number
   ): Stream.Stream<
@@ -441,9 +379,14 @@ export const stream = <Tools extends Tool.Any>(
     Tool.Requirements<Tools>
   > => {
     let finish: Response.Finish | undefined
-    return model.stream(stepRequest(toolkit, options, prompt, step)).pipe(
+    let next: { readonly prompt: Prompt.Prompt } | undefined
+    // The step's own span covers its model stream and its tool calls; the next step follows it.
+    const thisStep = model.stream(stepRequest(toolkit, options, prompt, step)).pipe(
       Stream.map((part): StreamEvent => {
-        if (part._tag === "Finish") finish = part
+        if (part._tag === "Finish") {
+          finish = part
+          ToolTelemetry.addStep(totals, part.response, addUsage)
+        }
         return part
       }),
       Stream.concat(Stream.unwrap(
@@ -459,16 +402,26 @@ export const stream = <Tools extends Tool.Any>(
             : Effect.succeed(finish.response)
         ).pipe(
           Effect.flatMap((response) => continueAfter(toolkit, options, prompt, response, step + 1)),
-          Effect.map((next) =>
-            next === undefined
-              ? Stream.empty
-              : Stream.concat(Stream.fromIterable(next.results), loop(model, next.prompt, step + 1))
-          )
+          Effect.map((after) => {
+            next = after
+            return after === undefined ? Stream.empty : Stream.fromIterable(after.results)
+          })
         )
-      ))
+      )),
+      ToolTelemetry.stepStream(step + 1)
+    )
+    return Stream.concat(
+      thisStep,
+      Stream.suspend(() => next === undefined ? Stream.empty : loop(model, totals, next.prompt, step + 1))
     )
   }
-  const problem = optionsProblem(options, "stream")
+  const problem = ToolkitGuards.optionsProblem(options, "stream")
   if (problem !== undefined) return Stream.fail(problem)
-  return Stream.unwrap(Effect.map(LanguageModel.LanguageModel, (model) => loop(model, Prompt.make(options.prompt), 0)))
+  return Stream.unwrap(Effect.map(LanguageModel.LanguageModel, (model) => {
+    const run = ToolTelemetry.loopStream(
+      model.modelId,
+      (totals) => loop(model, totals, Prompt.make(options.prompt), 0)
+    )
+    return options.usageLimits === undefined ? run : UsageLimits.withUsageLimitsStream(run, options.usageLimits)
+  }))
 }
