@@ -106,8 +106,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const modelId = options.model
 
   /**
-   * The request checked (`RequestValidation`), then settings (the model's < a `withConfigOverride`
-   * in scope < the request's) and prompt, decoded and merged. Pure: files given by URL are
+   * Settings (the model's < a `withConfigOverride` in scope < the request's) and prompt, decoded
+   * and merged (the request's shape was checked by `malformed`). Pure: files given by URL are
    * downloaded afterwards by `download`, the one effectful step, and only when a prompt has such
    * files.
    */
@@ -116,9 +116,6 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     operation: string,
     scoped: Option.Option<BedrockModelSettings.Settings>
   ): Either.Either<RequestMapping.MappingInput, LanguageModel.InvalidRequestError> => {
-    // The request's shape first: a JavaScript caller may pass anything.
-    const issue = RequestValidation.checkRequest(request)
-    if (issue !== undefined) return Either.left(invalid(issue, operation))
     const requestSettings = BedrockModelSettings.decode(
       Option.isNone(scoped) ? request.settings : BedrockModelSettings.merge(scoped.value, request.settings)
     )
@@ -155,6 +152,15 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   const callOptions = (settings: BedrockModelSettings.Settings): BedrockClient.CallOptions | undefined =>
     settings.extraHeaders === undefined ? undefined : { headers: settings.extraHeaders }
+
+  /**
+   * The request's shape, checked first (`RequestValidation`): a JavaScript caller may pass anything,
+   * and neither the mapping nor telemetry can describe a malformed request.
+   */
+  const malformed = (request: unknown, operation: string): LanguageModel.InvalidRequestError | undefined => {
+    const issue = RequestValidation.checkRequest(request)
+    return issue === undefined ? undefined : invalid(issue, operation)
+  }
 
   const generate = (request: LanguageModel.Request) =>
     Effect.gen(function*() {
@@ -220,7 +226,21 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       telemetry.stream(request, context, streamParts(request))
     )
 
-  return LanguageModel.make({ modelId, generate, stream, countTokens })
+  return LanguageModel.make({
+    modelId,
+    generate: (request) => {
+      const error = malformed(request, "generate")
+      return error === undefined ? generate(request) : Effect.fail(error)
+    },
+    stream: (request) => {
+      const error = malformed(request, "stream")
+      return error === undefined ? stream(request) : Stream.fail(error)
+    },
+    countTokens: (request) => {
+      const error = malformed(request, "countTokens")
+      return error === undefined ? countTokens(request) : Effect.fail(error)
+    }
+  })
 })
 
 /**
