@@ -59,13 +59,33 @@ export interface ToolDefinition {
 }
 
 /**
- * How the model may use the tools: as it likes, at least one, none, or one
- * named tool.
+ * How the model may use the tools: as it likes (`auto`), at least one
+ * (`required`), none, one named tool, one of some named tools (`tools`), or
+ * pydantic-ai's tool-or-output choice: one of these tools or the final answer
+ * (`toolOrOutput`). Forcing a tool with thinking on, or on a model family that
+ * cannot be forced, fails before the request.
  *
  * @since 0.1.0
  * @category Models
  */
-export type ToolChoice = "auto" | "required" | "none" | { readonly tool: string }
+export type ToolChoice =
+  | "auto"
+  | "required"
+  | "none"
+  | { readonly tool: string }
+  | { readonly tools: ReadonlyArray<string> }
+  | { readonly toolOrOutput: ReadonlyArray<string> }
+
+/**
+ * How structured output is asked for: a forced output `tool` whose arguments
+ * are the answer, the provider's `native` JSON-schema output, or `prompted`
+ * (the schema in the instructions, the answer's text parsed). `auto` (the
+ * default) lets the model's profile choose.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type OutputMode = "auto" | "tool" | "native" | "prompted"
 
 /**
  * Ask for a final answer as JSON matching a schema.
@@ -77,6 +97,21 @@ export interface OutputSchema {
   readonly name?: string | undefined
   readonly description?: string | undefined
   readonly schema: JsonSchema
+  readonly mode?: OutputMode | undefined
+}
+
+/**
+ * One instruction. A `dynamic` one (today's date, the user's name) changes
+ * between calls: dynamic instructions are sent after the static ones, and the
+ * instructions cache point goes after the last static one, so a change in
+ * them does not invalidate the cached prefix.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Instruction {
+  readonly text: string
+  readonly dynamic?: boolean | undefined
 }
 
 /**
@@ -111,8 +146,8 @@ export type NativeTool = "codeExecution"
  */
 export interface Request {
   readonly prompt: Prompt.Input
-  /** Instructions sent after any system messages of the prompt. */
-  readonly instructions?: string | undefined
+  /** Instructions sent after any system messages of the prompt: static ones first, then dynamic ones. */
+  readonly instructions?: string | ReadonlyArray<string | Instruction> | undefined
   readonly tools?: ReadonlyArray<ToolDefinition> | undefined
   readonly nativeTools?: ReadonlyArray<NativeTool> | undefined
   readonly toolChoice?: ToolChoice | undefined

@@ -285,9 +285,41 @@ export const resultBlock = (result: unknown, format: "text" | "json"): ToolResul
 }
 
 /**
+ * Appends the instructions to `system`: static ones first (then `extra`, the
+ * prompted-output instructions, also static), dynamic ones after. Returns
+ * where the static part ends when dynamic instructions follow it, for the
+ * instructions cache point.
+ */
+const addInstructions = (
+  system: Array<SystemContentBlock>,
+  instructions: LanguageModel.Request["instructions"],
+  extra: string | undefined
+): number | undefined => {
+  if (typeof instructions === "string" || instructions === undefined) {
+    if (instructions !== undefined && instructions !== "") system.push({ text: instructions })
+    if (extra !== undefined) system.push({ text: extra })
+    return undefined
+  }
+  let dynamic: Array<string> | undefined
+  for (const instruction of instructions) {
+    const text = typeof instruction === "string" ? instruction : instruction.text
+    if (text === "") continue
+    if (typeof instruction !== "string" && instruction.dynamic === true) (dynamic ??= []).push(text)
+    else system.push({ text })
+  }
+  if (extra !== undefined) system.push({ text: extra })
+  if (dynamic === undefined) return undefined
+  const staticEnd = system.length
+  for (const text of dynamic) system.push({ text })
+  return staticEnd
+}
+
+/**
  * The Converse `messages` and `system` of a request (system prompts first,
- * then `instructions`), with the `cacheMessages` cache point; the message
- * cache points are counted, not yet limited.
+ * then `instructions`, then `extraInstructions`), with the `cacheMessages`
+ * cache point; the message cache points are counted, not yet limited.
+ * `staticSystemEnd` is where the static system blocks end when dynamic
+ * instructions follow them.
  *
  * @since 0.1.0
  * @internal
@@ -295,8 +327,13 @@ export const resultBlock = (result: unknown, format: "text" | "json"): ToolResul
 export const mapPrompt = (
   profile: BedrockModelProfile.Profile,
   settings: BedrockModelSettings.Settings,
-  request: LanguageModel.Request
-): { readonly messages: MessagesMapping; readonly system: Array<SystemContentBlock> } => {
+  request: LanguageModel.Request,
+  extraInstructions?: string | undefined
+): {
+  readonly messages: MessagesMapping
+  readonly system: Array<SystemContentBlock>
+  readonly staticSystemEnd: number | undefined
+} => {
   const prompt = Prompt.make(request.prompt)
   const builder = new MessageBuilder(profile)
   const system = builder.system
@@ -337,7 +374,7 @@ export const mapPrompt = (
   }
   builder.flushDeferred()
 
-  if (request.instructions !== undefined && request.instructions !== "") system.push({ text: request.instructions })
+  const staticSystemEnd = addInstructions(system, request.instructions, extraInstructions)
 
   const list = builder.list
   if (profile.supportsPromptCaching && isOn(settings.cacheMessages) && list.length > 0) {
@@ -349,5 +386,5 @@ export const mapPrompt = (
   if (list.length === 0 || (list[0]!.role === "assistant" && !profile.allowsLeadingAssistant)) {
     list.unshift({ role: "user", content: [{ text: "." }] })
   }
-  return { messages: { list, cachePoints: builder.cachePoints }, system }
+  return { messages: { list, cachePoints: builder.cachePoints }, system, staticSystemEnd }
 }
