@@ -64,7 +64,7 @@ describe("requestMapping/jsonSchema", () => {
       prices: Schema.Record({ key: Schema.String, value: Schema.Number })
     })
     const result = forBedrock(JSONSchema.make(Order) as any, true, false)
-    const properties = result.schema.properties as any
+    const properties = (result.schema as any).properties
     assert.deepStrictEqual(properties.quantity, {
       type: "number",
       description: "a positive number (exclusiveMinimum=0)"

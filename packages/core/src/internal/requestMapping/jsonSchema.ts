@@ -207,7 +207,8 @@ class Walker {
   }
 }
 
-const rewrite = (schema: LanguageModel.JsonSchema, strict: boolean, inlineDefs: boolean): Rewritten => {
+const rewrite = (root: LanguageModel.JsonSchema, strict: boolean, inlineDefs: boolean): Rewritten => {
+  const schema = root as Node
   const defsKey = schema.$defs !== undefined ? "$defs" : "definitions"
   const defs = isNode(schema[defsKey]) ? schema[defsKey] : undefined
   const walker = new Walker(defs, strict, inlineDefs)

@@ -182,7 +182,7 @@ export const mapOutput = (
       if (options.request.tools?.some((tool) => tool.name === name) === true) {
         fail(`The output tool "${name}" has the same name as one of the tools; name the output schema`, "output.name")
       }
-      const isObject = output.schema.type === "object"
+      const isObject = (output.schema as Record<string, unknown>).type === "object"
       const spec: ToolSpecification = {
         name,
         description: output.description ?? "The final response which ends this conversation",
