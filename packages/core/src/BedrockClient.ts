@@ -393,6 +393,16 @@ const durationConfig = (name: string): Config.Config<Duration.Duration | undefin
     Config.duration(name).pipe(Config.orElse(() => Config.number(name).pipe(Config.map(Duration.millis))))
   )
 
+/** Ours (`"30 seconds"` or milliseconds), else pydantic-ai's / botocore's name (seconds). */
+const timeoutConfig = (ours: string, aws: string): Config.Config<Duration.Duration | undefined> =>
+  Config.zipWith(
+    durationConfig(ours),
+    optionalConfig(
+      Config.duration(aws).pipe(Config.orElse(() => Config.number(aws).pipe(Config.map(Duration.seconds))))
+    ),
+    (first, second) => first ?? second
+  )
+
 /**
  * What `layerConfig` reads by default:
  *
@@ -402,7 +412,8 @@ const durationConfig = (name: string): Config.Config<Duration.Duration | undefin
  * - `credentials`: `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (+ `AWS_SESSION_TOKEN`), when both are set
  * - `apiKey`: `AWS_BEARER_TOKEN_BEDROCK`
  * - `connectTimeout` / `requestTimeout`: `BEDROCK_CONNECT_TIMEOUT` / `BEDROCK_REQUEST_TIMEOUT`
- *   (`"30 seconds"` or milliseconds)
+ *   (`"30 seconds"` or milliseconds), else pydantic-ai's `AWS_CONNECT_TIMEOUT` / `AWS_READ_TIMEOUT`
+ *   (seconds)
  * - `retry`: `BEDROCK_MAX_ATTEMPTS` (attempts in total)
  *
  * @since 0.1.0
@@ -420,8 +431,8 @@ export const defaultConfig: { readonly [K in keyof Options]-?: Config.Config<Opt
     })
   ),
   apiKey: optionalConfig(Config.redacted("AWS_BEARER_TOKEN_BEDROCK")),
-  connectTimeout: durationConfig("BEDROCK_CONNECT_TIMEOUT"),
-  requestTimeout: durationConfig("BEDROCK_REQUEST_TIMEOUT"),
+  connectTimeout: timeoutConfig("BEDROCK_CONNECT_TIMEOUT", "AWS_CONNECT_TIMEOUT"),
+  requestTimeout: timeoutConfig("BEDROCK_REQUEST_TIMEOUT", "AWS_READ_TIMEOUT"),
   retry: optionalConfig(Config.integer("BEDROCK_MAX_ATTEMPTS").pipe(Config.map((maxAttempts) => ({ maxAttempts })))),
   transformClientConfig: Config.succeed(undefined)
 }

@@ -26,6 +26,26 @@
 // =============================================================================
 
 /**
+ * The provider name on parts decoded from Bedrock (thinking, native tool calls
+ * and results). Signed thinking is sent back as native `reasoningContent`, and
+ * native tool parts as Bedrock's own blocks, only when they carry this name
+ * (native tool parts without a provider count as Bedrock's); thinking from
+ * elsewhere goes back as tagged text. Set it when building such parts from a
+ * stored Bedrock conversation.
+ *
+ * @example
+ * ```ts
+ * import { BedrockModelProfile, Prompt } from "@effect-bedrock/core"
+ *
+ * const thought = Prompt.thinking({ text: "...", signature: "sig", provider: BedrockModelProfile.providerName })
+ * ```
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export const providerName = "bedrock"
+
+/**
  * Kinds of media a file block can hold.
  *
  * @since 0.1.0

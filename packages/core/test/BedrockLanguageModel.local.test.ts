@@ -24,7 +24,7 @@ const bodies = Effect.flatMap(local, (server) => server.requests).pipe(
 const reset = Effect.flatMap(local, (server) => server.reset)
 
 const withoutTiming = (response: Response.Response) => {
-  const { latencyMs: _latency, requestId: _requestId, ...rest } = response
+  const { latencyMs: _latency, requestId: _requestId, timestamp: _timestamp, ...rest } = response
   return rest
 }
 

@@ -142,9 +142,29 @@ interface CommandWithStack {
 }
 
 /**
+ * Sets `headers` on a request's headers, replacing any header of the same name in another case
+ * (HTTP header names are case-insensitive: `Content-Type` replaces `content-type`, never both).
+ *
+ * @internal
+ */
+export const setHeaders = (
+  target: Record<string, string>,
+  entries: ReadonlyArray<readonly [string, string]>
+): void => {
+  for (const [name, value] of entries) {
+    const lower = name.toLowerCase()
+    for (const existing in target) {
+      if (existing !== name && existing.toLowerCase() === lower) delete target[existing]
+    }
+    target[name] = value
+  }
+}
+
+/**
  * Adds `headers` to the HTTP request of this command only. The middleware sits on the command's
  * own stack (cloned per `send`, never shared with the client or other commands) at the `build`
- * step, which runs before `finalizeRequest` where SigV4 signs, so the headers are signed.
+ * step, which runs before `finalizeRequest` where SigV4 signs, so the headers are signed. A
+ * header already there in another case is replaced (`setHeaders`).
  *
  * @internal
  */
@@ -157,7 +177,7 @@ export const addHeaders = <C extends CommandWithStack>(
   const middleware = (next: (args: HeaderCarrier) => Promise<unknown>) => (args: HeaderCarrier) => {
     const request = args.request as { headers?: Record<string, string> } | undefined
     if (request !== undefined && typeof request === "object" && request.headers !== undefined) {
-      for (const [name, value] of entries) request.headers[name] = value
+      setHeaders(request.headers, entries)
     }
     return next(args)
   }

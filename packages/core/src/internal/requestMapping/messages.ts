@@ -7,8 +7,14 @@
  * @since 0.1.0
  * @internal
  */
-import type { ContentBlock, Message, SystemContentBlock, ToolResultContentBlock } from "@aws-sdk/client-bedrock-runtime"
-import type * as BedrockModelProfile from "../../BedrockModelProfile.js"
+import type {
+  ContentBlock,
+  Message,
+  SystemContentBlock,
+  ToolResultBlock,
+  ToolResultContentBlock
+} from "@aws-sdk/client-bedrock-runtime"
+import * as BedrockModelProfile from "../../BedrockModelProfile.js"
 import type * as BedrockModelSettings from "../../BedrockModelSettings.js"
 import type * as LanguageModel from "../../LanguageModel.js"
 import * as Prompt from "../../Prompt.js"
@@ -19,13 +25,17 @@ import { blockKind, fileSource, mediaBlock, mediaFormat, mustDownload, unsupport
 import { sanitizeToolName } from "./tools.js"
 
 /**
- * The provider name that thinking parts produced by this library carry: only
- * such signed thinking is sent back as `reasoningContent`.
+ * The provider name that parts produced by this library carry: only such
+ * signed thinking is sent back as `reasoningContent` (`BedrockModelProfile.providerName`).
  *
  * @since 0.1.0
  * @internal
  */
-export const providerName = "bedrock"
+export const providerName = BedrockModelProfile.providerName
+
+/** The Bedrock system tool behind each native tool. */
+const nativeToolNames: Readonly<Record<string, string>> = { codeExecution: "nova_code_interpreter" }
+const nativeResultTypes: Readonly<Record<string, string>> = { codeExecution: "nova_code_interpreter_result" }
 
 type Block = ContentBlock
 
@@ -197,6 +207,22 @@ class MessageBuilder {
         const input = part.input === undefined || part.input === null ? {} : part.input
         return { toolUse: { toolUseId: part.id, name: sanitizeToolName(part.name), input: input as any } }
       }
+      case "NativeToolCall": {
+        // Sent back as Bedrock returned it: its own provider's parts only.
+        const name = nativeToolNames[part.name]
+        if (name === undefined || (part.provider !== undefined && part.provider !== providerName)) return undefined
+        const input = part.input === undefined || part.input === null ? {} : part.input
+        return { toolUse: { toolUseId: part.id, name, input: input as any, type: "server_tool_use" } }
+      }
+      case "NativeToolResult": {
+        const type = nativeResultTypes[part.name]
+        if (type === undefined || (part.provider !== undefined && part.provider !== providerName)) return undefined
+        const content = [{ json: (part.result ?? {}) as any }]
+        const toolResult: ToolResultBlock = part.status === undefined
+          ? { toolUseId: part.id, content, type }
+          : { toolUseId: part.id, content, type, status: part.status as ToolResultBlock["status"] }
+        return { toolResult }
+      }
       case "Thinking": {
         const profile = this.profile
         const native = part.provider === providerName && profile.sendsBackThinking
@@ -233,14 +259,15 @@ class MessageBuilder {
         }
         continue
       }
-      const content: Array<ToolResultContentBlock> = [
-        part.isError && !withStatus
-          // No status field: the failure is told in the text.
-          ? { text: JSON.stringify({ error: part.result ?? null }) }
-          : resultBlock(part.result, profile.toolResultFormat)
-      ]
-      let beside: Array<Block> | undefined
       const files = part.files
+      const content: Array<ToolResultContentBlock> = part.isError && !withStatus
+        // No status field: the failure is told in the text.
+        ? [{ text: JSON.stringify({ error: part.result ?? null }) }]
+        // A tool that returned only files: the files alone, no empty result in front.
+        : part.result === undefined && files !== undefined && files.length > 0
+        ? []
+        : [resultBlock(part.result, profile.toolResultFormat)]
+      let beside: Array<Block> | undefined
       if (files !== undefined) {
         for (let f = 0; f < files.length; f++) {
           const file = files[f]!
