@@ -30,9 +30,7 @@ import * as internal from "./internal/prompt.js"
  * @since 0.1.0
  * @category Parts
  */
-export const TextPart = Schema.TaggedStruct("Text", {
-  text: Schema.String
-})
+export const TextPart = Schema.TaggedStruct("Text", { text: Schema.String })
 
 /**
  * @since 0.1.0
@@ -83,9 +81,7 @@ export type FilePart = typeof FilePart.Type
  * @since 0.1.0
  * @category Parts
  */
-export const CachePointPart = Schema.TaggedStruct("CachePoint", {
-  ttl: Schema.optional(Schema.Literal("5m", "1h"))
-})
+export const CachePointPart = Schema.TaggedStruct("CachePoint", { ttl: Schema.optional(Schema.Literal("5m", "1h")) })
 
 /**
  * @since 0.1.0
@@ -227,9 +223,7 @@ export type RetryPart = typeof RetryPart.Type
  * @since 0.1.0
  * @category Messages
  */
-export const SystemMessage = Schema.TaggedStruct("System", {
-  content: Schema.String
-})
+export const SystemMessage = Schema.TaggedStruct("System", { content: Schema.String })
 
 /**
  * @since 0.1.0
