@@ -314,7 +314,12 @@ export const makeFromClient = (
     )
     return ClientCall.printable(
       withRetry(
-        makeOperations(client, { region, secrets: options?.secrets ?? [], streamIdleTimeout: undefined }),
+        makeOperations(client, {
+          region,
+          secrets: options?.secrets ?? [],
+          streamIdleTimeout: undefined,
+          ownsStreamTimers: false
+        }),
         options?.retry
       ),
       { region, retry: options?.retry ?? {} }
@@ -340,7 +345,8 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
       makeOperations(client, {
         region,
         secrets: ClientOptions.secretsOf(options),
-        streamIdleTimeout: ClientOptions.requestTimeoutMillis(options)
+        streamIdleTimeout: ClientOptions.requestTimeoutMillis(options),
+        ownsStreamTimers: true
       }),
       options.retry
     )

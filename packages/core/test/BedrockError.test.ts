@@ -181,16 +181,16 @@ describe("BedrockError.fromSdk", () => {
         () => new Error("The message checksum (123) did not match the expected value of 456"),
         "stream",
         "ChecksumMismatch",
-        false
+        true
       ],
       [
         "bad prelude CRC",
         () => new Error("The prelude checksum specified in the message (1) does not match the calculated CRC32 checksum (2)"),
         "stream",
         "ChecksumMismatch",
-        false
+        true
       ],
-      ["truncated frame", () => new Error("Truncated event message received."), "stream", "TruncatedEventStream", false],
+      ["truncated frame", () => new Error("Truncated event message received."), "stream", "TruncatedEventStream", true],
       [
         "short frame",
         () => new Error("Provided message too short to accommodate event stream message overhead"),
@@ -227,7 +227,8 @@ describe("BedrockError.fromSdk", () => {
 
     it("TransportError defaults retryable from kind", () => {
       assert.isTrue(new BedrockError.TransportError({ message: "x", kind: "ConnectionReset" }).retryable)
-      assert.isFalse(new BedrockError.TransportError({ message: "x", kind: "ChecksumMismatch" }).retryable)
+      assert.isTrue(new BedrockError.TransportError({ message: "x", kind: "ChecksumMismatch" }).retryable)
+      assert.isFalse(new BedrockError.TransportError({ message: "x", kind: "MalformedEventStream" }).retryable)
       assert.isFalse(new BedrockError.TransportError({ message: "x", kind: "Timeout", retryable: false }).retryable)
     })
   })
