@@ -96,9 +96,9 @@ const startServer = (): Promise<string> =>
       stdio: ["ignore", "inherit", "inherit", "ipc"]
     })
     server.once("message", (message: { endpoint?: string }) =>
-      message.endpoint === undefined ? reject(new Error("no endpoint")) : resolve(message.endpoint)
-    )
-    server.once("exit", (code) => reject(new Error(`the local Bedrock exited (${code})`)))
+      message.endpoint === undefined ? reject(new Error("no endpoint")) : resolve(message.endpoint))
+    server.once("exit", (code) =>
+      reject(new Error(`the local Bedrock exited (${code})`)))
   })
 
 // Whatever happens, never run much past the duration.
@@ -208,18 +208,29 @@ const verdict = {
   ...counts
 }
 console.log(
-  `${pass ? "PASS" : "FAIL"}: heap after GC ${last.heapMB} MB at ${last.seconds} s, ${growthMB >= 0 ? "+" : ""}${growthMB} MB ` +
+  `${pass ? "PASS" : "FAIL"}: heap after GC ${last.heapMB} MB at ${last.seconds} s, ${
+    growthMB >= 0 ? "+" : ""
+  }${growthMB} MB ` +
     `against ${reference.heapMB} MB at ${reference.seconds} s (limit ${limitMB} MB); ${bytesPerStream} bytes per ` +
-    `stream over ${streamsBetween} streams (limit ${perStreamChecked ? `${limitKBPerStream} KB` : "none under 1,000"}); ` +
+    `stream over ${streamsBetween} streams (limit ${
+      perStreamChecked ? `${limitKBPerStream} KB` : "none under 1,000"
+    }); ` +
     `${verdict.streamsPerSecond} streams/s; completed ${counts.completed}, ` +
     `left early ${counts.leftEarly}, failed as scripted ${counts.failed}, unexpected ${counts.unexpected}`
 )
 if (values.json !== undefined) {
-  fs.writeFileSync(values.json, JSON.stringify({
-    node: process.version,
-    options: { durationMs, concurrency, sampleMs, settleMs, limitMB, deltas },
-    samples,
-    verdict
-  }, null, 2))
+  fs.writeFileSync(
+    values.json,
+    JSON.stringify(
+      {
+        node: process.version,
+        options: { durationMs, concurrency, sampleMs, settleMs, limitMB, deltas },
+        samples,
+        verdict
+      },
+      null,
+      2
+    )
+  )
 }
 process.exit(pass ? 0 : 1)

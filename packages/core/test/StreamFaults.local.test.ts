@@ -75,7 +75,11 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("ConverseStream fault
         ["stall", Script.hangAfter(1), "Timeout"],
         ["throttling event", Script.exceptionAfter(1, "throttlingException"), "ThrottlingError"],
         ["model stream error event", Script.exceptionAfter(1, "modelStreamErrorException"), "ModelStreamError"],
-        ["service unavailable event", Script.exceptionAfter(1, "serviceUnavailableException"), "ServiceUnavailableError"]
+        [
+          "service unavailable event",
+          Script.exceptionAfter(1, "serviceUnavailableException"),
+          "ServiceUnavailableError"
+        ]
       ]
       for (const [label, fault, kind] of cases) {
         yield* local.reset
@@ -154,7 +158,10 @@ describe("fromSdk: what happened, not whether a status was seen", () => {
 
   it("a fault the SDK met reading a 2xx answer is a TransportError of its kind", () => {
     const cases = [
-      [deserialisation("Stream closed with error code NGHTTP2_INTERNAL_ERROR", "ERR_HTTP2_STREAM_ERROR"), "ConnectionReset"],
+      [
+        deserialisation("Stream closed with error code NGHTTP2_INTERNAL_ERROR", "ERR_HTTP2_STREAM_ERROR"),
+        "ConnectionReset"
+      ],
       [deserialisation("Truncated event message received."), "TruncatedEventStream"],
       [deserialisation("The message checksum (1) did not match the expected value of 2"), "ChecksumMismatch"]
     ] as const

@@ -60,25 +60,33 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("a finished ConverseS
         readonly [string, typeof seen, (track: (event: object) => void) => Effect.Effect<unknown, unknown>]
       > = [
         ["completion", seen, (track) =>
-          Stream.runForEach(client.converseStream(input()), (event) => Effect.sync(() => track(event)))],
+          Stream.runForEach(client.converseStream(input()), (event) =>
+            Effect.sync(() => track(event)))],
         ["Stream.take", seen, (track) =>
           Stream.runForEach(
             Stream.take(client.converseStream(input("local.stream-5000")), 3),
-            (event) => Effect.sync(() => track(event))
+            (event) =>
+              Effect.sync(() => track(event))
           )],
         ["failure after the first event (reset)", seen, (track) =>
           Effect.flip(Stream.runForEach(client.converseStream(input("local.reset-2")), (event) =>
-            Effect.sync(() => track(event))))],
+            Effect.sync(() =>
+              track(event)
+            )))],
         ["exception event", seen, (track) =>
           Effect.flip(
             Stream.runForEach(client.converseStream(input("local.exception-throttlingException-2")), (event) =>
-              Effect.sync(() => track(event)))
+              Effect.sync(() =>
+                track(event)
+              ))
           )],
         ["interruption", seen, (track) =>
           Effect.gen(function*() {
             const first = yield* Effect.makeLatch(false)
             const fiber = yield* client.converseStream(input("local.hang-1")).pipe(
-              Stream.runForEach((event) => Effect.sync(() => track(event)).pipe(Effect.zipRight(first.open))),
+              Stream.runForEach((event) =>
+                Effect.sync(() => track(event)).pipe(Effect.zipRight(first.open))
+              ),
               Effect.fork
             )
             yield* first.await
@@ -86,7 +94,9 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("a finished ConverseS
           })],
         ["idle timeout", short.seen, (track) =>
           Effect.flip(Stream.runForEach(short.client.converseStream(input("local.hang-1")), (event) =>
-            Effect.sync(() => track(event))))],
+            Effect.sync(() =>
+              track(event)
+            )))],
         ["failure before the first event (reset)", seen, () =>
           Effect.flip(Stream.runDrain(client.converseStream(input("local.reset-0"))))]
       ]

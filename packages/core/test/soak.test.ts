@@ -29,8 +29,11 @@ describe("soak", () => {
     const tsx = path.join(root, "node_modules/.bin/tsx")
     const args = ["scripts/soak.ts", "--duration", "6s", "--sample", "2s", "--settle", "2s", "--concurrency", "16"]
     await new Promise<void>((resolve, reject) =>
-      execFile(tsx, [...args, "--json", out], { cwd: root, timeout: 90_000 }, (error, stdout, stderr) =>
-        error ? reject(new Error(`${error.message}\n${stdout}\n${stderr}`)) : resolve()
+      execFile(
+        tsx,
+        [...args, "--json", out],
+        { cwd: root, timeout: 90_000 },
+        (error, stdout, stderr) => error ? reject(new Error(`${error.message}\n${stdout}\n${stderr}`)) : resolve()
       )
     )
     const result = JSON.parse(fs.readFileSync(out, "utf8")) as SoakResult

@@ -98,7 +98,9 @@ export const toClientConfig = (options: SdkOptions): BedrockRuntimeClientConfig 
       // end before a longer `requestTimeout` of ours could fire; streams are timed by us alone
       // (converseStream.ts), and a session dies with its stream.
       sessionTimeout: 0,
-      ...(connectMs === undefined ? {} : { nodeHttp2ConnectOptions: { createConnection: connectWithTimeout(connectMs) } })
+      ...(connectMs === undefined
+        ? {}
+        : { nodeHttp2ConnectOptions: { createConnection: connectWithTimeout(connectMs) } })
     }),
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),

@@ -82,7 +82,9 @@ export const fromSdk = (
           })
         ) :
         {}),
-      ...("originalStatusCode" in fields ? optional("originalStatusCode", internal.numberOf(extra.originalStatusCode)) : {}),
+      ...("originalStatusCode" in fields
+        ? optional("originalStatusCode", internal.numberOf(extra.originalStatusCode))
+        : {}),
       ...("resourceName" in fields ? optional("resourceName", internal.stringOf(extra.resourceName)) : {}),
       ...("originalMessage" in fields && originalMessage !== undefined ?
         { originalMessage: internal.scrubSecrets(originalMessage, secrets) } :
@@ -96,8 +98,8 @@ export const fromSdk = (
   // An error answer the SDK could not parse (a proxy's 502 page) is classified by its status, not
   // by what its text happens to contain.
   const unparsedErrorAnswer = metadataStatus !== undefined && !answered && internal.stringOf(
-      (record as { $responseBodyText?: unknown }).$responseBodyText
-    ) === undefined
+        (record as { $responseBodyText?: unknown }).$responseBodyText
+      ) === undefined
   if (kind !== undefined && !unparsedErrorAnswer) {
     return new BedrockError.TransportError({ ...base, kind }, options)
   }
