@@ -33,6 +33,7 @@ import type * as BedrockError from "./BedrockError.js"
 import * as StructuredOutput from "./internal/structuredOutput.js"
 import * as Prompt from "./Prompt.js"
 import type * as Response from "./Response.js"
+import type * as UsageLimits from "./UsageLimits.js"
 
 // =============================================================================
 // Request
@@ -249,8 +250,9 @@ export class StructuredOutputError extends Schema.TaggedError<StructuredOutputEr
 }) {}
 
 /**
- * Failures of a language model call: the service's own errors, plus the typed
- * errors of the provider underneath (`BedrockError` for Bedrock).
+ * Failures of a language model call: the service's own errors, a usage cap
+ * reached (`UsageLimits`), plus the typed errors of the provider underneath
+ * (`BedrockError` for Bedrock).
  *
  * @since 0.1.0
  * @category Errors
@@ -259,6 +261,7 @@ export type LanguageModelError =
   | InvalidRequestError
   | IncompleteResponseError
   | StructuredOutputError
+  | UsageLimits.UsageLimitExceededError
   | BedrockError.BedrockError
 
 // =============================================================================
