@@ -20,7 +20,9 @@ const rich = (): Record<string, unknown> => ({
       Prompt.assistant(
         "Calling",
         { _tag: "Thinking", text: "t", signature: "s", provider: "bedrock", redacted: new Uint8Array([3]) },
-        { _tag: "ToolCall", id: "c1", name: "get_weather", input: { city: "Porto" } }
+        { _tag: "ToolCall", id: "c1", name: "get_weather", input: { city: "Porto" } },
+        { _tag: "NativeToolCall", id: "n1", name: "codeExecution", input: { code: "1+1" }, provider: "bedrock" },
+        { _tag: "NativeToolResult", id: "n1", name: "codeExecution", result: "2", status: "ok", provider: "bedrock" }
       ),
       Prompt.tool(
         {
@@ -31,11 +33,11 @@ const rich = (): Record<string, unknown> => ({
       )
     ]
   },
-  instructions: "Answer in one line.",
+  instructions: ["Answer in one line.", { text: "Today is Monday.", dynamic: true }],
   tools: [{ name: "get_weather", description: "Weather", parameters: { type: "object" }, strict: true }],
   nativeTools: ["codeExecution"],
-  toolChoice: { tool: "get_weather" },
-  output: { name: "answer", description: "d", schema: { type: "object" } },
+  toolChoice: { tools: ["get_weather"] },
+  output: { name: "answer", description: "d", schema: { type: "object" }, mode: "tool" },
   settings: { temperature: 0 }
 })
 

@@ -101,6 +101,10 @@ const isAssistantPart = (p: unknown): boolean => {
       return isString(p.text)
     case "ToolCall":
       return isString(p.id) && isString(p.name)
+    case "NativeToolCall":
+      return isString(p.id) && isString(p.name) && optionalString(p.provider)
+    case "NativeToolResult":
+      return isString(p.id) && isString(p.name) && optionalString(p.status) && optionalString(p.provider)
     case "Thinking":
       return isString(p.text) && optionalString(p.signature) && optionalString(p.provider) &&
         (p.redacted === undefined || p.redacted instanceof Uint8Array)
@@ -113,7 +117,7 @@ const isToolPart = (p: unknown): boolean => {
   switch (p._tag) {
     case "ToolResult": {
       const files = p.files
-      return isString(p.id) && isString(p.name) && typeof p.isError === "boolean" &&
+      return isString(p.id) && optionalString(p.name) && typeof p.isError === "boolean" &&
         (files === undefined ||
           (Array.isArray(files) && files.every((f) => isObject(f) && f._tag === "File" && isFilePart(f))))
     }
@@ -148,17 +152,26 @@ const isToolDefinition = (t: unknown): boolean =>
   isObject(t) && isToolName(t.name) && optionalString(t.description) && isObject(t.parameters) &&
   (t.strict === undefined || typeof t.strict === "boolean")
 
+const isInstruction = (u: unknown): boolean =>
+  typeof u === "string" ||
+  (isObject(u) && isString(u.text) && (u.dynamic === undefined || typeof u.dynamic === "boolean"))
+
+const isNames = (u: unknown): boolean => allOf(u, isString)
+
 /** Whether the request fields other than the prompt are well formed. */
 const restWellFormed = (r: Rec): boolean => {
-  const { nativeTools, output, settings, toolChoice, tools } = r
-  return optionalString(r.instructions) &&
+  const { instructions, nativeTools, output, settings, toolChoice, tools } = r
+  return (instructions === undefined || typeof instructions === "string" || allOf(instructions, isInstruction)) &&
     (tools === undefined || allOf(tools, isToolDefinition)) &&
     (nativeTools === undefined || allOf(nativeTools, (tool) => tool === "codeExecution")) &&
     (toolChoice === undefined || toolChoice === "auto" || toolChoice === "required" || toolChoice === "none" ||
-      (isObject(toolChoice) && isString(toolChoice.tool))) &&
+      (isObject(toolChoice) &&
+        (isString(toolChoice.tool) || isNames(toolChoice.tools) || isNames(toolChoice.toolOrOutput)))) &&
     (output === undefined ||
       (isObject(output) && (output.name === undefined || isToolName(output.name)) &&
-        optionalString(output.description) && isObject(output.schema))) &&
+        optionalString(output.description) && isObject(output.schema) &&
+        (output.mode === undefined || output.mode === "auto" || output.mode === "tool" || output.mode === "native" ||
+          output.mode === "prompted"))) &&
     (settings === undefined || isObject(settings))
 }
 
