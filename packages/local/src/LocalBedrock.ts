@@ -11,9 +11,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
+import { LocalServer } from "./internal/server.js"
 import type * as Script from "./LocalBedrockScript.js"
 import type { Options, ReceivedRequest } from "./LocalBedrockServer.js"
-import { LocalServer } from "./internal/server.js"
 
 /**
  * @since 0.1.0
@@ -33,7 +33,7 @@ export interface Service {
   readonly pendingScripts: Effect.Effect<number>
   /** Waits until no request is open. */
   readonly awaitIdle: Effect.Effect<void>
-  /** Drops queued scripts, the request log and the prompt-cache memory. */
+  /** Drops queued scripts, the request log and the prompt-cache memory, and fills every quota again. */
   readonly reset: Effect.Effect<void>
 }
 

@@ -33,8 +33,9 @@
  *
  * @since 0.1.0
  */
-import type * as Script from "./LocalBedrockScript.js"
+import * as quota from "./internal/quota.js"
 import { LocalServer } from "./internal/server.js"
+import type * as Script from "./LocalBedrockScript.js"
 
 /**
  * @since 0.1.0
@@ -47,6 +48,33 @@ export interface Options {
   readonly padding?: boolean | undefined
   /** Answer 403 AccessDeniedException to requests without SigV4 / Bearer authorization (default true). */
   readonly requireAuth?: boolean | undefined
+  /**
+   * Per-model quotas, by model id (or inference profile, as sent); `"*"` gives every other model id
+   * its own budget of that size. See `Quota`.
+   */
+  readonly quotas?: Readonly<Record<string, Quota>> | undefined
+}
+
+/**
+ * A model's quota, enforced like Bedrock's on converse and converse-stream (count-tokens is not
+ * counted): a request is admitted when there is room for one more request and for its tokens (its
+ * input tokens, counted like the default model's usage, plus `inferenceConfig.maxTokens`, 4096
+ * when absent); otherwise it gets a `ThrottlingException` (HTTP 429, "Too many requests" or "Too
+ * many tokens", logged with `throttled: true`) and takes nothing. When an answer whose output is
+ * known (the default model, generated streams) is done, the reserved tokens it did not generate
+ * are given back.
+ *
+ * Each budget is a bucket refilled continuously at its per-minute rate that holds at most
+ * `burstSeconds` worth of it (default 60: a whole minute's quota at once), full at the start and
+ * after `reset`.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Quota {
+  readonly requestsPerMinute?: number | undefined
+  readonly tokensPerMinute?: number | undefined
+  readonly burstSeconds?: number | undefined
 }
 
 /**
@@ -72,6 +100,8 @@ export interface ReceivedRequest {
   readonly body: unknown
   /** Epoch milliseconds. */
   readonly receivedAt: number
+  /** True when a quota throttled the request (see `Quota`). */
+  readonly throttled?: boolean | undefined
 }
 
 /**
@@ -94,7 +124,7 @@ export interface LocalBedrockServer {
   readonly pendingScripts: () => number
   /** Resolves once no request is open. */
   readonly awaitIdle: () => Promise<void>
-  /** Drops queued scripts, the request log and the prompt-cache memory. */
+  /** Drops queued scripts, the request log and the prompt-cache memory, and fills every quota again. */
   readonly reset: () => void
   /** Stops listening and destroys every connection. */
   readonly close: () => Promise<void>
@@ -130,3 +160,22 @@ export const start = async (options?: Options): Promise<LocalBedrockServer> => {
     close: () => server.close()
   }
 }
+
+/**
+ * Reads quotas from command-line values, one per model: `[<modelId>=]rpm:<n>,tpm:<n>,burst:<seconds>`
+ * (any of the three; without a model id, every model). Throws on a malformed value.
+ *
+ * @example
+ * ```ts
+ * import { LocalBedrockServer } from "@effect-bedrock/local"
+ *
+ * // { "*": { requestsPerMinute: 600, burstSeconds: 1 }, "local.small": { tokensPerMinute: 100000 } }
+ * const quotas = LocalBedrockServer.parseQuotas(["rpm:600,burst:1", "local.small=tpm:100000"])
+ * const server = await LocalBedrockServer.start({ quotas })
+ * ```
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const parseQuotas = (specs: ReadonlyArray<string>): Record<string, Quota> =>
+  Object.fromEntries(specs.map(quota.parseQuota))

@@ -15,6 +15,7 @@ import { type Exchange, http1Exchange, http2Exchange, replyError } from "./excha
 import { isObject } from "./json.js"
 import { OpenRequests } from "./openRequests.js"
 import * as operations from "./operations.js"
+import { Quotas } from "./quota.js"
 import * as requestLog from "./requestLog.js"
 import * as reserved from "./reserved.js"
 import * as scriptAnswer from "./scriptAnswer.js"
@@ -33,6 +34,7 @@ export class LocalServer {
   private readonly cache = new Set<string>()
   private readonly sockets = new Set<net.Socket>()
   private readonly open = new OpenRequests()
+  private readonly quotas: Quotas | undefined
   private closing: Promise<void> | undefined
 
   private constructor(
@@ -41,6 +43,7 @@ export class LocalServer {
     private readonly options: Options
   ) {
     this.endpoint = `http://${HOST}:${port}`
+    this.quotas = options.quotas === undefined ? undefined : new Quotas(options.quotas)
   }
 
   // ---------------------------------------------------------------------------
@@ -136,6 +139,7 @@ export class LocalServer {
     this.scripts.clear()
     this.log.length = 0
     this.cache.clear()
+    this.quotas?.reset()
   }
 
   awaitIdle(): Promise<void> {
@@ -215,7 +219,7 @@ export class LocalServer {
     }
     const authorization = req.headers["authorization"]
     const auth = requestLog.authSchemeOf(typeof authorization === "string" ? authorization : undefined)
-    this.log.push({
+    const entry: ReceivedRequest = {
       requestId,
       operation,
       modelId,
@@ -226,7 +230,8 @@ export class LocalServer {
       auth,
       body,
       receivedAt: started
-    })
+    }
+    const logIndex = this.log.push(entry) - 1
 
     const error = (status: number, name: string, message: string) => replyError(ex, requestId, status, name, message)
     if (operation === undefined) {
@@ -249,6 +254,11 @@ export class LocalServer {
       ? validation.validateCountTokens(body, modelId)
       : validation.validateConverse(body, modelId)
     if (invalid !== undefined) return error(400, "ValidationException", invalid)
+    const quota = this.quotas?.admit(operation, modelId, body)
+    if (quota?._tag === "Throttled") {
+      if (this.log[logIndex] === entry) this.log[logIndex] = { ...entry, throttled: true }
+      return error(429, "ThrottlingException", quota.message)
+    }
 
     const script = this.scripts.take(operation, modelId) ?? reserved.scriptFor(modelId, operation)
     const call: operations.Call = {
@@ -259,8 +269,10 @@ export class LocalServer {
       body,
       receivedAt: started,
       padding: this.options.padding !== false,
-      cache: this.cache
+      cache: this.cache,
+      onUsage: quota?.onUsage
     }
-    return script === undefined ? operations.answer(call) : scriptAnswer.answer(call, script)
+    const answered = script === undefined ? operations.answer(call) : scriptAnswer.answer(call, script)
+    return quota === undefined ? answered : Promise.resolve(answered).finally(quota.settle)
   }
 }
