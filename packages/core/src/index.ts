@@ -37,6 +37,11 @@ export * as BedrockModelSettings from "./BedrockModelSettings.js"
 /**
  * @since 0.1.0
  */
+export * as BedrockRateLimiter from "./BedrockRateLimiter.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as LanguageModel from "./LanguageModel.js"
 
 /**
