@@ -89,6 +89,8 @@ interface ModelState {
   readonly requestsPerMinute: number | undefined
   readonly tokensPerMinute: number | undefined
   readonly semaphore: Effect.Semaphore | undefined
+  /** One waiter at a time asks the store for tokens, the others queue behind it (first come, first served). */
+  readonly tokensLine: Effect.Semaphore
   factor: number
   lastDecrease: number
   lastChange: number
@@ -151,6 +153,7 @@ export const make = (
         semaphore: concurrency === undefined
           ? undefined
           : Effect.unsafeMakeSemaphore(Math.max(1, Math.floor(concurrency))),
+        tokensLine: Effect.unsafeMakeSemaphore(1),
         factor: 1,
         lastDecrease: -Infinity,
         lastChange: -Infinity,
@@ -168,18 +171,28 @@ export const make = (
     // Buckets
     // -------------------------------------------------------------------------
 
+    const storeFailed = (error: unknown) =>
+      Effect.as(
+        Effect.logWarning(`BedrockRateLimiter: the store failed (${String(error)}); the call goes through`),
+        0
+      )
+
     /**
-     * Takes `tokens` from a bucket (a negative amount gives them back) and returns how long the
-     * caller must wait for them, in milliseconds. The bucket holds `burst` worth of the current
-     * rate (at least one request, at least this call's tokens), refilled at the rate. A store that
-     * fails or does not answer in time lets the call through.
+     * One `consume` on a bucket that holds `burst` worth of the current rate (at least one
+     * request, at least this call's tokens), refilled at that rate. A store that fails or does not
+     * answer in time lets the call through.
      */
-    const consume = (state: ModelState, bucket: Bucket, tokens: number): Effect.Effect<number> => {
+    const consume = (
+      state: ModelState,
+      bucket: Bucket,
+      tokens: number,
+      onExceeded: "delay" | "fail"
+    ): Effect.Effect<number, ExperimentalRateLimiter.RateLimitExceeded> => {
       const perMinute = (bucket === "requests" ? state.requestsPerMinute! : state.tokensPerMinute!) * state.factor
       const limit = Math.max(1, Math.floor((perMinute * settings.burstMillis) / 60_000), tokens)
       return limiter.consume({
         algorithm: "token-bucket",
-        onExceeded: "delay",
+        onExceeded,
         key: `${settings.keyPrefix}${state.modelId}:${bucket}`,
         limit,
         window: Duration.millis((limit / perMinute) * 60_000),
@@ -191,18 +204,29 @@ export const make = (
           onTimeout: () => new Error(`no answer within ${Duration.format(settings.storeTimeout)}`)
         }),
         Effect.catchAll((error) =>
-          Effect.as(
-            Effect.logWarning(`BedrockRateLimiter: the store failed (${String(error)}); the call goes through`),
-            0
-          )
+          "reason" in error && error.reason === "Exceeded" ? Effect.fail(error) : storeFailed(error)
         )
       )
     }
 
+    /**
+     * Takes `tokens` (a negative amount gives them back) whatever the bucket holds, which may go
+     * into debt: the milliseconds until they are covered.
+     */
+    const reserve = (state: ModelState, bucket: Bucket, tokens: number): Effect.Effect<number> =>
+      consume(state, bucket, tokens, "delay").pipe(Effect.catchAll(storeFailed))
+
+    /** Takes `tokens` if the bucket has them: 0; otherwise nothing, and the milliseconds until it would. */
+    const tryTake = (state: ModelState, bucket: Bucket, tokens: number): Effect.Effect<number> =>
+      consume(state, bucket, tokens, "fail").pipe(
+        Effect.map(() => 0),
+        Effect.catchAll((exceeded) => Effect.succeed(Math.max(1, Duration.toMillis(exceeded.retryAfter))))
+      )
+
     const giveBack = (state: ModelState, requests: number, tokens: number): Effect.Effect<void> =>
       Effect.all([
-        requests > 0 && state.requestsPerMinute !== undefined ? consume(state, "requests", -requests) : Effect.void,
-        tokens > 0 && state.tokensPerMinute !== undefined ? consume(state, "tokens", -tokens) : Effect.void
+        requests > 0 && state.requestsPerMinute !== undefined ? reserve(state, "requests", -requests) : Effect.void,
+        tokens > 0 && state.tokensPerMinute !== undefined ? reserve(state, "tokens", -tokens) : Effect.void
       ], { discard: true })
 
     // -------------------------------------------------------------------------
@@ -270,25 +294,40 @@ export const make = (
             })
           )
         }
-        let delay = 0
+        // Requests: a place in line (first come, first served), then the wait for it.
         if (state.requestsPerMinute !== undefined) {
-          delay = yield* consume(state, "requests", 1)
+          const delay = yield* reserve(state, "requests", 1)
           if (delay > left(yield* Clock.currentTimeMillis)) {
             yield* giveBack(state, 1, 0)
             return yield* Effect.fail(exhausted(state, operation, "requests", delay))
           }
+          // Interrupted while waiting: the place is given back.
+          if (delay > 0) yield* Effect.onInterrupt(Effect.sleep(Duration.millis(delay)), () => giveBack(state, 1, 0))
         }
+        // Tokens: taken only when the bucket has them, so that what running calls give back (their
+        // estimate was above their usage) serves the calls waiting now, not only later ones. The
+        // calls wait in line here; the first in line asks again when the bucket should have them.
         if (state.tokensPerMinute !== undefined) {
-          const tokensDelay = yield* consume(state, "tokens", tokens)
-          if (tokensDelay > left(yield* Clock.currentTimeMillis)) {
-            yield* giveBack(state, 1, tokens)
-            return yield* Effect.fail(exhausted(state, operation, "tokens", tokensDelay))
-          }
-          delay = Math.max(delay, tokensDelay)
-        }
-        if (delay > 0) {
-          // Interrupted while waiting: the reservation is given back.
-          yield* Effect.onInterrupt(Effect.sleep(Duration.millis(delay)), () => giveBack(state, 1, tokens))
+          const takeTokens = Effect.gen(function*() {
+            while (true) {
+              const wait = yield* tryTake(state, "tokens", tokens)
+              if (wait === 0) return
+              const remaining = left(yield* Clock.currentTimeMillis)
+              // Nothing will come back soon: no call of this model in flight here, and too long a wait.
+              if (remaining <= 0 || (wait > remaining && state.inFlight === 0)) {
+                return yield* Effect.fail(exhausted(state, operation, "tokens", wait))
+              }
+              yield* Effect.sleep(Duration.millis(Math.min(wait, remaining)))
+            }
+          })
+          const remaining = left(yield* Clock.currentTimeMillis)
+          yield* state.tokensLine.withPermits(1)(takeTokens).pipe(
+            Effect.timeoutFail({
+              duration: Duration.millis(Math.max(0, remaining)),
+              onTimeout: () => exhausted(state, operation, "tokens")
+            }),
+            Effect.tapError(() => giveBack(state, 1, 0))
+          )
         }
         state.admitted++
         state.inFlight++
@@ -316,7 +355,7 @@ export const make = (
         }
         if (used === undefined || state.tokensPerMinute === undefined || used === ticket.tokens) return Effect.void
         // More than reserved is taken now (the bucket may go into debt); less is given back.
-        return consume(state, "tokens", used - ticket.tokens).pipe(Effect.asVoid)
+        return reserve(state, "tokens", used - ticket.tokens).pipe(Effect.asVoid)
       })
 
     const onFailure = (state: ModelState, ticket: Ticket, error: BedrockError.BedrockError): Effect.Effect<void> =>
