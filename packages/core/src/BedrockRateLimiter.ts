@@ -51,10 +51,11 @@ import type * as ExperimentalRateLimiter from "@effect/experimental/RateLimiter"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as BedrockClient from "./BedrockClient.js"
 import type * as BedrockError from "./BedrockError.js"
 import * as internal from "./internal/rateLimiter.js"
@@ -275,10 +276,38 @@ const ioredisOptions = (redis: RedisOptions) => {
     ...(redis.password === undefined ? {} : { password: Redacted.value(redis.password) }),
     ...(redis.db === undefined ? {} : { db: redis.db }),
     ...(redis.tls === true ? { tls: {} } : {}),
+    // A command waits for one reconnection at most (calls go through meanwhile: `storeTimeout`).
+    maxRetriesPerRequest: 1,
     // The keys carry `options.keyPrefix` already.
     prefix: ""
   }
 }
+
+/**
+ * The Redis store in a scope of its own, closed with the Layer's: a connection that cannot close
+ * cleanly (Redis gone) is dropped after a few seconds instead of failing or holding up the Layer.
+ */
+const redisStore = (redis: RedisOptions): Effect.Effect<Store, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const Redis = yield* optionalPeer(
+      "ioredis and @effect/experimental",
+      () => import("@effect/experimental/RateLimiter/Redis")
+    )
+    const scope = yield* Scope.make()
+    yield* Effect.addFinalizer(() =>
+      Scope.close(scope, Exit.void).pipe(
+        // Closing runs uninterruptibly (and so does this finalizer): disconnected and made
+        // interruptible, the wait for it can end while it goes on.
+        Effect.disconnect,
+        Effect.interruptible,
+        Effect.timeout("3 seconds"),
+        Effect.catchAllCause((cause) =>
+          Effect.logDebug("BedrockRateLimiter: the Redis connection did not close cleanly", cause)
+        )
+      )
+    )
+    return yield* Scope.extend(Redis.make(ioredisOptions(redis)), scope)
+  })
 
 /**
  * The limited `BedrockClient` with the budgets in Redis (`@effect/experimental`'s Redis store,
@@ -291,8 +320,4 @@ const ioredisOptions = (redis: RedisOptions) => {
 export const layerRedis = (
   options: Options & { readonly redis: RedisOptions }
 ): Layer.Layer<BedrockClient.BedrockClient | BedrockRateLimiter, never, BedrockClient.BedrockClient> =>
-  build(options, () =>
-    Effect.flatMap(
-      optionalPeer("ioredis and @effect/experimental", () => import("@effect/experimental/RateLimiter/Redis")),
-      (Redis) => Redis.make(ioredisOptions(options.redis))
-    ))
+  build(options, () => redisStore(options.redis))
