@@ -37,6 +37,11 @@ export * as BedrockModelSettings from "./BedrockModelSettings.js"
 /**
  * @since 0.1.0
  */
+export * as BedrockPricing from "./BedrockPricing.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as BedrockRateLimiter from "./BedrockRateLimiter.js"
 
 /**
@@ -57,9 +62,19 @@ export * as Response from "./Response.js"
 /**
  * @since 0.1.0
  */
+export * as Telemetry from "./Telemetry.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Tool from "./Tool.js"
 
 /**
  * @since 0.1.0
  */
 export * as Toolkit from "./Toolkit.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as UsageLimits from "./UsageLimits.js"
