@@ -247,7 +247,9 @@ answers a real \`ThrottlingException\`, HTTP 429). It runs twice:
   sharing it through one real \`redis-server\` on 127.0.0.1, over \`BedrockClient.layer({ retry: false })\`.
 
 The offered load (${workers * loops} callers) is far above the quota in both runs, so the quota is what
-limits the throughput. Latency is per completed call, from its first attempt (or its wait for budget)
+limits the throughput. Calls per minute can be above the quota: the local Bedrock lets ${burst} seconds of
+it through at once at the start (the limiter's own burst is 1 second), and the throttled requests are
+counted by the local Bedrock itself. Latency is per completed call, from its first attempt (or its wait for budget)
 to its answer; calls still running at the end are not counted. Wasted token admissions are what the
 throttled requests asked to be admitted for (input tokens + \`maxTokens\`, ${MAX_TOKENS}).
 

@@ -6,7 +6,7 @@
 //   parent -> { cmd: "go", seconds }       child -> { result: WorkerResult } (then it disconnects)
 // Setup and WorkerResult: see worker.d.mts.
 import { BedrockClient, BedrockLanguageModel, BedrockRateLimiter, LanguageModel } from "@effect-bedrock/core"
-import { Clock, Effect, Layer, ManagedRuntime, Redacted, Stream } from "effect"
+import { Clock, Effect, Layer, Logger, LogLevel, ManagedRuntime, Redacted, Stream } from "effect"
 
 const credentials = { accessKeyId: "AKIDLOCALFLEET", secretAccessKey: Redacted.make("local-fleet-secret") }
 
@@ -76,7 +76,8 @@ let started
 process.on("message", (message) => {
   const reply = (payload) => process.send(payload)
   if (message?.cmd === "setup") {
-    const runtime = ManagedRuntime.make(layerOf(message))
+    // The library logs every retry and failed call: thousands of lines here, and the figures say it all.
+    const runtime = ManagedRuntime.make(Layer.merge(layerOf(message), Logger.minimumLogLevel(LogLevel.None)))
     started = { setup: message, runtime }
     warmUp(runtime).then(() => reply({ ready: true }), (error) => reply({ error: String(error) }))
   } else if (message?.cmd === "go" && started !== undefined) {

@@ -5,8 +5,10 @@ import { assert, describe, it } from "@effect/vitest"
 import { Clock, Duration, Effect, Either, Fiber, Layer, Schema, Stream, TestClock } from "effect"
 import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockError from "../src/BedrockError.js"
+import * as BedrockLanguageModel from "../src/BedrockLanguageModel.js"
 import * as BedrockRateLimiter from "../src/BedrockRateLimiter.js"
 import * as TokenEstimate from "../src/internal/tokenEstimate.js"
+import * as LanguageModel from "../src/LanguageModel.js"
 
 const MODEL = "us.amazon.nova-micro-v1:0"
 
@@ -354,5 +356,26 @@ describe("token estimate", () => {
     assert.strictEqual(TokenEstimate.usedTokens({ inputTokens: 3, outputTokens: 4, totalTokens: 7 }), 7)
     assert.strictEqual(TokenEstimate.usedTokens({ inputTokens: 3, outputTokens: 4, totalTokens: undefined }), 7)
     assert.isUndefined(TokenEstimate.usedTokens(undefined))
+  })
+})
+
+describe("README setup", () => {
+  it.effect("one instance: model, limiter, client; a fleet's Layer has the same shape", () => {
+    const model = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    const budgets = { [model]: { requestsPerMinute: 200, tokensPerMinute: 400_000 } }
+    const Bedrock = BedrockLanguageModel.layer({ model }).pipe(
+      Layer.provide(BedrockRateLimiter.layer({ budgets })),
+      Layer.provide(BedrockClient.layer({ retry: false }))
+    )
+    const FleetBedrock = BedrockLanguageModel.layer({ model }).pipe(
+      Layer.provide(BedrockRateLimiter.layerRedis({ budgets, redis: { url: "redis://redis.internal:6379" } })),
+      Layer.provide(BedrockClient.layer({ retry: false }))
+    )
+    const same: typeof Bedrock = FleetBedrock
+    return Effect.gen(function*() {
+      const languageModel = yield* LanguageModel.LanguageModel
+      assert.isFunction(languageModel.generate)
+      assert.isDefined(same)
+    }).pipe(Effect.provide(Bedrock))
   })
 })
