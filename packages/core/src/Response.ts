@@ -34,7 +34,14 @@ export type UnknownPart = typeof UnknownPart.Type
  * @since 0.1.0
  * @category Parts
  */
-export const Part = Schema.Union(Prompt.TextPart, Prompt.ThinkingPart, Prompt.ToolCallPart, UnknownPart)
+export const Part = Schema.Union(
+  Prompt.TextPart,
+  Prompt.ThinkingPart,
+  Prompt.ToolCallPart,
+  Prompt.NativeToolCallPart,
+  Prompt.NativeToolResultPart,
+  UnknownPart
+)
 
 /**
  * @since 0.1.0
@@ -163,6 +170,8 @@ export const Response = Schema.Struct({
   modelId: Schema.String,
   requestId: Schema.optional(Schema.String),
   latencyMs: Schema.optional(Schema.Number),
+  /** When the answer arrived (for a stream: when it started). */
+  timestamp: Schema.optional(Schema.Date),
   /** What the call cost, when its price is known (see `Cost`). */
   cost: Schema.optional(Cost),
   providerFields: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
@@ -194,6 +203,20 @@ export const text = (response: Response): string => {
  */
 export const toolCalls = (response: Response): ReadonlyArray<Prompt.ToolCallPart> =>
   response.parts.filter((part): part is Prompt.ToolCallPart => part._tag === "ToolCall")
+
+/**
+ * The calls of tools the provider ran itself (code execution), and their
+ * results, in order. The tool loop leaves them alone.
+ *
+ * @since 0.1.0
+ * @category Getters
+ */
+export const nativeToolParts = (
+  response: Response
+): ReadonlyArray<Prompt.NativeToolCallPart | Prompt.NativeToolResultPart> =>
+  response.parts.filter((part): part is Prompt.NativeToolCallPart | Prompt.NativeToolResultPart =>
+    part._tag === "NativeToolCall" || part._tag === "NativeToolResult"
+  )
 
 /**
  * @since 0.1.0
@@ -297,6 +320,34 @@ export const ToolCall = Schema.TaggedStruct("ToolCall", {
 })
 
 /**
+ * A call of a native (provider-run) tool, complete, emitted when its block
+ * ends. Not a call for the tool loop.
+ *
+ * @since 0.1.0
+ * @category Stream Parts
+ */
+export const NativeToolCall = Schema.TaggedStruct("NativeToolCall", {
+  index: Schema.Number,
+  id: Schema.String,
+  name: Schema.String,
+  input: Schema.Unknown
+})
+
+/**
+ * What a native tool returned, emitted once its block ends.
+ *
+ * @since 0.1.0
+ * @category Stream Parts
+ */
+export const NativeToolResult = Schema.TaggedStruct("NativeToolResult", {
+  index: Schema.Number,
+  id: Schema.String,
+  name: Schema.String,
+  result: Schema.Unknown,
+  status: Schema.optional(Schema.String)
+})
+
+/**
  * The last part of every stream, sent only once usage is known. `response` is
  * what the non-streaming call returns for the same answer.
  *
@@ -323,6 +374,8 @@ export const StreamPart = Schema.Union(
   ToolCallStart,
   ToolCallDelta,
   ToolCall,
+  NativeToolCall,
+  NativeToolResult,
   Finish
 )
 

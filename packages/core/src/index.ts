@@ -27,6 +27,11 @@ export * as BedrockLanguageModel from "./BedrockLanguageModel.js"
 /**
  * @since 0.1.0
  */
+export * as BedrockModelId from "./BedrockModelId.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as BedrockModelProfile from "./BedrockModelProfile.js"
 
 /**
