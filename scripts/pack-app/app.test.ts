@@ -1,0 +1,15 @@
+// The README's test example, verbatim.
+import { LanguageModel, Response } from "@effect-bedrock/core"
+import { TestLanguageModel } from "@effect-bedrock/core/testing"
+import { assert, it } from "@effect/vitest"
+import { Effect } from "effect"
+
+const greet = (name: string) =>
+  LanguageModel.generate({ prompt: `Greet ${name}` }).pipe(Effect.map(Response.text))
+
+it.effect("greets the user", () =>
+  Effect.gen(function*() {
+    assert.strictEqual(yield* greet("Ada"), "Hello, Ada!")
+    const [request] = yield* TestLanguageModel.requests
+    assert.strictEqual(request!.prompt, "Greet Ada")
+  }).pipe(Effect.provide(TestLanguageModel.layerScripted("Hello, Ada!"))))
