@@ -130,6 +130,9 @@ for (const [dir, manifest] of manifests) {
     if (/(^|\/)(test|build|node_modules)\/|tsbuildinfo|tsconfig|vitest/.test(file)) {
       problems.push(`${manifest.name}: ${file} should not be in the tarball`)
     }
+    // tsc -b never deletes the output of a removed module: a stale file would ship.
+    const source = /^dist\/(?:cjs\/)?(.+)\.(?:js|d\.ts)$/.exec(file)?.[1]
+    if (source !== undefined && !files.has(`src/${source}.ts`)) problems.push(`${manifest.name}: ${file} has no source`)
   }
   for (const field of ["repository", "keywords", "license", "description", "engines"]) {
     if (manifest[field] === undefined) problems.push(`${manifest.name}: no "${field}" in package.json`)
