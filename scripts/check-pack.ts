@@ -12,7 +12,7 @@
  *    `@effect-bedrock` scope at an unreachable registry, so any network access for our own
  *    packages fails the check. Fails on install warnings our packages cause, on `npm ls` problems
  *    (missing or invalid peers), and if `@effect/platform` or `msgpackr-extract` got installed.
- * 3. Type-checks `scripts/pack-app/` under strict settings with `NodeNext` (ESM and a `.cts`
+ * 3. Type-checks `scripts/pack-app/` and the README's test example under strict settings with `NodeNext` (ESM and a `.cts`
  *    CommonJS file), `Bundler` and `Node10` resolution.
  * 4. Starts `npx @effect-bedrock/local --json`, runs the ESM program, the CommonJS program and
  *    the README's test example (vitest) against the environment it printed, then stops it with
@@ -28,7 +28,16 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { build as buildCjs } from "./build-cjs.js"
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
+/** The repository: the nearest directory above `dir` whose package.json has workspaces (this file
+ * runs from `scripts/` with tsx, and from `build/scripts/` compiled). */
+const findRoot = (dir: string): string => {
+  for (let at = dir; path.dirname(at) !== at; at = path.dirname(at)) {
+    const manifest = path.join(at, "package.json")
+    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, "utf8")).workspaces !== undefined) return at
+  }
+  throw new Error(`no workspace root above ${dir}`)
+}
+const root = findRoot(path.dirname(fileURLToPath(import.meta.url)))
 const started = Date.now()
 const keep = process.argv.includes("--keep")
 const problems: Array<string> = []
@@ -73,7 +82,9 @@ const must = (what: string, result: Run): Run => {
 
 const readJson = (file: string): any => JSON.parse(fs.readFileSync(file, "utf8"))
 const walk = (dir: string): Array<string> =>
-  fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)])
+  fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]
+  )
 const versionOf = (name: string): string => readJson(path.join(root, "node_modules", name, "package.json")).version
 
 // =============================================================================
@@ -84,7 +95,10 @@ const workspaces: ReadonlyArray<string> = readJson(path.join(root, "package.json
 const manifests = new Map(workspaces.map((dir) => [dir, readJson(path.join(root, dir, "package.json"))]))
 const ours = new Set([...manifests.values()].map((m) => m.name as string))
 
-must("tsc -b", run(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-b", "tsconfig.build.json"], root))
+must(
+  "tsc -b",
+  run(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-b", "tsconfig.build.json"], root)
+)
 for (const dir of workspaces) buildCjs(path.join(root, dir))
 
 const app = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "effect-bedrock-pack-"))
@@ -93,7 +107,14 @@ const tarballs = path.join(app, "tarballs")
 fs.mkdirSync(tarballs)
 const packed = must(
   "npm pack",
-  run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", tarballs, ...workspaces.flatMap((w) => ["-w", w])], root)
+  run("npm", [
+    "pack",
+    "--ignore-scripts",
+    "--json",
+    "--pack-destination",
+    tarballs,
+    ...workspaces.flatMap((w) => ["-w", w])
+  ], root)
 )
 for (const line of packed.stderr.split("\n")) if (/npm warn/i.test(line)) problems.push(`npm pack: ${line}`)
 const packs: Array<{ name: string; filename: string; files: Array<{ path: string }> }> = JSON.parse(packed.stdout)
@@ -125,7 +146,9 @@ for (const [dir, manifest] of manifests) {
   }
   const files = new Set(pack.files.map((f) => f.path))
   const required = [...promised(dir, manifest), "package.json", "README.md", "dist/cjs/package.json"]
-  for (const file of new Set(required)) if (!files.has(file)) problems.push(`${manifest.name}: ${file} is not in the tarball`)
+  for (const file of new Set(required)) {
+    if (!files.has(file)) problems.push(`${manifest.name}: ${file} is not in the tarball`)
+  }
   for (const file of files) {
     if (/(^|\/)(test|build|node_modules)\/|tsbuildinfo|tsconfig|vitest/.test(file)) {
       problems.push(`${manifest.name}: ${file} should not be in the tarball`)
@@ -138,7 +161,9 @@ for (const [dir, manifest] of manifests) {
     if (manifest[field] === undefined) problems.push(`${manifest.name}: no "${field}" in package.json`)
   }
   for (const [name, range] of Object.entries<string>(manifest.dependencies ?? {})) {
-    if (ours.has(name) && !/^\^\d+\.\d+\.\d+$/.test(range)) problems.push(`${manifest.name}: depends on ${name}@"${range}"`)
+    if (ours.has(name) && !/^\^\d+\.\d+\.\d+$/.test(range)) {
+      problems.push(`${manifest.name}: depends on ${name}@"${range}"`)
+    }
   }
   const peers = Object.keys(manifest.peerDependencies ?? {})
   if (!peers.includes("effect")) problems.push(`${manifest.name}: effect is not a peer dependency`)
@@ -178,6 +203,10 @@ fs.writeFileSync(path.join(app, ".npmrc"), "@effect-bedrock:registry=http://127.
 for (const file of fs.readdirSync(path.join(root, "scripts/pack-app"))) {
   fs.copyFileSync(path.join(root, "scripts/pack-app", file), path.join(app, file))
 }
+// The README's test example, as it is written there.
+const testing = /^### Testing your application\n[\s\S]*?```ts\n([\s\S]*?)```/m.exec(readme)?.[1]
+if (testing === undefined) throw new Error("README.md: no ts example under Testing your application")
+fs.writeFileSync(path.join(app, "app.test.ts"), testing)
 
 let installOutput = ""
 for (const line of installs) {
@@ -208,7 +237,9 @@ const closure = (): Set<string> => {
     if (pkg === undefined || seen.has(pkg)) return
     seen.add(pkg)
     const manifest = readJson(path.join(pkg, "package.json"))
-    const required = Object.keys(manifest.peerDependencies ?? {}).filter((p) => manifest.peerDependenciesMeta?.[p]?.optional !== true)
+    const required = Object.keys(manifest.peerDependencies ?? {}).filter((p) =>
+      manifest.peerDependenciesMeta?.[p]?.optional !== true
+    )
     for (const dep of [...Object.keys(manifest.dependencies ?? {}), ...required]) visit(dep, pkg)
   }
   for (const name of ours) visit(name, app)

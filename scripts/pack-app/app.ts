@@ -1,6 +1,14 @@
 // The first program of a new user, installed from the packed tarballs (see scripts/check-pack.ts):
 // the README's example against `npx @effect-bedrock/local`, configured from the environment it prints.
-import { BedrockClient, BedrockLanguageModel, LanguageModel, Prompt, Response, Tool, Toolkit } from "@effect-bedrock/core"
+import {
+  BedrockClient,
+  BedrockLanguageModel,
+  LanguageModel,
+  Prompt,
+  Response,
+  Tool,
+  Toolkit
+} from "@effect-bedrock/core"
 import { Effect, Layer, Schema, Stream } from "effect"
 
 const getWeather = Tool.make("get_weather", {

@@ -1,4 +1,5 @@
 import { ConverseCommand, ThrottlingException, ValidationException } from "@aws-sdk/client-bedrock-runtime"
+import { LocalBedrock, LocalBedrockScript } from "@effect-bedrock/local"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
@@ -7,7 +8,6 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { LocalBedrock, LocalBedrockScript } from "@effect-bedrock/local"
 import { credentials, environment, parse } from "../src/internal/cli.js"
 import * as scriptFile from "../src/internal/scriptFile.js"
 import { sdkClient, user } from "./fixtures.js"
@@ -35,7 +35,9 @@ describe("command line", () => {
   it("refuses a non-loopback host unless told, bad ports and unknown options", () => {
     assert.match((parse(["--host", "0.0.0.0"]) as any).message, /not a loopback address.*--allow-non-loopback/)
     assert.strictEqual(parse(["--host", "0.0.0.0", "--allow-non-loopback"])._tag, "Serve")
-    for (const port of ["abc", "-1", "70000", "1.5", ""]) assert.strictEqual(parse(["--port", port])._tag, "Usage", port)
+    for (const port of ["abc", "-1", "70000", "1.5", ""]) {
+      assert.strictEqual(parse(["--port", port])._tag, "Usage", port)
+    }
     assert.strictEqual(parse(["--verbose"])._tag, "Usage")
     assert.strictEqual(parse(["extra"])._tag, "Usage")
     assert.strictEqual(parse(["-q", "--json"])._tag, "Usage")
@@ -60,7 +62,10 @@ describe("scripts file", () => {
       LocalBedrockScript.converseText("hello"),
       LocalBedrockScript.countTokens(7),
       LocalBedrockScript.stream(LocalBedrockScript.textEvents(["a", "b"]), { fault: LocalBedrockScript.resetAfter(2) }),
-      LocalBedrockScript.stream([LocalBedrockScript.raw({ ":event-type": "x" }, "{"), LocalBedrockScript.exception("throttlingException")]),
+      LocalBedrockScript.stream([
+        LocalBedrockScript.raw({ ":event-type": "x" }, "{"),
+        LocalBedrockScript.exception("throttlingException")
+      ]),
       LocalBedrockScript.generated({ deltas: 5 }),
       LocalBedrockScript.hang({ operation: "converse" }),
       LocalBedrockScript.reset({ delayMs: 3 }),
@@ -89,12 +94,24 @@ describe("scripts file", () => {
       }
     }
     assert.strictEqual(message({}), "scripts: expected an array of scripts")
-    assert.strictEqual(message([{ _tag: "Json", body: {} }, { _tag: "Nope" }]), "scripts[1]._tag: expected Json, Failure, Stream, Generated, Hang, Reset or Delayed")
+    assert.strictEqual(
+      message([{ _tag: "Json", body: {} }, { _tag: "Nope" }]),
+      "scripts[1]._tag: expected Json, Failure, Stream, Generated, Hang, Reset or Delayed"
+    )
     assert.strictEqual(message([{ _tag: "Generated", deltas: -1 }]), "scripts[0].deltas: expected a count")
     assert.strictEqual(message([{ _tag: "Json" }]), "scripts[0].body: expected a JSON body")
-    assert.strictEqual(message([{ _tag: "Json", body: 1, operation: "invoke" }]), "scripts[0].operation: expected one of converse, converse-stream, count-tokens")
-    assert.strictEqual(message([{ _tag: "Stream", events: [{ _tag: "Event" }] }]), "scripts[0].events[0].eventType: expected a string")
-    assert.strictEqual(message([{ _tag: "Stream", fault: { _tag: "Reset" } }]), "scripts[0].fault.after: expected a count")
+    assert.strictEqual(
+      message([{ _tag: "Json", body: 1, operation: "invoke" }]),
+      "scripts[0].operation: expected one of converse, converse-stream, count-tokens"
+    )
+    assert.strictEqual(
+      message([{ _tag: "Stream", events: [{ _tag: "Event" }] }]),
+      "scripts[0].events[0].eventType: expected a string"
+    )
+    assert.strictEqual(
+      message([{ _tag: "Stream", fault: { _tag: "Reset" } }]),
+      "scripts[0].fault.after: expected a count"
+    )
   })
 })
 
@@ -124,7 +141,9 @@ const start = (args: ReadonlyArray<string>) =>
         out += chunk
         const lines = out.split("\n").filter((line) => line.startsWith("export "))
         if (lines.length === 4) {
-          const env = Object.fromEntries(lines.map((line) => line.slice("export ".length).split("=", 2) as [string, string]))
+          const env = Object.fromEntries(
+            lines.map((line) => line.slice("export ".length).split("=", 2) as [string, string])
+          )
           resume(Effect.succeed({ child, env, exit }))
         }
       })
@@ -163,7 +182,9 @@ describe("npx @effect-bedrock/local", () => {
     Effect.gen(function*() {
       const { child, env, exit } = yield* start(["--allow-any-model-id"])
       const sdk = sdkClient(env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME!)
-      const answer = yield* Effect.promise(() => sdk.send(new ConverseCommand({ modelId: "gpt-4o", messages: [user("hi")] })))
+      const answer = yield* Effect.promise(() =>
+        sdk.send(new ConverseCommand({ modelId: "gpt-4o", messages: [user("hi")] }))
+      )
       assert.deepStrictEqual(answer.output?.message?.content, [{ text: "You said: hi" }])
       child.kill("SIGINT")
       assert.strictEqual(yield* Effect.promise(() => exit), 0)

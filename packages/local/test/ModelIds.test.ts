@@ -1,7 +1,12 @@
-import { ConverseCommand, ConverseStreamCommand, CountTokensCommand, ValidationException } from "@aws-sdk/client-bedrock-runtime"
+import {
+  ConverseCommand,
+  ConverseStreamCommand,
+  CountTokensCommand,
+  ValidationException
+} from "@aws-sdk/client-bedrock-runtime"
+import { LocalBedrock } from "@effect-bedrock/local"
 import { assert, describe, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { LocalBedrock } from "@effect-bedrock/local"
 import { endpointFor, isLoopback } from "../src/internal/host.js"
 import { isAccepted } from "../src/internal/modelIds.js"
 import { post, readJson, send, sendError, user } from "./fixtures.js"
@@ -70,7 +75,9 @@ describe("host", () => {
     for (const host of ["127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]", "::ffff:127.0.0.1"]) {
       assert.isTrue(isLoopback(host), host)
     }
-    for (const host of ["0.0.0.0", "::", "192.168.1.10", "example.com", "10.0.0.1"]) assert.isFalse(isLoopback(host), host)
+    for (const host of ["0.0.0.0", "::", "192.168.1.10", "example.com", "10.0.0.1"]) {
+      assert.isFalse(isLoopback(host), host)
+    }
   })
 
   it("endpoints", () => {

@@ -50,10 +50,15 @@ const textOf = (blocks: ReadonlyArray<unknown>): string =>
   blocks.flatMap((b) => (isObject(b) && typeof b.text === "string" ? [b.text] : [])).join(" ")
 
 // `chanceOfRain` and `chance_of_rain` read as "chance of rain".
-const keyWords = (key: string): string => key.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/[_-]+/g, " ").toLowerCase()
+const keyWords = (key: string): string =>
+  key.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/[_-]+/g, " ").toLowerCase()
 
 const valueText = (value: unknown): string =>
-  typeof value === "string" ? value : typeof value === "object" && value !== null ? JSON.stringify(value) : String(value)
+  typeof value === "string"
+    ? value
+    : typeof value === "object" && value !== null
+    ? JSON.stringify(value)
+    : String(value)
 
 const pairs = (object: Json): string =>
   Object.entries(object).map(([key, value]) => `${keyWords(key)} ${valueText(value)}`).join(", ")
@@ -125,7 +130,9 @@ export const answer = (body: Json, modelId: string, cache: Set<string>): Answer 
 
   if (thinkingRequested(body.additionalModelRequestFields)) {
     const thought = "Thinking about the request."
-    content.push({ reasoningContent: { reasoningText: { text: thought, signature: `local-signature-${hash(thought)}` } } })
+    content.push({
+      reasoningContent: { reasoningText: { text: thought, signature: `local-signature-${hash(thought)}` } }
+    })
   }
 
   if (tools.length > 0 && toolResults.length === 0) {
@@ -143,7 +150,9 @@ export const answer = (body: Json, modelId: string, cache: Set<string>): Answer 
     stopReason = "tool_use"
   } else {
     let text: string
-    const format = isObject(body.outputConfig) && isObject(body.outputConfig.textFormat) ? body.outputConfig.textFormat : undefined
+    const format = isObject(body.outputConfig) && isObject(body.outputConfig.textFormat)
+      ? body.outputConfig.textFormat
+      : undefined
     const structure = format !== undefined && isObject(format.structure) && isObject(format.structure.jsonSchema)
       ? format.structure.jsonSchema
       : undefined
@@ -271,16 +280,28 @@ export const streamEvents = (answer: Answer, latencyMs: number): Array<StreamEve
       }
     } else if ("toolUse" in block) {
       const { input, name, toolUseId } = block.toolUse
-      events.push({ eventType: "contentBlockStart", payload: { contentBlockIndex, start: { toolUse: { toolUseId, name } } } })
+      events.push({
+        eventType: "contentBlockStart",
+        payload: { contentBlockIndex, start: { toolUse: { toolUseId, name } } }
+      })
       for (const piece of jsonPieces(JSON.stringify(input))) {
-        events.push({ eventType: "contentBlockDelta", payload: { contentBlockIndex, delta: { toolUse: { input: piece } } } })
+        events.push({
+          eventType: "contentBlockDelta",
+          payload: { contentBlockIndex, delta: { toolUse: { input: piece } } }
+        })
       }
     } else {
       const { signature, text } = block.reasoningContent.reasoningText
       for (const piece of wordPieces(text)) {
-        events.push({ eventType: "contentBlockDelta", payload: { contentBlockIndex, delta: { reasoningContent: { text: piece } } } })
+        events.push({
+          eventType: "contentBlockDelta",
+          payload: { contentBlockIndex, delta: { reasoningContent: { text: piece } } }
+        })
       }
-      events.push({ eventType: "contentBlockDelta", payload: { contentBlockIndex, delta: { reasoningContent: { signature } } } })
+      events.push({
+        eventType: "contentBlockDelta",
+        payload: { contentBlockIndex, delta: { reasoningContent: { signature } } }
+      })
     }
     events.push({ eventType: "contentBlockStop", payload: { contentBlockIndex } })
   })

@@ -18,8 +18,13 @@ const fail = (path: string, expected: string): never => {
   throw new Error(`${path}: expected ${expected}`)
 }
 
-const optional = <A>(o: Json, key: string, path: string, check: (u: unknown) => u is A, expected: string): A | undefined =>
-  o[key] === undefined ? undefined : check(o[key]) ? o[key] : fail(`${path}.${key}`, expected)
+const optional = <A>(
+  o: Json,
+  key: string,
+  path: string,
+  check: (u: unknown) => u is A,
+  expected: string
+): A | undefined => o[key] === undefined ? undefined : check(o[key]) ? o[key] : fail(`${path}.${key}`, expected)
 
 const required = <A>(o: Json, key: string, path: string, check: (u: unknown) => u is A, expected: string): A =>
   check(o[key]) ? o[key] : fail(`${path}.${key}`, expected)
@@ -93,14 +98,25 @@ const scriptOf = (u: unknown, path: string): Script.Script => {
   switch (u._tag) {
     case "Json":
       if (!("body" in u)) return fail(`${path}.body`, "a JSON body")
-      return builders.json(u.body, { ...filter, delayMs, status: optional(u, "status", path, isStatus, "an HTTP status") })
+      return builders.json(u.body, {
+        ...filter,
+        delayMs,
+        status: optional(u, "status", path, isStatus, "an HTTP status")
+      })
     case "Failure": {
       const name = required(u, "name", path, isString, "an exception name")
       const message = optional(u, "message", path, isString, "a string")
       const status = optional(u, "status", path, isStatus, "an HTTP status")
       return errors.isExceptionName(name)
         ? builders.failure(name, { ...filter, delayMs, message, status })
-        : { _tag: "Failure", ...filter, name, message: message ?? `Local Bedrock ${name}`, status: status ?? 400, delayMs }
+        : {
+          _tag: "Failure",
+          ...filter,
+          name,
+          message: message ?? `Local Bedrock ${name}`,
+          status: status ?? 400,
+          delayMs
+        }
     }
     case "Stream": {
       if (u.events !== undefined && !Array.isArray(u.events)) return fail(`${path}.events`, "an array")
