@@ -190,3 +190,40 @@ describe("npx @effect-bedrock/local", () => {
       assert.strictEqual(yield* Effect.promise(() => exit), 0)
     }))
 })
+
+describe("npx @effect-bedrock/local, orphaned", () => {
+  it.scopedLive("stops when the process that started it ends (npx does not pass SIGTERM on)", () =>
+    Effect.gen(function*() {
+      // A shell stands in for npx: it starts the server, then is killed without passing anything on.
+      const shell = spawn("sh", ["-c", `"${process.execPath}" --import tsx "${bin}" --json & wait`], {
+        cwd: root,
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      yield* Effect.addFinalizer(() => Effect.sync(() => shell.kill("SIGKILL")))
+      const line = yield* Effect.async<string>((resume) => {
+        let out = ""
+        shell.stdout!.on("data", (chunk) => {
+          out += chunk
+          if (out.includes("\n")) resume(Effect.succeed(out.split("\n")[0]!))
+        })
+      }).pipe(Effect.timeout("20 seconds"))
+      const { pid } = JSON.parse(line) as { pid: number }
+      yield* Effect.addFinalizer(() => Effect.sync(() => alive(pid) && process.kill(pid, "SIGKILL")))
+      assert.isTrue(alive(pid))
+      shell.kill("SIGKILL")
+      const gone = yield* Effect.promise(async () => {
+        for (let i = 0; i < 100 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100))
+        return !alive(pid)
+      })
+      assert.isTrue(gone)
+    }))
+})
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}

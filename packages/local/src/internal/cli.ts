@@ -29,7 +29,8 @@ export const usage = `Usage: npx @effect-bedrock/local [options]
 
 A local Amazon Bedrock Runtime server (Converse, ConverseStream, CountTokens) for tests and demos:
 HTTP/2 and HTTP/1.1 on one port, a deterministic default model, scriptable answers and faults.
-It prints the environment a client needs, then runs until Ctrl-C (SIGINT) or SIGTERM.
+It prints the environment a client needs, then runs until Ctrl-C (SIGINT), SIGTERM, or the end of
+the process that started it (npx).
 
 Options:
   -p, --port <port>        port to listen on (default: an ephemeral port)
@@ -196,7 +197,12 @@ export const main = async (args: ReadonlyArray<string>, io: Io): Promise<number>
     return 1
   }
   const stopped = new Promise<number>((resolve) => {
+    // `npx` does not pass a SIGTERM it receives on to this process: when the parent goes away
+    // (this process is re-parented), stop as if signalled rather than run on as an orphan.
+    const parent = process.ppid
+    const orphaned = setInterval(() => process.ppid !== parent && stop(), 500).unref()
     const stop = () => {
+      clearInterval(orphaned)
       process.off("SIGINT", stop)
       process.off("SIGTERM", stop)
       void server.close().then(() => resolve(0))
