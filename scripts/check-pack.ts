@@ -246,12 +246,16 @@ const closure = (): Set<string> => {
   return new Set([...seen].map((dir) => readJson(path.join(dir, "package.json")).name as string))
 }
 const brought = closure()
+const others: Array<string> = []
 for (const line of installOutput.split("\n").filter((l) => /^npm warn/i.test(l))) {
   const names = line.match(/(@[\w.-]+\/)?[\w.-]+(?=@\d)/g) ?? []
   if (/ERESOLVE|peer/i.test(line) || names.some((n) => brought.has(n)) || /@effect-bedrock/.test(line)) {
     problems.push(`install: ${line}`)
+  } else if (names.length > 0) {
+    for (const name of names) others.push(name)
   }
 }
+log(`${brought.size} packages come with ours; npm warned about ${others.length} others: ${others.join(", ") || "none"}`)
 const ls = run("npm", ["ls", "--all", "--json"], app)
 const lsProblems: Array<string> = ls.stdout.length > 0 ? JSON.parse(ls.stdout).problems ?? [] : [ls.stderr]
 for (const problem of lsProblems) problems.push(`npm ls: ${problem}`)
