@@ -52,6 +52,7 @@ import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import * as BedrockError from "./BedrockError.js"
 import * as ClientCall from "./internal/clientCall.js"
+import * as ClientEndpoint from "./internal/clientEndpoint.js"
 import * as ClientOptions from "./internal/clientOptions.js"
 import * as ClientRetry from "./internal/clientRetry.js"
 import * as ConverseStream from "./internal/converseStream.js"
@@ -87,6 +88,21 @@ export interface Service {
     input: CountTokensCommandInput,
     options?: CallOptions
   ) => Effect.Effect<CountTokensCommandOutput, BedrockError.BedrockError>
+  /** The client's region, when known: prices depend on it (see `BedrockPricing`). */
+  readonly region?: string | undefined
+  /** Where requests go, when known: telemetry's `server.address` and `server.port`. */
+  readonly server?: ServerInfo | undefined
+}
+
+/**
+ * The host and port a client sends its requests to.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface ServerInfo {
+  readonly address: string
+  readonly port: number
 }
 
 /**
@@ -312,9 +328,14 @@ export const makeFromClient = (
     const region = yield* Effect.tryPromise(() => client.config.region()).pipe(
       Effect.orElseSucceed(() => undefined)
     )
+    const server = yield* ClientEndpoint.serverOf(client)
     return ClientCall.printable(
       withRetry(
-        makeOperations(client, { region, secrets: options?.secrets ?? [], streamIdleTimeout: undefined }),
+        {
+          ...makeOperations(client, { region, secrets: options?.secrets ?? [], streamIdleTimeout: undefined }),
+          region,
+          server
+        },
         options?.retry
       ),
       { region, retry: options?.retry ?? {} }
@@ -336,12 +357,17 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
     )
     const region = options.region ??
       (yield* Effect.tryPromise(() => client.config.region()).pipe(Effect.orElseSucceed(() => undefined)))
+    const server = yield* ClientEndpoint.serverOf(client)
     const service = withRetry(
-      makeOperations(client, {
+      {
+        ...makeOperations(client, {
+          region,
+          secrets: ClientOptions.secretsOf(options),
+          streamIdleTimeout: ClientOptions.requestTimeoutMillis(options)
+        }),
         region,
-        secrets: ClientOptions.secretsOf(options),
-        streamIdleTimeout: ClientOptions.requestTimeoutMillis(options)
-      }),
+        server
+      },
       options.retry
     )
     return ClientCall.printable(service, describeOptions(options, region))

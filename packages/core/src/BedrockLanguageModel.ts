@@ -36,7 +36,9 @@ import * as Stream from "effect/Stream"
 import * as BedrockClient from "./BedrockClient.js"
 import * as BedrockModelProfile from "./BedrockModelProfile.js"
 import * as BedrockModelSettings from "./BedrockModelSettings.js"
+import * as BedrockPricing from "./BedrockPricing.js"
 import * as FileUrls from "./internal/fileUrls.js"
+import * as ModelTelemetry from "./internal/modelTelemetry.js"
 import * as RequestMapping from "./internal/requestMapping.js"
 import * as ResponseDecoding from "./internal/responseDecoding.js"
 import * as StreamDecoding from "./internal/streamDecoding.js"
@@ -162,7 +164,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         requestId: output.$metadata.requestId,
         ...outputContext(mapped)
       })
-    }).pipe(Effect.withSpan("BedrockLanguageModel.generate", { attributes: { "gen_ai.request.model": modelId } }))
+    }).pipe(telemetry.generate(request))
 
   const streamFrom = (
     input: RequestMapping.MappingInput
@@ -180,7 +182,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   // Without files to download the request is prepared and mapped synchronously: fewer Effect
   // steps before the request is sent, so less added time to first token.
-  const stream = (request: LanguageModel.Request) =>
+  const streamParts = (request: LanguageModel.Request) =>
     Stream.contextWithStream((context: Context.Context<never>) => {
       const scoped = Context.getOption(context as Context.Context<ScopedSettings>, ScopedSettings)
       const input = prepare(request, "stream", scoped)
@@ -199,7 +201,22 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       )
       const output = yield* client.countTokens(mapped, callOptions(input.settings))
       return output.inputTokens ?? 0
-    }).pipe(Effect.withSpan("BedrockLanguageModel.countTokens", { attributes: { "gen_ai.request.model": modelId } }))
+    }).pipe(telemetry.countTokens(request))
+
+  // Spans, metrics, logs, cost and usage limits around each call (internal/modelTelemetry.ts).
+  const telemetry = ModelTelemetry.make({
+    modelId,
+    settings: modelSettings,
+    scopedSettings: (context) =>
+      Option.getOrUndefined(Context.getOption(context as Context.Context<ScopedSettings>, ScopedSettings)),
+    client,
+    pricing: yield* BedrockPricing.current,
+    countTokens: (request) => countTokens(request)
+  })
+  const stream = (request: LanguageModel.Request) =>
+    Stream.contextWithStream((context: Context.Context<never>) =>
+      telemetry.stream(request, context, streamParts(request))
+    )
 
   return LanguageModel.make({ modelId, generate, stream, countTokens })
 })

@@ -30,6 +30,7 @@ import * as Stream from "effect/Stream"
 import type * as BedrockError from "./BedrockError.js"
 import type * as Prompt from "./Prompt.js"
 import type * as Response from "./Response.js"
+import type * as UsageLimits from "./UsageLimits.js"
 
 // =============================================================================
 // Request
@@ -175,13 +176,18 @@ export class IncompleteResponseError extends Schema.TaggedError<IncompleteRespon
 }) {}
 
 /**
- * Failures of a language model call: the service's own errors, plus the typed
- * errors of the provider underneath (`BedrockError` for Bedrock).
+ * Failures of a language model call: the service's own errors, a usage cap
+ * reached (`UsageLimits`), plus the typed errors of the provider underneath
+ * (`BedrockError` for Bedrock).
  *
  * @since 0.1.0
  * @category Errors
  */
-export type LanguageModelError = InvalidRequestError | IncompleteResponseError | BedrockError.BedrockError
+export type LanguageModelError =
+  | InvalidRequestError
+  | IncompleteResponseError
+  | UsageLimits.UsageLimitExceededError
+  | BedrockError.BedrockError
 
 // =============================================================================
 // Service

@@ -98,6 +98,54 @@ export const emptyUsage: Usage = {
 }
 
 // =============================================================================
+// Cost
+// =============================================================================
+
+/**
+ * What a call cost, by kind of token: `input` is the uncached input tokens
+ * only, `cacheRead` and `cacheWrite` the cached ones, `total` their sum with
+ * `output`. Amounts are in `currency` (an ISO 4217 code, `"USD"` for the
+ * bundled prices). A response has a cost only when its price is known (see
+ * `BedrockPricing`): an unknown price gives no cost, never a guessed one.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export const Cost = Schema.Struct({
+  input: Schema.Number,
+  output: Schema.Number,
+  cacheRead: Schema.Number,
+  cacheWrite: Schema.Number,
+  total: Schema.Number,
+  currency: Schema.String
+})
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type Cost = typeof Cost.Type
+
+/**
+ * The sum of two costs, or `undefined` when either is unknown or they are in
+ * different currencies (a partial sum would understate what was spent).
+ *
+ * @since 0.1.0
+ * @category Utils
+ */
+export const addCost = (self: Cost | undefined, that: Cost | undefined): Cost | undefined => {
+  if (self === undefined || that === undefined || self.currency !== that.currency) return undefined
+  return {
+    input: self.input + that.input,
+    output: self.output + that.output,
+    cacheRead: self.cacheRead + that.cacheRead,
+    cacheWrite: self.cacheWrite + that.cacheWrite,
+    total: self.total + that.total,
+    currency: self.currency
+  }
+}
+
+// =============================================================================
 // Response
 // =============================================================================
 
@@ -115,6 +163,8 @@ export const Response = Schema.Struct({
   modelId: Schema.String,
   requestId: Schema.optional(Schema.String),
   latencyMs: Schema.optional(Schema.Number),
+  /** What the call cost, when its price is known (see `Cost`). */
+  cost: Schema.optional(Cost),
   providerFields: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
 })
 

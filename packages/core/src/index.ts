@@ -37,6 +37,11 @@ export * as BedrockModelSettings from "./BedrockModelSettings.js"
 /**
  * @since 0.1.0
  */
+export * as BedrockPricing from "./BedrockPricing.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as LanguageModel from "./LanguageModel.js"
 
 /**
@@ -52,9 +57,19 @@ export * as Response from "./Response.js"
 /**
  * @since 0.1.0
  */
+export * as Telemetry from "./Telemetry.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Tool from "./Tool.js"
 
 /**
  * @since 0.1.0
  */
 export * as Toolkit from "./Toolkit.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as UsageLimits from "./UsageLimits.js"
