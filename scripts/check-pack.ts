@@ -369,5 +369,9 @@ if (problems.length > 0) {
   process.stderr.write(`check-pack: ${problems.length} problem(s) (app kept in ${app}):\n${problems.join("\n")}\n`)
   process.exit(1)
 }
-if (!keep) fs.rmSync(app, { recursive: true, force: true })
 log(`ok in ${elapsed()}${keep ? ` (app in ${app})` : ""}`)
+if (!keep) {
+  // Deleting node_modules takes a while on a busy machine: a detached process does it after we exit.
+  const script = `require("node:fs").rmSync(${JSON.stringify(app)}, { recursive: true, force: true })`
+  spawn(process.execPath, ["-e", script], { detached: true, stdio: "ignore" }).unref()
+}
