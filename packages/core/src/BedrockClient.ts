@@ -208,7 +208,9 @@ export interface RetryOptions {
  * - `region`, `endpoint` (override, for example a local server), `profile` (named profile).
  * - `credentials` (static keys) or `apiKey` (Bedrock API key, sent as `Authorization: Bearer`).
  * - `connectTimeout` (TCP + TLS, default 60 s) and `requestTimeout` (no activity on the request's
- *   HTTP/2 stream for that long, default 300 s). `Duration.infinity` disables one.
+ *   HTTP/2 stream for that long, default 300 s; for `converseStream`: until the response, then
+ *   between two events, failing with a `TransportError` of kind `"Timeout"`). `Duration.infinity`
+ *   disables one, and so does a duration longer than a timer can wait (24.8 days).
  * - `retry`: see `RetryOptions`; `false` disables retries.
  * - `transformClientConfig`: last word on the SDK client configuration.
  *
@@ -332,7 +334,12 @@ export const makeFromClient = (
     return ClientCall.printable(
       withRetry(
         {
-          ...makeOperations(client, { region, secrets: options?.secrets ?? [], streamIdleTimeout: undefined }),
+          ...makeOperations(client, {
+            region,
+            secrets: options?.secrets ?? [],
+            streamIdleTimeout: undefined,
+            ownsStreamTimers: false
+          }),
           region,
           server
         },
@@ -363,7 +370,8 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
         ...makeOperations(client, {
           region,
           secrets: ClientOptions.secretsOf(options),
-          streamIdleTimeout: ClientOptions.requestTimeoutMillis(options)
+          streamIdleTimeout: ClientOptions.requestTimeoutMillis(options),
+          ownsStreamTimers: true
         }),
         region,
         server

@@ -41,9 +41,15 @@ export const defaultRequestTimeout: Duration.Duration = Duration.seconds(300)
 export const requestTimeoutMillis = (options: SdkOptions): number | undefined =>
   millis(options.requestTimeout, defaultRequestTimeout)
 
+/** The longest delay `setTimeout` takes; anything longer would fire after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 const millis = (input: Duration.DurationInput | undefined, fallback: Duration.Duration): number | undefined => {
   const duration = Duration.decode(input ?? fallback)
-  return Duration.isFinite(duration) ? Math.max(1, Math.round(Duration.toMillis(duration))) : undefined
+  if (!Duration.isFinite(duration)) return undefined
+  const ms = Math.max(1, Math.round(Duration.toMillis(duration)))
+  // Over 24.8 days: as good as no timeout (a timer cannot be set that far).
+  return ms > MAX_TIMER_MS ? undefined : ms
 }
 
 /**
@@ -87,6 +93,11 @@ export const toClientConfig = (options: SdkOptions): BedrockRuntimeClientConfig 
     maxAttempts: 1,
     requestHandler: new NodeHttp2Handler({
       ...(requestMs === undefined ? {} : { requestTimeout: requestMs }),
+      // No idle timer on the HTTP/2 session. The SDK gives every event stream a session of its own
+      // with a 300 s idle timer by default, which would end a stalled stream as a clean (truncated)
+      // end before a longer `requestTimeout` of ours could fire; streams are timed by us alone
+      // (converseStream.ts), and a session dies with its stream.
+      sessionTimeout: 0,
       ...(connectMs === undefined
         ? {}
         : { nodeHttp2ConnectOptions: { createConnection: connectWithTimeout(connectMs) } })

@@ -107,6 +107,20 @@ export const transportKind = (error: unknown, position: "request" | "stream"): T
   return undefined
 }
 
+const deserializationNote =
+  /\s*Deserialization error: to see the raw response, inspect the hidden field \{error\}\.\$response on this object\.?/
+
+/**
+ * The SDK appends a note about `$response` to anything that fails while it deserialises a response,
+ * also to a transport fault that merely happened then; the note says nothing about the fault.
+ *
+ * @internal
+ */
+export const withoutDeserializationNote = (message: string): string => {
+  const out = message.replace(deserializationNote, "")
+  return out.length > 0 ? out : message
+}
+
 // =============================================================================
 // Credentials
 // =============================================================================
