@@ -130,11 +130,21 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   /**
    * Fetches the files given by URL with the caller's HttpClient, or fetch. The module (and
-   * `@effect/platform`) loads only when a request has such files.
+   * `@effect/platform`, an optional peer dependency) loads only when a request has such files.
    */
   const download = (input: RequestMapping.MappingInput, operation: string) =>
     Effect.flatMap(
-      Effect.promise(() => import("./internal/fileDownload.js")),
+      Effect.tryPromise({
+        try: () => import("./internal/fileDownload.js"),
+        catch: (cause) =>
+          new LanguageModel.InvalidRequestError({
+            message: "Files given by URL are fetched with @effect/platform, an optional peer dependency that is " +
+              "not installed: npm install @effect/platform (or pass the file's bytes)",
+            operation,
+            field: "prompt",
+            cause
+          })
+      }),
       (module) => module.resolveUrls(Prompt.make(input.request.prompt), operation)
     ).pipe(Effect.map((prompt): RequestMapping.MappingInput => ({ ...input, request: { ...input.request, prompt } })))
 

@@ -31,6 +31,12 @@
  * `local.error-*` and `local.hang` also apply to count-tokens; count-tokens otherwise answers the
  * default count. Any other model id gets the default model.
  *
+ * Model ids are checked like Bedrock does: a model id that is neither a known Bedrock model id
+ * (`anthropic.`, `amazon.nova-`, `meta.llama`, `mistral.`, ... optionally behind a cross-region
+ * prefix `us.`, `eu.`, `apac.`, `jp.`, `au.`, `ca.`, `us-gov.`, `global.`), nor a Bedrock ARN
+ * (inference profiles and others), nor a reserved `local.*` id gets 400 ValidationException "The
+ * provided model identifier is invalid." (`allowAnyModelId: true` turns this off).
+ *
  * @since 0.1.0
  */
 import * as quota from "./internal/quota.js"
@@ -42,8 +48,20 @@ import type * as Script from "./LocalBedrockScript.js"
  * @category Models
  */
 export interface Options {
-  /** The port on 127.0.0.1 (default: an ephemeral port). */
+  /** The port (default: an ephemeral port). */
   readonly port?: number | undefined
+  /**
+   * The address to listen on (default `127.0.0.1`). The server checks that requests are signed,
+   * not by whom: keep it on a loopback address (`127.0.0.1`, `::1`, `localhost`).
+   */
+  readonly host?: string | undefined
+  /**
+   * Accept any model id (default false). By default, like Bedrock, only known foundation model
+   * ids (optionally with a cross-region prefix such as `us.`), Bedrock ARNs and the reserved
+   * `local.*` ids are accepted; any other id gets 400 ValidationException "The provided model
+   * identifier is invalid.".
+   */
+  readonly allowAnyModelId?: boolean | undefined
   /** Add Bedrock's random `"p"` padding field to event payloads (default true). */
   readonly padding?: boolean | undefined
   /** Answer 403 AccessDeniedException to requests without SigV4 / Bearer authorization (default true). */

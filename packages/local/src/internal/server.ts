@@ -12,7 +12,9 @@ import * as net from "node:net"
 import type * as Script from "../LocalBedrockScript.js"
 import type { Options, ReceivedRequest } from "../LocalBedrockServer.js"
 import { type Exchange, http1Exchange, http2Exchange, replyError } from "./exchange.js"
+import * as host from "./host.js"
 import { isObject } from "./json.js"
+import * as modelIds from "./modelIds.js"
 import { OpenRequests } from "./openRequests.js"
 import * as operations from "./operations.js"
 import { Quotas } from "./quota.js"
@@ -22,7 +24,6 @@ import * as scriptAnswer from "./scriptAnswer.js"
 import { ScriptQueue } from "./scriptQueue.js"
 import * as validation from "./validation.js"
 
-const HOST = "127.0.0.1"
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1")
 const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream|count-tokens)$/
 
@@ -42,7 +43,7 @@ export class LocalServer {
     private readonly netServer: net.Server,
     private readonly options: Options
   ) {
-    this.endpoint = `http://${HOST}:${port}`
+    this.endpoint = host.endpointFor(host.listenHost(options.host), port)
     this.quotas = options.quotas === undefined ? undefined : new Quotas(options.quotas)
   }
 
@@ -61,7 +62,7 @@ export class LocalServer {
     netServer.on("connection", (socket) => server?.accept(socket, h1, h2))
     await new Promise<void>((resolve, reject) => {
       netServer.once("error", reject)
-      netServer.listen({ host: HOST, port: options.port ?? 0 }, () => {
+      netServer.listen({ host: host.listenHost(options.host), port: options.port ?? 0 }, () => {
         netServer.off("error", reject)
         resolve()
       })
@@ -246,6 +247,9 @@ export class LocalServer {
         "AccessDeniedException",
         "Missing or invalid Authorization header: sign the request with SigV4 or send a Bedrock API key as a Bearer token."
       )
+    }
+    if (this.options.allowAnyModelId !== true && !modelIds.isAccepted(modelId)) {
+      return error(400, "ValidationException", modelIds.invalidMessage)
     }
     if (malformed || !isObject(body)) {
       return error(400, "ValidationException", "Malformed input request, please reformat your input and try again.")
