@@ -1,6 +1,7 @@
 /**
  * Typed failures of the Bedrock Runtime client: one tagged error per modelled Bedrock exception,
- * plus transport faults, credential problems and a fallback.
+ * plus transport faults, credential problems, a fallback, and `BudgetExhaustedError` from
+ * `BedrockRateLimiter`.
  *
  * Every error carries the HTTP `status` (when known), the `requestId`, where it happened
  * (`position`: `"request"` for the HTTP call, `"stream"` for an exception event or fault inside
@@ -393,7 +394,37 @@ export class CredentialsError extends Base<CredentialsError>()("CredentialsError
  */
 export class UnknownBedrockError extends Base<UnknownBedrockError>()("UnknownBedrockError", false) {}
 
-const all = [...exceptions, TransportError, CredentialsError, UnknownBedrockError] as const
+/**
+ * The budgets `BedrockRateLimiter` admits calls against: `requests` and `tokens` per minute, the
+ * `concurrency` limit, and the bounded `queue` of calls waiting for them.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export const Budget = Schema.Literal("requests", "tokens", "concurrency", "queue")
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type Budget = typeof Budget.Type
+
+/**
+ * A call that `BedrockRateLimiter` could not start: `budget` was exhausted for `modelId` until
+ * after the call's deadline (`retryAfter`, when known, is how long it would have waited), or the
+ * queue of waiting calls was full. Nothing was sent. Not retryable by the client's own retry
+ * policy: the caller decides (shed load, try later, another model).
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class BudgetExhaustedError extends Base<BudgetExhaustedError>()("BudgetExhaustedError", false, {
+  budget: Budget,
+  modelId: Schema.String,
+  retryAfter: Schema.optional(Schema.DurationFromMillis)
+}) {}
+
+const all = [...exceptions, TransportError, CredentialsError, UnknownBedrockError, BudgetExhaustedError] as const
 
 /**
  * Every failure of the Bedrock client.

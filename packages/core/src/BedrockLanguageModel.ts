@@ -143,7 +143,17 @@ export const make = Effect.fnUntraced(function*(options: Options) {
    */
   const download = (input: RequestMapping.MappingInput, operation: string) =>
     Effect.flatMap(
-      Effect.promise(() => import("./internal/fileDownload.js")),
+      Effect.tryPromise({
+        try: () => import("./internal/fileDownload.js"),
+        catch: (cause) =>
+          new LanguageModel.InvalidRequestError({
+            message: "Files given by URL cannot be downloaded: the download module did not load " +
+              "(pass the file's bytes or an s3:// location instead)",
+            operation,
+            field: "prompt",
+            cause
+          })
+      }),
       (module) => module.resolveUrls(Prompt.make(input.request.prompt), operation)
     ).pipe(Effect.map((prompt): RequestMapping.MappingInput => ({ ...input, request: { ...input.request, prompt } })))
 

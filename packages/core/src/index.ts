@@ -47,6 +47,11 @@ export * as BedrockPricing from "./BedrockPricing.js"
 /**
  * @since 0.1.0
  */
+export * as BedrockRateLimiter from "./BedrockRateLimiter.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as FileDownload from "./FileDownload.js"
 
 /**

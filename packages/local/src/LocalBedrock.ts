@@ -34,7 +34,7 @@ export interface Service {
   readonly pendingScripts: Effect.Effect<number>
   /** Waits until no request is open. */
   readonly awaitIdle: Effect.Effect<void>
-  /** Drops queued scripts, the request log and the prompt-cache memory. */
+  /** Drops queued scripts, the request log and the prompt-cache memory, and fills every quota again. */
   readonly reset: Effect.Effect<void>
 }
 

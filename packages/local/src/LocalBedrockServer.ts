@@ -31,8 +31,15 @@
  * `local.error-*` and `local.hang` also apply to count-tokens; count-tokens otherwise answers the
  * default count. Any other model id gets the default model.
  *
+ * Model ids are checked like Bedrock does: a model id that is neither a known Bedrock model id
+ * (`anthropic.`, `amazon.nova-`, `meta.llama`, `mistral.`, ... optionally behind a cross-region
+ * prefix `us.`, `eu.`, `apac.`, `jp.`, `au.`, `ca.`, `us-gov.`, `global.`), nor a Bedrock ARN
+ * (inference profiles and others), nor a reserved `local.*` id gets 400 ValidationException "The
+ * provided model identifier is invalid." (`allowAnyModelId: true` turns this off).
+ *
  * @since 0.1.0
  */
+import * as quota from "./internal/quota.js"
 import { LocalServer } from "./internal/server.js"
 import type * as Script from "./LocalBedrockScript.js"
 
@@ -41,12 +48,51 @@ import type * as Script from "./LocalBedrockScript.js"
  * @category Models
  */
 export interface Options {
-  /** The port on 127.0.0.1 (default: an ephemeral port). */
+  /** The port (default: an ephemeral port). */
   readonly port?: number | undefined
+  /**
+   * The address to listen on (default `127.0.0.1`). The server checks that requests are signed,
+   * not by whom: keep it on a loopback address (`127.0.0.1`, `::1`, `localhost`).
+   */
+  readonly host?: string | undefined
+  /**
+   * Accept any model id (default false). By default, like Bedrock, only known foundation model
+   * ids (optionally with a cross-region prefix such as `us.`), Bedrock ARNs and the reserved
+   * `local.*` ids are accepted; any other id gets 400 ValidationException "The provided model
+   * identifier is invalid.".
+   */
+  readonly allowAnyModelId?: boolean | undefined
   /** Add Bedrock's random `"p"` padding field to event payloads (default true). */
   readonly padding?: boolean | undefined
   /** Answer 403 AccessDeniedException to requests without SigV4 / Bearer authorization (default true). */
   readonly requireAuth?: boolean | undefined
+  /**
+   * Per-model quotas, by model id (or inference profile, as sent); `"*"` gives every other model id
+   * its own budget of that size. See `Quota`.
+   */
+  readonly quotas?: Readonly<Record<string, Quota>> | undefined
+}
+
+/**
+ * A model's quota, enforced like Bedrock's on converse and converse-stream (count-tokens is not
+ * counted): a request is admitted when there is room for one more request and for its tokens (its
+ * input tokens, counted like the default model's usage, plus `inferenceConfig.maxTokens`, 4096
+ * when absent); otherwise it gets a `ThrottlingException` (HTTP 429, "Too many requests" or "Too
+ * many tokens", logged with `throttled: true`) and takes nothing. When an answer whose output is
+ * known (the default model, generated streams) is done, the reserved tokens it did not generate
+ * are given back.
+ *
+ * Each budget is a bucket refilled continuously at its per-minute rate that holds at most
+ * `burstSeconds` worth of it (default 60: a whole minute's quota at once), full at the start and
+ * after `reset`.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Quota {
+  readonly requestsPerMinute?: number | undefined
+  readonly tokensPerMinute?: number | undefined
+  readonly burstSeconds?: number | undefined
 }
 
 /**
@@ -72,6 +118,8 @@ export interface ReceivedRequest {
   readonly body: unknown
   /** Epoch milliseconds. */
   readonly receivedAt: number
+  /** True when a quota throttled the request (see `Quota`). */
+  readonly throttled?: boolean | undefined
 }
 
 /**
@@ -94,7 +142,7 @@ export interface LocalBedrockServer {
   readonly pendingScripts: () => number
   /** Resolves once no request is open. */
   readonly awaitIdle: () => Promise<void>
-  /** Drops queued scripts, the request log and the prompt-cache memory. */
+  /** Drops queued scripts, the request log and the prompt-cache memory, and fills every quota again. */
   readonly reset: () => void
   /** Stops listening and destroys every connection. */
   readonly close: () => Promise<void>
@@ -130,3 +178,22 @@ export const start = async (options?: Options): Promise<LocalBedrockServer> => {
     close: () => server.close()
   }
 }
+
+/**
+ * Reads quotas from command-line values, one per model: `[<modelId>=]rpm:<n>,tpm:<n>,burst:<seconds>`
+ * (any of the three; without a model id, every model). Throws on a malformed value.
+ *
+ * @example
+ * ```ts
+ * import { LocalBedrockServer } from "@effect-bedrock/local"
+ *
+ * // { "*": { requestsPerMinute: 600, burstSeconds: 1 }, "local.small": { tokensPerMinute: 100000 } }
+ * const quotas = LocalBedrockServer.parseQuotas(["rpm:600,burst:1", "local.small=tpm:100000"])
+ * const server = await LocalBedrockServer.start({ quotas })
+ * ```
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const parseQuotas = (specs: ReadonlyArray<string>): Record<string, Quota> =>
+  Object.fromEntries(specs.map(quota.parseQuota))

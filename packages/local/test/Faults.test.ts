@@ -123,7 +123,7 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("stream faults", (it)
     Effect.gen(function*() {
       const local = yield* LocalBedrock.LocalBedrock
       yield* local.script(LocalBedrockScript.reset())
-      const error = yield* Effect.flip(post(local.endpoint, "/model/m/converse", { messages: [user("hi")] }))
+      const error = yield* Effect.flip(post(local.endpoint, `/model/${MODEL}/converse`, { messages: [user("hi")] }))
       assert.match(String((error as any).cause?.message ?? error), /other side closed|socket|terminated/i)
     }))
 

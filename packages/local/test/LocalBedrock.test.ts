@@ -20,6 +20,7 @@ import { decodeFrames } from "../src/internal/eventStream.js"
 import { collect, post, readJson, sdkClient, send, sendError, textOf, user } from "./fixtures.js"
 
 const MODEL = "us.amazon.nova-micro-v1:0"
+const SCRIPTED_MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 layer(LocalBedrock.layer(), { excludeTestServices: true })("LocalBedrock", (it) => {
@@ -211,7 +212,7 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("LocalBedrock", (it) 
     Effect.gen(function*() {
       const local = yield* LocalBedrock.LocalBedrock
       yield* local.script(LocalBedrockScript.failure("ModelNotReadyException"))
-      const response = yield* post(local.endpoint, "/model/m/converse", { messages: [user("hi")] })
+      const response = yield* post(local.endpoint, `/model/${MODEL}/converse`, { messages: [user("hi")] })
       assert.strictEqual(response.status, 429)
       assert.strictEqual(
         response.headers.get("x-amzn-errortype"),
@@ -224,12 +225,12 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("LocalBedrock", (it) 
   it.effect("403 AccessDeniedException without authorization; unknown path 404", () =>
     Effect.gen(function*() {
       const local = yield* LocalBedrock.LocalBedrock
-      const denied = yield* post(local.endpoint, "/model/m/converse", { messages: [user("hi")] }, {})
+      const denied = yield* post(local.endpoint, `/model/${MODEL}/converse`, { messages: [user("hi")] }, {})
       assert.strictEqual(denied.status, 403)
       assert.match(denied.headers.get("x-amzn-errortype")!, /^AccessDeniedException:/)
       assert.match(denied.headers.get("x-amzn-requestid")!, UUID)
       assert.isString((yield* readJson(denied)).message)
-      const unknown = yield* post(local.endpoint, "/model/m/invoke-everything", {})
+      const unknown = yield* post(local.endpoint, `/model/${MODEL}/invoke-everything`, {})
       assert.strictEqual(unknown.status, 404)
       assert.match(unknown.headers.get("x-amzn-errortype")!, /^UnknownOperationException:/)
       assert.match(unknown.headers.get("x-amzn-requestid")!, UUID)
@@ -261,7 +262,7 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("LocalBedrock", (it) 
         new ConverseCommand({ modelId: MODEL, messages: [user("log me")], inferenceConfig: { maxTokens: 50 } }),
         sdk
       )
-      yield* post(local.endpoint, "/model/m/converse", { messages: [user("x")] }, {
+      yield* post(local.endpoint, `/model/${MODEL}/converse`, { messages: [user("x")] }, {
         authorization: "Bearer very-secret",
         cookie: "session=secret"
       })
@@ -341,12 +342,12 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("LocalBedrock", (it) 
             usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 },
             metrics: { latencyMs: 9 }
           })
-        ], { modelId: "scripted-model" })
+        ], { modelId: SCRIPTED_MODEL })
       )
       const other = yield* collect(new ConverseStreamCommand({ modelId: MODEL, messages: [user("hi")] }))
       assert.strictEqual(textOf(other.events), "You said: hi")
       const { error, events } = yield* collect(
-        new ConverseStreamCommand({ modelId: "scripted-model", messages: [user("hi")] })
+        new ConverseStreamCommand({ modelId: SCRIPTED_MODEL, messages: [user("hi")] })
       )
       assert.isUndefined(error)
       // The unknown event type is dropped by the SDK.
@@ -365,7 +366,7 @@ layer(LocalBedrock.layer({ requireAuth: false, padding: false }), { excludeTestS
   it.effect("requireAuth: false accepts anonymous requests; padding: false leaves payloads bare", () =>
     Effect.gen(function*() {
       const local = yield* LocalBedrock.LocalBedrock
-      const response = yield* post(local.endpoint, "/model/m/converse-stream", { messages: [user("hi")] }, {})
+      const response = yield* post(local.endpoint, `/model/${MODEL}/converse-stream`, { messages: [user("hi")] }, {})
       assert.strictEqual(response.status, 200)
       const frames = decodeFrames(new Uint8Array(yield* Effect.promise(() => response.arrayBuffer())))
       assert.isAbove(frames.length, 3)
@@ -403,7 +404,7 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("lifecycle", (it) => 
       assert.strictEqual(server.requests().length, 1)
       assert.strictEqual(server.openRequests(), 0)
       yield* Effect.promise(() => server.close())
-      const error = yield* Effect.flip(post(server.endpoint, "/model/m/converse", {}))
+      const error = yield* Effect.flip(post(server.endpoint, `/model/${MODEL}/converse`, {}))
       assert.match(String((error as any).cause?.code ?? (error as any).cause), /ECONNREFUSED/)
     }))
 })

@@ -213,13 +213,13 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("validation on the wi
   it.effect("fetch: unknown content block kinds and malformed JSON", () =>
     Effect.gen(function*() {
       const local = yield* LocalBedrock.LocalBedrock
-      const unknown = yield* post(local.endpoint, "/model/m/converse", {
+      const unknown = yield* post(local.endpoint, `/model/${MODEL}/converse`, {
         messages: [{ role: "user", content: [{ text: "a" }, { audio: { format: "wav" } }] }]
       })
       assert.strictEqual(unknown.status, 400)
       assert.match(unknown.headers.get("x-amzn-errortype")!, /^ValidationException:/)
       assert.match((yield* readJson(unknown)).message, /messages\.0\.content\.1 has an unknown type 'audio'/)
-      const malformed = yield* post(local.endpoint, "/model/m/converse", "{nope")
+      const malformed = yield* post(local.endpoint, `/model/${MODEL}/converse`, "{nope")
       assert.strictEqual(malformed.status, 400)
       assert.match((yield* readJson(malformed)).message, /Malformed input request/)
     }))

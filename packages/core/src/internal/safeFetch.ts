@@ -7,12 +7,17 @@
  *
  * @internal
  */
-import ipaddr from "ipaddr.js"
+import * as ipaddrModule from "ipaddr.js"
 import * as dns from "node:dns"
 import * as http from "node:http"
 import * as https from "node:https"
 import * as net from "node:net"
 import type * as FileDownload from "../FileDownload.js"
+
+// ipaddr.js is CommonJS: imported from ESM its exports arrive as `default`, from CommonJS (our
+// dist/cjs build) as the module itself.
+const ipaddr: typeof ipaddrModule = (ipaddrModule as { readonly default?: typeof ipaddrModule }).default ??
+  ipaddrModule
 
 /** @internal */
 export interface FetchOptions {
@@ -73,7 +78,7 @@ const rangeNames: Readonly<Record<string, string>> = {
 }
 
 /** The IPv4 address inside a NAT64 (`64:ff9b::/96`) or 6to4 (`2002::/16`) address. */
-const embeddedIpv4 = (ip: ipaddr.IPv6): ipaddr.IPv4 | undefined => {
+const embeddedIpv4 = (ip: ipaddrModule.IPv6): ipaddrModule.IPv4 | undefined => {
   const range = ip.range()
   const parts = ip.parts
   if (range === "rfc6052") return new ipaddr.IPv4([parts[6]! >> 8, parts[6]! & 255, parts[7]! >> 8, parts[7]! & 255])
@@ -89,14 +94,16 @@ const embeddedIpv4 = (ip: ipaddr.IPv6): ipaddr.IPv4 | undefined => {
  * @internal
  */
 export const addressProblem = (address: string, allowLocal: boolean): string | undefined => {
-  let ip: ipaddr.IPv4 | ipaddr.IPv6
+  let ip: ipaddrModule.IPv4 | ipaddrModule.IPv6
   try {
     ip = ipaddr.parse(address)
   } catch {
     return "not an IP address"
   }
-  if (ip.kind() === "ipv6" && (ip as ipaddr.IPv6).isIPv4MappedAddress()) ip = (ip as ipaddr.IPv6).toIPv4Address()
-  const embedded = ip.kind() === "ipv6" ? embeddedIpv4(ip as ipaddr.IPv6) : undefined
+  if (ip.kind() === "ipv6" && (ip as ipaddrModule.IPv6).isIPv4MappedAddress()) {
+    ip = (ip as ipaddrModule.IPv6).toIPv4Address()
+  }
+  const embedded = ip.kind() === "ipv6" ? embeddedIpv4(ip as ipaddrModule.IPv6) : undefined
   if (metadataAddresses.has(ip.toNormalizedString()) || (embedded && metadataAddresses.has(embedded.toString()))) {
     return "a cloud metadata address"
   }

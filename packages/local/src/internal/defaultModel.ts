@@ -49,14 +49,49 @@ const hash = (s: string): string => {
 const textOf = (blocks: ReadonlyArray<unknown>): string =>
   blocks.flatMap((b) => (isObject(b) && typeof b.text === "string" ? [b.text] : [])).join(" ")
 
-const toolResultText = (result: Json): string =>
-  asArray(result.content).map((c) =>
-    isObject(c) && typeof c.text === "string"
-      ? c.text
-      : isObject(c) && c.json !== undefined
-      ? JSON.stringify(c.json)
-      : "[media]"
-  ).join(" ")
+// `chanceOfRain` and `chance_of_rain` read as "chance of rain".
+const keyWords = (key: string): string =>
+  key.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/[_-]+/g, " ").toLowerCase()
+
+const valueText = (value: unknown): string =>
+  typeof value === "string"
+    ? value
+    : typeof value === "object" && value !== null
+    ? JSON.stringify(value)
+    : String(value)
+
+const pairs = (object: Json): string =>
+  Object.entries(object).map(([key, value]) => `${keyWords(key)} ${valueText(value)}`).join(", ")
+
+// Tool results often arrive as JSON text (families that take no json blocks): read them as JSON.
+const parsedObject = (text: string): Json | undefined => {
+  if (!text.startsWith("{")) return undefined
+  try {
+    const value: unknown = JSON.parse(text)
+    return isObject(value) ? value : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const contentText = (c: unknown): string => {
+  if (!isObject(c)) return "[media]"
+  if (typeof c.text === "string") {
+    const object = parsedObject(c.text.trim())
+    return object !== undefined ? pairs(object) : c.text.trim()
+  }
+  if (isObject(c.json)) return pairs(c.json)
+  return c.json !== undefined ? valueText(c.json) : "[media]"
+}
+
+/**
+ * The answer built from tool results, the way a model sums them up: "Based on get_weather: city
+ * Lisbon, temperature 18, conditions light rain." (JSON objects read as key-value pairs).
+ */
+const toolResultAnswer = (result: Json, name: string): string => {
+  const said = asArray(result.content).map(contentText).filter((t) => t.length > 0).join("; ").replace(/[.!?]+$/, "")
+  return result.status === "error" ? `${name} failed: ${said}.` : `Based on ${name}: ${said}.`
+}
 
 const thinkingRequested = (fields: unknown): boolean => {
   if (!isObject(fields)) return false
@@ -148,9 +183,7 @@ export const answer = (body: Json, modelId: string, cache: Set<string>): Answer 
       for (const b of asArray(previous?.content)) {
         if (isObject(b) && isObject(b.toolUse)) names.set(String(b.toolUse.toolUseId), String(b.toolUse.name))
       }
-      text = `The tool results are: ${
-        toolResults.map((r) => `${names.get(String(r.toolUseId)) ?? "tool"} returned ${toolResultText(r)}`).join("; ")
-      }.`
+      text = toolResults.map((r) => toolResultAnswer(r, names.get(String(r.toolUseId)) ?? "the tool")).join(" ")
     } else if (structure !== undefined && typeof structure.schema === "string") {
       let schema: unknown = {}
       try {

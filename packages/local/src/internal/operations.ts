@@ -30,6 +30,8 @@ export interface Call {
   readonly padding: boolean
   /** The prompt-cache prefixes seen so far. */
   readonly cache: Set<string>
+  /** Told the answer's output tokens, when it knows them (for a quota's correction). */
+  readonly onUsage?: ((outputTokens: number) => void) | undefined
 }
 
 const latencyOf = (call: Call): number => Math.max(1, Date.now() - call.receivedAt)
@@ -39,13 +41,17 @@ const latencyOf = (call: Call): number => Math.max(1, Date.now() - call.received
  *
  * @internal
  */
-export const defaultStreamFrames = (call: Call): Array<Buffer> =>
-  defaultModel.streamEvents(defaultModel.answer(call.body, call.modelId, call.cache), latencyOf(call))
+export const defaultStreamFrames = (call: Call): Array<Buffer> => {
+  const answer = defaultModel.answer(call.body, call.modelId, call.cache)
+  call.onUsage?.(answer.usage.outputTokens)
+  return defaultModel.streamEvents(answer, latencyOf(call))
     .map((e) => eventStream.encodeEvent(e.eventType, e.payload, call.padding))
+}
 
 const converse = (call: Call): void => {
   if (call.modelId === "local.small") return replyJson(call.ex, call.requestId, 200, reserved.smallResponse)
   const answer = defaultModel.answer(call.body, call.modelId, call.cache)
+  call.onUsage?.(answer.usage.outputTokens)
   const latencyMs = latencyOf(call)
   return replyJson(call.ex, call.requestId, 200, JSON.stringify(defaultModel.converseResponse(answer, latencyMs)))
 }

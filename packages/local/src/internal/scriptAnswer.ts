@@ -97,6 +97,7 @@ export const answer = async (call: operations.Call, script: Script.Script): Prom
       }, requestId)
     }
     case "Generated":
+      call.onUsage?.(script.deltas)
       return streamPlan.run(ex, generatedPlan(call, script), requestId)
   }
 }

@@ -12,16 +12,18 @@ import * as net from "node:net"
 import type * as Script from "../LocalBedrockScript.js"
 import type { Options, ReceivedRequest } from "../LocalBedrockServer.js"
 import { type Exchange, http1Exchange, http2Exchange, replyError } from "./exchange.js"
+import * as host from "./host.js"
 import { isObject } from "./json.js"
+import * as modelIds from "./modelIds.js"
 import { OpenRequests } from "./openRequests.js"
 import * as operations from "./operations.js"
+import { Quotas } from "./quota.js"
 import * as requestLog from "./requestLog.js"
 import * as reserved from "./reserved.js"
 import * as scriptAnswer from "./scriptAnswer.js"
 import { ScriptQueue } from "./scriptQueue.js"
 import * as validation from "./validation.js"
 
-const HOST = "127.0.0.1"
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1")
 const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream|count-tokens)$/
 
@@ -33,6 +35,7 @@ export class LocalServer {
   private readonly cache = new Set<string>()
   private readonly sockets = new Set<net.Socket>()
   private readonly open = new OpenRequests()
+  private readonly quotas: Quotas | undefined
   private closing: Promise<void> | undefined
 
   private constructor(
@@ -40,7 +43,8 @@ export class LocalServer {
     private readonly netServer: net.Server,
     private readonly options: Options
   ) {
-    this.endpoint = `http://${HOST}:${port}`
+    this.endpoint = host.endpointFor(host.listenHost(options.host), port)
+    this.quotas = options.quotas === undefined ? undefined : new Quotas(options.quotas)
   }
 
   // ---------------------------------------------------------------------------
@@ -58,7 +62,7 @@ export class LocalServer {
     netServer.on("connection", (socket) => server?.accept(socket, h1, h2))
     await new Promise<void>((resolve, reject) => {
       netServer.once("error", reject)
-      netServer.listen({ host: HOST, port: options.port ?? 0 }, () => {
+      netServer.listen({ host: host.listenHost(options.host), port: options.port ?? 0 }, () => {
         netServer.off("error", reject)
         resolve()
       })
@@ -136,6 +140,7 @@ export class LocalServer {
     this.scripts.clear()
     this.log.length = 0
     this.cache.clear()
+    this.quotas?.reset()
   }
 
   awaitIdle(): Promise<void> {
@@ -215,7 +220,7 @@ export class LocalServer {
     }
     const authorization = req.headers["authorization"]
     const auth = requestLog.authSchemeOf(typeof authorization === "string" ? authorization : undefined)
-    this.log.push({
+    const entry: ReceivedRequest = {
       requestId,
       operation,
       modelId,
@@ -226,7 +231,8 @@ export class LocalServer {
       auth,
       body,
       receivedAt: started
-    })
+    }
+    const logIndex = this.log.push(entry) - 1
 
     const error = (status: number, name: string, message: string) => replyError(ex, requestId, status, name, message)
     if (operation === undefined) {
@@ -242,6 +248,9 @@ export class LocalServer {
         "Missing or invalid Authorization header: sign the request with SigV4 or send a Bedrock API key as a Bearer token."
       )
     }
+    if (this.options.allowAnyModelId !== true && !modelIds.isAccepted(modelId)) {
+      return error(400, "ValidationException", modelIds.invalidMessage)
+    }
     if (malformed || !isObject(body)) {
       return error(400, "ValidationException", "Malformed input request, please reformat your input and try again.")
     }
@@ -249,6 +258,11 @@ export class LocalServer {
       ? validation.validateCountTokens(body, modelId)
       : validation.validateConverse(body, modelId)
     if (invalid !== undefined) return error(400, "ValidationException", invalid)
+    const quota = this.quotas?.admit(operation, modelId, body)
+    if (quota?._tag === "Throttled") {
+      if (this.log[logIndex] === entry) this.log[logIndex] = { ...entry, throttled: true }
+      return error(429, "ThrottlingException", quota.message)
+    }
 
     const script = this.scripts.take(operation, modelId) ?? reserved.scriptFor(modelId, operation)
     const call: operations.Call = {
@@ -259,8 +273,10 @@ export class LocalServer {
       body,
       receivedAt: started,
       padding: this.options.padding !== false,
-      cache: this.cache
+      cache: this.cache,
+      onUsage: quota?.onUsage
     }
-    return script === undefined ? operations.answer(call) : scriptAnswer.answer(call, script)
+    const answered = script === undefined ? operations.answer(call) : scriptAnswer.answer(call, script)
+    return quota === undefined ? answered : Promise.resolve(answered).finally(quota.settle)
   }
 }

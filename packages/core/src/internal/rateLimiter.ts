@@ -1,0 +1,452 @@
+/**
+ * The admission of `BedrockRateLimiter`: per model id, a requests bucket and a tokens bucket in a
+ * `@effect/experimental` `RateLimiter` (token bucket, "delay" mode: a call reserves its share and
+ * waits until the bucket has it), a concurrency semaphore, a bounded count of waiting calls and a
+ * deadline; the token reservation corrected with the real usage; and the adaptive rate (AIMD)
+ * driven by Bedrock's `ThrottlingError`s.
+ *
+ * The store is whatever the `RateLimiter` was built over (memory, or Redis for a fleet); this
+ * module only sees its `consume`, so it never loads `@effect/experimental` itself.
+ *
+ * @internal
+ */
+import type { ConverseCommandInput, ConverseStreamCommandInput } from "@aws-sdk/client-bedrock-runtime"
+import type * as ExperimentalRateLimiter from "@effect/experimental/RateLimiter"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import type * as BedrockClient from "../BedrockClient.js"
+import * as BedrockError from "../BedrockError.js"
+import type * as BedrockRateLimiter from "../BedrockRateLimiter.js"
+import * as TokenEstimate from "./tokenEstimate.js"
+
+// =============================================================================
+// Settings
+// =============================================================================
+
+interface Adaptive {
+  readonly decrease: number
+  readonly increase: number
+  readonly intervalMillis: number
+  readonly min: number
+  readonly max: number
+}
+
+interface Settings {
+  readonly budgets: Readonly<Record<string, BedrockRateLimiter.Budget>>
+  readonly maxWaitMillis: number
+  readonly maxQueued: number
+  readonly burstMillis: number
+  readonly defaultMaxTokens: number
+  readonly estimate: (request: BedrockRateLimiter.TokenEstimateRequest) => number
+  readonly adaptive: Adaptive | undefined
+  readonly keyPrefix: string
+  readonly storeTimeout: Duration.Duration
+}
+
+const positive = (n: number | undefined): number | undefined =>
+  n !== undefined && Number.isFinite(n) && n > 0 ? n : undefined
+
+const between = (n: number | undefined, fallback: number, min: number, max: number): number =>
+  n !== undefined && Number.isFinite(n) && n >= min && n <= max ? n : fallback
+
+/** @internal */
+export const defaultKeyPrefix = "effect-bedrock:ratelimit:"
+
+const settingsOf = (options: BedrockRateLimiter.Options): Settings => {
+  const adaptive = options.adaptive === false ? undefined : options.adaptive ?? {}
+  const min = adaptive === undefined ? 1 : between(adaptive.min, 0.1, 0.001, 1)
+  return {
+    budgets: options.budgets,
+    maxWaitMillis: Duration.toMillis(Duration.decode(options.maxWait ?? "60 seconds")),
+    maxQueued: Math.floor(positive(options.maxQueued) ?? 1000),
+    burstMillis: Math.max(1, Duration.toMillis(Duration.decode(options.burst ?? "1 second"))),
+    defaultMaxTokens: positive(options.defaultMaxTokens) ?? TokenEstimate.defaultMaxTokens,
+    estimate: options.estimateTokens ?? ((request) => request.inputTokens + request.maxTokens),
+    adaptive: adaptive === undefined ? undefined : {
+      decrease: between(adaptive.decrease, 0.7, 0.01, 0.99),
+      increase: between(adaptive.increase, 0.05, 0.001, 1),
+      intervalMillis: Math.max(1, Duration.toMillis(Duration.decode(adaptive.interval ?? "2 seconds"))),
+      min,
+      max: between(adaptive.max, 1, min, 100)
+    },
+    keyPrefix: options.keyPrefix ?? defaultKeyPrefix,
+    storeTimeout: Duration.decode(options.storeTimeout ?? "1 second")
+  }
+}
+
+// =============================================================================
+// Per-model state
+// =============================================================================
+
+type Bucket = "requests" | "tokens"
+
+interface ModelState {
+  readonly modelId: string
+  readonly requestsPerMinute: number | undefined
+  readonly tokensPerMinute: number | undefined
+  readonly semaphore: Effect.Semaphore | undefined
+  /** One waiter at a time asks the store for tokens, the others queue behind it (first come, first served). */
+  readonly tokensLine: Effect.Semaphore
+  factor: number
+  lastDecrease: number
+  lastChange: number
+  waiting: number
+  inFlight: number
+  admitted: number
+  throttled: number
+  rejected: number
+}
+
+/** What an admitted call reserved. */
+interface Ticket {
+  readonly tokens: number
+}
+
+const budgetOf = (settings: Settings, modelId: string): BedrockRateLimiter.Budget | undefined =>
+  Object.prototype.hasOwnProperty.call(settings.budgets, modelId) ? settings.budgets[modelId] : settings.budgets["*"]
+
+// =============================================================================
+// The limited service
+// =============================================================================
+
+/** @internal */
+export interface Limited {
+  readonly client: BedrockClient.Service
+  readonly stats: Effect.Effect<ReadonlyArray<BedrockRateLimiter.ModelStats>>
+}
+
+/**
+ * Wraps `underlying` (single attempts, normally: retries belong outside, so that each attempt is
+ * admitted) with admission against `limiter`.
+ *
+ * @internal
+ */
+export const make = (
+  underlying: BedrockClient.Service,
+  limiter: ExperimentalRateLimiter.RateLimiter,
+  options: BedrockRateLimiter.Options
+): Effect.Effect<Limited> =>
+  Effect.sync(() => {
+    const settings = settingsOf(options)
+    const states = new Map<string, ModelState | null>()
+
+    const stateOf = (modelId: string | undefined): ModelState | undefined => {
+      if (modelId === undefined) return undefined
+      const existing = states.get(modelId)
+      if (existing !== undefined) return existing ?? undefined
+      const budget = budgetOf(settings, modelId)
+      const requestsPerMinute = positive(budget?.requestsPerMinute)
+      const tokensPerMinute = positive(budget?.tokensPerMinute)
+      const concurrency = positive(budget?.concurrency)
+      if (requestsPerMinute === undefined && tokensPerMinute === undefined && concurrency === undefined) {
+        states.set(modelId, null)
+        return undefined
+      }
+      const state: ModelState = {
+        modelId,
+        requestsPerMinute,
+        tokensPerMinute,
+        semaphore: concurrency === undefined
+          ? undefined
+          : Effect.unsafeMakeSemaphore(Math.max(1, Math.floor(concurrency))),
+        tokensLine: Effect.unsafeMakeSemaphore(1),
+        factor: 1,
+        lastDecrease: -Infinity,
+        lastChange: -Infinity,
+        waiting: 0,
+        inFlight: 0,
+        admitted: 0,
+        throttled: 0,
+        rejected: 0
+      }
+      states.set(modelId, state)
+      return state
+    }
+
+    // -------------------------------------------------------------------------
+    // Buckets
+    // -------------------------------------------------------------------------
+
+    const storeFailed = (error: unknown) =>
+      Effect.as(
+        Effect.logWarning(`BedrockRateLimiter: the store failed (${String(error)}); the call goes through`),
+        0
+      )
+
+    /**
+     * One `consume` on a bucket that holds `burst` worth of the current rate (at least one
+     * request, at least this call's tokens), refilled at that rate. A store that fails or does not
+     * answer in time lets the call through.
+     */
+    const consume = (
+      state: ModelState,
+      bucket: Bucket,
+      tokens: number,
+      onExceeded: "delay" | "fail"
+    ): Effect.Effect<number, ExperimentalRateLimiter.RateLimitExceeded> => {
+      const perMinute = (bucket === "requests" ? state.requestsPerMinute! : state.tokensPerMinute!) * state.factor
+      const limit = Math.max(1, Math.floor((perMinute * settings.burstMillis) / 60_000), tokens)
+      return limiter.consume({
+        algorithm: "token-bucket",
+        onExceeded,
+        key: `${settings.keyPrefix}${state.modelId}:${bucket}`,
+        limit,
+        window: Duration.millis((limit / perMinute) * 60_000),
+        tokens
+      }).pipe(
+        Effect.map((result) => Duration.toMillis(result.delay)),
+        Effect.timeoutFail({
+          duration: settings.storeTimeout,
+          onTimeout: () => new Error(`no answer within ${Duration.format(settings.storeTimeout)}`)
+        }),
+        Effect.catchAll((error) =>
+          "reason" in error && error.reason === "Exceeded" ? Effect.fail(error) : storeFailed(error)
+        )
+      )
+    }
+
+    /**
+     * Takes `tokens` (a negative amount gives them back) whatever the bucket holds, which may go
+     * into debt: the milliseconds until they are covered.
+     */
+    const reserve = (state: ModelState, bucket: Bucket, tokens: number): Effect.Effect<number> =>
+      consume(state, bucket, tokens, "delay").pipe(Effect.catchAll(storeFailed))
+
+    /** Takes `tokens` if the bucket has them: 0; otherwise nothing, and the milliseconds until it would. */
+    const tryTake = (state: ModelState, bucket: Bucket, tokens: number): Effect.Effect<number> =>
+      consume(state, bucket, tokens, "fail").pipe(
+        Effect.map(() => 0),
+        Effect.catchAll((exceeded) => Effect.succeed(Math.max(1, Duration.toMillis(exceeded.retryAfter))))
+      )
+
+    const giveBack = (state: ModelState, requests: number, tokens: number): Effect.Effect<void> =>
+      Effect.all([
+        requests > 0 && state.requestsPerMinute !== undefined ? reserve(state, "requests", -requests) : Effect.void,
+        tokens > 0 && state.tokensPerMinute !== undefined ? reserve(state, "tokens", -tokens) : Effect.void
+      ], { discard: true })
+
+    // -------------------------------------------------------------------------
+    // Admission
+    // -------------------------------------------------------------------------
+
+    const exhausted = (
+      state: ModelState,
+      operation: string,
+      budget: BedrockError.Budget,
+      retryAfterMillis?: number
+    ): BedrockError.BudgetExhaustedError => {
+      state.rejected++
+      const wait = settings.maxWaitMillis
+      const message = budget === "queue"
+        ? `${settings.maxQueued} calls to ${state.modelId} already wait for budget`
+        : retryAfterMillis === undefined
+        ? `The ${budget} budget of ${state.modelId} stayed exhausted for ${wait} ms, the call's deadline`
+        : `The ${budget} budget of ${state.modelId} is exhausted: the call would wait ${
+          Math.ceil(retryAfterMillis)
+        } ms, more than its deadline (${wait} ms)`
+      return new BedrockError.BudgetExhaustedError({
+        message,
+        budget,
+        modelId: state.modelId,
+        operation,
+        ...(retryAfterMillis === undefined ? {} : { retryAfter: Duration.millis(Math.ceil(retryAfterMillis)) })
+      }, { disableValidation: true })
+    }
+
+    /**
+     * Waits for a permit, then for budget; the permit is held until the scope closes. Counted as
+     * waiting until admitted or refused.
+     */
+    const admit = (
+      state: ModelState,
+      operation: string,
+      tokens: number
+    ): Effect.Effect<Ticket, BedrockError.BudgetExhaustedError, Scope.Scope> =>
+      Effect.suspend(() => {
+        if (state.waiting >= settings.maxQueued) return Effect.fail(exhausted(state, operation, "queue"))
+        state.waiting++
+        return Effect.ensuring(
+          waitForBudget(state, operation, tokens),
+          Effect.sync(() => {
+            state.waiting--
+          })
+        )
+      })
+
+    const waitForBudget = (
+      state: ModelState,
+      operation: string,
+      tokens: number
+    ): Effect.Effect<Ticket, BedrockError.BudgetExhaustedError, Scope.Scope> =>
+      Effect.gen(function*() {
+        const start = yield* Clock.currentTimeMillis
+        const left = (now: number) => settings.maxWaitMillis - (now - start)
+        const semaphore = state.semaphore
+        if (semaphore !== undefined) {
+          yield* Effect.acquireRelease(Effect.interruptible(semaphore.take(1)), () => semaphore.release(1)).pipe(
+            Effect.timeoutFail({
+              duration: Duration.millis(settings.maxWaitMillis),
+              onTimeout: () => exhausted(state, operation, "concurrency")
+            })
+          )
+        }
+        // Requests: a place in line (first come, first served), then the wait for it.
+        if (state.requestsPerMinute !== undefined) {
+          const delay = yield* reserve(state, "requests", 1)
+          if (delay > left(yield* Clock.currentTimeMillis)) {
+            yield* giveBack(state, 1, 0)
+            return yield* Effect.fail(exhausted(state, operation, "requests", delay))
+          }
+          // Interrupted while waiting: the place is given back.
+          if (delay > 0) yield* Effect.onInterrupt(Effect.sleep(Duration.millis(delay)), () => giveBack(state, 1, 0))
+        }
+        // Tokens: taken only when the bucket has them, so that what running calls give back (their
+        // estimate was above their usage) serves the calls waiting now, not only later ones. The
+        // calls wait in line here; the first in line asks again when the bucket should have them.
+        if (state.tokensPerMinute !== undefined) {
+          const takeTokens = Effect.gen(function*() {
+            while (true) {
+              const wait = yield* tryTake(state, "tokens", tokens)
+              if (wait === 0) return
+              const remaining = left(yield* Clock.currentTimeMillis)
+              // Nothing will come back soon: no call of this model in flight here, and too long a wait.
+              if (remaining <= 0 || (wait > remaining && state.inFlight === 0)) {
+                return yield* Effect.fail(exhausted(state, operation, "tokens", wait))
+              }
+              yield* Effect.sleep(Duration.millis(Math.min(wait, remaining)))
+            }
+          })
+          const remaining = left(yield* Clock.currentTimeMillis)
+          yield* state.tokensLine.withPermits(1)(takeTokens).pipe(
+            Effect.timeoutFail({
+              duration: Duration.millis(Math.max(0, remaining)),
+              onTimeout: () => exhausted(state, operation, "tokens")
+            }),
+            Effect.tapError(() => giveBack(state, 1, 0))
+          )
+        }
+        state.admitted++
+        state.inFlight++
+        yield* Effect.addFinalizer(() =>
+          Effect.sync(() => {
+            state.inFlight--
+          })
+        )
+        return { tokens }
+      })
+
+    // -------------------------------------------------------------------------
+    // After the call: usage and adaptation
+    // -------------------------------------------------------------------------
+
+    const onSuccess = (state: ModelState, ticket: Ticket, used: number | undefined): Effect.Effect<void> =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const adaptive = settings.adaptive
+        if (
+          adaptive !== undefined && state.factor < adaptive.max &&
+          now - state.lastChange >= adaptive.intervalMillis
+        ) {
+          state.factor = Math.min(adaptive.max, state.factor + adaptive.increase)
+          state.lastChange = now
+        }
+        if (used === undefined || state.tokensPerMinute === undefined || used === ticket.tokens) return Effect.void
+        // More than reserved is taken now (the bucket may go into debt); less is given back.
+        return reserve(state, "tokens", used - ticket.tokens).pipe(Effect.asVoid)
+      })
+
+    const onFailure = (state: ModelState, ticket: Ticket, error: BedrockError.BedrockError): Effect.Effect<void> =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        if (error._tag === "ThrottlingError") {
+          state.throttled++
+          const adaptive = settings.adaptive
+          if (adaptive !== undefined && now - state.lastDecrease >= adaptive.intervalMillis) {
+            state.factor = Math.max(adaptive.min, state.factor * adaptive.decrease)
+            state.lastDecrease = now
+            state.lastChange = now
+          }
+        }
+        // Refused before any generation: Bedrock counts none of its tokens.
+        return error.position === "request" && error._tag !== "BudgetExhaustedError"
+          ? giveBack(state, 0, ticket.tokens)
+          : Effect.void
+      })
+
+    const estimateOf = (input: ConverseCommandInput | ConverseStreamCommandInput): number =>
+      Math.max(
+        0,
+        Math.ceil(settings.estimate({
+          input,
+          inputTokens: TokenEstimate.inputTokens(input),
+          maxTokens: TokenEstimate.maxTokens(input, settings.defaultMaxTokens)
+        }))
+      )
+
+    // -------------------------------------------------------------------------
+    // Operations
+    // -------------------------------------------------------------------------
+
+    const converse: BedrockClient.Service["converse"] = (input, options) => {
+      const state = stateOf(input.modelId)
+      if (state === undefined) return underlying.converse(input, options)
+      return Effect.scoped(Effect.flatMap(
+        Effect.suspend(() => admit(state, "converse", estimateOf(input))),
+        (ticket) =>
+          underlying.converse(input, options).pipe(
+            Effect.tapBoth({
+              onFailure: (error) => onFailure(state, ticket, error),
+              onSuccess: (output) => onSuccess(state, ticket, TokenEstimate.usedTokens(output.usage))
+            })
+          )
+      ))
+    }
+
+    const converseStream: BedrockClient.Service["converseStream"] = (input, options) => {
+      const state = stateOf(input.modelId)
+      if (state === undefined) return underlying.converseStream(input, options)
+      return Stream.unwrapScoped(Effect.map(
+        Effect.suspend(() => admit(state, "converseStream", estimateOf(input))),
+        (ticket) => {
+          let used: number | undefined
+          let failed = false
+          return underlying.converseStream(input, options).pipe(
+            Stream.mapChunks((chunk) => {
+              // The usage arrives with the last event, `metadata`.
+              const metadata = Chunk.findLast(chunk, (event) => event.metadata?.usage !== undefined)
+              if (metadata._tag === "Some") used = TokenEstimate.usedTokens(metadata.value.metadata!.usage)
+              return chunk
+            }),
+            Stream.tapError((error) => {
+              failed = true
+              return onFailure(state, ticket, error)
+            }),
+            Stream.ensuring(
+              Effect.suspend(() => failed || used === undefined ? Effect.void : onSuccess(state, ticket, used))
+            )
+          )
+        }
+      ))
+    }
+
+    const stats = Effect.sync(() => {
+      const out: Array<BedrockRateLimiter.ModelStats> = []
+      for (const state of states.values()) {
+        if (state === null) continue
+        out.push({
+          modelId: state.modelId,
+          rate: state.factor,
+          waiting: state.waiting,
+          inFlight: state.inFlight,
+          admitted: state.admitted,
+          throttled: state.throttled,
+          rejected: state.rejected
+        })
+      }
+      return out
+    })
+
+    return { client: { converse, converseStream, countTokens: underlying.countTokens }, stats }
+  })

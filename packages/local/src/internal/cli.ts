@@ -1,0 +1,242 @@
+/**
+ * The standalone local Bedrock (`npx @effect-bedrock/local`, `npm run local-bedrock` in this
+ * repository): parses the command line, starts the server, prints the environment a client needs
+ * (endpoint, region, dummy credentials) and stops cleanly on SIGINT / SIGTERM.
+ *
+ * @internal
+ */
+import * as fs from "node:fs"
+import { parseArgs } from "node:util"
+import type * as Script from "../LocalBedrockScript.js"
+import type { Options } from "../LocalBedrockServer.js"
+import * as host from "./host.js"
+import * as quota from "./quota.js"
+import * as scriptFile from "./scriptFile.js"
+import { LocalServer } from "./server.js"
+
+/**
+ * The dummy credentials printed for clients: the server checks that requests are signed, not by
+ * whom. The same as `LocalBedrock.localCredentials`.
+ *
+ * @internal
+ */
+export const credentials = { accessKeyId: "AKIDLOCALBEDROCK", secretAccessKey: "local-bedrock-secret" } as const
+
+/** @internal */
+export const region = "us-east-1"
+
+/** @internal */
+export const usage = `Usage: npx @effect-bedrock/local [options]
+
+A local Amazon Bedrock Runtime server (Converse, ConverseStream, CountTokens) for tests and demos:
+HTTP/2 and HTTP/1.1 on one port, a deterministic default model, scriptable answers and faults.
+It prints the environment a client needs, then runs until Ctrl-C (SIGINT), SIGTERM, or the end of
+the process that started it (npx).
+
+Options:
+  -p, --port <port>        port to listen on (default: an ephemeral port)
+      --host <address>     address to listen on (default: 127.0.0.1); loopback only
+                           (127.0.0.0/8, ::1, localhost) unless --allow-non-loopback
+      --allow-non-loopback allow a --host that other machines can reach: the server
+                           accepts any signature, so anyone who can reach it can use it
+  -s, --scripts <file>     queue the scripts in this JSON file (an array of
+                           LocalBedrockScript values); each answers one matching request
+      --allow-any-model-id accept any model id (default: only known Bedrock model ids,
+                           Bedrock ARNs and local.* ids; others get ValidationException)
+      --quota <spec>       a Bedrock-like quota, [<modelId>=]rpm:N,tpm:N,burst:S (repeatable;
+                           without a model id: every model, each its own budget); over it,
+                           requests get ThrottlingException (429)
+  -q, --quiet              print only the environment (export lines)
+      --json               print one JSON line: endpoint, port, pid, env
+  -h, --help               show this help`
+
+/**
+ * What the command line asks for.
+ *
+ * @internal
+ */
+export type Command =
+  | { readonly _tag: "Help" }
+  | { readonly _tag: "Usage"; readonly message: string }
+  | {
+    readonly _tag: "Serve"
+    readonly options: Options
+    readonly scripts: string | undefined
+    readonly output: "text" | "quiet" | "json"
+  }
+
+/** @internal */
+export const parse = (args: ReadonlyArray<string>): Command => {
+  let values
+  try {
+    values = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: "string", short: "p" },
+        host: { type: "string" },
+        "allow-non-loopback": { type: "boolean", default: false },
+        scripts: { type: "string", short: "s" },
+        "allow-any-model-id": { type: "boolean", default: false },
+        quota: { type: "string", multiple: true },
+        quiet: { type: "boolean", short: "q", default: false },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false }
+      }
+    }).values
+  } catch (error) {
+    return { _tag: "Usage", message: error instanceof Error ? error.message : String(error) }
+  }
+  if (values.help) return { _tag: "Help" }
+  const port = values.port === undefined ? 0 : Number(values.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65535 || values.port?.trim() === "") {
+    return { _tag: "Usage", message: `--port must be a port number (0-65535), got '${values.port}'` }
+  }
+  const address = values.host ?? host.defaultHost
+  if (!host.isLoopback(address) && !values["allow-non-loopback"]) {
+    return {
+      _tag: "Usage",
+      message: `--host ${address} is not a loopback address: the server accepts any signature, so anyone who can ` +
+        `reach it could use it. Add --allow-non-loopback if that is what you want.`
+    }
+  }
+  if (values.quiet && values.json) return { _tag: "Usage", message: "--quiet and --json exclude each other" }
+  let quotas: Options["quotas"]
+  try {
+    quotas = values.quota === undefined ? undefined : Object.fromEntries(values.quota.map(quota.parseQuota))
+  } catch (error) {
+    return { _tag: "Usage", message: `--quota: ${error instanceof Error ? error.message : String(error)}` }
+  }
+  return {
+    _tag: "Serve",
+    options: { port, host: address, allowAnyModelId: values["allow-any-model-id"], ...(quotas ? { quotas } : {}) },
+    scripts: values.scripts,
+    output: values.json ? "json" : values.quiet ? "quiet" : "text"
+  }
+}
+
+/**
+ * The environment a client needs to reach the server (the AWS SDK reads all four).
+ *
+ * @internal
+ */
+export const environment = (endpoint: string): Readonly<Record<string, string>> => ({
+  AWS_ENDPOINT_URL_BEDROCK_RUNTIME: endpoint,
+  AWS_REGION: region,
+  AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey
+})
+
+/** @internal */
+export const exportLines = (endpoint: string): Array<string> =>
+  Object.entries(environment(endpoint)).map(([name, value]) => `export ${name}=${value}`)
+
+/** The scripts in a JSON file; throws an `Error` saying what is wrong. */
+const readScripts = (file: string): Array<Script.Script> => {
+  let text: string
+  try {
+    text = fs.readFileSync(file, "utf8")
+  } catch (error) {
+    throw new Error(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  let document: unknown
+  try {
+    document = JSON.parse(text)
+  } catch (error) {
+    throw new Error(`${file} is not JSON: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  try {
+    return scriptFile.parse(document)
+  } catch (error) {
+    throw new Error(`${file}: ${error instanceof Error ? error.message : String(error)}`)
+  }
+}
+
+const banner = (server: LocalServer, options: Options, scripts: number, file: string | undefined): Array<string> => [
+  `local Bedrock Runtime listening on ${server.endpoint} (HTTP/2 and HTTP/1.1)`,
+  "",
+  "Point a client at it (the credentials are dummies: any signature or bearer key is accepted):",
+  "",
+  ...exportLines(server.endpoint),
+  "",
+  options.allowAnyModelId === true
+    ? "Model ids: any."
+    : "Model ids: known Bedrock ids (e.g. us.anthropic.claude-sonnet-4-5-20250929-v1:0), Bedrock ARNs and " +
+      "local.* ids; others get ValidationException.",
+  ...(file === undefined ? [] : [`Scripts: ${scripts} queued from ${file}.`]),
+  ...(options.quotas === undefined ? [] : [`Quotas: ${JSON.stringify(options.quotas)}.`]),
+  "The default model is a deterministic stand-in: it echoes, calls tools and sums up their results.",
+  "Stop with Ctrl-C."
+]
+
+/** @internal */
+export interface Io {
+  readonly out: (line: string) => void
+  readonly err: (line: string) => void
+}
+
+/**
+ * Runs the command line. Resolves with the exit code: at once for `--help` and errors, otherwise
+ * once SIGINT or SIGTERM has stopped the server (every connection destroyed).
+ *
+ * @internal
+ */
+export const main = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
+  const command = parse(args)
+  if (command._tag === "Help") {
+    io.out(usage)
+    return 0
+  }
+  if (command._tag === "Usage") {
+    io.err(`local-bedrock: ${command.message}`)
+    io.err("Run with --help for the options.")
+    return 2
+  }
+  let scripts: Array<Script.Script> = []
+  try {
+    if (command.scripts !== undefined) scripts = readScripts(command.scripts)
+  } catch (error) {
+    io.err(`local-bedrock: ${error instanceof Error ? error.message : String(error)}`)
+    return 2
+  }
+  let server: LocalServer
+  try {
+    server = await LocalServer.start(command.options)
+  } catch (error) {
+    const address = `${command.options.host}:${command.options.port}`
+    io.err(`local-bedrock: cannot listen on ${address}: ${error instanceof Error ? error.message : String(error)}`)
+    return 1
+  }
+  const stopped = new Promise<number>((resolve) => {
+    // `npx` does not pass a SIGTERM it receives on to this process: when the parent goes away
+    // (this process is re-parented), stop as if signalled rather than run on as an orphan.
+    const parent = process.ppid
+    const orphaned = setInterval(() => process.ppid !== parent && stop(), 500).unref()
+    const stop = () => {
+      clearInterval(orphaned)
+      process.off("SIGINT", stop)
+      process.off("SIGTERM", stop)
+      void server.close().then(() => resolve(0))
+    }
+    process.on("SIGINT", stop)
+    process.on("SIGTERM", stop)
+  })
+  server.script(scripts)
+  switch (command.output) {
+    case "json":
+      io.out(JSON.stringify({
+        endpoint: server.endpoint,
+        port: server.port,
+        pid: process.pid,
+        env: environment(server.endpoint)
+      }))
+      break
+    case "quiet":
+      for (const line of exportLines(server.endpoint)) io.out(line)
+      break
+    default:
+      for (const line of banner(server, command.options, scripts.length, command.scripts)) io.out(line)
+  }
+  return stopped
+}

@@ -1,0 +1,229 @@
+import { ConverseCommand, ThrottlingException, ValidationException } from "@aws-sdk/client-bedrock-runtime"
+import { LocalBedrock, LocalBedrockScript } from "@effect-bedrock/local"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import { type ChildProcess, spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { credentials, environment, parse } from "../src/internal/cli.js"
+import * as scriptFile from "../src/internal/scriptFile.js"
+import { sdkClient, user } from "./fixtures.js"
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..")
+const bin = path.join(root, "packages/local/src/bin.ts")
+
+describe("command line", () => {
+  it("defaults: ephemeral port on 127.0.0.1, known model ids only, banner", () => {
+    assert.deepStrictEqual(parse([]), {
+      _tag: "Serve",
+      options: { port: 0, host: "127.0.0.1", allowAnyModelId: false },
+      scripts: undefined,
+      output: "text"
+    })
+    assert.deepStrictEqual(parse(["-p", "4599", "--host", "::1", "-s", "s.json", "--allow-any-model-id", "-q"]), {
+      _tag: "Serve",
+      options: { port: 4599, host: "::1", allowAnyModelId: true },
+      scripts: "s.json",
+      output: "quiet"
+    })
+    assert.deepStrictEqual(parse(["--help"]), { _tag: "Help" })
+  })
+
+  it("refuses a non-loopback host unless told, bad ports and unknown options", () => {
+    assert.match((parse(["--host", "0.0.0.0"]) as any).message, /not a loopback address.*--allow-non-loopback/)
+    assert.strictEqual(parse(["--host", "0.0.0.0", "--allow-non-loopback"])._tag, "Serve")
+    for (const port of ["abc", "-1", "70000", "1.5", ""]) {
+      assert.strictEqual(parse(["--port", port])._tag, "Usage", port)
+    }
+    assert.strictEqual(parse(["--verbose"])._tag, "Usage")
+    assert.strictEqual(parse(["extra"])._tag, "Usage")
+    assert.strictEqual(parse(["-q", "--json"])._tag, "Usage")
+  })
+
+  it("prints the same dummy credentials LocalBedrock uses", () => {
+    assert.strictEqual(credentials.accessKeyId, LocalBedrock.localCredentials.accessKeyId)
+    assert.strictEqual(credentials.secretAccessKey, Redacted.value(LocalBedrock.localCredentials.secretAccessKey))
+    assert.deepStrictEqual(Object.keys(environment("http://127.0.0.1:1")), [
+      "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+      "AWS_REGION",
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY"
+    ])
+  })
+})
+
+describe("scripts file", () => {
+  it("reads LocalBedrockScript values as JSON, filling the constructors' defaults", () => {
+    const scripts = [
+      LocalBedrockScript.failure("ThrottlingException", { modelId: "us.amazon.nova-micro-v1:0" }),
+      LocalBedrockScript.converseText("hello"),
+      LocalBedrockScript.countTokens(7),
+      LocalBedrockScript.stream(LocalBedrockScript.textEvents(["a", "b"]), { fault: LocalBedrockScript.resetAfter(2) }),
+      LocalBedrockScript.stream([
+        LocalBedrockScript.raw({ ":event-type": "x" }, "{"),
+        LocalBedrockScript.exception("throttlingException")
+      ]),
+      LocalBedrockScript.generated({ deltas: 5 }),
+      LocalBedrockScript.hang({ operation: "converse" }),
+      LocalBedrockScript.reset({ delayMs: 3 }),
+      LocalBedrockScript.delayed(10)
+    ]
+    const roundTrip = JSON.parse(JSON.stringify(scripts))
+    assert.deepStrictEqual(JSON.parse(JSON.stringify(scriptFile.parse(roundTrip))), roundTrip)
+    const [failure, generated, custom] = scriptFile.parse([
+      { _tag: "Failure", name: "ModelTimeoutException" },
+      { _tag: "Generated", deltas: 3 },
+      { _tag: "Failure", name: "SomeFutureException" }
+    ])
+    assert.include(failure, { name: "ModelTimeoutException", status: 408 })
+    assert.isString((failure as LocalBedrockScript.Failure).message)
+    assert.include(generated, { deltas: 3, text: "x", operation: "converse-stream" })
+    assert.include(custom, { status: 400, message: "Local Bedrock SomeFutureException" })
+  })
+
+  it("names the first bad entry", () => {
+    const message = (document: unknown) => {
+      try {
+        scriptFile.parse(document)
+        return "no error"
+      } catch (error) {
+        return (error as Error).message
+      }
+    }
+    assert.strictEqual(message({}), "scripts: expected an array of scripts")
+    assert.strictEqual(
+      message([{ _tag: "Json", body: {} }, { _tag: "Nope" }]),
+      "scripts[1]._tag: expected Json, Failure, Stream, Generated, Hang, Reset or Delayed"
+    )
+    assert.strictEqual(message([{ _tag: "Generated", deltas: -1 }]), "scripts[0].deltas: expected a count")
+    assert.strictEqual(message([{ _tag: "Json" }]), "scripts[0].body: expected a JSON body")
+    assert.strictEqual(
+      message([{ _tag: "Json", body: 1, operation: "invoke" }]),
+      "scripts[0].operation: expected one of converse, converse-stream, count-tokens"
+    )
+    assert.strictEqual(
+      message([{ _tag: "Stream", events: [{ _tag: "Event" }] }]),
+      "scripts[0].events[0].eventType: expected a string"
+    )
+    assert.strictEqual(
+      message([{ _tag: "Stream", fault: { _tag: "Reset" } }]),
+      "scripts[0].fault.after: expected a count"
+    )
+  })
+})
+
+// =============================================================================
+// The bin, as a process
+// =============================================================================
+
+interface Started {
+  readonly child: ChildProcess
+  readonly env: Record<string, string>
+  readonly exit: Promise<number | null>
+}
+
+/** Starts the bin (through tsx, from the sources) and reads the export lines of `--quiet`. */
+const start = (args: ReadonlyArray<string>) =>
+  Effect.acquireRelease(
+    Effect.async<Started, Error>((resume) => {
+      const child = spawn(process.execPath, ["--import", "tsx", bin, "--quiet", ...args], {
+        cwd: root,
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+      let out = ""
+      let err = ""
+      child.stderr!.on("data", (chunk) => (err += chunk))
+      child.stdout!.on("data", (chunk) => {
+        out += chunk
+        const lines = out.split("\n").filter((line) => line.startsWith("export "))
+        if (lines.length === 4) {
+          const env = Object.fromEntries(
+            lines.map((line) => line.slice("export ".length).split("=", 2) as [string, string])
+          )
+          resume(Effect.succeed({ child, env, exit }))
+        }
+      })
+      void exit.then((code) => resume(Effect.fail(new Error(`bin exited with ${code}: ${err}`))))
+    }).pipe(Effect.timeout("20 seconds")),
+    ({ child }) => Effect.sync(() => child.kill("SIGKILL"))
+  )
+
+describe("npx @effect-bedrock/local", () => {
+  it.scopedLive("prints the environment, serves the scripts file, rejects unknown model ids, stops on SIGTERM", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "local-bedrock-cli-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
+      const file = path.join(dir, "scripts.json")
+      fs.writeFileSync(file, JSON.stringify([LocalBedrockScript.failure("ThrottlingException")]))
+      const { child, env, exit } = yield* start(["--scripts", file])
+      assert.match(env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME!, /^http:\/\/127\.0\.0\.1:\d+$/)
+      assert.strictEqual(env.AWS_REGION, "us-east-1")
+      const sdk = sdkClient(env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME!, {
+        region: env.AWS_REGION!,
+        credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! }
+      })
+      const call = (modelId: string) =>
+        Effect.tryPromise(() => sdk.send(new ConverseCommand({ modelId, messages: [user("hi")] })))
+      const throttled = yield* Effect.flip(call("us.amazon.nova-micro-v1:0"))
+      assert.instanceOf(throttled.error, ThrottlingException)
+      const answer = yield* call("us.amazon.nova-micro-v1:0")
+      assert.deepStrictEqual(answer.output?.message?.content, [{ text: "You said: hi" }])
+      const invalid = yield* Effect.flip(call("gpt-4o"))
+      assert.instanceOf(invalid.error, ValidationException)
+      child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => exit), 0)
+    }))
+
+  it.scopedLive("stops on SIGINT; --allow-any-model-id accepts any id", () =>
+    Effect.gen(function*() {
+      const { child, env, exit } = yield* start(["--allow-any-model-id"])
+      const sdk = sdkClient(env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME!)
+      const answer = yield* Effect.promise(() =>
+        sdk.send(new ConverseCommand({ modelId: "gpt-4o", messages: [user("hi")] }))
+      )
+      assert.deepStrictEqual(answer.output?.message?.content, [{ text: "You said: hi" }])
+      child.kill("SIGINT")
+      assert.strictEqual(yield* Effect.promise(() => exit), 0)
+    }))
+})
+
+describe("npx @effect-bedrock/local, orphaned", () => {
+  it.scopedLive("stops when the process that started it ends (npx does not pass SIGTERM on)", () =>
+    Effect.gen(function*() {
+      // A shell stands in for npx: it starts the server, then is killed without passing anything on.
+      const shell = spawn("sh", ["-c", `"${process.execPath}" --import tsx "${bin}" --json & wait`], {
+        cwd: root,
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      yield* Effect.addFinalizer(() => Effect.sync(() => shell.kill("SIGKILL")))
+      const line = yield* Effect.async<string>((resume) => {
+        let out = ""
+        shell.stdout!.on("data", (chunk) => {
+          out += chunk
+          if (out.includes("\n")) resume(Effect.succeed(out.split("\n")[0]!))
+        })
+      }).pipe(Effect.timeout("20 seconds"))
+      const { pid } = JSON.parse(line) as { pid: number }
+      yield* Effect.addFinalizer(() => Effect.sync(() => alive(pid) && process.kill(pid, "SIGKILL")))
+      assert.isTrue(alive(pid))
+      shell.kill("SIGKILL")
+      const gone = yield* Effect.promise(async () => {
+        for (let i = 0; i < 100 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100))
+        return !alive(pid)
+      })
+      assert.isTrue(gone)
+    }))
+})
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,377 @@
+/**
+ * `npm run check:pack` (part of `npm test`): the packages as a new user meets them, outside this
+ * repository.
+ *
+ * 1. Builds (`tsc -b`, then the CommonJS half: `build-cjs.ts`) and packs every workspace package
+ *    with `npm pack`; checks each tarball's file list (every `main` / `types` / `exports` /
+ *    `typesVersions` / `bin` target of every public module is there, nothing from tests or builds)
+ *    and its manifest (peers, the range of our own dependencies, README, repository, keywords).
+ * 2. Creates an app under the OS temp dir (a TypeScript project: `typescript` and `@types/node`
+ *    at this repository's versions) and runs the `npm install` lines of the README's Install
+ *    section verbatim, with our packages replaced by their tarballs. The app's `.npmrc` points the
+ *    `@effect-bedrock` scope at an unreachable registry, so any network access for our own
+ *    packages fails the check. Fails on install warnings our packages cause, on `npm ls` problems
+ *    (missing or invalid peers), and if `@effect/platform` or `msgpackr-extract` got installed.
+ * 3. Type-checks `scripts/pack-app/` and the README's test example under strict settings with `NodeNext` (ESM and a `.cts`
+ *    CommonJS file), `Bundler` and `Node10` resolution.
+ * 4. Starts `npx @effect-bedrock/local --json`, runs the ESM program, the CommonJS program and
+ *    the README's test example (vitest) against the environment it printed, then stops it with
+ *    SIGTERM and expects exit code 0.
+ *
+ * `--keep` keeps the app directory. Uses the npm cache (`--prefer-offline`).
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import { builtinModules } from "node:module"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { build as buildCjs } from "./build-cjs.js"
+
+/** The repository: the nearest directory above `dir` whose package.json has workspaces (this file
+ * runs from `scripts/` with tsx, and from `build/scripts/` compiled). */
+const findRoot = (dir: string): string => {
+  for (let at = dir; path.dirname(at) !== at; at = path.dirname(at)) {
+    const manifest = path.join(at, "package.json")
+    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, "utf8")).workspaces !== undefined) return at
+  }
+  throw new Error(`no workspace root above ${dir}`)
+}
+const root = findRoot(path.dirname(fileURLToPath(import.meta.url)))
+const started = Date.now()
+const keep = process.argv.includes("--keep")
+const problems: Array<string> = []
+const log = (line: string) => process.stdout.write(`check-pack: ${line}\n`)
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`
+
+interface Run {
+  readonly status: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const run = (command: string, args: ReadonlyArray<string>, cwd: string, env?: NodeJS.ProcessEnv): Run => {
+  const result = spawnSync(command, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    timeout: 180_000,
+    maxBuffer: 64 * 1024 * 1024
+  })
+  return { status: result.status, stdout: result.stdout ?? "", stderr: result.stderr ?? String(result.error ?? "") }
+}
+
+const runAsync = (command: string, args: ReadonlyArray<string>, cwd: string, env?: NodeJS.ProcessEnv): Promise<Run> =>
+  new Promise((resolve) => {
+    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout!.on("data", (chunk) => (stdout += chunk))
+    child.stderr!.on("data", (chunk) => (stderr += chunk))
+    const timer = setTimeout(() => child.kill("SIGKILL"), 180_000)
+    child.once("close", (status) => {
+      clearTimeout(timer)
+      resolve({ status, stdout, stderr })
+    })
+  })
+
+const must = (what: string, result: Run): Run => {
+  if (result.status !== 0) throw new Error(`${what} failed (${result.status}):\n${result.stdout}\n${result.stderr}`)
+  return result
+}
+
+const readJson = (file: string): any => JSON.parse(fs.readFileSync(file, "utf8"))
+const walk = (dir: string): Array<string> =>
+  fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]
+  )
+const versionOf = (name: string): string => readJson(path.join(root, "node_modules", name, "package.json")).version
+
+// =============================================================================
+// 1. Build and pack
+// =============================================================================
+
+const workspaces: ReadonlyArray<string> = readJson(path.join(root, "package.json")).workspaces
+const manifests = new Map(workspaces.map((dir) => [dir, readJson(path.join(root, dir, "package.json"))]))
+const ours = new Set([...manifests.values()].map((m) => m.name as string))
+
+must(
+  "tsc -b",
+  run(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-b", "tsconfig.build.json"], root)
+)
+for (const dir of workspaces) buildCjs(path.join(root, dir))
+
+const app = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "effect-bedrock-pack-"))
+if (!path.relative(root, app).startsWith("..")) throw new Error(`${app} is inside the repository`)
+const tarballs = path.join(app, "tarballs")
+fs.mkdirSync(tarballs)
+const packed = must(
+  "npm pack",
+  run("npm", [
+    "pack",
+    "--ignore-scripts",
+    "--json",
+    "--pack-destination",
+    tarballs,
+    ...workspaces.flatMap((w) => ["-w", w])
+  ], root)
+)
+for (const line of packed.stderr.split("\n")) if (/npm warn/i.test(line)) problems.push(`npm pack: ${line}`)
+const packs: Array<{ name: string; filename: string; files: Array<{ path: string }> }> = JSON.parse(packed.stdout)
+const tarballOf = new Map(packs.map((p) => [p.name, path.join(tarballs, p.filename)]))
+
+/** Every file a manifest promises, for every public module (`src/*.ts`, not `bin.ts`). */
+const promised = (dir: string, manifest: any): Array<string> => {
+  const modules = fs.readdirSync(path.join(root, dir, "src"))
+    .filter((f) => f.endsWith(".ts") && f !== "bin.ts")
+    .map((f) => f.replace(/\.ts$/, ""))
+  const targets: Array<string> = [manifest.main, manifest.module, manifest.types, ...Object.values(manifest.bin ?? {})]
+  const walk = (value: unknown): void => {
+    if (typeof value === "string") targets.push(value)
+    else if (value !== null && typeof value === "object") Object.values(value).forEach(walk)
+  }
+  walk(manifest.exports)
+  walk(manifest.typesVersions)
+  // typesVersions' `"dist/*": ["./dist/*"]` only keeps `types` (read by Node10) from being remapped.
+  return targets.filter((target) => target !== "./dist/*").flatMap((target) =>
+    target.includes("*") ? modules.map((m) => target.replace("*", m)) : [target]
+  ).map((target) => path.posix.normalize(target))
+}
+
+for (const [dir, manifest] of manifests) {
+  const pack = packs.find((p) => p.name === manifest.name)
+  if (pack === undefined) {
+    problems.push(`${manifest.name}: not packed`)
+    continue
+  }
+  const files = new Set(pack.files.map((f) => f.path))
+  const required = [...promised(dir, manifest), "package.json", "README.md", "dist/cjs/package.json"]
+  for (const file of new Set(required)) {
+    if (!files.has(file)) problems.push(`${manifest.name}: ${file} is not in the tarball`)
+  }
+  for (const file of files) {
+    if (/(^|\/)(test|build|node_modules)\/|tsbuildinfo|tsconfig|vitest/.test(file)) {
+      problems.push(`${manifest.name}: ${file} should not be in the tarball`)
+    }
+    // tsc -b never deletes the output of a removed module: a stale file would ship.
+    const source = /^dist\/(?:cjs\/)?(.+)\.(?:js|d\.ts)$/.exec(file)?.[1]
+    if (source !== undefined && !files.has(`src/${source}.ts`)) problems.push(`${manifest.name}: ${file} has no source`)
+  }
+  for (const field of ["repository", "keywords", "license", "description", "engines"]) {
+    if (manifest[field] === undefined) problems.push(`${manifest.name}: no "${field}" in package.json`)
+  }
+  for (const [name, range] of Object.entries<string>(manifest.dependencies ?? {})) {
+    if (ours.has(name) && !/^\^\d+\.\d+\.\d+$/.test(range)) {
+      problems.push(`${manifest.name}: depends on ${name}@"${range}"`)
+    }
+  }
+  const peers = Object.keys(manifest.peerDependencies ?? {})
+  if (!peers.includes("effect")) problems.push(`${manifest.name}: effect is not a peer dependency`)
+  for (const peer of peers.filter((p) => p !== "effect")) {
+    if (manifest.peerDependenciesMeta?.[peer]?.optional !== true) {
+      problems.push(`${manifest.name}: ${peer} is a required peer dependency`)
+    }
+  }
+}
+log(`packed ${packs.map((p) => `${p.filename} (${p.files.length} files)`).join(", ")} in ${elapsed()}`)
+
+// =============================================================================
+// 2. Install as the README says
+// =============================================================================
+
+const readme = fs.readFileSync(path.join(root, "README.md"), "utf8")
+const section = /^## Install\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? ""
+const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? ""
+const installs = block.split("\n").map((l) => l.replace(/#.*$/, "").trim()).filter((l) => l.startsWith("npm install "))
+if (installs.length === 0) throw new Error("README.md: no npm install lines in the Install section")
+
+fs.writeFileSync(
+  path.join(app, "package.json"),
+  JSON.stringify(
+    {
+      name: "effect-bedrock-first-contact",
+      private: true,
+      type: "module",
+      devDependencies: { typescript: versionOf("typescript"), "@types/node": versionOf("@types/node") }
+    },
+    null,
+    2
+  )
+)
+// Our packages come from the tarballs only: the scope's registry does not exist.
+fs.writeFileSync(path.join(app, ".npmrc"), "@effect-bedrock:registry=http://127.0.0.1:9/\nfund=false\naudit=false\n")
+for (const file of fs.readdirSync(path.join(root, "scripts/pack-app"))) {
+  fs.copyFileSync(path.join(root, "scripts/pack-app", file), path.join(app, file))
+}
+// The README's test example, as it is written there.
+const testing = /^### Testing your application\n[\s\S]*?```ts\n([\s\S]*?)```/m.exec(readme)?.[1]
+if (testing === undefined) throw new Error("README.md: no ts example under Testing your application")
+fs.writeFileSync(path.join(app, "app.test.ts"), testing)
+
+let installOutput = ""
+for (const line of installs) {
+  const args = line.split(/\s+/).slice(1).map((arg) => {
+    const name = arg.replace(/(.)@[^/]*$/, "$1")
+    return tarballOf.get(name) ?? arg
+  })
+  const result = must(line, run("npm", [...args, "--prefer-offline", "--no-audit", "--no-fund"], app))
+  installOutput += result.stdout + result.stderr
+}
+log(`installed (${installs.length} README lines) in ${elapsed()}`)
+
+/** Our packages and everything they bring in (dependencies, required peers), as installed. */
+const closure = (): Set<string> => {
+  const seen = new Set<string>()
+  const visit = (name: string, from: string) => {
+    let dir = from
+    let pkg: string | undefined
+    for (;;) {
+      const candidate = path.join(dir, "node_modules", name)
+      if (fs.existsSync(path.join(candidate, "package.json"))) {
+        pkg = candidate
+        break
+      }
+      if (dir === app) break
+      dir = path.dirname(dir)
+    }
+    if (pkg === undefined || seen.has(pkg)) return
+    seen.add(pkg)
+    const manifest = readJson(path.join(pkg, "package.json"))
+    const required = Object.keys(manifest.peerDependencies ?? {}).filter((p) =>
+      manifest.peerDependenciesMeta?.[p]?.optional !== true
+    )
+    for (const dep of [...Object.keys(manifest.dependencies ?? {}), ...required]) visit(dep, pkg)
+  }
+  for (const name of ours) visit(name, app)
+  return new Set([...seen].map((dir) => readJson(path.join(dir, "package.json")).name as string))
+}
+const brought = closure()
+const others: Array<string> = []
+for (const line of installOutput.split("\n").filter((l) => /^npm warn/i.test(l))) {
+  const names = line.match(/(@[\w.-]+\/)?[\w.-]+(?=@\d)/g) ?? []
+  if (/ERESOLVE|peer/i.test(line) || names.some((n) => brought.has(n)) || /@effect-bedrock/.test(line)) {
+    problems.push(`install: ${line}`)
+  } else if (names.length > 0) {
+    for (const name of names) others.push(name)
+  }
+}
+log(`${brought.size} packages come with ours; npm warned about ${others.length} others: ${others.join(", ") || "none"}`)
+const ls = run("npm", ["ls", "--all", "--json"], app)
+const lsProblems: Array<string> = ls.stdout.length > 0 ? JSON.parse(ls.stdout).problems ?? [] : [ls.stderr]
+for (const problem of lsProblems) problems.push(`npm ls: ${problem}`)
+for (const unwanted of ["@effect/platform", "msgpackr-extract"]) {
+  if (fs.existsSync(path.join(app, "node_modules", unwanted))) problems.push(`install: ${unwanted} was installed`)
+}
+
+// =============================================================================
+// 3. Type-check
+// =============================================================================
+
+// Our declarations may only import what a user has: builtins, our dependencies and required peers
+// (the type-check below skips library files, as most projects do).
+const builtins = new Set(builtinModules)
+for (const name of ours) {
+  const dir = path.join(app, "node_modules", name)
+  const manifest = readJson(path.join(dir, "package.json"))
+  const allowed = new Set([
+    name,
+    ...Object.keys(manifest.dependencies ?? {}),
+    ...Object.keys(manifest.peerDependencies ?? {}).filter((p) => manifest.peerDependenciesMeta?.[p]?.optional !== true)
+  ])
+  for (const file of walk(path.join(dir, "dist")).filter((f) => f.endsWith(".d.ts"))) {
+    for (const [, specifier] of fs.readFileSync(file, "utf8").matchAll(/(?:from|import\()\s*"([^"]+)"/g)) {
+      if (specifier!.startsWith(".")) continue
+      const bare = specifier!.replace(/^node:/, "")
+      const pkg = bare.startsWith("@") ? bare.split("/").slice(0, 2).join("/") : bare.split("/")[0]!
+      if (!allowed.has(pkg) && !builtins.has(pkg)) problems.push(`${path.relative(app, file)} imports ${specifier}`)
+    }
+  }
+}
+
+const tsc = path.join(app, "node_modules/typescript/bin/tsc")
+const typeCheck = (configs: ReadonlyArray<string>): Promise<boolean> =>
+  runAsync(process.execPath, [tsc, "-b", ...configs], app).then((result) => {
+    if (result.status !== 0) problems.push(`tsc -b ${configs.join(" ")}:\n${result.stdout}${result.stderr}`)
+    return result.status === 0
+  })
+
+// =============================================================================
+// 4. Run against npx @effect-bedrock/local
+// =============================================================================
+
+interface Local {
+  readonly child: ChildProcess
+  readonly pid: number
+  readonly env: Record<string, string>
+  readonly exit: Promise<number | null>
+}
+
+/** `npx @effect-bedrock/local --json`: the environment it prints, and the pid of the server itself. */
+const startLocal = (): Promise<Local> =>
+  new Promise((resolve, reject) => {
+    const child = spawn("npx", ["@effect-bedrock/local", "--json"], { cwd: app, stdio: ["ignore", "pipe", "pipe"] })
+    const exit = new Promise<number | null>((done) => child.once("exit", (code) => done(code)))
+    const timer = setTimeout(() => reject(new Error("npx @effect-bedrock/local printed nothing in 60 s")), 60_000)
+    let out = ""
+    let err = ""
+    child.stderr!.on("data", (chunk) => (err += chunk))
+    child.stdout!.on("data", (chunk) => {
+      out += chunk
+      if (!out.includes("\n")) return
+      clearTimeout(timer)
+      const { env, pid } = JSON.parse(out.split("\n")[0]!)
+      resolve({ child, env, exit, pid })
+    })
+    void exit.then((code) => {
+      clearTimeout(timer)
+      reject(new Error(`npx @effect-bedrock/local exited with ${code}: ${err}`))
+    })
+  })
+
+const runAgainstLocal = async () => {
+  const local = await startLocal()
+  try {
+    const env = { ...local.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" }
+    const programs = [
+      ["out/app.js", [path.join(app, "out/app.js")]],
+      ["out/cjs.cjs", [path.join(app, "out/cjs.cjs")]],
+      ["vitest run", [path.join(app, "node_modules/vitest/vitest.mjs"), "run", "app.test.ts"]]
+    ] as const
+    await Promise.all(programs.map(async ([what, args]) => {
+      const result = await runAsync(process.execPath, args, app, env)
+      if (result.status !== 0) problems.push(`${what}:\n${result.stdout}${result.stderr}`)
+      else log(`${what}: ok (${elapsed()})`)
+    }))
+  } finally {
+    // The server's own process: npm exec re-raises a signal it receives instead of exiting with 0.
+    process.kill(local.pid, "SIGTERM")
+    const code = await Promise.race([local.exit, new Promise((done) => setTimeout(() => done("timeout"), 10_000))])
+    if (code !== 0) {
+      problems.push(`npx @effect-bedrock/local: SIGTERM gave ${String(code)}, not exit code 0`)
+      local.child.kill("SIGKILL")
+    }
+  }
+}
+
+// NodeNext first: it emits the programs that run against the local server while Bundler and Node10
+// are checked.
+if (await typeCheck(["tsconfig.nodenext.json"])) {
+  log(`type-checked with NodeNext (ESM and CommonJS) in ${elapsed()}`)
+  await Promise.all([
+    runAgainstLocal(),
+    typeCheck(["tsconfig.bundler.json", "tsconfig.node10.json"]).then(() =>
+      log(`type-checked with Bundler and Node10 in ${elapsed()}`)
+    )
+  ])
+}
+
+if (problems.length > 0) {
+  process.stderr.write(`check-pack: ${problems.length} problem(s) (app kept in ${app}):\n${problems.join("\n")}\n`)
+  process.exit(1)
+}
+log(`ok in ${elapsed()}${keep ? ` (app in ${app})` : ""}`)
+if (!keep) {
+  // Deleting node_modules takes a while on a busy machine: a detached process does it after we exit.
+  const script = `require("node:fs").rmSync(${JSON.stringify(app)}, { recursive: true, force: true })`
+  spawn(process.execPath, ["-e", script], { detached: true, stdio: "ignore" }).unref()
+}
