@@ -11,7 +11,6 @@
  * @internal
  */
 import type { ConverseCommandInput, ConverseStreamCommandInput } from "@aws-sdk/client-bedrock-runtime"
-import type * as ExperimentalRateLimiter from "@effect/experimental/RateLimiter"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
@@ -113,6 +112,37 @@ const budgetOf = (settings: Settings, modelId: string): BedrockRateLimiter.Budge
 // The limited service
 // =============================================================================
 
+/**
+ * The part of `@effect/experimental`'s `RateLimiter` this module uses, written out here so that
+ * the package's declaration files never name the optional peer (users without it still type-check).
+ *
+ * @internal
+ */
+export interface TokenBuckets {
+  readonly consume: (options: {
+    readonly algorithm?: "fixed-window" | "token-bucket" | undefined
+    readonly onExceeded?: "delay" | "fail" | undefined
+    readonly window: Duration.DurationInput
+    readonly limit: number
+    readonly key: string
+    readonly tokens?: number | undefined
+  }) => Effect.Effect<{ readonly delay: Duration.Duration }, LimiterError>
+}
+
+/**
+ * A failure of the limiter: `reason` is `"Exceeded"` (the bucket is empty, in "fail" mode) or a
+ * store failure.
+ *
+ * @internal
+ */
+export interface LimiterError {
+  readonly _tag: string
+  readonly reason: string
+  readonly message: string
+  /** With `reason: "Exceeded"`: how long until the bucket has the tokens. */
+  readonly retryAfter?: Duration.Duration | undefined
+}
+
 /** @internal */
 export interface Limited {
   readonly client: BedrockClient.Service
@@ -127,7 +157,7 @@ export interface Limited {
  */
 export const make = (
   underlying: BedrockClient.Service,
-  limiter: ExperimentalRateLimiter.RateLimiter,
+  limiter: TokenBuckets,
   options: BedrockRateLimiter.Options
 ): Effect.Effect<Limited> =>
   Effect.sync(() => {
@@ -187,7 +217,7 @@ export const make = (
       bucket: Bucket,
       tokens: number,
       onExceeded: "delay" | "fail"
-    ): Effect.Effect<number, ExperimentalRateLimiter.RateLimitExceeded> => {
+    ): Effect.Effect<number, LimiterError> => {
       const perMinute = (bucket === "requests" ? state.requestsPerMinute! : state.tokensPerMinute!) * state.factor
       const limit = Math.max(1, Math.floor((perMinute * settings.burstMillis) / 60_000), tokens)
       return limiter.consume({
@@ -220,7 +250,7 @@ export const make = (
     const tryTake = (state: ModelState, bucket: Bucket, tokens: number): Effect.Effect<number> =>
       consume(state, bucket, tokens, "fail").pipe(
         Effect.map(() => 0),
-        Effect.catchAll((exceeded) => Effect.succeed(Math.max(1, Duration.toMillis(exceeded.retryAfter))))
+        Effect.catchAll((exceeded) => Effect.succeed(Math.max(1, Duration.toMillis(exceeded.retryAfter ?? Duration.zero))))
       )
 
     const giveBack = (state: ModelState, requests: number, tokens: number): Effect.Effect<void> =>
