@@ -250,7 +250,9 @@ export const make = (
     const tryTake = (state: ModelState, bucket: Bucket, tokens: number): Effect.Effect<number> =>
       consume(state, bucket, tokens, "fail").pipe(
         Effect.map(() => 0),
-        Effect.catchAll((exceeded) => Effect.succeed(Math.max(1, Duration.toMillis(exceeded.retryAfter ?? Duration.zero))))
+        Effect.catchAll((exceeded) =>
+          Effect.succeed(Math.max(1, Duration.toMillis(exceeded.retryAfter ?? Duration.zero)))
+        )
       )
 
     const giveBack = (state: ModelState, requests: number, tokens: number): Effect.Effect<void> =>
