@@ -1,9 +1,9 @@
 /**
- * The Bedrock Runtime client as an Effect service: `converse`, `converseStream` and
- * `countTokens` over the AWS SDK, with typed errors (`BedrockError`), interruption that aborts the
- * HTTP request, our own retry policy (`withRetry`, any `Schedule`) and per-call headers. For
- * rotating credentials see `BedrockClientSwap`; for a scripted stub in tests, `BedrockClientStub`
- * (from `@effect-bedrock/core/testing`).
+ * The Bedrock Runtime client as an Effect service: `converse`, `converseStream` and `countTokens` over the
+ * AWS SDK, with typed errors (`BedrockError`), interruption that aborts the HTTP request, our own retry
+ * policy (`withRetry`, any `Schedule`) and per-call headers. For rotating credentials see
+ * `BedrockClientSwap`; for a scripted stub in tests, `BedrockClientStub` (from
+ * `@effect-bedrock/core/testing`).
  *
  * @example
  * ```ts
@@ -28,12 +28,10 @@
  */
 import {
   BedrockRuntimeClient,
-  ConverseCommand,
   type ConverseCommandInput,
   type ConverseCommandOutput,
   type ConverseStreamCommandInput,
   type ConverseStreamOutput,
-  CountTokensCommand,
   type CountTokensCommandInput,
   type CountTokensCommandOutput
 } from "@aws-sdk/client-bedrock-runtime"
@@ -41,21 +39,21 @@ import type { BedrockRuntimeClientConfig } from "@aws-sdk/client-bedrock-runtime
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
-import * as BedrockError from "./BedrockError.js"
+import type * as BedrockError from "./BedrockError.js"
 import * as ClientCall from "./internal/clientCall.js"
+import * as ClientConfig from "./internal/clientConfig.js"
 import * as ClientEndpoint from "./internal/clientEndpoint.js"
+import * as ClientOperations from "./internal/clientOperations.js"
 import * as ClientOptions from "./internal/clientOptions.js"
 import * as ClientRetry from "./internal/clientRetry.js"
-import * as ConverseStream from "./internal/converseStream.js"
 import * as OptionsValidation from "./internal/optionsValidation.js"
 import { scrubSecrets } from "./internal/sdkErrors.js"
 
@@ -70,9 +68,9 @@ import { scrubSecrets } from "./internal/sdkErrors.js"
 export class BedrockClient extends Context.Tag("@effect-bedrock/core/BedrockClient")<BedrockClient, Service>() {}
 
 /**
- * The operations of the client. Every failure is a `BedrockError`; interrupting a call aborts its
- * HTTP request, and leaving a stream early (interruption, `Stream.take`, a downstream failure)
- * aborts the HTTP/2 stream.
+ * The operations of the client. Every failure is a `BedrockError`; interrupting a call aborts its HTTP
+ * request, and leaving a stream early (interruption, `Stream.take`, a downstream failure) aborts the HTTP/2
+ * stream.
  *
  * @since 0.1.0
  * @category Models
@@ -134,10 +132,10 @@ export interface ResponseMetadata {
 }
 
 /**
- * The first element of every `converseStream` attempt: the stream's initial HTTP response, so the
- * request id travels with the events it belongs to (a retried stream starts again with its own).
- * It declares every event key of `ConverseStreamOutput` as absent, so code reading
- * `event.contentBlockDelta?.delta` keeps compiling and simply finds nothing on it.
+ * The first element of every `converseStream` attempt: the stream's initial HTTP response, so the request id
+ * travels with the events it belongs to (a retried stream starts again with its own). It declares every event
+ * key of `ConverseStreamOutput` as absent, so code reading `event.contentBlockDelta?.delta` keeps compiling
+ * and simply finds nothing on it.
  *
  * @since 0.1.0
  * @category Models
@@ -187,11 +185,10 @@ export interface StaticCredentials {
 }
 
 /**
- * Our retry policy (the SDK's own retries are off). Exponential backoff from `baseDelay`
- * (default 500 ms, doubling, jittered x0.5 to x1.5) capped at `maxDelay` (default 20 s),
- * `maxAttempts` attempts in total (default 3), retryable errors only (`BedrockError.isRetryable`).
- * A stream is retried only when it failed before its first event. For another `Schedule`, see
- * `withRetry`.
+ * Our retry policy (the SDK's own retries are off). Exponential backoff from `baseDelay` (default 500 ms,
+ * doubling, jittered x0.5 to x1.5) capped at `maxDelay` (default 20 s), `maxAttempts` attempts in total
+ * (default 3), retryable errors only (`BedrockError.isRetryable`). A stream is retried only when it failed
+ * before its first event. For another `Schedule`, see `withRetry`.
  *
  * @since 0.1.0
  * @category Models
@@ -203,9 +200,8 @@ export interface RetryOptions {
 }
 
 /**
- * How to build the client. Everything is optional: without credentials or `apiKey` the SDK's
- * default chain is used (environment, `profile` / `AWS_PROFILE`, SSO, container and instance
- * roles).
+ * How to build the client. Everything is optional: without credentials or `apiKey` the SDK's default chain is
+ * used (environment, `profile` / `AWS_PROFILE`, SSO, container and instance roles).
  *
  * - `region`, `endpoint` (override, for example a local server), `profile` (named profile).
  * - `credentials` (static keys) or `apiKey` (Bedrock API key, sent as `Authorization: Bearer`).
@@ -248,12 +244,11 @@ export interface FromClientOptions {
 // =============================================================================
 
 /**
- * Wraps a service with a retry policy: any `Schedule` (it decides the delays and how many
- * retries), `RetryOptions` for the default exponential backoff, or `false`. Whatever the
- * schedule, only retryable failures (`BedrockError.isRetryable`) are retried, and a stream only
- * when it failed before its first event, so no output is ever duplicated. `false` (or
- * `maxAttempts <= 1`) returns the service unchanged. `make` and `makeFromClient` already apply
- * `options.retry`; build with `retry: false` to use your own schedule instead.
+ * Wraps a service with a retry policy: any `Schedule` (it decides the delays and how many retries),
+ * `RetryOptions` for the default exponential backoff, or `false`. Whatever the schedule, only retryable
+ * failures (`BedrockError.isRetryable`) are retried, and a stream only when it failed before its first event,
+ * so no output is ever duplicated. `false` (or `maxAttempts <= 1`) returns the service unchanged. `make` and
+ * `makeFromClient` already apply `options.retry`; build with `retry: false` to use your own schedule instead.
  *
  * @example
  * ```ts
@@ -293,34 +288,10 @@ export const withRetry: {
 // Constructors
 // =============================================================================
 
-/** Single attempts, no retry. */
-const makeOperations = (client: BedrockRuntimeClient, call: ClientCall.CallContext): Service => {
-  const converse = (input: ConverseCommandInput, options?: CallOptions) =>
-    Effect.tryPromise({
-      try: (signal) =>
-        client.send(ClientOptions.addHeaders(new ConverseCommand(input), options?.headers), { abortSignal: signal }),
-      catch: (error) => BedrockError.fromSdk(error, "request", ClientCall.contextOf(call, "converse", input.modelId))
-    }).pipe(Effect.tap((output) => ClientCall.runOnResponse(options, ClientCall.metadataOf(output))))
-
-  const countTokens = (input: CountTokensCommandInput, options?: CallOptions) =>
-    Effect.tryPromise({
-      try: (signal) =>
-        client.send(ClientOptions.addHeaders(new CountTokensCommand(input), options?.headers), {
-          abortSignal: signal
-        }),
-      catch: (error) => BedrockError.fromSdk(error, "request", ClientCall.contextOf(call, "countTokens", input.modelId))
-    }).pipe(Effect.tap((output) => ClientCall.runOnResponse(options, ClientCall.metadataOf(output))))
-
-  const converseStream = (input: ConverseStreamCommandInput, options?: CallOptions) =>
-    ConverseStream.converseStream(client, call, input, options)
-
-  return { converse, converseStream, countTokens }
-}
-
 /**
- * A service over an existing SDK client, which stays yours (it is not destroyed). Its own retry
- * setting (`maxAttempts`) still applies; set it to 1 to leave retries to `options.retry`. Invalid
- * options (a non-`Redacted` secret, `maxAttempts: NaN`) fail with a `ConfigError`.
+ * A service over an existing SDK client, which stays yours (it is not destroyed). Its own retry setting
+ * (`maxAttempts`) still applies; set it to 1 to leave retries to `options.retry`. Invalid options (a
+ * non-`Redacted` secret, `maxAttempts: NaN`) fail with a `ConfigError`.
  *
  * @since 0.1.0
  * @category Constructors
@@ -339,7 +310,7 @@ export const makeFromClient = (
     return ClientCall.printable(
       withRetry(
         {
-          ...makeOperations(client, {
+          ...ClientOperations.make(client, {
             region,
             secrets: options?.secrets ?? [],
             streamIdleTimeout: undefined,
@@ -355,10 +326,10 @@ export const makeFromClient = (
   })
 
 /**
- * Builds an SDK client from `options` inside the current scope and destroys it (closing its
- * connections) when the scope closes. Invalid options (an empty or malformed region, a timeout
- * that is not a positive duration, a secret not wrapped in `Redacted`, an endpoint that is not a
- * URL) fail with a `ConfigError` naming the option, before any client is built.
+ * Builds an SDK client from `options` inside the current scope and destroys it (closing its connections) when
+ * the scope closes. Invalid options (an empty or malformed region, a timeout that is not a positive duration,
+ * a secret not wrapped in `Redacted`, an endpoint that is not a URL) fail with a `ConfigError` naming the
+ * option, before any client is built.
  *
  * @since 0.1.0
  * @category Constructors
@@ -387,7 +358,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.
     const server = yield* ClientEndpoint.serverOf(client)
     const service = withRetry(
       {
-        ...makeOperations(client, {
+        ...ClientOperations.make(client, {
           region,
           secrets: ClientOptions.secretsOf(options),
           streamIdleTimeout: ClientOptions.requestTimeoutMillis(options),
@@ -398,19 +369,8 @@ export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.
       },
       options.retry
     )
-    return ClientCall.printable(service, describeOptions(options, region))
+    return ClientCall.printable(service, ClientOperations.describe(options, region))
   })
-
-const describeOptions = (options: Options, region: string | undefined): Record<string, unknown> => ({
-  region,
-  endpoint: options.endpoint,
-  profile: options.profile,
-  auth: options.apiKey !== undefined ? "apiKey" : options.credentials !== undefined ? "static" : "default chain",
-  accessKeyId: options.credentials?.accessKeyId,
-  connectTimeout: Duration.format(Duration.decode(options.connectTimeout ?? ClientOptions.defaultConnectTimeout)),
-  requestTimeout: Duration.format(Duration.decode(options.requestTimeout ?? ClientOptions.defaultRequestTimeout)),
-  retry: options.retry ?? {}
-})
 
 // =============================================================================
 // Layers
@@ -440,26 +400,6 @@ export const layerFromClient = (
  */
 export type ConfigOptions = { readonly [K in keyof Options]?: Config.Config<Options[K]> | undefined }
 
-const optionalConfig = <A>(config: Config.Config<A>): Config.Config<A | undefined> =>
-  Config.option(config).pipe(Config.map(Option.getOrUndefined))
-
-const durationConfig = (name: string): Config.Config<Duration.Duration | undefined> =>
-  optionalConfig(OptionsValidation.positiveDurationConfig(name))
-
-/** Ours (`"30 seconds"` or milliseconds), else pydantic-ai's / botocore's name (seconds). */
-const timeoutConfig = (ours: string, aws: string): Config.Config<Duration.Duration | undefined> =>
-  Config.zipWith(
-    durationConfig(ours),
-    optionalConfig(
-      Config.duration(aws).pipe(
-        Config.orElse(() => Config.number(aws).pipe(Config.map(Duration.seconds))),
-        // `Duration.seconds` turns a negative or NaN number into zero.
-        Config.validate({ message: "Expected a positive duration", validation: (d) => !Duration.isZero(d) })
-      )
-    ),
-    (first, second) => first ?? second
-  )
-
 /**
  * What `layerConfig` reads by default:
  *
@@ -477,24 +417,24 @@ const timeoutConfig = (ours: string, aws: string): Config.Config<Duration.Durati
  * @category Config
  */
 export const defaultConfig: { readonly [K in keyof Options]-?: Config.Config<Options[K]> } = {
-  region: optionalConfig(
+  region: ClientConfig.optionalConfig(
     OptionsValidation.nonEmptyConfig("AWS_REGION").pipe(
       Config.orElse(() => OptionsValidation.nonEmptyConfig("AWS_DEFAULT_REGION"))
     )
   ),
-  endpoint: optionalConfig(Config.string("AWS_ENDPOINT_URL_BEDROCK_RUNTIME")),
-  profile: optionalConfig(Config.string("AWS_PROFILE")),
-  credentials: optionalConfig(
+  endpoint: ClientConfig.optionalConfig(Config.string("AWS_ENDPOINT_URL_BEDROCK_RUNTIME")),
+  profile: ClientConfig.optionalConfig(Config.string("AWS_PROFILE")),
+  credentials: ClientConfig.optionalConfig(
     Config.all({
       accessKeyId: Config.string("AWS_ACCESS_KEY_ID"),
       secretAccessKey: Config.redacted("AWS_SECRET_ACCESS_KEY"),
-      sessionToken: optionalConfig(Config.redacted("AWS_SESSION_TOKEN"))
+      sessionToken: ClientConfig.optionalConfig(Config.redacted("AWS_SESSION_TOKEN"))
     })
   ),
-  apiKey: optionalConfig(Config.redacted("AWS_BEARER_TOKEN_BEDROCK")),
-  connectTimeout: timeoutConfig("BEDROCK_CONNECT_TIMEOUT", "AWS_CONNECT_TIMEOUT"),
-  requestTimeout: timeoutConfig("BEDROCK_REQUEST_TIMEOUT", "AWS_READ_TIMEOUT"),
-  retry: optionalConfig(
+  apiKey: ClientConfig.optionalConfig(Config.redacted("AWS_BEARER_TOKEN_BEDROCK")),
+  connectTimeout: ClientConfig.timeoutConfig("BEDROCK_CONNECT_TIMEOUT", "AWS_CONNECT_TIMEOUT"),
+  requestTimeout: ClientConfig.timeoutConfig("BEDROCK_REQUEST_TIMEOUT", "AWS_READ_TIMEOUT"),
+  retry: ClientConfig.optionalConfig(
     Config.integer("BEDROCK_MAX_ATTEMPTS").pipe(
       Config.validate({ message: "Expected at least 1 attempt", validation: (n) => n >= 1 }),
       Config.map((maxAttempts) => ({ maxAttempts }))

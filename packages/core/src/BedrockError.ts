@@ -1,17 +1,16 @@
 /**
- * Typed failures of the Bedrock Runtime client: one tagged error per modelled Bedrock exception,
- * plus transport faults, credential problems, a fallback, and `BudgetExhaustedError` from
- * `BedrockRateLimiter`.
+ * Typed failures of the Bedrock Runtime client: one tagged error per modelled Bedrock exception, plus
+ * transport faults, credential problems, a fallback, and `BudgetExhaustedError` from `BedrockRateLimiter`.
  *
- * Every error carries the HTTP `status` (when known), the `requestId`, where it happened
- * (`position`: `"request"` for the HTTP call, `"stream"` for an exception event or fault inside
- * an event stream), whether repeating the request may help (`retryable`), the SDK exception name
- * and the original failure as `cause`. `toJSON`, `toString` and `util.inspect` never print the
- * cause as-is: they print a summary with anything that looks like a credential removed.
+ * Every error carries the HTTP `status` (when known), the `requestId`, where it happened (`position`:
+ * `"request"` for the HTTP call, `"stream"` for an exception event or fault inside an event stream), whether
+ * repeating the request may help (`retryable`), the SDK exception name and the original failure as `cause`.
+ * `toJSON`, `toString` and `util.inspect` never print the cause as-is: they print a summary with anything
+ * that looks like a credential removed.
  *
- * The modelled exceptions are said once, in `exceptions`: each class carries its exception name,
- * default status, retryable flag and whether it can arrive inside an event stream, and the
- * union, its `Schema`, `fromSdk` and the stream decoder are all derived from that list.
+ * The modelled exceptions are said once, in `exceptions`: each class carries its exception name, default
+ * status, retryable flag and whether it can arrive inside an event stream, and the union, its `Schema`,
+ * `fromSdk` and the stream decoder are all derived from that list.
  *
  * @example
  * ```ts
@@ -59,8 +58,8 @@ export type TypeId = typeof TypeId
 // =============================================================================
 
 /**
- * Where a failure happened: the HTTP request/response (`"request"`) or an event stream that had
- * already started (`"stream"`).
+ * Where a failure happened: the HTTP request/response (`"request"`) or an event stream that had already
+ * started (`"stream"`).
  *
  * @since 0.1.0
  * @category Models
@@ -74,9 +73,9 @@ export const Position = Schema.Literal("request", "stream")
 export type Position = typeof Position.Type
 
 /**
- * What one modelled Bedrock exception is: its name on the wire, the HTTP status the service model
- * gives it (used when it arrives inside a stream, where there is no status), whether repeating the
- * request may help, and whether Bedrock sends it as an event inside a ConverseStream.
+ * What one modelled Bedrock exception is: its name on the wire, the HTTP status the service model gives it
+ * (used when it arrives inside a stream, where there is no status), whether repeating the request may help,
+ * and whether Bedrock sends it as an event inside a ConverseStream.
  *
  * @since 0.1.0
  * @category Models
@@ -106,8 +105,8 @@ export class ThrottlingError extends Exception<ThrottlingError>()("ThrottlingErr
 }) {}
 
 /**
- * `ValidationException` (400): Bedrock rejected the request. When the failure is about the model
- * id and a likely correct id can be guessed, `suggestion` holds it.
+ * `ValidationException` (400): Bedrock rejected the request. When the failure is about the model id and a
+ * likely correct id can be guessed, `suggestion` holds it.
  *
  * @since 0.1.0
  * @category Errors
@@ -134,8 +133,8 @@ export class AccessDeniedError extends Exception<AccessDeniedError>()("AccessDen
 }) {}
 
 /**
- * `ResourceNotFoundException` (404): the model (or profile) does not exist in this region.
- * `suggestion` holds a likely correct model id when one can be guessed.
+ * `ResourceNotFoundException` (404): the model (or profile) does not exist in this region. `suggestion` holds
+ * a likely correct model id when one can be guessed.
  *
  * @since 0.1.0
  * @category Errors
@@ -175,8 +174,8 @@ export class ModelNotReadyError extends Exception<ModelNotReadyError>()("ModelNo
 }) {}
 
 /**
- * `ModelErrorException` (424): the model itself failed on this input. Not retryable: the same
- * input usually fails the same way.
+ * `ModelErrorException` (424): the model itself failed on this input. Not retryable: the same input usually
+ * fails the same way.
  *
  * @since 0.1.0
  * @category Errors
@@ -192,9 +191,9 @@ export class ModelError extends Exception<ModelError>()("ModelError", {
 }) {}
 
 /**
- * `ModelStreamErrorException` (424): the model failed while streaming. Bedrock documents it as
- * "Retry your request", so it is retryable; the client only ever retries a stream that failed
- * before its first event, so this never duplicates output.
+ * `ModelStreamErrorException` (424): the model failed while streaming. Bedrock documents it as "Retry your
+ * request", so it is retryable; the client only ever retries a stream that failed before its first event, so
+ * this never duplicates output.
  *
  * @since 0.1.0
  * @category Errors
@@ -210,8 +209,8 @@ export class ModelStreamError extends Exception<ModelStreamError>()("ModelStream
 }) {}
 
 /**
- * `ServiceQuotaExceededException` (400): an account quota is exhausted. Not retryable: waiting
- * seconds does not raise a quota.
+ * `ServiceQuotaExceededException` (400): an account quota is exhausted. Not retryable: waiting seconds does
+ * not raise a quota.
  *
  * @since 0.1.0
  * @category Errors
@@ -250,9 +249,9 @@ export class InternalServerError extends Exception<InternalServerError>()("Inter
 }) {}
 
 /**
- * Every modelled Bedrock Runtime exception, once: the error classes, each carrying its
- * `ExceptionInfo` as `exception`. Everything else about them (the union type, the `Schema`, the
- * mapping of SDK failures, which exceptions can arrive inside a stream) is derived from this list.
+ * Every modelled Bedrock Runtime exception, once: the error classes, each carrying its `ExceptionInfo` as
+ * `exception`. Everything else about them (the union type, the `Schema`, the mapping of SDK failures, which
+ * exceptions can arrive inside a stream) is derived from this list.
  *
  * @since 0.1.0
  * @category Models
@@ -280,8 +279,8 @@ export const exceptions = [
 export type ExceptionError = InstanceType<(typeof exceptions)[number]>
 
 /**
- * The error class of a modelled exception, by its name (`"ThrottlingException"`; the event-stream
- * spelling `"throttlingException"` is accepted too), or `undefined`.
+ * The error class of a modelled exception, by its name (`"ThrottlingException"`; the event-stream spelling
+ * `"throttlingException"` is accepted too), or `undefined`.
  *
  * @since 0.1.0
  * @category Models
@@ -309,8 +308,8 @@ const byExceptionName: ReadonlyMap<string, (typeof exceptions)[number]> = new Ma
  *   JSON payload is invalid. `MalformedResponse`: an undecodable HTTP response body. Not
  *   retryable: the same answer would be undecodable again.
  *
- * Whatever the kind, a fault that ends a stream after some of its events were delivered is not
- * retryable (see `isRetryable`).
+ * Whatever the kind, a fault that ends a stream after some of its events were delivered is not retryable (see
+ * `isRetryable`).
  *
  * @since 0.1.0
  * @category Models
@@ -335,9 +334,9 @@ export const TransportErrorKind = Schema.Literal(
 export type TransportErrorKind = typeof TransportErrorKind.Type
 
 /**
- * The kinds a new attempt can cure: the connection failed, stalled or died under the request, or
- * the bytes were damaged or cut off on the way (checksum, truncation). An answer that decodes to
- * nonsense (bad framing, bad JSON) would do the same again.
+ * The kinds a new attempt can cure: the connection failed, stalled or died under the request, or the bytes
+ * were damaged or cut off on the way (checksum, truncation). An answer that decodes to nonsense (bad framing,
+ * bad JSON) would do the same again.
  *
  * @since 0.1.0
  * @category Models
@@ -364,8 +363,8 @@ export type TransportErrorProps =
   & { readonly retryable?: boolean | undefined }
 
 /**
- * A transport or decoding fault: connection refused/reset, timeout, abort, or an event stream
- * that could not be decoded. `retryable` defaults from `kind` (see `retryableTransportKinds`).
+ * A transport or decoding fault: connection refused/reset, timeout, abort, or an event stream that could not
+ * be decoded. `retryable` defaults from `kind` (see `retryableTransportKinds`).
  *
  * @since 0.1.0
  * @category Errors
@@ -377,8 +376,8 @@ export class TransportError extends Base<TransportError>()("TransportError", fal
 }
 
 /**
- * Credentials or region could not be resolved, or Bedrock rejected them (expired token, bad
- * signature, unknown key). Not retryable.
+ * Credentials or region could not be resolved, or Bedrock rejected them (expired token, bad signature,
+ * unknown key). Not retryable.
  *
  * @since 0.1.0
  * @category Errors
@@ -386,8 +385,8 @@ export class TransportError extends Base<TransportError>()("TransportError", fal
 export class CredentialsError extends Base<CredentialsError>()("CredentialsError", false) {}
 
 /**
- * Any other SDK failure; `exceptionName` keeps the original name. Retryable when the HTTP status
- * is 429, 500, 502, 503 or 504 (for example a proxy's error page that the SDK could not parse).
+ * Any other SDK failure; `exceptionName` keeps the original name. Retryable when the HTTP status is 429, 500,
+ * 502, 503 or 504 (for example a proxy's error page that the SDK could not parse).
  *
  * @since 0.1.0
  * @category Errors
@@ -410,10 +409,10 @@ export const Budget = Schema.Literal("requests", "tokens", "concurrency", "queue
 export type Budget = typeof Budget.Type
 
 /**
- * A call that `BedrockRateLimiter` could not start: `budget` was exhausted for `modelId` until
- * after the call's deadline (`retryAfter`, when known, is how long it would have waited), or the
- * queue of waiting calls was full. Nothing was sent. Not retryable by the client's own retry
- * policy: the caller decides (shed load, try later, another model).
+ * A call that `BedrockRateLimiter` could not start: `budget` was exhausted for `modelId` until after the
+ * call's deadline (`retryAfter`, when known, is how long it would have waited), or the queue of waiting calls
+ * was full. Nothing was sent. Not retryable by the client's own retry policy: the caller decides (shed load,
+ * try later, another model).
  *
  * @since 0.1.0
  * @category Errors
@@ -453,11 +452,11 @@ export const BedrockError: Schema.Union<typeof all> = Schema.Union(...all)
 export const isBedrockError = (u: unknown): u is BedrockError => Predicate.hasProperty(u, TypeId)
 
 /**
- * Whether the same request can be sent again: it may succeed, and it would not duplicate output.
- * `true` for the retryable exceptions (see `exceptions`) and the retryable transport faults (see
- * `retryableTransportKinds`), unless they ended a stream after some of its events were delivered;
- * `false` for anything else, including values that are not a `BedrockError`. To go on after a
- * stream failed mid-way, start a new request (see the README on restarting a stream).
+ * Whether the same request can be sent again: it may succeed, and it would not duplicate output. `true` for
+ * the retryable exceptions (see `exceptions`) and the retryable transport faults (see
+ * `retryableTransportKinds`), unless they ended a stream after some of its events were delivered; `false` for
+ * anything else, including values that are not a `BedrockError`. To go on after a stream failed mid-way,
+ * start a new request (see the README on restarting a stream).
  *
  * @since 0.1.0
  * @category Guards
@@ -480,13 +479,7 @@ export const isRetryable = (error: unknown): boolean => isBedrockError(error) &&
  * @since 0.1.0
  * @category Models
  */
-export interface FromSdkContext {
-  readonly requestId?: string | undefined
-  readonly modelId?: string | undefined
-  readonly region?: string | undefined
-  readonly operation?: string | undefined
-  readonly secrets?: ReadonlyArray<string> | undefined
-}
+export type FromSdkContext = internal.FromSdkContext
 
 /**
  * Maps anything the AWS SDK throws (or a promise rejects with) to a `BedrockError`. Never throws.

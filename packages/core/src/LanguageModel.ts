@@ -1,14 +1,12 @@
 /**
- * A provider-agnostic language model service: one request shape, three
- * operations (`generate`, `stream`, `countTokens`). `BedrockLanguageModel`
- * provides it over Amazon Bedrock; the `testing` module provides stubs.
+ * A provider-agnostic language model service: one request shape, three operations (`generate`, `stream`,
+ * `countTokens`). `BedrockLanguageModel` provides it over Amazon Bedrock; the `testing` module provides
+ * stubs.
  *
- * Its failures (`LanguageModelError`) are the errors of the service itself,
- * which any provider can raise (`InvalidRequestError` for input rejected before
- * the network, `IncompleteResponseError` for an answer that broke the service's
- * contract), plus the provider's own typed errors: for Bedrock, every
- * `BedrockError` (throttling, validation, ...), so they can be told apart at
- * the type level.
+ * Its failures (`LanguageModelError`) are the errors of the service itself, which any provider can raise
+ * (`InvalidRequestError` for input rejected before the network, `IncompleteResponseError` for an answer that
+ * broke the service's contract), plus the provider's own typed errors: for Bedrock, every `BedrockError`
+ * (throttling, validation, ...), so they can be told apart at the type level.
  *
  * @example
  * ```ts
@@ -25,7 +23,6 @@
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import type * as JSONSchema from "effect/JSONSchema"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -41,8 +38,7 @@ import type * as UsageLimits from "./UsageLimits.js"
 // =============================================================================
 
 /**
- * A JSON Schema object: a plain object, or what `effect`'s `JSONSchema.make`
- * returns.
+ * A JSON Schema object: a plain object, or what `effect`'s `JSONSchema.make` returns.
  *
  * @since 0.1.0
  * @category Models
@@ -99,11 +95,10 @@ export const ToolDefinition: Schema.Schema<ToolDefinition> = Schema.Struct({
 })
 
 /**
- * How the model may use the tools: as it likes (`auto`), at least one
- * (`required`), none, one named tool, one of some named tools (`tools`), or
- * pydantic-ai's tool-or-output choice: one of these tools or the final answer
- * (`toolOrOutput`). Forcing a tool with thinking on, or on a model family that
- * cannot be forced, fails before the request.
+ * How the model may use the tools: as it likes (`auto`), at least one (`required`), none, one named tool, one
+ * of some named tools (`tools`), or pydantic-ai's tool-or-output choice: one of these tools or the final
+ * answer (`toolOrOutput`). Forcing a tool with thinking on, or on a model family that cannot be forced, fails
+ * before the request.
  *
  * @since 0.1.0
  * @category Models
@@ -117,10 +112,9 @@ export type ToolChoice =
   | { readonly toolOrOutput: ReadonlyArray<string> }
 
 /**
- * How structured output is asked for: a forced output `tool` whose arguments
- * are the answer, the provider's `native` JSON-schema output, or `prompted`
- * (the schema in the instructions, the answer's text parsed). `auto` (the
- * default) lets the model's profile choose.
+ * How structured output is asked for: a forced output `tool` whose arguments are the answer, the provider's
+ * `native` JSON-schema output, or `prompted` (the schema in the instructions, the answer's text parsed).
+ * `auto` (the default) lets the model's profile choose.
  *
  * @since 0.1.0
  * @category Models
@@ -159,10 +153,9 @@ export interface OutputSchema {
 }
 
 /**
- * One instruction. A `dynamic` one (today's date, the user's name) changes
- * between calls: dynamic instructions are sent after the static ones, and the
- * instructions cache point goes after the last static one, so a change in
- * them does not invalidate the cached prefix.
+ * One instruction. A `dynamic` one (today's date, the user's name) changes between calls: dynamic
+ * instructions are sent after the static ones, and the instructions cache point goes after the last static
+ * one, so a change in them does not invalidate the cached prefix.
  *
  * @since 0.1.0
  * @category Models
@@ -193,8 +186,8 @@ export const Instruction: Schema.Schema<Instruction> = Schema.Struct({
 })
 
 /**
- * Settings every provider understands. Providers accept more keys (see
- * `BedrockModelSettings`) and validate them before any request.
+ * Settings every provider understands. Providers accept more keys (see `BedrockModelSettings`) and validate
+ * them before any request.
  *
  * @since 0.1.0
  * @category Models
@@ -208,8 +201,8 @@ export interface Settings {
 }
 
 /**
- * Tools the provider runs itself (Bedrock: code execution on Nova 2 models).
- * Asking for one the model does not offer fails before the request.
+ * Tools the provider runs itself (Bedrock: code execution on Nova 2 models). Asking for one the model does
+ * not offer fails before the request.
  *
  * @since 0.1.0
  * @category Models
@@ -241,8 +234,8 @@ export interface Request {
 }
 
 /**
- * The shape of a `Request`, for checking one from an untyped caller (providers do so before
- * anything is sent). Settings are only checked to be an object: each provider validates its own.
+ * The shape of a `Request`, for checking one from an untyped caller (providers do so before anything is
+ * sent). Settings are only checked to be an object: each provider validates its own.
  *
  * @since 0.1.0
  * @category Schemas
@@ -262,12 +255,10 @@ export const Request = Schema.Struct({
 // =============================================================================
 
 /**
- * Input rejected before anything was sent: a request that is not well formed
- * (checked with the `Request` Schema), unknown or out-of-range settings, an
- * unsupported media type, an invalid tool name, a tool choice the model cannot
- * honour, a malformed `data:` URL. `field` names the offending part of the request,
- * for example `prompt.messages[2].parts[0].mediaType`. Never retryable: the
- * same input fails the same way.
+ * Input rejected before anything was sent: a request that is not well formed (checked with the `Request`
+ * Schema), unknown or out-of-range settings, an unsupported media type, an invalid tool name, a tool choice
+ * the model cannot honour, a malformed `data:` URL. `field` names the offending part of the request, for
+ * example `prompt.messages[2].parts[0].mediaType`. Never retryable: the same input fails the same way.
  *
  * @example
  * ```ts
@@ -295,9 +286,8 @@ export class InvalidRequestError extends Schema.TaggedError<InvalidRequestError>
 }) {}
 
 /**
- * The model's answer broke the service's contract, for example a stream that
- * ended without its `Finish` part (so there is no final response to continue
- * from). Not retryable by itself: the caller decides.
+ * The model's answer broke the service's contract, for example a stream that ended without its `Finish` part
+ * (so there is no final response to continue from). Not retryable by itself: the caller decides.
  *
  * @since 0.1.0
  * @category Errors
@@ -312,10 +302,9 @@ export class IncompleteResponseError extends Schema.TaggedError<IncompleteRespon
 }) {}
 
 /**
- * A structured answer (`generateObject`, `streamObject`) did not decode with
- * the requested Schema, even after sending the failure back as a retry
- * `attempts - 1` times. `text` is the raw text of the last answer; `cause` is
- * the JSON or Schema error.
+ * A structured answer (`generateObject`, `streamObject`) did not decode with the requested Schema, even after
+ * sending the failure back as a retry `attempts - 1` times. `text` is the raw text of the last answer;
+ * `cause` is the JSON or Schema error.
  *
  * @example
  * ```ts
@@ -347,10 +336,9 @@ export class StructuredOutputError extends Schema.TaggedError<StructuredOutputEr
 }) {}
 
 /**
- * Failures of a language model call: the service's own errors (a file given by
- * URL that could not be downloaded is a `FileDownloadError`), a usage cap
- * reached (`UsageLimits`), plus the typed errors of the provider underneath
- * (`BedrockError` for Bedrock).
+ * Failures of a language model call: the service's own errors (a file given by URL that could not be
+ * downloaded is a `FileDownloadError`), a usage cap reached (`UsageLimits`), plus the typed errors of the
+ * provider underneath (`BedrockError` for Bedrock).
  *
  * @since 0.1.0
  * @category Errors
@@ -423,10 +411,9 @@ export const countTokens = (request: Request): Effect.Effect<number, LanguageMod
 // =============================================================================
 
 /**
- * A request for a value of a `Schema`: the model is asked for JSON matching
- * the Schema's JSON Schema (in `mode`, `auto` by default), the answer is
- * decoded with the Schema, and an answer that does not decode is sent back as
- * a retry request, at most `maxRetries` times (default 1).
+ * A request for a value of a `Schema`: the model is asked for JSON matching the Schema's JSON Schema (in
+ * `mode`, `auto` by default), the answer is decoded with the Schema, and an answer that does not decode is
+ * sent back as a retry request, at most `maxRetries` times (default 1).
  *
  * @since 0.1.0
  * @category Models
@@ -441,8 +428,7 @@ export interface ObjectRequest<A, I, R> extends Omit<Request, "output" | "tools"
 }
 
 /**
- * The last part of `streamObject`: the decoded value and the response it came
- * from.
+ * The last part of `streamObject`: the decoded value and the response it came from.
  *
  * @since 0.1.0
  * @category Models
@@ -454,31 +440,31 @@ export interface ObjectPart<A> {
 }
 
 /**
- * What `streamObject` emits: each attempt's stream parts, a `Retry` part
- * before each new attempt, and the decoded value last.
+ * What `streamObject` emits: each attempt's stream parts, a `Retry` part before each new attempt, and the
+ * decoded value last.
  *
  * @since 0.1.0
  * @category Models
  */
 export type ObjectStreamPart<A> = Response.StreamPart | Prompt.RetryPart | ObjectPart<A>
 
-const maxRetriesOf = (options: { readonly maxRetries?: number | undefined }) =>
-  Math.max(0, Math.floor(options.maxRetries ?? 1))
-
-const outputError = (rejection: StructuredOutput.Rejection, attempts: number, operation: string) =>
-  new StructuredOutputError({
-    message: StructuredOutput.failureMessage(rejection, attempts),
-    operation,
-    text: rejection.text,
-    attempts,
-    cause: rejection.cause
-  })
+const errors: StructuredOutput.Errors = {
+  output: (rejection, attempts, operation) =>
+    new StructuredOutputError({
+      message: StructuredOutput.failureMessage(rejection, attempts),
+      operation,
+      text: rejection.text,
+      attempts,
+      cause: rejection.cause
+    }),
+  incomplete: (operation) =>
+    new IncompleteResponseError({ message: "The model's stream ended without a Finish part", operation })
+}
 
 /**
- * Asks for a value of a `Schema` and returns it decoded. An answer that is not
- * JSON or does not decode is sent back as a retry request (up to
- * `maxRetries`, default 1); then the call fails with `StructuredOutputError`,
- * which carries the raw text.
+ * Asks for a value of a `Schema` and returns it decoded. An answer that is not JSON or does not decode is
+ * sent back as a retry request (up to `maxRetries`, default 1); then the call fails with
+ * `StructuredOutputError`, which carries the raw text.
  *
  * @example
  * ```ts
@@ -499,23 +485,11 @@ const outputError = (rejection: StructuredOutput.Rejection, attempts: number, op
 export const generateObject = <A, I, R>(
   options: ObjectRequest<A, I, R>
 ): Effect.Effect<A, LanguageModelError, LanguageModel | R> =>
-  Effect.gen(function*() {
-    const model = yield* LanguageModel
-    const request = StructuredOutput.toRequest(options)
-    const maxRetries = maxRetriesOf(options)
-    let prompt = Prompt.make(options.prompt)
-    for (let attempt = 0;; attempt++) {
-      const response = yield* model.generate({ ...request, prompt })
-      const result = yield* StructuredOutput.decodeAnswer(options.schema, response)
-      if (Either.isRight(result)) return result.right
-      if (attempt >= maxRetries) return yield* outputError(result.left, attempt + 1, "generateObject")
-      prompt = StructuredOutput.retryPrompt(prompt, response, StructuredOutput.retryPart(result.left))
-    }
-  })
+  Effect.flatMap(LanguageModel, (model) => StructuredOutput.generateObject(model, options, errors))
 
 /**
- * `generateObject`, streamed: each attempt's parts as they arrive, a `Retry`
- * part when an answer is sent back, and the decoded value as the last part.
+ * `generateObject`, streamed: each attempt's parts as they arrive, a `Retry` part when an answer is sent
+ * back, and the decoded value as the last part.
  *
  * @since 0.1.0
  * @category Accessors
@@ -523,44 +497,4 @@ export const generateObject = <A, I, R>(
 export const streamObject = <A, I, R>(
   options: ObjectRequest<A, I, R>
 ): Stream.Stream<ObjectStreamPart<A>, LanguageModelError, LanguageModel | R> =>
-  Stream.unwrap(Effect.map(LanguageModel, (model) => {
-    const request = StructuredOutput.toRequest(options)
-    const maxRetries = maxRetriesOf(options)
-    const attempt = (prompt: Prompt.Prompt, index: number): Stream.Stream<
-      ObjectStreamPart<A>,
-      LanguageModelError,
-      R
-    > =>
-      Stream.suspend(() => {
-        let finish: Response.Finish | undefined
-        return model.stream({ ...request, prompt }).pipe(
-          Stream.map((part): ObjectStreamPart<A> => {
-            if (part._tag === "Finish") finish = part
-            return part
-          }),
-          Stream.concat(Stream.unwrap(Effect.suspend(() => {
-            if (finish === undefined) {
-              return Effect.fail(
-                new IncompleteResponseError({
-                  message: "The model's stream ended without a Finish part",
-                  operation: "streamObject"
-                })
-              )
-            }
-            const response = finish.response
-            return Effect.map(StructuredOutput.decodeAnswer(options.schema, response), (result) => {
-              if (Either.isRight(result)) {
-                return Stream.succeed<ObjectStreamPart<A>>({ _tag: "Object", value: result.right, response })
-              }
-              if (index >= maxRetries) return Stream.fail(outputError(result.left, index + 1, "streamObject"))
-              const retry = StructuredOutput.retryPart(result.left)
-              return Stream.concat(
-                Stream.succeed<ObjectStreamPart<A>>(retry),
-                attempt(StructuredOutput.retryPrompt(prompt, response, retry), index + 1)
-              )
-            })
-          })))
-        )
-      })
-    return attempt(Prompt.make(options.prompt), 0)
-  }))
+  Stream.unwrap(Effect.map(LanguageModel, (model) => StructuredOutput.streamObject(model, options, errors)))

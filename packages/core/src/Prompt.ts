@@ -1,9 +1,8 @@
 /**
  * A conversation with a language model, as plain serialisable data.
  *
- * Every type here is a `Schema`, so a conversation can be stored as JSON and
- * decoded back to resume a chat (`encodeJson` / `decodeJson`). Bytes are kept as
- * `Uint8Array` in memory and as base64 in JSON.
+ * Every type here is a `Schema`, so a conversation can be stored as JSON and decoded back to resume a chat
+ * (`encodeJson` / `decodeJson`). Bytes are kept as `Uint8Array` in memory and as base64 in JSON.
  *
  * @example
  * ```ts
@@ -57,9 +56,8 @@ export const FileSource = Schema.Union(
 export type FileSource = typeof FileSource.Type
 
 /**
- * A file (image, document, video) given by the user or returned by a tool.
- * An empty `mediaType` means "work it out": from a `data:` URL's own type,
- * a download's `Content-Type`, or the URL's file extension.
+ * A file (image, document, video) given by the user or returned by a tool. An empty `mediaType` means "work
+ * it out": from a `data:` URL's own type, a download's `Content-Type`, or the URL's file extension.
  *
  * @since 0.1.0
  * @category Parts
@@ -77,8 +75,8 @@ export const FilePart = Schema.TaggedStruct("File", {
 export type FilePart = typeof FilePart.Type
 
 /**
- * A marker asking the provider to cache everything before it (Bedrock
- * `cachePoint`). `ttl` is sent only when given.
+ * A marker asking the provider to cache everything before it (Bedrock `cachePoint`). `ttl` is sent only when
+ * given.
  *
  * @since 0.1.0
  * @category Parts
@@ -92,9 +90,9 @@ export const CachePointPart = Schema.TaggedStruct("CachePoint", { ttl: Schema.op
 export type CachePointPart = typeof CachePointPart.Type
 
 /**
- * The model's reasoning. `signature` and `redacted` come from the provider and
- * must be sent back unchanged; `provider` records who produced it, since only
- * thinking from the same provider may be replayed as native reasoning.
+ * The model's reasoning. `signature` and `redacted` come from the provider and must be sent back unchanged;
+ * `provider` records who produced it, since only thinking from the same provider may be replayed as native
+ * reasoning.
  *
  * @since 0.1.0
  * @category Parts
@@ -131,9 +129,8 @@ export const ToolCallPart = Schema.TaggedStruct("ToolCall", {
 export type ToolCallPart = typeof ToolCallPart.Type
 
 /**
- * A call of a tool the provider runs itself (`name`: a `LanguageModel.NativeTool`,
- * e.g. `codeExecution`; `input` holds the code). Kept in the history and sent
- * back as received; the tool loop never runs it.
+ * A call of a tool the provider runs itself (`name`: a `LanguageModel.NativeTool`, e.g. `codeExecution`;
+ * `input` holds the code). Kept in the history and sent back as received; the tool loop never runs it.
  *
  * @since 0.1.0
  * @category Parts
@@ -152,8 +149,8 @@ export const NativeToolCallPart = Schema.TaggedStruct("NativeToolCall", {
 export type NativeToolCallPart = typeof NativeToolCallPart.Type
 
 /**
- * What a native tool returned (the provider ran it in the same answer), with
- * the provider's `status` when it gave one.
+ * What a native tool returned (the provider ran it in the same answer), with the provider's `status` when it
+ * gave one.
  *
  * @since 0.1.0
  * @category Parts
@@ -173,9 +170,9 @@ export const NativeToolResultPart = Schema.TaggedStruct("NativeToolResult", {
 export type NativeToolResultPart = typeof NativeToolResultPart.Type
 
 /**
- * The outcome of a tool call, sent back to the model. `result` is any JSON
- * value (left out when the tool returned only `files`); `isError` marks a
- * failed call. `name` is optional: the call in the history names the tool.
+ * The outcome of a tool call, sent back to the model. `result` is any JSON value (left out when the tool
+ * returned only `files`); `isError` marks a failed call. `name` is optional: the call in the history names
+ * the tool.
  *
  * @since 0.1.0
  * @category Parts
@@ -195,9 +192,8 @@ export const ToolResultPart = Schema.TaggedStruct("ToolResult", {
 export type ToolResultPart = typeof ToolResultPart.Type
 
 /**
- * Asks the model to try again. With a tool call id and name it answers that
- * call (for example its arguments failed validation) and is sent as an error
- * tool result; without them it is plain user text.
+ * Asks the model to try again. With a tool call id and name it answers that call (for example its arguments
+ * failed validation) and is sent as an error tool result; without them it is plain user text.
  *
  * @since 0.1.0
  * @category Parts
@@ -219,8 +215,8 @@ export type RetryPart = typeof RetryPart.Type
 // =============================================================================
 
 /**
- * System instructions. A system message after other messages is sent as user
- * text wrapped in `<system>` tags, since Converse only takes system blocks up front.
+ * System instructions. A system message after other messages is sent as user text wrapped in `<system>` tags,
+ * since Converse only takes system blocks up front.
  *
  * @since 0.1.0
  * @category Messages
@@ -354,8 +350,8 @@ export const Prompt = Schema.Struct({
 export type Prompt = typeof Prompt.Type
 
 /**
- * What the constructors accept: a user's text, a list of messages, or a prompt.
- * As a `Schema`, it checks a value from an untyped caller.
+ * What the constructors accept: a user's text, a list of messages, or a prompt. As a `Schema`, it checks a
+ * value from an untyped caller.
  *
  * @since 0.1.0
  * @category Models
@@ -413,9 +409,8 @@ export const tool = (...parts: ReadonlyArray<ToolPart>): ToolMessage => ({ _tag:
 export const text = (value: string): TextPart => ({ _tag: "Text", text: value })
 
 /**
- * A file from bytes or from a URL (`https://`, `s3://`, `data:`). Without
- * `mediaType`, a URL's file is sent as what its `data:` type, its download's
- * `Content-Type` or its extension says it is.
+ * A file from bytes or from a URL (`https://`, `s3://`, `data:`). Without `mediaType`, a URL's file is sent
+ * as what its `data:` type, its download's `Content-Type` or its extension says it is.
  *
  * @since 0.1.0
  * @category Constructors
@@ -429,9 +424,8 @@ export const file = internal.file
 export const cachePoint = internal.cachePoint
 
 /**
- * Reasoning to put in a history. Signed thinking from Bedrock is sent back as
- * native reasoning only when `provider` is `BedrockModelProfile.providerName`;
- * otherwise it is sent as tagged text.
+ * Reasoning to put in a history. Signed thinking from Bedrock is sent back as native reasoning only when
+ * `provider` is `BedrockModelProfile.providerName`; otherwise it is sent as tagged text.
  *
  * @since 0.1.0
  * @category Constructors
@@ -457,8 +451,8 @@ export const nativeToolCall = internal.nativeToolCall
 export const nativeToolResult = internal.nativeToolResult
 
 /**
- * A tool's result. `name` may be left out (the call in the history names the
- * tool), and so may `result` when the tool returned only `files`.
+ * A tool's result. `name` may be left out (the call in the history names the tool), and so may `result` when
+ * the tool returned only `files`.
  *
  * @since 0.1.0
  * @category Constructors
@@ -472,7 +466,7 @@ export const toolResult = internal.toolResult
 export const retry = internal.retry
 
 // =============================================================================
-// Combinators
+// Combinators and JSON
 // =============================================================================
 
 /**
@@ -482,10 +476,6 @@ export const retry = internal.retry
  * @category Combinators
  */
 export const concat = internal.concat
-
-// =============================================================================
-// JSON
-// =============================================================================
 
 /**
  * A prompt to and from a JSON string, for storing and resuming conversations.

@@ -23,6 +23,19 @@ export interface ExceptionInfo {
   readonly suggestsModelId?: boolean | undefined
 }
 
+/**
+ * See `BedrockError.FromSdkContext`.
+ *
+ * @internal
+ */
+export interface FromSdkContext {
+  readonly requestId?: string | undefined
+  readonly modelId?: string | undefined
+  readonly region?: string | undefined
+  readonly operation?: string | undefined
+  readonly secrets?: ReadonlyArray<string> | undefined
+}
+
 /** @internal */
 export const Position = Schema.Literal("request", "stream")
 

@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import type * as LanguageModel from "../LanguageModel.js"
 import * as Prompt from "../Prompt.js"
 import * as Response from "../Response.js"
@@ -156,3 +157,86 @@ export const retryPrompt = (
  */
 export const failureMessage = (rejection: Rejection, attempts: number): string =>
   `The model's answer did not decode after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${rejection.feedback}`
+
+// =============================================================================
+// The object loops (generateObject, streamObject)
+// =============================================================================
+
+/**
+ * How the loops fail; the error classes live in `LanguageModel`.
+ *
+ * @internal
+ */
+export interface Errors {
+  readonly output: (rejection: Rejection, attempts: number, operation: string) => LanguageModel.LanguageModelError
+  readonly incomplete: (operation: string) => LanguageModel.LanguageModelError
+}
+
+const maxRetriesOf = (options: { readonly maxRetries?: number | undefined }) =>
+  Math.max(0, Math.floor(options.maxRetries ?? 1))
+
+/** @internal */
+export const generateObject = <A, I, R>(
+  model: LanguageModel.Service,
+  options: LanguageModel.ObjectRequest<A, I, R>,
+  errors: Errors
+): Effect.Effect<A, LanguageModel.LanguageModelError, R> =>
+  Effect.gen(function*() {
+    const request = toRequest(options)
+    const maxRetries = maxRetriesOf(options)
+    let prompt = Prompt.make(options.prompt)
+    for (let attempt = 0;; attempt++) {
+      const response = yield* model.generate({ ...request, prompt })
+      const result = yield* decodeAnswer(options.schema, response)
+      if (Either.isRight(result)) return result.right
+      if (attempt >= maxRetries) return yield* errors.output(result.left, attempt + 1, "generateObject")
+      prompt = retryPrompt(prompt, response, retryPart(result.left))
+    }
+  })
+
+/** @internal */
+export const streamObject = <A, I, R>(
+  model: LanguageModel.Service,
+  options: LanguageModel.ObjectRequest<A, I, R>,
+  errors: Errors
+): Stream.Stream<LanguageModel.ObjectStreamPart<A>, LanguageModel.LanguageModelError, R> =>
+  Stream.suspend(() => {
+    const request = toRequest(options)
+    const maxRetries = maxRetriesOf(options)
+    const attempt = (prompt: Prompt.Prompt, index: number): Stream.Stream<
+      LanguageModel.ObjectStreamPart<A>,
+      LanguageModel.LanguageModelError,
+      R
+    > =>
+      Stream.suspend(() => {
+        let finish: Response.Finish | undefined
+        return model.stream({ ...request, prompt }).pipe(
+          Stream.map((part): LanguageModel.ObjectStreamPart<A> => {
+            if (part._tag === "Finish") finish = part
+            return part
+          }),
+          Stream.concat(Stream.unwrap(Effect.suspend(() => {
+            if (finish === undefined) {
+              return Effect.fail(errors.incomplete("streamObject"))
+            }
+            const response = finish.response
+            return Effect.map(decodeAnswer(options.schema, response), (result) => {
+              if (Either.isRight(result)) {
+                return Stream.succeed<LanguageModel.ObjectStreamPart<A>>({
+                  _tag: "Object",
+                  value: result.right,
+                  response
+                })
+              }
+              if (index >= maxRetries) return Stream.fail(errors.output(result.left, index + 1, "streamObject"))
+              const retry = retryPart(result.left)
+              return Stream.concat(
+                Stream.succeed<LanguageModel.ObjectStreamPart<A>>(retry),
+                attempt(retryPrompt(prompt, response, retry), index + 1)
+              )
+            })
+          })))
+        )
+      })
+    return attempt(Prompt.make(options.prompt), 0)
+  })
