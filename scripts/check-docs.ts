@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 
 const problems: Array<string> = []
-for (const pkg of ["core", "local"]) {
+for (const pkg of ["core", "local", "ai"]) {
   const dir = join("packages", pkg, "src")
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts"))) {
     const lines = readFileSync(join(dir, file), "utf8").split("\n")
