@@ -331,11 +331,7 @@ export const make: (
           Effect.mapError(toAiError("generateText")),
           Effect.map((response) => {
             Telemetry.annotateResponse(providerOptions.span, response)
-            return ResponseMapping.fromResponse(
-              response,
-              { toolNames: mapped.toolNames, memo },
-              new Date().toISOString()
-            )
+            return ResponseMapping.fromResponse(response, { toolNames: mapped.toolNames, memo })
           })
         )
       })
@@ -349,14 +345,13 @@ export const make: (
         const parts = mapped.documentNames === undefined
           ? model.stream(mapped.request)
           : Stream.provideService(model.stream(mapped.request), DocumentNames.DocumentNames, mapped.documentNames)
-        const timestamp = new Date().toISOString()
         return Stream.suspend(() =>
           parts.pipe(
             Stream.mapChunks(ResponseMapping.streamMapper({
               toolNames: mapped.toolNames,
               memo,
               onFinish: (response) => Telemetry.annotateResponse(providerOptions.span, response)
-            }, timestamp)),
+            })),
             Stream.mapError(toAiError("streamText"))
           )
         )

@@ -85,10 +85,10 @@ const finishPart = (response: Response.Response): AiResponse.FinishPartEncoded =
   metadata: { effectBedrock: finishMetadata(response) }
 })
 
-const metadataPart = (response: Response.Response, timestamp: string): AiResponse.ResponseMetadataPartEncoded => ({
+// No timestamp: Bedrock's answer has none, and a made-up one would cost a DateTime decode per call.
+const metadataPart = (response: Response.Response): AiResponse.ResponseMetadataPartEncoded => ({
   type: "response-metadata",
   modelId: response.modelId,
-  timestamp,
   ...(response.requestId !== undefined ? { id: response.requestId } : {}),
   metadata: {
     effectBedrock: {
@@ -112,11 +112,10 @@ const remember = (response: Response.Response, memo: SignatureMemo): void => {
  */
 export const fromResponse = (
   response: Response.Response,
-  context: ResponseContext,
-  timestamp: string
+  context: ResponseContext
 ): Array<AiResponse.PartEncoded> => {
   remember(response, context.memo)
-  const out: Array<AiResponse.PartEncoded> = [metadataPart(response, timestamp)]
+  const out: Array<AiResponse.PartEncoded> = [metadataPart(response)]
   for (const part of response.parts) {
     switch (part._tag) {
       case "Text": {
@@ -172,7 +171,7 @@ const concat = (pieces: ReadonlyArray<Uint8Array>): Uint8Array => {
  *
  * @internal
  */
-export const streamMapper = (context: ResponseContext, timestamp: string) => {
+export const streamMapper = (context: ResponseContext) => {
   const thinking = new Map<number, ThinkingState>()
   const ids = new Map<number, string>()
   const id = (index: number): string => {
@@ -253,7 +252,7 @@ export const streamMapper = (context: ResponseContext, timestamp: string) => {
         case "Finish": {
           remember(part.response, context.memo)
           context.onFinish?.(part.response)
-          out.push(metadataPart(part.response, timestamp))
+          out.push(metadataPart(part.response))
           out.push(finishPart(part.response))
           break
         }
