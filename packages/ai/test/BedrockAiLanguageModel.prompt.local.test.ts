@@ -103,6 +103,10 @@ layer(Env, { excludeTestServices: true })("BedrockAiLanguageModel prompts", (it)
         ]
       })
       assert.strictEqual(body.messages.length, 3)
+      // The same request streamed: the same body, documents named too.
+      yield* LanguageModel.streamText({ prompt }).pipe(Stream.runDrain)
+      const [, streamed] = yield* bodies
+      assert.deepStrictEqual(streamed.messages, body.messages)
     }))
 
   it.effect("bad input fails with MalformedInput before any request", () =>
