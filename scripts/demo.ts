@@ -10,7 +10,8 @@
  *   npm start -- --prompt "Is it umbrella weather in Porto?"
  *   AWS_REGION=us-east-1 BEDROCK_MODEL_ID=us.anthropic.claude-haiku-4-5-20251001-v1:0 npm start
  */
-import { BedrockClient, BedrockLanguageModel, Response, Tool, Toolkit } from "@effect-bedrock/core"
+import type { Response } from "@effect-bedrock/core"
+import { BedrockClient, BedrockLanguageModel, Tool, Toolkit } from "@effect-bedrock/core"
 import { LocalBedrock } from "@effect-bedrock/local"
 import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, Layer, Schema, Stream } from "effect"

@@ -45,7 +45,9 @@ const option = (name: string): string | undefined => {
 }
 const mode: "full" | "quick" | "tiny" = flag("tiny") ? "tiny" : flag("quick") ? "quick" : "full"
 const cpuProf = argv.find((a) => a === "--cpu-prof" || a.startsWith("--cpu-prof="))
-const cpuProfDir = cpuProf?.includes("=") ? cpuProf.slice(cpuProf.indexOf("=") + 1) : path.join(root, "build/cpuprofiles")
+const cpuProfDir = cpuProf?.includes("=")
+  ? cpuProf.slice(cpuProf.indexOf("=") + 1)
+  : path.join(root, "build/cpuprofiles")
 const outDir = option("out-dir") ?? (mode === "tiny" ? undefined : path.join(root, "docs/benchmarks"))
 const write = !flag("no-write") && outDir !== undefined
 const clients = (option("clients")?.split(",") ?? CLIENTS).filter((c) => CLIENTS.includes(c))
@@ -113,7 +115,8 @@ const plans: Record<string, Plan> = {
     params: { concurrency: 1, ...size.converse },
     rounds,
     freshPerRound: false,
-    describe: `non-streaming converse, small prompt and answer (\`local.small\`), concurrency 1, ${size.converse.durationMs} ms per round`
+    describe:
+      `non-streaming converse, small prompt and answer (\`local.small\`), concurrency 1, ${size.converse.durationMs} ms per round`
   },
   "converse-c64": {
     kind: "converse",
@@ -134,28 +137,32 @@ const plans: Record<string, Plan> = {
     params: size.concurrent,
     rounds,
     freshPerRound: false,
-    describe: `${size.concurrent.concurrency} concurrent streams of ${size.concurrent.deltas} deltas: total deltas/s, and p99 time to complete`
+    describe:
+      `${size.concurrent.concurrency} concurrent streams of ${size.concurrent.deltas} deltas: total deltas/s, and p99 time to complete`
   },
   "ttft-added": {
     kind: "ttft",
     params: size.ttft,
     rounds,
     freshPerRound: false,
-    describe: `time to first text delta (\`local.ttft-${size.ttft.waitMs}-${size.ttft.deltas}\`: first delta at once, the rest ${size.ttft.waitMs} ms later), median of ${size.ttft.samples} per round, minus the raw SDK's in the same round`
+    describe:
+      `time to first text delta (\`local.ttft-${size.ttft.waitMs}-${size.ttft.deltas}\`: first delta at once, the rest ${size.ttft.waitMs} ms later), median of ${size.ttft.samples} per round, minus the raw SDK's in the same round`
   },
   "memory-1m": {
     kind: "memory",
     params: size.memory,
     rounds: Math.min(rounds, size.memory.rounds),
     freshPerRound: true,
-    describe: `one stream of ${size.memory.deltas} deltas consumed as it arrives, fresh process per round: peak RSS, heap growth after GC`
+    describe:
+      `one stream of ${size.memory.deltas} deltas consumed as it arrives, fresh process per round: peak RSS, heap growth after GC`
   },
   "mapping-200": {
     kind: "mapping",
     params: size.mapping,
     rounds,
     freshPerRound: false,
-    describe: `a ${size.mapping.messages}-message, ${size.mapping.tools}-tool conversation mapped to a Converse request, µs per request`
+    describe:
+      `a ${size.mapping.messages}-message, ${size.mapping.tools}-tool conversation mapped to a Converse request, µs per request`
   }
 }
 
@@ -245,7 +252,11 @@ const workerArgs = (client: string, scenario: string) => {
   const args = ["--expose-gc", "--no-warnings", "--max-old-space-size=4096"]
   if (cpuProf !== undefined) {
     fs.mkdirSync(cpuProfDir, { recursive: true })
-    args.push("--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=${scenario}.${client}.${Date.now()}.cpuprofile`)
+    args.push(
+      "--cpu-prof",
+      `--cpu-prof-dir=${cpuProfDir}`,
+      `--cpu-prof-name=${scenario}.${client}.${Date.now()}.cpuprofile`
+    )
   }
   return args
 }
@@ -292,7 +303,13 @@ const infos: Record<string, Record<string, string>> = {}
 async function startWorker(client: string, scenario: string, endpoint: string): Promise<Child> {
   const worker = new Child(path.join(here, "worker.mjs"), workerArgs(client, scenario), `${scenario}/${client}`)
   try {
-    const ready = await worker.request({ cmd: "setup", client, scenario: plans[scenario]!.kind, endpoint, params: plans[scenario]!.params }, 180_000)
+    const ready = await worker.request({
+      cmd: "setup",
+      client,
+      scenario: plans[scenario]!.kind,
+      endpoint,
+      params: plans[scenario]!.params
+    }, 180_000)
     infos[client] = ready.info.packages
     return worker
   } catch (e) {
@@ -370,7 +387,9 @@ function versions(): Record<string, string> {
     "@effect-bedrock/ai": read(path.join(root, "packages/ai/package.json")),
     "@effect/ai": read(path.join(root, "node_modules/@effect/ai/package.json")),
     "@effect/platform": read(path.join(root, "node_modules/@effect/platform/package.json")),
-    "@aws-sdk/client-bedrock-runtime": read(path.join(root, "node_modules/@aws-sdk/client-bedrock-runtime/package.json")),
+    "@aws-sdk/client-bedrock-runtime": read(
+      path.join(root, "node_modules/@aws-sdk/client-bedrock-runtime/package.json")
+    ),
     effect: read(path.join(root, "node_modules/effect/package.json"))
   }
 }
@@ -396,11 +415,21 @@ function tableRows(rows: ReadonlyArray<Row>): Array<Array<string>> {
     if (r.scenario === "memory-1m") {
       const live = (r.liveHeapGrowthMB as Array<number> | undefined)?.map((v) => `+${fmt(v)}`).join(" / ")
       notes.push(
-        `RSS +${fmt(r.rssGrowthMB)} MB; live heap at 1/4, 2/4, 3/4, end: ${live} MB; after GC at end +${fmt(r.heapGrowthMaxMB)} MB; ` +
+        `RSS +${fmt(r.rssGrowthMB)} MB; live heap at 1/4, 2/4, 3/4, end: ${live} MB; after GC at end +${
+          fmt(r.heapGrowthMaxMB)
+        } MB; ` +
           `peak heap (before GC) +${fmt(r.peakHeapGrowthMB)} MB; ${memoryIsFlat(r) ? "flat" : "NOT flat"}`
       )
     }
-    out.push([r.scenario, r.client, fmt(r.value), r.unit, `${fmt(r.min)} – ${fmt(r.max)}`, `x${fmt(r.ratioToSdk)}`, notes.join("; ")])
+    out.push([
+      r.scenario,
+      r.client,
+      fmt(r.value),
+      r.unit,
+      `${fmt(r.min)} – ${fmt(r.max)}`,
+      `x${fmt(r.ratioToSdk)}`,
+      notes.join("; ")
+    ])
   }
   return out
 }
@@ -413,7 +442,10 @@ function printTable(table: Array<Array<string>>) {
 function markdown(doc: any, table: Array<Array<string>>, checks: ReadonlyArray<Check>): string {
   const lines: Array<string> = []
   lines.push(`# Benchmarks${doc.quick ? " (quick run)" : ""}`, "")
-  lines.push("Generated by `npm run bench" + (doc.quick ? " -- --quick" : "") + "` (scripts/bench/run.ts); do not edit by hand.", "")
+  lines.push(
+    "Generated by `npm run bench" + (doc.quick ? " -- --quick" : "") + "` (scripts/bench/run.ts); do not edit by hand.",
+    ""
+  )
   lines.push(`- Date: ${doc.date}`)
   lines.push(`- Machine: ${doc.machine.cpu} x ${doc.machine.cores}, ${doc.machine.memoryGiB} GiB, ${doc.machine.os}`)
   lines.push(`- Node: ${doc.node}`)
@@ -421,15 +453,35 @@ function markdown(doc: any, table: Array<Array<string>>, checks: ReadonlyArray<C
   for (const [client, packages] of Object.entries(doc.packagesByClient as Record<string, Record<string, string>>)) {
     lines.push(`  - ${client}: ${Object.entries(packages).map(([k, v]) => `\`${k}\` ${v}`).join(", ")}`)
   }
-  lines.push(`- Rounds: ${doc.rounds} per scenario (memory: ${plans["memory-1m"]!.rounds}), interleaved (every client once per round, raw SDK first); each client × scenario in its own process, warmed up before the first round`)
-  lines.push(`- Local Bedrock (separate process) CPU share during the measurements: ${Object.entries(doc.serverCpuShare as Record<string, number>).map(([s, v]) => `${s} ${Math.round(v * 100)}%`).join(", ")} (of one core, median over rounds; max ${Math.round((doc.serverCpuShareMax as number) * 100)}%)`)
+  lines.push(
+    `- Rounds: ${doc.rounds} per scenario (memory: ${
+      plans["memory-1m"]!.rounds
+    }), interleaved (every client once per round, raw SDK first); each client × scenario in its own process, warmed up before the first round`
+  )
+  lines.push(
+    `- Local Bedrock (separate process) CPU share during the measurements: ${
+      Object.entries(doc.serverCpuShare as Record<string, number>).map(([s, v]) => `${s} ${Math.round(v * 100)}%`).join(
+        ", "
+      )
+    } (of one core, median over rounds; max ${Math.round((doc.serverCpuShareMax as number) * 100)}%)`
+  )
   lines.push("", "## Scenarios", "")
   for (const s of scenarios) lines.push(`- \`${s}\`: ${plans[s]!.describe}`)
   lines.push("", "## Results", "")
-  lines.push("Ratio to SDK = this client's figure / the raw SDK's figure in the same round (median over rounds): above 1 is better for throughputs, below 1 is better for times and memory. For effect-bedrock-ai (`@effect-bedrock/ai`, the same path under `@effect/ai`) the notes also give its ratio to effect-bedrock in the same round (\"x0.80 of effect-bedrock\"): the cost of `@effect/ai` on top.", "")
+  lines.push(
+    "Ratio to SDK = this client's figure / the raw SDK's figure in the same round (median over rounds): above 1 is better for throughputs, below 1 is better for times and memory. " +
+      "For effect-bedrock-ai (`@effect-bedrock/ai`, the same path under `@effect/ai`) the notes also give its ratio to effect-bedrock in the same round (\"x0.80 of effect-bedrock\"): the cost of `@effect/ai` on top.",
+    ""
+  )
   lines.push(`| ${table[0]!.join(" | ")} |`, `|${table[0]!.map(() => "---").join("|")}|`)
   for (const row of table.slice(1)) lines.push(`| ${row.join(" | ")} |`)
-  lines.push("", "## Targets (effect-bedrock; effect-bedrock-ai against @effect/ai-amazon-bedrock)", "", "| scenario | target | actual | holds |", "|---|---|---|---|")
+  lines.push(
+    "",
+    "## Targets (effect-bedrock; effect-bedrock-ai against @effect/ai-amazon-bedrock)",
+    "",
+    "| scenario | target | actual | holds |",
+    "|---|---|---|---|"
+  )
   for (const c of checks) lines.push(`| ${c.scenario} | ${c.target} | ${fmt(c.actual)} | ${c.ok ? "yes" : "**no**"} |`)
   if (Object.keys(doc.failures).length > 0) {
     lines.push("", "## Failures", "")
@@ -456,10 +508,14 @@ async function main() {
       const run = await runScenario(scenario, endpoint, server)
       for (const [client, reason] of Object.entries(run.failures)) failures[`${scenario}/${client}`] = reason
       const list = rowsFor(scenario, run.rounds)
-      rows.push(...list)
+      for (const row of list) rows.push(row)
       serverCpuShare[scenario] = Math.round(median(run.serverShare) * 1000) / 1000
       const line = list.map((r) => `${r.client} ${fmt(r.value)} (x${fmt(r.ratioToSdk)})`).join(", ")
-      log(`${scenario} [${((performance.now() - t0) / 1000).toFixed(1)} s, server CPU ${Math.round(serverCpuShare[scenario] * 100)}%]: ${list[0]?.unit}: ${line}`)
+      log(
+        `${scenario} [${((performance.now() - t0) / 1000).toFixed(1)} s, server CPU ${
+          Math.round(serverCpuShare[scenario] * 100)
+        }%]: ${list[0]?.unit}: ${line}`
+      )
     }
     const checks = checkTargets(rows)
     const doc = validateDocument({

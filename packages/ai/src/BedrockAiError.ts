@@ -118,8 +118,11 @@ const describe = (error: { readonly _tag: string; readonly message: string }): s
 
 // `cause` is not a field of HttpResponseError's schema: it is set as the Error's own `cause`
 // (validation off keeps it), which `Cause.pretty`, `util.inspect` and `BedrockAiError.cause` read.
-const withCause = <A>(make: (props: any, options: { readonly disableValidation: true }) => A, props: object, cause: unknown) =>
-  make({ ...props, cause }, { disableValidation: true })
+const withCause = <A>(
+  make: (props: any, options: { readonly disableValidation: true }) => A,
+  props: object,
+  cause: unknown
+) => make({ ...props, cause }, { disableValidation: true })
 
 /**
  * The `AiError` for one of our errors (see the table in the module
@@ -234,8 +237,9 @@ export const unwrapError = <E>(error: E): E | LanguageModel.LanguageModelError =
  * @since 0.1.0
  * @category Combinators
  */
-export const unwrap = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | LanguageModel.LanguageModelError, R> =>
-  Effect.mapError(self, unwrapError)
+export const unwrap = <A, E, R>(
+  self: Effect.Effect<A, E, R>
+): Effect.Effect<A, E | LanguageModel.LanguageModelError, R> => Effect.mapError(self, unwrapError)
 
 /**
  * `unwrap` for streams.

@@ -53,14 +53,21 @@ describe("BedrockAiError", () => {
   it("maps each kind of failure to the AiError that reads right", () => {
     const cases: ReadonlyArray<readonly [LanguageModel.LanguageModelError, string, string?]> = [
       [new BedrockError.ValidationError({ message: "bad", status: 400 }), "HttpResponseError", "StatusCode"],
-      [new BedrockError.TransportError({ kind: "ConnectionRefused", message: "refused" }), "HttpRequestError", "Transport"],
+      [
+        new BedrockError.TransportError({ kind: "ConnectionRefused", message: "refused" }),
+        "HttpRequestError",
+        "Transport"
+      ],
       [new BedrockError.TransportError({ kind: "Aborted", message: "aborted" }), "HttpRequestError", "Transport"],
       [new BedrockError.TransportError({ kind: "ChecksumMismatch", message: "crc" }), "HttpResponseError", "Decode"],
       [new BedrockError.CredentialsError({ message: "no credentials" }), "UnknownError"],
       [new BedrockError.CredentialsError({ message: "expired", status: 403 }), "HttpResponseError", "StatusCode"],
       [new BedrockError.UnknownBedrockError({ message: "odd", status: 502 }), "HttpResponseError", "StatusCode"],
       [new BedrockError.UnknownBedrockError({ message: "odd" }), "UnknownError"],
-      [new LanguageModel.InvalidRequestError({ message: "temperature too high", field: "temperature" }), "MalformedInput"],
+      [
+        new LanguageModel.InvalidRequestError({ message: "temperature too high", field: "temperature" }),
+        "MalformedInput"
+      ],
       [new LanguageModel.IncompleteResponseError({ message: "no finish" }), "MalformedOutput"]
     ]
     for (const [ours, tag, reason] of cases) {

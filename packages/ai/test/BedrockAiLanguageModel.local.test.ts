@@ -1,7 +1,8 @@
 import { BedrockAiError, BedrockAiLanguageModel } from "@effect-bedrock/ai"
 import { BedrockError } from "@effect-bedrock/core"
 import { LocalBedrock, LocalBedrockScript as Script } from "@effect-bedrock/local"
-import { AiError, Chat, LanguageModel, Prompt, Tool, Toolkit } from "@effect/ai"
+import type { Prompt } from "@effect/ai"
+import { AiError, Chat, LanguageModel, Tool, Toolkit } from "@effect/ai"
 import { assert, layer } from "@effect/vitest"
 import { Chunk, Effect, Layer, Option, Schema, Stream, Tracer } from "effect"
 
@@ -131,7 +132,10 @@ layer(Env, { excludeTestServices: true })("BedrockAiLanguageModel against the lo
         Script.event("messageStart", { role: "assistant" }),
         Script.event("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { text: "Weather " } } }),
         Script.event("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { text: "first." } } }),
-        Script.event("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { signature: "sig-1" } } }),
+        Script.event("contentBlockDelta", {
+          contentBlockIndex: 0,
+          delta: { reasoningContent: { signature: "sig-1" } }
+        }),
         Script.event("contentBlockStop", { contentBlockIndex: 0 }),
         Script.event("contentBlockStart", {
           contentBlockIndex: 1,
@@ -291,7 +295,10 @@ layer(Env, { excludeTestServices: true })("BedrockAiLanguageModel against the lo
       yield* server.script(
         Script.failure("ThrottlingException", { message: "Too many requests, please wait" }),
         Script.failure("ValidationException", { message: "messages: bad turn order" }),
-        Script.stream([...Script.textEvents(["Part"]).slice(0, 2), Script.exception("throttlingException", "Slow down")])
+        Script.stream([
+          ...Script.textEvents(["Part"]).slice(0, 2),
+          Script.exception("throttlingException", "Slow down")
+        ])
       )
       const throttled = yield* LanguageModel.generateText({ prompt: "Hi" }).pipe(Effect.flip)
       const [first] = yield* requests

@@ -13,7 +13,9 @@ const Env = BedrockAiLanguageModel.layer({ model: MODEL, config: { maxTokens: 51
 
 const local = LocalBedrock.LocalBedrock
 const reset = Effect.flatMap(local, (server) => server.reset)
-const bodies = Effect.flatMap(local, (server) => server.requests).pipe(Effect.map((list) => list.map((r) => r.body as any)))
+const bodies = Effect.flatMap(local, (server) => server.requests).pipe(
+  Effect.map((list) => list.map((r) => r.body as any))
+)
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64")
 
 const png = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10, 1, 2])
@@ -52,8 +54,22 @@ layer(Env, { excludeTestServices: true })("BedrockAiLanguageModel prompts", (it)
         {
           role: "tool",
           content: [
-            { type: "tool-result", id: "tu-1", name: "get_weather", result: { celsius: 18 }, isFailure: false, providerExecuted: false },
-            { type: "tool-result", id: "tu-2", name: "get_time", result: "clock broken", isFailure: true, providerExecuted: false }
+            {
+              type: "tool-result",
+              id: "tu-1",
+              name: "get_weather",
+              result: { celsius: 18 },
+              isFailure: false,
+              providerExecuted: false
+            },
+            {
+              type: "tool-result",
+              id: "tu-2",
+              name: "get_time",
+              result: "clock broken",
+              isFailure: true,
+              providerExecuted: false
+            }
           ],
           options: { effectBedrock: { cachePoint: "5m" } }
         },
@@ -62,14 +78,21 @@ layer(Env, { excludeTestServices: true })("BedrockAiLanguageModel prompts", (it)
       ])
       yield* LanguageModel.generateText({ prompt })
       const [body] = yield* bodies
-      assert.deepStrictEqual(body.system, [{ text: "You are a travel assistant." }, { cachePoint: { type: "default" } }])
+      assert.deepStrictEqual(body.system, [{ text: "You are a travel assistant." }, {
+        cachePoint: { type: "default" }
+      }])
       assert.deepStrictEqual(body.messages[0], {
         role: "user",
         content: [
           { text: "What is in these?" },
           // image/* bytes: the type is read from the bytes.
           { image: { format: "png", source: { bytes: base64(png) } } },
-          { image: { format: "jpeg", source: { s3Location: { uri: "s3://my-bucket/dog.jpg", bucketOwner: "123456789012" } } } },
+          {
+            image: {
+              format: "jpeg",
+              source: { s3Location: { uri: "s3://my-bucket/dog.jpg", bucketOwner: "123456789012" } }
+            }
+          },
           // A cache point cannot follow a document: it goes before the trailing run of documents.
           { cachePoint: { type: "default", ttl: "1h" } },
           // The file name without its extension, characters Bedrock rejects as spaces.
@@ -177,8 +200,13 @@ layer(Env, { excludeTestServices: true })("BedrockAiLanguageModel prompts", (it)
         prompt: "Where is Faro?",
         toolkit,
         toolChoice: { tool: "city.lookup" }
-      }).pipe(Effect.provide(toolkit.toLayer({ "city.lookup": ({ city }) => Effect.succeed(`${city} is in Portugal`) })))
-      assert.deepStrictEqual(response.toolResults.map((r) => [r.name, r.result]), [["city.lookup", "Faro is in Portugal"]])
+      }).pipe(
+        Effect.provide(toolkit.toLayer({ "city.lookup": ({ city }) => Effect.succeed(`${city} is in Portugal`) }))
+      )
+      assert.deepStrictEqual(response.toolResults.map((r) => [r.name, r.result]), [[
+        "city.lookup",
+        "Faro is in Portugal"
+      ]])
       const [body] = yield* bodies
       assert.strictEqual(body.toolConfig.tools[0].toolSpec.name, "city_lookup")
       assert.deepStrictEqual(body.toolConfig.toolChoice, { tool: { name: "city_lookup" } })
@@ -193,7 +221,10 @@ layer(Env, { excludeTestServices: true })("BedrockAiLanguageModel prompts", (it)
       const toolkit = Toolkit.make(Book)
       yield* server.script(Script.json({
         output: {
-          message: { role: "assistant", content: [{ toolUse: { toolUseId: "b", name: "book", input: { city: "Faro" } } }] }
+          message: {
+            role: "assistant",
+            content: [{ toolUse: { toolUseId: "b", name: "book", input: { city: "Faro" } } }]
+          }
         },
         stopReason: "tool_use",
         usage: { inputTokens: 3, outputTokens: 3, totalTokens: 6 }
@@ -222,7 +253,9 @@ layer(Env, { excludeTestServices: true })("BedrockAiLanguageModel prompts", (it)
       const history = yield* chat.export
       // @effect/ai's history keeps only the reasoning text...
       assert.notInclude(JSON.stringify(history), signature!)
-      yield* chat.generateText({ prompt: "And 3+3?" }).pipe(Effect.provideService(LanguageModel.LanguageModel, claude37))
+      yield* chat.generateText({ prompt: "And 3+3?" }).pipe(
+        Effect.provideService(LanguageModel.LanguageModel, claude37)
+      )
       // ...and the model sends it back signed all the same.
       const [, second] = yield* bodies
       assert.deepStrictEqual(second.messages[1].content[0], {

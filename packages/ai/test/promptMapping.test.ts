@@ -46,7 +46,9 @@ describe("promptMapping", () => {
   })
 
   it("rename puts the names on the Converse document blocks, tool results included", () => {
-    const block = (name: string) => ({ document: { name, format: "pdf" as const, source: { bytes: new Uint8Array() } } })
+    const block = (name: string) => ({
+      document: { name, format: "pdf" as const, source: { bytes: new Uint8Array() } }
+    })
     const input = {
       modelId: "m",
       messages: [
@@ -86,7 +88,9 @@ describe("promptMapping", () => {
   it("tools: definitions made once per tool, names fixed for Bedrock and mapped back, oneOf as auto / required", () => {
     const Lookup = Tool.make("city.lookup", { description: "Finds a city", parameters: { city: Schema.String } })
     const first = Either.getOrThrow(map("hi", { tools: [Lookup], toolChoice: { tool: "city.lookup" } }))
-    const second = Either.getOrThrow(map("hi", { tools: [Lookup], toolChoice: { oneOf: ["city.lookup"], mode: "required" } }))
+    const second = Either.getOrThrow(
+      map("hi", { tools: [Lookup], toolChoice: { oneOf: ["city.lookup"], mode: "required" } })
+    )
     assert.strictEqual(first.request.tools![0], second.request.tools![0])
     assert.strictEqual(first.request.tools![0]!.name, "city_lookup")
     assert.strictEqual(first.request.tools![0]!.description, "Finds a city")
@@ -101,15 +105,19 @@ describe("promptMapping", () => {
   it("reasoning: signed from options, from the memo, or sent as plain thinking", () => {
     const memo = new SignatureMemo(2)
     memo.remember("remembered", "sig-memo")
-    const mapped = Either.getOrThrow(map([{
-      role: "assistant",
-      content: [
-        { type: "reasoning", text: "given", options: { effectBedrock: { signature: "sig-given" } } },
-        { type: "reasoning", text: "remembered" },
-        { type: "reasoning", text: "unknown" },
-        { type: "reasoning", text: "", options: { effectBedrock: { redactedData: "AQID" } } }
-      ]
-    }], undefined, memo))
+    const mapped = Either.getOrThrow(map(
+      [{
+        role: "assistant",
+        content: [
+          { type: "reasoning", text: "given", options: { effectBedrock: { signature: "sig-given" } } },
+          { type: "reasoning", text: "remembered" },
+          { type: "reasoning", text: "unknown" },
+          { type: "reasoning", text: "", options: { effectBedrock: { redactedData: "AQID" } } }
+        ]
+      }],
+      undefined,
+      memo
+    ))
     const [message] = (mapped.request.prompt as any).messages
     assert.deepStrictEqual(message.parts, [
       { _tag: "Thinking", text: "given", signature: "sig-given", provider: "bedrock" },

@@ -80,14 +80,7 @@ export type Position = typeof Position.Type
  * @since 0.1.0
  * @category Models
  */
-export interface ExceptionInfo {
-  readonly name: string
-  readonly status: number
-  readonly retryable: boolean
-  readonly inStream: boolean
-  /** Failures about the model id get a `suggestion` with a likely correct id. */
-  readonly suggestsModelId?: boolean | undefined
-}
+export type ExceptionInfo = internal.ExceptionInfo
 
 const Base = internal.Base
 const Exception = internal.Exception

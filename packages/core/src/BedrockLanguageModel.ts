@@ -25,8 +25,8 @@
  * @since 0.1.0
  */
 import * as Config from "effect/Config"
-import * as Context from "effect/Context"
 import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { dual } from "effect/Function"
@@ -119,8 +119,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   }
 
   /** Whether `download` has anything to do. */
-  const needsDownload = (input: RequestMapping.MappingInput) =>
-    FileUrls.hasDownloads(Prompt.make(input.request.prompt))
+  const needsDownload = (input: RequestMapping.MappingInput) => FileUrls.hasDownloads(Prompt.make(input.request.prompt))
 
   /**
    * Fetches the files given by URL with the caller's HttpClient, or fetch. The module (and
@@ -155,7 +154,9 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       })
     }).pipe(Effect.withSpan("BedrockLanguageModel.generate", { attributes: { "gen_ai.request.model": modelId } }))
 
-  const streamFrom = (input: RequestMapping.MappingInput): Stream.Stream<Response.StreamPart, LanguageModel.LanguageModelError> => {
+  const streamFrom = (
+    input: RequestMapping.MappingInput
+  ): Stream.Stream<Response.StreamPart, LanguageModel.LanguageModelError> => {
     const mapped = RequestMapping.toConverseInput({ ...input, stream: true })
     if (Either.isLeft(mapped)) return Stream.fail(invalid(mapped.left, "stream"))
     const mapping = mapped.right

@@ -227,8 +227,7 @@ export const makeFunction = <E extends LanguageModel.LanguageModelError = never>
     const model = LanguageModel.make({
       modelId,
       generate: (request) => Effect.flatMap(next(request), (a) => toResponse(a, modelId)),
-      stream: (request) =>
-        Stream.unwrap(Effect.map(next(request), (a) => Stream.fromIterable(toParts(a, modelId)))),
+      stream: (request) => Stream.unwrap(Effect.map(next(request), (a) => Stream.fromIterable(toParts(a, modelId)))),
       countTokens: (request) => Effect.as(record(request), countWords(request))
     })
     return { model, stub: { requests: Ref.get(received) } }

@@ -135,10 +135,13 @@ export const make: {
       readonly handler: (params: Params) => Effect.Effect<Success, E, R>
     }
   ): Tool<Name, Params, Success, E, R>
-} = (name: string, options: Options<any, any> & {
-  readonly success?: Schema.Schema<any, any> | undefined
-  readonly handler: (params: any) => Effect.Effect<any, any, any>
-}): Tool<string, any, any, any, any> => ({
+} = (
+  name: string,
+  options: Options<any, any> & {
+    readonly success?: Schema.Schema<any, any> | undefined
+    readonly handler: (params: any) => Effect.Effect<any, any, any>
+  }
+): Tool<string, any, any, any, any> => ({
   name,
   description: options.description,
   parameters: options.parameters,

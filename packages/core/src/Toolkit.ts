@@ -213,7 +213,9 @@ export const handle = <Tools extends Tool.Any>(
         Effect.matchEffect({
           onFailure: (error) =>
             Effect.succeed(Prompt.retry({
-              message: `Invalid arguments for tool "${call.name}":\n${formatIssue(error)}\nFix the arguments and try again.`,
+              message: `Invalid arguments for tool "${call.name}":\n${
+                formatIssue(error)
+              }\nFix the arguments and try again.`,
               toolCallId: call.id,
               toolName: call.name
             })),
@@ -344,24 +346,26 @@ export const stream = <Tools extends Tool.Any>(
         if (part._tag === "Finish") finish = part
         return part
       }),
-      Stream.concat(Stream.unwrap(Effect.suspend(() =>
-        // A provider's stream ends with Finish; one that does not leaves no answer to continue from.
-        finish === undefined
-          ? Effect.fail(
-            new LanguageModel.IncompleteResponseError({
-              message: `The model's stream for step ${step + 1} ended without a Finish part`,
-              operation: "stream"
-            })
+      Stream.concat(Stream.unwrap(
+        Effect.suspend(() =>
+          // A provider's stream ends with Finish; one that does not leaves no answer to continue from.
+          finish === undefined
+            ? Effect.fail(
+              new LanguageModel.IncompleteResponseError({
+                message: `The model's stream for step ${step + 1} ended without a Finish part`,
+                operation: "stream"
+              })
+            )
+            : Effect.succeed(finish.response)
+        ).pipe(
+          Effect.flatMap((response) => continueAfter(toolkit, options, prompt, response, step + 1)),
+          Effect.map((next) =>
+            next === undefined
+              ? Stream.empty
+              : Stream.concat(Stream.fromIterable(next.results), loop(model, next.prompt, step + 1))
           )
-          : Effect.succeed(finish.response)
-      ).pipe(
-        Effect.flatMap((response) => continueAfter(toolkit, options, prompt, response, step + 1)),
-        Effect.map((next) =>
-          next === undefined
-            ? Stream.empty
-            : Stream.concat(Stream.fromIterable(next.results), loop(model, next.prompt, step + 1))
         )
-      )))
+      ))
     )
   }
   return Stream.unwrap(Effect.map(LanguageModel.LanguageModel, (model) => loop(model, Prompt.make(options.prompt), 0)))

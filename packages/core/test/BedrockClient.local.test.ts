@@ -77,7 +77,10 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("BedrockClient agains
       assert.isAbove(Chunk.size(events), 2)
       assert.deepStrictEqual(ids, [yield* lastRequestId])
 
-      const tokens = yield* bedrock.countTokens({ modelId: "amazon.nova-micro-v1:0", input: { converse: { messages: input().messages } } })
+      const tokens = yield* bedrock.countTokens({
+        modelId: "amazon.nova-micro-v1:0",
+        input: { converse: { messages: input().messages } }
+      })
       assert.isAbove(tokens.inputTokens ?? 0, 0)
     }))
 
@@ -156,7 +159,11 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("BedrockClient agains
 
       yield* local.script(Script.stream([
         Script.event("messageStart", { role: "assistant" }),
-        Script.raw({ ":message-type": "event", ":event-type": "contentBlockDelta", ":content-type": "application/json" }, "{not json")
+        Script.raw({
+          ":message-type": "event",
+          ":event-type": "contentBlockDelta",
+          ":content-type": "application/json"
+        }, "{not json")
       ]))
       expectKind(yield* Effect.flip(Stream.runDrain(bedrock.converseStream(input()))), "InvalidEventPayload")
 

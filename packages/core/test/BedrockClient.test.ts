@@ -103,7 +103,9 @@ describe("BedrockClient over the SDK", () => {
 
   it.live("does not retry a validation error, nor with retry: false", () =>
     Effect.gen(function*() {
-      const fake = makeFake(() => errorResponse("ValidationException", 400, "The provided model identifier is invalid."))
+      const fake = makeFake(() =>
+        errorResponse("ValidationException", 400, "The provided model identifier is invalid.")
+      )
       const client = yield* BedrockClient.make(fakeOptions(fake))
       const error = yield* Effect.flip(client.converse({ ...input, modelId: "amazon.nova-micro-v1" }))
       assert.strictEqual(error._tag, "ValidationError")
@@ -121,7 +123,10 @@ describe("BedrockClient over the SDK", () => {
       const fake = makeFake((_, index) =>
         index === 0
           ? streamResponse([exceptionFrame("throttlingException", "slow down")])
-          : streamResponse([eventFrame("messageStart", { role: "assistant" }), eventFrame("messageStop", { stopReason: "end_turn" })])
+          : streamResponse([
+            eventFrame("messageStart", { role: "assistant" }),
+            eventFrame("messageStop", { stopReason: "end_turn" })
+          ])
       )
       const client = yield* BedrockClient.make(fakeOptions(fake))
       const events = Chunk.toReadonlyArray(yield* Stream.runCollect(client.converseStream(input)))
@@ -270,7 +275,9 @@ describe("BedrockClient over the SDK", () => {
 
   it.scoped("secrets never appear in the service, the options or any error", () =>
     Effect.gen(function*() {
-      const fake = makeFake(() => errorResponse("AccessDeniedException", 403, `denied: ${secret} Bearer ${apiKeySecret}`))
+      const fake = makeFake(() =>
+        errorResponse("AccessDeniedException", 403, `denied: ${secret} Bearer ${apiKeySecret}`)
+      )
       const options = fakeOptions(fake, {
         credentials: {
           accessKeyId: "AKIDLOCAL",

@@ -12,7 +12,10 @@ describe("BedrockClientStub", () => {
     Effect.gen(function*() {
       const stub = yield* BedrockClientStub.make({
         converse: [
-          { output: { message: { role: "assistant", content: [{ text: "one" }] } }, $metadata: {} } as ConverseCommandOutput,
+          {
+            output: { message: { role: "assistant", content: [{ text: "one" }] } },
+            $metadata: {}
+          } as ConverseCommandOutput,
           new BedrockError.ThrottlingError({ message: "slow" }),
           (request) =>
             Effect.succeed(
@@ -88,7 +91,10 @@ describe("BedrockClientStub", () => {
     }).pipe(Effect.provide(BedrockClientStub.layer({
       converse: [
         new BedrockError.ThrottlingError({ message: "slow" }),
-        { output: { message: { role: "assistant", content: [{ text: "ok" }] } }, $metadata: {} } as ConverseCommandOutput
+        {
+          output: { message: { role: "assistant", content: [{ text: "ok" }] } },
+          $metadata: {}
+        } as ConverseCommandOutput
       ]
     }, { retry: {} }))))
 

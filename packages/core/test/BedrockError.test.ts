@@ -128,7 +128,10 @@ describe("BedrockError.fromSdk", () => {
         () =>
           Object.assign(
             new Error("The pending stream has been canceled (caused by: connect ECONNREFUSED 127.0.0.1:1)"),
-            { code: "ERR_HTTP2_STREAM_CANCEL", cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) }
+            {
+              code: "ERR_HTTP2_STREAM_CANCEL",
+              cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" })
+            }
           ),
         "request",
         "ConnectionRefused",
@@ -136,7 +139,10 @@ describe("BedrockError.fromSdk", () => {
       ],
       [
         "stream reset",
-        () => Object.assign(new Error("Stream closed with error code NGHTTP2_INTERNAL_ERROR"), { code: "ERR_HTTP2_STREAM_ERROR" }),
+        () =>
+          Object.assign(new Error("Stream closed with error code NGHTTP2_INTERNAL_ERROR"), {
+            code: "ERR_HTTP2_STREAM_ERROR"
+          }),
         "stream",
         "ConnectionReset",
         true
@@ -185,12 +191,21 @@ describe("BedrockError.fromSdk", () => {
       ],
       [
         "bad prelude CRC",
-        () => new Error("The prelude checksum specified in the message (1) does not match the calculated CRC32 checksum (2)"),
+        () =>
+          new Error(
+            "The prelude checksum specified in the message (1) does not match the calculated CRC32 checksum (2)"
+          ),
         "stream",
         "ChecksumMismatch",
         false
       ],
-      ["truncated frame", () => new Error("Truncated event message received."), "stream", "TruncatedEventStream", false],
+      [
+        "truncated frame",
+        () => new Error("Truncated event message received."),
+        "stream",
+        "TruncatedEventStream",
+        false
+      ],
       [
         "short frame",
         () => new Error("Provided message too short to accommodate event stream message overhead"),
@@ -405,7 +420,12 @@ describe("BedrockError secrets", () => {
 describe("BedrockError schema", () => {
   it.effect("encodes and decodes through the union", () =>
     Effect.gen(function*() {
-      const error = new BedrockError.ThrottlingError({ message: "slow", status: 429, requestId: "r", position: "stream" })
+      const error = new BedrockError.ThrottlingError({
+        message: "slow",
+        status: 429,
+        requestId: "r",
+        position: "stream"
+      })
       const encoded = yield* Schema.encode(BedrockError.BedrockError)(error)
       const decoded = yield* Schema.decodeUnknown(BedrockError.BedrockError)(encoded)
       assert.strictEqual(decoded._tag, "ThrottlingError")

@@ -116,7 +116,12 @@ layer(Env, { excludeTestServices: true })("BedrockLanguageModel against the loca
         { text: "You are a travel assistant." },
         { text: "Answer in one sentence." }
       ])
-      assert.deepStrictEqual(body.inferenceConfig, { maxTokens: 512, temperature: 0, topP: 0.5, stopSequences: ["END"] })
+      assert.deepStrictEqual(body.inferenceConfig, {
+        maxTokens: 512,
+        temperature: 0,
+        topP: 0.5,
+        stopSequences: ["END"]
+      })
       assert.deepStrictEqual(body.additionalModelRequestFields, { top_k: 40 })
       assert.deepStrictEqual(body.requestMetadata, { tenant: "acme" })
       assert.deepStrictEqual(body.messages, [
@@ -290,7 +295,13 @@ layer(Env, { excludeTestServices: true })("BedrockLanguageModel against the loca
     Effect.gen(function*() {
       yield* reset
       const server = yield* local
-      const usage = { inputTokens: 12, outputTokens: 9, totalTokens: 31, cacheReadInputTokens: 6, cacheWriteInputTokens: 4 }
+      const usage = {
+        inputTokens: 12,
+        outputTokens: 9,
+        totalTokens: 31,
+        cacheReadInputTokens: 6,
+        cacheWriteInputTokens: 4
+      }
       yield* server.script(
         Script.json({
           output: {
@@ -309,8 +320,14 @@ layer(Env, { excludeTestServices: true })("BedrockLanguageModel against the loca
         }, { operation: "converse" }),
         Script.stream([
           Script.event("messageStart", { role: "assistant" }),
-          Script.event("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { text: "Thinking " } } }),
-          Script.event("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { text: "it over." } } }),
+          Script.event("contentBlockDelta", {
+            contentBlockIndex: 0,
+            delta: { reasoningContent: { text: "Thinking " } }
+          }),
+          Script.event("contentBlockDelta", {
+            contentBlockIndex: 0,
+            delta: { reasoningContent: { text: "it over." } }
+          }),
           Script.event("contentBlockDelta", {
             contentBlockIndex: 0,
             delta: { reasoningContent: { signature: "sig-1" } }
@@ -440,7 +457,8 @@ layer(Env, { excludeTestServices: true })("BedrockLanguageModel against the loca
   it.effect("counts tokens with the same mapping, the base model id and never the inference profile", () =>
     Effect.gen(function*() {
       yield* reset
-      const arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+      const arn =
+        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0"
       const request: LanguageModel.Request = {
         prompt: "How many tokens is this?",
         tools: toolkit.definitions,
@@ -532,10 +550,17 @@ layer(Env, { excludeTestServices: true })("BedrockLanguageModel against the loca
       const [sent] = yield* bodies
       assert.deepStrictEqual(sent!.body.messages[0].content.slice(1), [
         { image: { format: "png", source: { bytes: Buffer.from(png).toString("base64") } } },
-        { image: { format: "jpeg", source: { s3Location: { uri: "s3://my-bucket/dog.jpg", bucketOwner: "123456789012" } } } }
+        {
+          image: {
+            format: "jpeg",
+            source: { s3Location: { uri: "s3://my-bucket/dog.jpg", bucketOwner: "123456789012" } }
+          }
+        }
       ])
       const failed = yield* LanguageModel.generate({
-        prompt: Prompt.make([Prompt.user(Prompt.file({ mediaType: "image/png", data: "https://images.example/x.png" }))])
+        prompt: Prompt.make([
+          Prompt.user(Prompt.file({ mediaType: "image/png", data: "https://images.example/x.png" }))
+        ])
       }).pipe(
         Effect.provideService(
           HttpClient.HttpClient,
@@ -625,10 +650,12 @@ describe("BedrockLanguageModel construction", () => {
         const arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.amazon.nova-lite-v1:0"
         const response = yield* LanguageModel.generate({ prompt: "hello" }).pipe(
           Effect.provide(BedrockLanguageModel.layerConfig()),
-          Effect.withConfigProvider(ConfigProvider.fromMap(new Map([
-            ["BEDROCK_MODEL_ID", "us.amazon.nova-lite-v1:0"],
-            ["BEDROCK_INFERENCE_PROFILE", arn]
-          ])))
+          Effect.withConfigProvider(ConfigProvider.fromMap(
+            new Map([
+              ["BEDROCK_MODEL_ID", "us.amazon.nova-lite-v1:0"],
+              ["BEDROCK_INFERENCE_PROFILE", arn]
+            ])
+          ))
         )
         assert.strictEqual(response.modelId, "us.amazon.nova-lite-v1:0")
         const [request] = yield* local.requests

@@ -18,7 +18,10 @@ describe("BedrockModelProfile", () => {
         provider: "anthropic",
         name: "claude-haiku-4-5-20251001"
       })
-      assert.deepStrictEqual(parseModelId("anthropic.claude-opus-4-6-v1"), { provider: "anthropic", name: "claude-opus-4-6" })
+      assert.deepStrictEqual(parseModelId("anthropic.claude-opus-4-6-v1"), {
+        provider: "anthropic",
+        name: "claude-opus-4-6"
+      })
       assert.deepStrictEqual(parseModelId("mistral.mistral-7b-instruct-v0:2"), {
         provider: "mistral",
         name: "mistral-7b-instruct"
@@ -27,14 +30,18 @@ describe("BedrockModelProfile", () => {
     })
 
     it("looks through inference-profile and foundation-model ARNs", () => {
-      const arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+      const arn =
+        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0"
       assert.strictEqual(family(arn), "anthropic")
       assert.strictEqual(baseModelId(arn), "anthropic.claude-sonnet-4-5-20250929-v1:0")
       assert.strictEqual(forModel(arn).supportsToolCaching, true)
       const foundation = "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0"
       assert.strictEqual(family(foundation), "amazon")
       assert.strictEqual(forModel(foundation).topKVariant, "nova")
-      assert.strictEqual(family("arn:aws-us-gov:bedrock:us-gov-west-1:1:inference-profile/us-gov.meta.llama3-8b"), "meta")
+      assert.strictEqual(
+        family("arn:aws-us-gov:bedrock:us-gov-west-1:1:inference-profile/us-gov.meta.llama3-8b"),
+        "meta"
+      )
     })
 
     it("falls back to the conservative default for application inference profiles", () => {
@@ -70,7 +77,13 @@ describe("BedrockModelProfile", () => {
     })
 
     it("anthropic adaptive models (Sonnet/Opus 4.6 and later)", () => {
-      for (const id of ["us.anthropic.claude-sonnet-4-6", "global.anthropic.claude-opus-4-6-v1", "us.anthropic.claude-opus-5"]) {
+      for (
+        const id of [
+          "us.anthropic.claude-sonnet-4-6",
+          "global.anthropic.claude-opus-4-6-v1",
+          "us.anthropic.claude-opus-5"
+        ]
+      ) {
         const p = forModel(id)
         assert.strictEqual(p.thinkingVariant, "anthropic-adaptive", id)
         assert.strictEqual(p.supportsEffort, true, id)
@@ -123,13 +136,15 @@ describe("BedrockModelProfile", () => {
     })
 
     it("other known families", () => {
-      for (const [id, f] of [
-        ["cohere.command-r-plus-v1:0", "cohere"],
-        ["google.gemma-3-27b-it", "google"],
-        ["zai.glm-4.7", "zai"],
-        ["minimax.minimax-m2", "minimax"],
-        ["nvidia.nemotron-nano-9b-v2", "nvidia"]
-      ] as const) {
+      for (
+        const [id, f] of [
+          ["cohere.command-r-plus-v1:0", "cohere"],
+          ["google.gemma-3-27b-it", "google"],
+          ["zai.glm-4.7", "zai"],
+          ["minimax.minimax-m2", "minimax"],
+          ["nvidia.nemotron-nano-9b-v2", "nvidia"]
+        ] as const
+      ) {
         assert.strictEqual(forModel(id).family, f)
         assert.strictEqual(forModel(id).supportsConverse, true)
       }

@@ -75,8 +75,10 @@ describe("BedrockModelSettings", () => {
       assert.strictEqual(issue({ maxTokens: 1.5 }).path, "maxTokens")
       assert.strictEqual(issue({ topK: -1 }).path, "topK")
       assert.strictEqual(issue({ stopSequences: [""] }).path, "stopSequences.0")
-      assert.strictEqual(issue({ additionalModelResponseFieldPaths: Array(11).fill("/a") }).path,
-        "additionalModelResponseFieldPaths")
+      assert.strictEqual(
+        issue({ additionalModelResponseFieldPaths: Array(11).fill("/a") }).path,
+        "additionalModelResponseFieldPaths"
+      )
       assert.strictEqual(issue({ requestMetadata: { a: 1 } }).path, "requestMetadata.a")
       assert.strictEqual(issue({ performanceConfig: { latency: "fast" } }).path, "performanceConfig.latency")
       assert.strictEqual(issue({ inferenceProfile: "" }).path, "inferenceProfile")

@@ -9,7 +9,10 @@ import * as TestLanguageModel from "../src/TestLanguageModel.js"
 describe("TestLanguageModel", () => {
   it.effect("streams a scripted response word by word, ending with the same Response as generate", () =>
     Effect.gen(function*() {
-      const parts = yield* LanguageModel.stream({ prompt: "hi" }).pipe(Stream.runCollect, Effect.map(Chunk.toReadonlyArray))
+      const parts = yield* LanguageModel.stream({ prompt: "hi" }).pipe(
+        Stream.runCollect,
+        Effect.map(Chunk.toReadonlyArray)
+      )
       const generated = yield* LanguageModel.generate({ prompt: "hi again" })
       const text = parts.flatMap((p) => p._tag === "TextDelta" ? [p.delta] : []).join("")
       assert.strictEqual(text, "Hello there, friend.")
@@ -23,8 +26,14 @@ describe("TestLanguageModel", () => {
       assert.strictEqual(finish.finishReason, "tool-calls")
       assert.deepStrictEqual(generated, finish.response)
     }).pipe(Effect.provide(TestLanguageModel.layerScripted(
-      ...Array.from({ length: 2 }, () =>
-        TestLanguageModel.response([Prompt.text("Hello there, friend."), TestLanguageModel.toolCall("f", { a: [1, 2] }, "c1")]))
+      ...Array.from(
+        { length: 2 },
+        () =>
+          TestLanguageModel.response([
+            Prompt.text("Hello there, friend."),
+            TestLanguageModel.toolCall("f", { a: [1, 2] }, "c1")
+          ])
+      )
     ))))
 
   it.effect("exact stream parts are replayed as given; running out of answers is a defect naming the request", () =>

@@ -100,7 +100,7 @@ describe("Toolkit with the stub model (a user's app test)", () => {
       Effect.provide(TestLanguageModel.layerScripted(
         TestLanguageModel.response([1, 2, 3].map((n) => TestLanguageModel.toolCall("slow", { n }, `c${n}`))),
         "done"
-      )),
+      ))
     ), { timeout: 10_000 })
 
   it.effect("stops with MaxStepsExceededError when the model never stops calling tools", () =>
@@ -152,7 +152,6 @@ describe("Toolkit with the stub model (a user's app test)", () => {
         )
       }))
     ))
-
 })
 
 describe("Toolkit results", () => {
@@ -270,6 +269,7 @@ describe("Toolkit results", () => {
     })
     const at: Tool.Success<typeof stamp> = new Date(0)
     assert.instanceOf(at, Date)
+    assert.strictEqual(stamp.success, Schema.Date)
     // @ts-expect-error: the handler must return the success Schema's Type
     Tool.make("wrong", { parameters: Schema.Struct({}), success: Schema.Number, handler: () => Effect.succeed("x") })
   })

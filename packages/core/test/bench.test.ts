@@ -9,7 +9,12 @@ import { fileURLToPath } from "node:url"
 import * as Stats from "../../../scripts/bench/stats.mjs"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..")
-const m = (value: number, extra: Record<string, unknown> = {}) => ({ value, unit: "deltas/s", higherIsBetter: true, ...extra })
+const m = (value: number, extra: Record<string, unknown> = {}) => ({
+  value,
+  unit: "deltas/s",
+  higherIsBetter: true,
+  ...extra
+})
 
 describe("bench statistics", () => {
   it("quantiles and summaries", () => {
@@ -60,7 +65,14 @@ describe("bench statistics", () => {
     const doc = {
       node: "v20",
       quick: true,
-      results: [{ scenario: "converse-c1", client: "effect-bedrock", value: 1, unit: "req/s", higherIsBetter: true, ratioToSdk: 1 }]
+      results: [{
+        scenario: "converse-c1",
+        client: "effect-bedrock",
+        value: 1,
+        unit: "req/s",
+        higherIsBetter: true,
+        ratioToSdk: 1
+      }]
     }
     assert.strictEqual(Stats.validateDocument(doc), doc)
     assert.throws(() => Stats.validateDocument({ ...doc, results: [{ ...doc.results[0], scenario: "nope" }] }))
@@ -83,8 +95,11 @@ describe("bench runner", () => {
       out
     ]
     await new Promise<void>((resolve, reject) =>
-      execFile(tsx, args, { cwd: root, timeout: 120_000 }, (error, stdout, stderr) =>
-        error ? reject(new Error(`${error.message}\n${stdout}\n${stderr}`)) : resolve()
+      execFile(
+        tsx,
+        args,
+        { cwd: root, timeout: 120_000 },
+        (error, stdout, stderr) => error ? reject(new Error(`${error.message}\n${stdout}\n${stderr}`)) : resolve()
       )
     )
     const doc = Stats.validateDocument(JSON.parse(fs.readFileSync(out, "utf8")))

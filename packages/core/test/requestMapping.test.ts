@@ -89,9 +89,12 @@ describe("requestMapping", () => {
     })
 
     it("maps serviceTier: object as is, string as {type}, auto omitted", () => {
-      assert.deepStrictEqual(converse({ prompt: "hi" }, { settings: { serviceTier: { type: "reserved" } } }).serviceTier, {
-        type: "reserved"
-      })
+      assert.deepStrictEqual(
+        converse({ prompt: "hi" }, { settings: { serviceTier: { type: "reserved" } } }).serviceTier,
+        {
+          type: "reserved"
+        }
+      )
       assert.deepStrictEqual(converse({ prompt: "hi" }, { settings: { serviceTier: "flex" } }).serviceTier, {
         type: "flex"
       })
@@ -99,7 +102,8 @@ describe("requestMapping", () => {
     })
 
     it("inferenceProfile replaces modelId for converse, not for CountTokens", () => {
-      const arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+      const arn =
+        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0"
       assert.strictEqual(converse({ prompt: "hi" }, { settings: { inferenceProfile: arn } }).modelId, arn)
       const count = RequestMapping.toCountTokensInput(input({ prompt: "hi" }, { settings: { inferenceProfile: arn } }))
       assert.strictEqual(Either.getOrThrow(count).modelId, "anthropic.claude-sonnet-4-5-20250929-v1:0")
@@ -112,7 +116,10 @@ describe("requestMapping", () => {
     })
 
     it("rejects models not on Converse", () => {
-      assert.match(issue({ prompt: "hi" }, { modelId: "openai.gpt-5.4" }).message, /not served by the Bedrock Converse API/)
+      assert.match(
+        issue({ prompt: "hi" }, { modelId: "openai.gpt-5.4" }).message,
+        /not served by the Bedrock Converse API/
+      )
     })
   })
 
@@ -174,7 +181,10 @@ describe("requestMapping", () => {
 
     it("issues: fail throws, toIssue keeps a path only when there is one and throws a bug again", () => {
       assert.deepStrictEqual(thrownIssue(() => Issues.fail("bad", "p")), { message: "bad", path: "p" })
-      assert.deepStrictEqual(Issues.toIssue(new Issues.Issue("bad", "toolChoice")), { message: "bad", path: "toolChoice" })
+      assert.deepStrictEqual(Issues.toIssue(new Issues.Issue("bad", "toolChoice")), {
+        message: "bad",
+        path: "toolChoice"
+      })
       const withoutPath = Issues.toIssue(new Issues.Issue("bad"))
       assert.deepStrictEqual(withoutPath, { message: "bad" })
       assert.isFalse("path" in withoutPath)

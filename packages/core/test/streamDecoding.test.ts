@@ -48,8 +48,10 @@ const converseResponse: ConverseResponse = {
   additionalModelResponseFields: { foo: 1 }
 }
 
-const decodeAll = (input: ReadonlyArray<BedrockClient.StreamEvent>, ctx: StreamDecoding.StreamDecodeContext = context) =>
-  Stream.fromIterable(input).pipe(StreamDecoding.decode(ctx), Stream.runCollect, Effect.map(Chunk.toReadonlyArray))
+const decodeAll = (
+  input: ReadonlyArray<BedrockClient.StreamEvent>,
+  ctx: StreamDecoding.StreamDecodeContext = context
+) => Stream.fromIterable(input).pipe(StreamDecoding.decode(ctx), Stream.runCollect, Effect.map(Chunk.toReadonlyArray))
 
 describe("stream decoding", () => {
   it.effect("takes the request id from the stream's initial response; a later attempt's wins", () =>
@@ -61,7 +63,9 @@ describe("stream decoding", () => {
       const finish = parts[parts.length - 1] as Response.Finish
       assert.strictEqual(finish.response.requestId, "attempt-2")
       const error = yield* Effect.flip(
-        decodeAll([initial("attempt-3"), events[0]!, { throttlingException: { message: "slow" } } as never], { modelId: "m" })
+        decodeAll([initial("attempt-3"), events[0]!, { throttlingException: { message: "slow" } } as never], {
+          modelId: "m"
+        })
       )
       assert.strictEqual(error._tag, "ThrottlingError")
       assert.strictEqual(error.requestId, "attempt-3")
@@ -89,7 +93,13 @@ describe("stream decoding", () => {
         "Finish"
       ])
       const call = parts.find((p) => p._tag === "ToolCall")
-      assert.deepStrictEqual(call, { _tag: "ToolCall", index: 2, id: "tu-1", name: "get_weather", input: { city: "Paris" } })
+      assert.deepStrictEqual(call, {
+        _tag: "ToolCall",
+        index: 2,
+        id: "tu-1",
+        name: "get_weather",
+        input: { city: "Paris" }
+      })
     }))
 
   it.effect("its final response equals the non-streaming decoding of the same answer", () =>
@@ -150,8 +160,18 @@ describe("stream decoding", () => {
   it.effect("redacted thinking bytes are joined, and invalid tool JSON is kept as a string", () =>
     Effect.gen(function*() {
       const parts = yield* decodeAll([
-        { contentBlockDelta: { contentBlockIndex: 0, delta: { reasoningContent: { redactedContent: new Uint8Array([1, 2]) } } } },
-        { contentBlockDelta: { contentBlockIndex: 0, delta: { reasoningContent: { redactedContent: new Uint8Array([3]) } } } },
+        {
+          contentBlockDelta: {
+            contentBlockIndex: 0,
+            delta: { reasoningContent: { redactedContent: new Uint8Array([1, 2]) } }
+          }
+        },
+        {
+          contentBlockDelta: {
+            contentBlockIndex: 0,
+            delta: { reasoningContent: { redactedContent: new Uint8Array([3]) } }
+          }
+        },
         { contentBlockStop: { contentBlockIndex: 0 } },
         { contentBlockStart: { contentBlockIndex: 1, start: { toolUse: { toolUseId: "t", name: "f" } } } },
         { contentBlockDelta: { contentBlockIndex: 1, delta: { toolUse: { input: "{\"a\":" } } } },
@@ -179,7 +199,11 @@ describe("stream decoding", () => {
         { messageStop: { stopReason: "end_turn" } },
         { metadata: { usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 }, metrics: { latencyMs: 1 } } }
       ], { ...context, trimLeadingWhitespace: true })
-      assert.deepStrictEqual(parts.filter((p) => p._tag === "TextDelta"), [{ _tag: "TextDelta", index: 0, delta: "Hi" }])
+      assert.deepStrictEqual(parts.filter((p) => p._tag === "TextDelta"), [{
+        _tag: "TextDelta",
+        index: 0,
+        delta: "Hi"
+      }])
     }))
 
   it.effect("keeps a long answer's text whole", () =>

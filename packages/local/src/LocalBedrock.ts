@@ -11,9 +11,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
+import { LocalServer } from "./internal/server.js"
 import type * as Script from "./LocalBedrockScript.js"
 import type { Options, ReceivedRequest } from "./LocalBedrockServer.js"
-import { LocalServer } from "./internal/server.js"
 
 /**
  * @since 0.1.0

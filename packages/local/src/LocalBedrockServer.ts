@@ -33,8 +33,8 @@
  *
  * @since 0.1.0
  */
-import type * as Script from "./LocalBedrockScript.js"
 import { LocalServer } from "./internal/server.js"
+import type * as Script from "./LocalBedrockScript.js"
 
 /**
  * @since 0.1.0

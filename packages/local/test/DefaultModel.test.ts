@@ -1,7 +1,7 @@
 import { ConverseCommand, ConverseStreamCommand, CountTokensCommand } from "@aws-sdk/client-bedrock-runtime"
+import { LocalBedrock } from "@effect-bedrock/local"
 import { assert, describe, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { LocalBedrock } from "@effect-bedrock/local"
 import { valueFor } from "../src/internal/schemaValue.js"
 import { collect, send, textOf, user } from "./fixtures.js"
 
@@ -56,18 +56,32 @@ const weatherSchema = {
     tags: { type: "array", items: { type: "string", maxLength: 3 }, minItems: 2, maxItems: 4 },
     where: {
       type: "object",
-      properties: { lat: { type: "number", minimum: -90, maximum: 90 }, label: { anyOf: [{ type: "null" }, { type: "string" }] } },
+      properties: {
+        lat: { type: "number", minimum: -90, maximum: 90 },
+        label: { anyOf: [{ type: "null" }, { type: "string" }] }
+      },
       required: ["lat", "label"]
     },
     pet: { $ref: "#/$defs/Pet" }
   },
   required: ["city", "days", "ratio", "unit", "tags", "where", "pet"],
-  $defs: { Pet: { type: "object", properties: { kind: { type: "string", enum: ["cat"] }, age: { type: "integer", minimum: 1 } }, required: ["kind", "age"] } }
+  $defs: {
+    Pet: {
+      type: "object",
+      properties: { kind: { type: "string", enum: ["cat"] }, age: { type: "integer", minimum: 1 } },
+      required: ["kind", "age"]
+    }
+  }
 }
 
 const tools = [
   { toolSpec: { name: "weather", description: "Get the weather", inputSchema: { json: weatherSchema } } },
-  { toolSpec: { name: "clock", inputSchema: { json: { type: "object", properties: { zone: { type: "string" } }, required: ["zone"] } } } }
+  {
+    toolSpec: {
+      name: "clock",
+      inputSchema: { json: { type: "object", properties: { zone: { type: "string" } }, required: ["zone"] } }
+    }
+  }
 ] as any
 
 describe("schema-satisfying arguments", () => {
@@ -135,7 +149,9 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("default model", (it)
 
   it.effect("after tool results it answers with text mentioning them", () =>
     Effect.gen(function*() {
-      const first = yield* send(new ConverseCommand({ modelId: MODEL, messages: [user("weather?")], toolConfig: { tools } }))
+      const first = yield* send(
+        new ConverseCommand({ modelId: MODEL, messages: [user("weather?")], toolConfig: { tools } })
+      )
       const call = first.output.message
       const out = yield* send(
         new ConverseCommand({
@@ -166,7 +182,11 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("default model", (it)
   it.effect("maxTokens truncates (max_tokens); stop sequences cut (stop_sequence)", () =>
     Effect.gen(function*() {
       const truncated = yield* send(
-        new ConverseCommand({ modelId: MODEL, messages: [user("one two three four")], inferenceConfig: { maxTokens: 3 } })
+        new ConverseCommand({
+          modelId: MODEL,
+          messages: [user("one two three four")],
+          inferenceConfig: { maxTokens: 3 }
+        })
       )
       assert.strictEqual(truncated.output.message.content[0].text, "You said: one")
       assert.strictEqual(truncated.stopReason, "max_tokens")
@@ -186,12 +206,21 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("default model", (it)
 
   it.effect("native structured output: the text is JSON satisfying the schema", () =>
     Effect.gen(function*() {
-      const schema = { type: "object", properties: { answer: { type: "integer", minimum: 40, maximum: 44 } }, required: ["answer"] }
+      const schema = {
+        type: "object",
+        properties: { answer: { type: "integer", minimum: 40, maximum: 44 } },
+        required: ["answer"]
+      }
       const out = yield* send(
         new ConverseCommand({
           modelId: MODEL,
           messages: [user("meaning of life?")],
-          outputConfig: { textFormat: { type: "json_schema", structure: { jsonSchema: { name: "final_result", schema: JSON.stringify(schema) } } } }
+          outputConfig: {
+            textFormat: {
+              type: "json_schema",
+              structure: { jsonSchema: { name: "final_result", schema: JSON.stringify(schema) } }
+            }
+          }
         } as any)
       )
       assert.deepStrictEqual(JSON.parse(out.output.message.content[0].text), { answer: 42 })
@@ -220,8 +249,20 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("default model", (it)
       const messages = [user("question one")]
       const first = yield* send(new ConverseCommand({ modelId: MODEL, system, messages }))
       const second = yield* send(new ConverseCommand({ modelId: MODEL, system, messages }))
-      assert.deepStrictEqual(first.usage, { inputTokens: 2, outputTokens: 4, totalTokens: 12, cacheReadInputTokens: 0, cacheWriteInputTokens: 6 })
-      assert.deepStrictEqual(second.usage, { inputTokens: 2, outputTokens: 4, totalTokens: 12, cacheReadInputTokens: 6, cacheWriteInputTokens: 0 })
+      assert.deepStrictEqual(first.usage, {
+        inputTokens: 2,
+        outputTokens: 4,
+        totalTokens: 12,
+        cacheReadInputTokens: 0,
+        cacheWriteInputTokens: 6
+      })
+      assert.deepStrictEqual(second.usage, {
+        inputTokens: 2,
+        outputTokens: 4,
+        totalTokens: 12,
+        cacheReadInputTokens: 6,
+        cacheWriteInputTokens: 0
+      })
       const counted = yield* send(
         new CountTokensCommand({ modelId: "amazon.nova-micro-v1:0", input: { converse: { system, messages } } })
       )

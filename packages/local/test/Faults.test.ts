@@ -7,12 +7,12 @@ import {
   ThrottlingException,
   ValidationException
 } from "@aws-sdk/client-bedrock-runtime"
-import { NodeHttp2Handler } from "@smithy/node-http-handler"
+import { LocalBedrock, LocalBedrockScript } from "@effect-bedrock/local"
 import { assert, layer } from "@effect/vitest"
+import { NodeHttp2Handler } from "@smithy/node-http-handler"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import { LocalBedrock, LocalBedrockScript } from "@effect-bedrock/local"
 import { client, collect, post, sdkClient, send, sendError, textOf, user } from "./fixtures.js"
 
 const MODEL = "us.amazon.nova-micro-v1:0"

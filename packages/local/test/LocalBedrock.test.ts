@@ -13,9 +13,9 @@ import {
   ThrottlingException,
   ValidationException
 } from "@aws-sdk/client-bedrock-runtime"
+import { LocalBedrock, LocalBedrockScript, LocalBedrockServer } from "@effect-bedrock/local"
 import { assert, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { LocalBedrock, LocalBedrockScript, LocalBedrockServer } from "@effect-bedrock/local"
 import { decodeFrames } from "../src/internal/eventStream.js"
 import { collect, post, readJson, sdkClient, send, sendError, textOf, user } from "./fixtures.js"
 
@@ -36,7 +36,10 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("LocalBedrock", (it) 
       const local = yield* LocalBedrock.LocalBedrock
       yield* local.reset
       const out: any = yield* send(new ConverseCommand({ modelId: MODEL, messages: [user("Hello local world")] }))
-      assert.deepStrictEqual(out.output.message, { role: "assistant", content: [{ text: "You said: Hello local world" }] })
+      assert.deepStrictEqual(out.output.message, {
+        role: "assistant",
+        content: [{ text: "You said: Hello local world" }]
+      })
       assert.strictEqual(out.stopReason, "end_turn")
       assert.deepStrictEqual(out.usage, { inputTokens: 3, outputTokens: 5, totalTokens: 8 })
       assert.isAtLeast(out.metrics.latencyMs, 1)
@@ -60,7 +63,13 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("LocalBedrock", (it) 
       assert.isUndefined(error)
       assert.deepStrictEqual(events[0], { messageStart: { role: "assistant" } })
       const deltas = events.filter((e) => e.contentBlockDelta !== undefined)
-      assert.deepStrictEqual(deltas.map((e) => e.contentBlockDelta!.delta!.text), ["You", " said:", " one", " two", " three"])
+      assert.deepStrictEqual(deltas.map((e) => e.contentBlockDelta!.delta!.text), [
+        "You",
+        " said:",
+        " one",
+        " two",
+        " three"
+      ])
       // Padding is an unknown member: the SDK drops it.
       assert.isFalse(JSON.stringify(events).includes("\"p\""))
       assert.deepStrictEqual(events.at(-2), { messageStop: { stopReason: "end_turn" } })
@@ -187,7 +196,9 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("LocalBedrock", (it) 
     Effect.gen(function*() {
       const local = yield* LocalBedrock.LocalBedrock
       yield* local.reset
-      yield* local.script(LocalBedrockScript.failure("ThrottlingException", { status: 400, operation: "converse-stream" }))
+      yield* local.script(
+        LocalBedrockScript.failure("ThrottlingException", { status: 400, operation: "converse-stream" })
+      )
       // converse does not match the script: default answer.
       const ok: any = yield* send(new ConverseCommand({ modelId: MODEL, messages: [user("hi")] }))
       assert.strictEqual(ok.$metadata.httpStatusCode, 200)
@@ -256,7 +267,10 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("LocalBedrock", (it) 
       })
       const [signed, fetched] = yield* local.requests
       assert.strictEqual(signed!.auth, "sigv4")
-      assert.match(signed!.headers.authorization!, /^AWS4-HMAC-SHA256 Credential=<redacted>\/\d{8}\/us-east-1\/bedrock\/aws4_request/)
+      assert.match(
+        signed!.headers.authorization!,
+        /^AWS4-HMAC-SHA256 Credential=<redacted>\/\d{8}\/us-east-1\/bedrock\/aws4_request/
+      )
       assert.match(signed!.headers.authorization!, /Signature=<redacted>$/)
       assert.strictEqual(signed!.headers["x-amz-security-token"], "<redacted>")
       assert.strictEqual(signed!.headers["content-type"], "application/json")
@@ -323,7 +337,10 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("LocalBedrock", (it) 
           LocalBedrockScript.event("contentBlockStop", { contentBlockIndex: 0 }),
           LocalBedrockScript.event("someFutureEvent", { whatever: 1 }),
           LocalBedrockScript.event("messageStop", { stopReason: "guardrail_intervened" }, { padding: false }),
-          LocalBedrockScript.event("metadata", { usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 }, metrics: { latencyMs: 9 } })
+          LocalBedrockScript.event("metadata", {
+            usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 },
+            metrics: { latencyMs: 9 }
+          })
         ], { modelId: "scripted-model" })
       )
       const other = yield* collect(new ConverseStreamCommand({ modelId: MODEL, messages: [user("hi")] }))

@@ -1,7 +1,12 @@
-import { ConverseCommand, ConverseStreamCommand, CountTokensCommand, ValidationException } from "@aws-sdk/client-bedrock-runtime"
+import {
+  ConverseCommand,
+  ConverseStreamCommand,
+  CountTokensCommand,
+  ValidationException
+} from "@aws-sdk/client-bedrock-runtime"
+import { LocalBedrock, LocalBedrockScript } from "@effect-bedrock/local"
 import { assert, describe, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { LocalBedrock, LocalBedrockScript } from "@effect-bedrock/local"
 import { validateConverse } from "../src/internal/validation.js"
 import { post, readJson, send, sendError, user } from "./fixtures.js"
 
@@ -12,17 +17,32 @@ const cachePoint = { cachePoint: { type: "default" as const } }
 /** A valid conversation with one tool round trip. */
 const toolTurns = (resultId: string) => [
   user("weather?"),
-  { role: "assistant" as const, content: [{ toolUse: { toolUseId: "t1", name: "weather", input: { city: "Paris" } } }] },
+  {
+    role: "assistant" as const,
+    content: [{ toolUse: { toolUseId: "t1", name: "weather", input: { city: "Paris" } } }]
+  },
   { role: "user" as const, content: [{ toolResult: { toolUseId: resultId, content: [{ text: "sunny" }] } }] }
 ]
 
 const invalid: ReadonlyArray<readonly [string, any, RegExp]> = [
-  ["empty messages", { messages: [] }, /at 'messages' failed to satisfy constraint: Member must have length greater than or equal to 1/],
+  [
+    "empty messages",
+    { messages: [] },
+    /at 'messages' failed to satisfy constraint: Member must have length greater than or equal to 1/
+  ],
   ["no messages", {}, /Value null at 'messages'/],
   ["first message not user", { messages: [assistant("hi"), user("x")] }, /must start with a user message/],
   ["not alternating", { messages: [user("a"), user("b")] }, /must alternate between user and assistant/],
-  ["empty content", { messages: [{ role: "user", content: [] }] }, /content field in the Message object at messages\.0 is empty/],
-  ["blank text", { messages: [user("   ")] }, /text field in the ContentBlock object at messages\.0\.content\.0 is blank/],
+  [
+    "empty content",
+    { messages: [{ role: "user", content: [] }] },
+    /content field in the Message object at messages\.0 is empty/
+  ],
+  [
+    "blank text",
+    { messages: [user("   ")] },
+    /text field in the ContentBlock object at messages\.0\.content\.0 is blank/
+  ],
   ["empty text", { messages: [user("ok"), assistant("")] }, /messages\.1\.content\.0 is blank/],
   [
     "unknown block kind",
@@ -52,24 +72,54 @@ const invalid: ReadonlyArray<readonly [string, any, RegExp]> = [
     {
       messages: [{
         role: "user",
-        content: [{ text: "read" }, { document: { name: "Document 1", format: "txt", source: { bytes: "aGk=" } } }, cachePoint]
+        content: [
+          { text: "read" },
+          { document: { name: "Document 1", format: "txt", source: { bytes: "aGk=" } } },
+          cachePoint
+        ]
       }]
     },
     /can't directly follow a document block/
   ],
-  ["toolResult without matching toolUse", { messages: toolTurns("nope") }, /toolUseId 'nope', which doesn't match any toolUse/],
+  [
+    "toolResult without matching toolUse",
+    { messages: toolTurns("nope") },
+    /toolUseId 'nope', which doesn't match any toolUse/
+  ],
   [
     "toolUse left without a toolResult",
     { messages: [...toolTurns("t1").slice(0, 2), user("never mind")] },
     /Expected toolResult blocks at messages\.2\.content for the following Ids: t1/
   ],
-  ["temperature above 1", { messages: [user("a")], inferenceConfig: { temperature: 1.5 } }, /'inferenceConfig\.temperature'.*less than or equal to 1/],
-  ["negative topP", { messages: [user("a")], inferenceConfig: { topP: -0.1 } }, /'inferenceConfig\.topP'.*greater than or equal to 0/],
-  ["maxTokens 0", { messages: [user("a")], inferenceConfig: { maxTokens: 0 } }, /'inferenceConfig\.maxTokens'.*greater than or equal to 1/],
-  ["toolChoice without tools", { messages: [user("a")], toolConfig: { toolChoice: { auto: {} } } }, /'toolConfig\.tools' failed to satisfy constraint: Member must not be null/],
+  [
+    "temperature above 1",
+    { messages: [user("a")], inferenceConfig: { temperature: 1.5 } },
+    /'inferenceConfig\.temperature'.*less than or equal to 1/
+  ],
+  [
+    "negative topP",
+    { messages: [user("a")], inferenceConfig: { topP: -0.1 } },
+    /'inferenceConfig\.topP'.*greater than or equal to 0/
+  ],
+  [
+    "maxTokens 0",
+    { messages: [user("a")], inferenceConfig: { maxTokens: 0 } },
+    /'inferenceConfig\.maxTokens'.*greater than or equal to 1/
+  ],
+  [
+    "toolChoice without tools",
+    { messages: [user("a")], toolConfig: { toolChoice: { auto: {} } } },
+    /'toolConfig\.tools' failed to satisfy constraint: Member must not be null/
+  ],
   [
     "toolChoice naming an unknown tool",
-    { messages: [user("a")], toolConfig: { tools: [{ toolSpec: { name: "a", inputSchema: { json: {} } } }], toolChoice: { tool: { name: "b" } } } },
+    {
+      messages: [user("a")],
+      toolConfig: {
+        tools: [{ toolSpec: { name: "a", inputSchema: { json: {} } } }],
+        toolChoice: { tool: { name: "b" } }
+      }
+    },
     /tool 'b' named by toolConfig\.toolChoice\.tool isn't defined/
   ],
   [
@@ -81,10 +131,18 @@ const invalid: ReadonlyArray<readonly [string, any, RegExp]> = [
     },
     /Thinking may not be enabled when tool_choice forces tool use/
   ],
-  ["invalid tool name", { messages: [user("a")], toolConfig: { tools: [{ toolSpec: { name: "bad name!", inputSchema: { json: {} } } }] } }, /toolSpec\.name/],
+  ["invalid tool name", {
+    messages: [user("a")],
+    toolConfig: { tools: [{ toolSpec: { name: "bad name!", inputSchema: { json: {} } } }] }
+  }, /toolSpec\.name/],
   [
     "invalid document name",
-    { messages: [{ role: "user", content: [{ text: "x" }, { document: { name: "report.pdf", format: "pdf", source: { bytes: "aGk=" } } }] }] },
+    {
+      messages: [{
+        role: "user",
+        content: [{ text: "x" }, { document: { name: "report.pdf", format: "pdf", source: { bytes: "aGk=" } } }]
+      }]
+    },
     /document file name .* can only contain alphanumeric characters/
   ],
   [
@@ -108,7 +166,10 @@ describe("validation rules", () => {
       system: [{ text: "be nice" }, cachePoint],
       messages: [
         ...toolTurns("t1"),
-        { role: "assistant", content: [{ reasoningContent: { reasoningText: { text: "hmm", signature: "s" } } }, { text: "done" }] },
+        {
+          role: "assistant",
+          content: [{ reasoningContent: { reasoningText: { text: "hmm", signature: "s" } } }, { text: "done" }]
+        },
         {
           role: "user",
           content: [
@@ -119,9 +180,14 @@ describe("validation rules", () => {
         }
       ],
       inferenceConfig: { maxTokens: 10, temperature: 0, topP: 1, stopSequences: ["END"] },
-      toolConfig: { tools: [{ toolSpec: { name: "weather", inputSchema: { json: { type: "object" } } } }, cachePoint], toolChoice: { auto: {} } }
+      toolConfig: {
+        tools: [{ toolSpec: { name: "weather", inputSchema: { json: { type: "object" } } } }, cachePoint],
+        toolChoice: { auto: {} }
+      }
     }, MODEL))
-    assert.isUndefined(validateConverse({ messages: [assistant("prefill"), user("go")] }, "us.anthropic.claude-sonnet-4-20250514-v1:0"))
+    assert.isUndefined(
+      validateConverse({ messages: [assistant("prefill"), user("go")] }, "us.anthropic.claude-sonnet-4-20250514-v1:0")
+    )
     assert.isString(validateConverse({ messages: [assistant("prefill"), user("go")] }, MODEL))
   })
 })

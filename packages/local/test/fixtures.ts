@@ -1,13 +1,13 @@
+import type { ConverseStreamCommand } from "@aws-sdk/client-bedrock-runtime"
 import {
   BedrockRuntimeClient,
   type BedrockRuntimeClientConfig,
   type ConverseCommand,
-  ConverseStreamCommand,
   type ConverseStreamOutput,
   type CountTokensCommand
 } from "@aws-sdk/client-bedrock-runtime"
-import * as Effect from "effect/Effect"
 import { LocalBedrock } from "@effect-bedrock/local"
+import * as Effect from "effect/Effect"
 
 export const credentials = { accessKeyId: "AKIDLOCAL", secretAccessKey: "local-secret" }
 
@@ -26,7 +26,10 @@ const sendWith = (sdk: BedrockRuntimeClient, command: AnyCommand, signal: AbortS
   })
 
 /** `client.send` aborting on interruption. */
-export const send = (command: AnyCommand, sdk?: BedrockRuntimeClient): Effect.Effect<any, any, LocalBedrock.LocalBedrock> =>
+export const send = (
+  command: AnyCommand,
+  sdk?: BedrockRuntimeClient
+): Effect.Effect<any, any, LocalBedrock.LocalBedrock> =>
   Effect.flatMap(sdk === undefined ? client : Effect.succeed(sdk), (c) =>
     Effect.tryPromise({
       try: (signal) => sendWith(c, command, signal),
@@ -34,8 +37,10 @@ export const send = (command: AnyCommand, sdk?: BedrockRuntimeClient): Effect.Ef
     }))
 
 /** The error `send` fails with. */
-export const sendError = (command: AnyCommand, sdk?: BedrockRuntimeClient): Effect.Effect<any, never, LocalBedrock.LocalBedrock> =>
-  Effect.orDie(Effect.flip(send(command, sdk)))
+export const sendError = (
+  command: AnyCommand,
+  sdk?: BedrockRuntimeClient
+): Effect.Effect<any, never, LocalBedrock.LocalBedrock> => Effect.orDie(Effect.flip(send(command, sdk)))
 
 export interface Collected {
   readonly events: Array<ConverseStreamOutput>

@@ -74,7 +74,8 @@ const TOOL_NAME = /^[a-zA-Z0-9_-]+$/
  *
  * @internal
  */
-export const bedrockToolName = (name: string): string => TOOL_NAME.test(name) ? name : name.replace(/[^a-zA-Z0-9_-]/g, "_")
+export const bedrockToolName = (name: string): string =>
+  TOOL_NAME.test(name) ? name : name.replace(/[^a-zA-Z0-9_-]/g, "_")
 
 const DOCUMENT_NAME = /^[a-zA-Z0-9\s\-()[\]]+$/
 
@@ -154,7 +155,10 @@ const cachePointPart = (setting: CacheSetting): Prompt.CachePointPart =>
   typeof setting === "string" ? { _tag: "CachePoint", ttl: setting } : { _tag: "CachePoint" }
 
 /** A user turn holding only a cache point: `@effect-bedrock/core` puts it at the end of the turn before. */
-const cachePointTurn = (setting: CacheSetting): Prompt.UserMessage => ({ _tag: "User", parts: [cachePointPart(setting)] })
+const cachePointTurn = (setting: CacheSetting): Prompt.UserMessage => ({
+  _tag: "User",
+  parts: [cachePointPart(setting)]
+})
 
 class PromptBuilder {
   readonly messages: Array<Prompt.Message> = []
@@ -252,7 +256,9 @@ class PromptBuilder {
     const redactedData = options?.redactedData
     if (redactedData !== undefined) {
       const redacted = Encoding.decodeBase64(redactedData)
-      if (Either.isLeft(redacted)) return fail("redactedData must be base64", `${path}.options.effectBedrock.redactedData`)
+      if (Either.isLeft(redacted)) {
+        return fail("redactedData must be base64", `${path}.options.effectBedrock.redactedData`)
+      }
       return { _tag: "Thinking", text: part.text, redacted: redacted.right, provider: "bedrock" }
     }
     // Chat history keeps only the text of reasoning (Prompt.fromResponseParts): the memo has the signature.

@@ -27,7 +27,6 @@ export interface CallContext {
 export const streamTimeoutError = (
   call: CallContext,
   position: BedrockError.Position,
-  modelId: string | undefined,
   requestId?: string
 ): BedrockError.BedrockError =>
   new BedrockError.TransportError({

@@ -87,7 +87,9 @@ export const toClientConfig = (options: SdkOptions): BedrockRuntimeClientConfig 
     maxAttempts: 1,
     requestHandler: new NodeHttp2Handler({
       ...(requestMs === undefined ? {} : { requestTimeout: requestMs }),
-      ...(connectMs === undefined ? {} : { nodeHttp2ConnectOptions: { createConnection: connectWithTimeout(connectMs) } })
+      ...(connectMs === undefined
+        ? {}
+        : { nodeHttp2ConnectOptions: { createConnection: connectWithTimeout(connectMs) } })
     }),
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),

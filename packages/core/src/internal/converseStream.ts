@@ -83,7 +83,7 @@ export const converseStream = (
       }
       if (call.streamIdleTimeout !== undefined) {
         timer = setTimeout(() => {
-          settle(Effect.fail(streamTimeoutError(call, "request", input.modelId)))
+          settle(Effect.fail(streamTimeoutError(call, "request")))
           controller.abort()
         }, call.streamIdleTimeout)
       }
@@ -121,7 +121,7 @@ export const converseStream = (
         case "Failure":
           return Effect.fail(Option.some(
             take.timeout
-              ? streamTimeoutError(call, "stream", input.modelId, metadata.requestId)
+              ? streamTimeoutError(call, "stream", metadata.requestId)
               : BedrockError.fromSdk(take.error, "stream", context)
           ))
       }

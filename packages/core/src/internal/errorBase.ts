@@ -19,6 +19,7 @@ export interface ExceptionInfo {
   readonly status: number
   readonly retryable: boolean
   readonly inStream: boolean
+  /** Failures about the model id get a `suggestion` with a likely correct id. */
   readonly suggestsModelId?: boolean | undefined
 }
 
@@ -39,12 +40,14 @@ export const commonFields = {
 /** @internal */
 export const retryableField = (value: boolean) => Schema.optionalWith(Schema.Boolean, { default: () => value })
 
+/** No extra fields. */
+type NoFields = Record<never, never>
+
 /** @internal */
-export type Fields<Extra extends Schema.Struct.Fields> =
+export type Fields<Extra extends Schema.Struct.Fields = NoFields> =
   & typeof commonFields
   & { readonly retryable: ReturnType<typeof retryableField> }
   & Extra
-
 
 interface Printable {
   readonly _tag: string
@@ -85,10 +88,11 @@ const safeString = function(this: Printable): string {
  * The shared base of every `BedrockError` class: the common fields, the `retryable` default, the
  * type id and printing that never shows the SDK error kept as `cause` (it holds `$response`, with
  * headers and the raw body stream) nor anything that looks like a credential.
+ *
+ * @internal
  */
-/** @internal */
 export const Base = <Self>() =>
-<Tag extends string, Extra extends Schema.Struct.Fields = {}>(
+<Tag extends string, Extra extends Schema.Struct.Fields = NoFields>(
   tag: Tag,
   retryable: boolean,
   extra?: Extra
@@ -125,8 +129,11 @@ export const Base = <Self>() =>
  * @internal
  */
 export const Exception = <Self>() =>
-<Tag extends string, Extra extends Schema.Struct.Fields = {}>(tag: Tag, exception: ExceptionInfo, extra?: Extra) => {
+<Tag extends string, Extra extends Schema.Struct.Fields = NoFields>(
+  tag: Tag,
+  exception: ExceptionInfo,
+  extra?: Extra
+) => {
   const Class = Base<Self>()(tag, exception.retryable, extra)
   return Object.assign(Class, { exception }) as typeof Class & { readonly exception: ExceptionInfo }
 }
-

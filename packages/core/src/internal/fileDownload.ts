@@ -28,8 +28,10 @@ export const resolveUrls = (
 ): Effect.Effect<Prompt.Prompt, LanguageModel.InvalidRequestError> => {
   if (!hasDownloads(prompt)) return Effect.succeed(prompt)
   // The caller's HttpClient when it provides one (proxies, tracing, test stubs), fetch otherwise.
-  return Effect.flatMap(Effect.serviceOption(HttpClient.HttpClient), (httpClient) =>
-    download(prompt, httpClient, operation))
+  return Effect.flatMap(
+    Effect.serviceOption(HttpClient.HttpClient),
+    (httpClient) => download(prompt, httpClient, operation)
+  )
 }
 
 const download = (
@@ -51,9 +53,13 @@ const download = (
     const withBytes = (data: Uint8Array): Prompt.FilePart => ({ ...file, source: { _tag: "Bytes", data } })
     if (url.startsWith("data:")) {
       const data = fromDataUrl(url)
-      return data === undefined ? Effect.fail(fail(url.slice(0, 32), "malformed data URL")) : Effect.succeed(withBytes(data))
+      return data === undefined
+        ? Effect.fail(fail(url.slice(0, 32), "malformed data URL"))
+        : Effect.succeed(withBytes(data))
     }
-    if (!/^https?:\/\//i.test(url)) return Effect.fail(fail(url, "only https://, http://, s3:// and data: URLs are supported"))
+    if (!/^https?:\/\//i.test(url)) {
+      return Effect.fail(fail(url, "only https://, http://, s3:// and data: URLs are supported"))
+    }
     const get = HttpClient.get(url).pipe(
       Effect.flatMap((response) =>
         response.status >= 200 && response.status < 300
@@ -68,26 +74,33 @@ const download = (
       onSome: (client) => Effect.provideService(get, HttpClient.HttpClient, client)
     })
   }
-  return Effect.forEach(prompt.messages, (message): Effect.Effect<Prompt.Message, LanguageModel.InvalidRequestError> => {
-    if (message._tag === "User") {
-      return Effect.map(
-        Effect.forEach(
-          message.parts,
-          (part): Effect.Effect<Prompt.UserPart, LanguageModel.InvalidRequestError> =>
-            part._tag === "File" ? downloadFile(part) : Effect.succeed(part)
-        ),
-        (parts) => ({ ...message, parts })
-      )
-    }
-    if (message._tag === "Tool") {
-      return Effect.map(
-        Effect.forEach(message.parts, (part): Effect.Effect<Prompt.ToolPart, LanguageModel.InvalidRequestError> =>
-          part._tag === "ToolResult" && part.files !== undefined
-            ? Effect.map(Effect.forEach(part.files, downloadFile), (files) => ({ ...part, files }))
-            : Effect.succeed(part)),
-        (parts) => ({ ...message, parts })
-      )
-    }
-    return Effect.succeed(message)
-  }, { concurrency: 4 }).pipe(Effect.map((messages) => ({ messages })))
+  return Effect.forEach(
+    prompt.messages,
+    (message): Effect.Effect<Prompt.Message, LanguageModel.InvalidRequestError> => {
+      if (message._tag === "User") {
+        return Effect.map(
+          Effect.forEach(
+            message.parts,
+            (part): Effect.Effect<Prompt.UserPart, LanguageModel.InvalidRequestError> =>
+              part._tag === "File" ? downloadFile(part) : Effect.succeed(part)
+          ),
+          (parts) => ({ ...message, parts })
+        )
+      }
+      if (message._tag === "Tool") {
+        return Effect.map(
+          Effect.forEach(
+            message.parts,
+            (part): Effect.Effect<Prompt.ToolPart, LanguageModel.InvalidRequestError> =>
+              part._tag === "ToolResult" && part.files !== undefined
+                ? Effect.map(Effect.forEach(part.files, downloadFile), (files) => ({ ...part, files }))
+                : Effect.succeed(part)
+          ),
+          (parts) => ({ ...message, parts })
+        )
+      }
+      return Effect.succeed(message)
+    },
+    { concurrency: 4 }
+  ).pipe(Effect.map((messages) => ({ messages })))
 }

@@ -7,7 +7,8 @@
 import type * as Prompt from "../Prompt.js"
 
 /** @internal */
-export const needsDownload = (file: Prompt.FilePart) => file.source._tag === "Url" && !file.source.url.startsWith("s3://")
+export const needsDownload = (file: Prompt.FilePart) =>
+  file.source._tag === "Url" && !file.source.url.startsWith("s3://")
 
 /**
  * Whether the prompt has files given by a URL that must be fetched before mapping.

@@ -65,7 +65,9 @@ export const fromSdk = (
           })
         ) :
         {}),
-      ...("originalStatusCode" in fields ? optional("originalStatusCode", internal.numberOf(extra.originalStatusCode)) : {}),
+      ...("originalStatusCode" in fields
+        ? optional("originalStatusCode", internal.numberOf(extra.originalStatusCode))
+        : {}),
       ...("resourceName" in fields ? optional("resourceName", internal.stringOf(extra.resourceName)) : {}),
       ...("originalMessage" in fields && originalMessage !== undefined ?
         { originalMessage: internal.scrubSecrets(originalMessage, secrets) } :
@@ -78,8 +80,8 @@ export const fromSdk = (
   }
   // A service answer the SDK could not parse still has a status; classify it by that first.
   const kind = metadataStatus !== undefined && internal.stringOf(
-      (record as { $responseBodyText?: unknown }).$responseBodyText
-    ) === undefined
+        (record as { $responseBodyText?: unknown }).$responseBodyText
+      ) === undefined
     ? undefined
     : internal.transportKind(error, position)
   if (kind !== undefined) {

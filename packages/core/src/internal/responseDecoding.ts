@@ -39,7 +39,13 @@ const finishReasons: Record<string, Response.FinishReason> = {
 export const finishReason = (raw: string | undefined): Response.FinishReason =>
   raw !== undefined && Object.hasOwn(finishReasons, raw) ? finishReasons[raw]! : "unknown"
 
-const usageKeys = new Set(["inputTokens", "outputTokens", "totalTokens", "cacheReadInputTokens", "cacheWriteInputTokens"])
+const usageKeys = new Set([
+  "inputTokens",
+  "outputTokens",
+  "totalTokens",
+  "cacheReadInputTokens",
+  "cacheWriteInputTokens"
+])
 
 /**
  * Input tokens include cache reads and writes, which Bedrock reports apart.

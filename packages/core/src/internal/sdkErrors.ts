@@ -158,7 +158,10 @@ export const scrubSecrets = (text: string, secrets?: ReadonlyArray<string> | und
     .replace(/(Signature=)[0-9a-f]+/gi, "$1<redacted>")
     .replace(/(Bearer\s+)[^\s,"']+/gi, "$1<redacted>")
     .replace(/(X-Amz-Security-Token[=:]\s*)[^\s,&"']+/gi, "$1<redacted>")
-    .replace(/(aws_secret_access_key|aws_session_token|secretAccessKey|sessionToken)(["']?\s*[=:]\s*["']?)[^\s,"'}]+/gi, "$1$2<redacted>")
+    .replace(
+      /(aws_secret_access_key|aws_session_token|secretAccessKey|sessionToken)(["']?\s*[=:]\s*["']?)[^\s,"'}]+/gi,
+      "$1$2<redacted>"
+    )
     .replace(/\bABSK[A-Za-z0-9+/=]{16,}/g, "<redacted>")
 }
 

@@ -112,7 +112,12 @@ export class Decoder {
       const toolUse = start?.toolUse
       if (toolUse !== undefined) {
         const index = contentBlockIndex ?? 0
-        const block: Block = { kind: "tool", id: toolUse.toolUseId ?? "", name: toolUse.name ?? "", input: new TextBuffer() }
+        const block: Block = {
+          kind: "tool",
+          id: toolUse.toolUseId ?? "",
+          name: toolUse.name ?? "",
+          input: new TextBuffer()
+        }
         this.open.set(index, block)
         out.push({ _tag: "ToolCallStart", index, id: block.id, name: block.name })
       }

@@ -1,7 +1,7 @@
 // Cache points: the cache point part directly (placement, the cacheMessages point, the limit of
 // four per request), then end to end through toConverseInput.
-import { assert, describe, it } from "@effect/vitest"
 import type { ContentBlock, Message, SystemContentBlock, Tool } from "@aws-sdk/client-bedrock-runtime"
+import { assert, describe, it } from "@effect/vitest"
 import * as CachePoints from "../../src/internal/requestMapping/cachePoints.js"
 import * as Prompt from "../../src/Prompt.js"
 import {
@@ -276,7 +276,11 @@ describe("requestMapping/cachePoints", () => {
       )
       assert.deepStrictEqual(
         converse({
-          prompt: [Prompt.user("a", Prompt.cachePoint()), Prompt.assistant("b"), Prompt.user(Prompt.cachePoint("1h"), "c")]
+          prompt: [
+            Prompt.user("a", Prompt.cachePoint()),
+            Prompt.assistant("b"),
+            Prompt.user(Prompt.cachePoint("1h"), "c")
+          ]
         }).messages[0].content,
         [{ text: "a" }, cpTtl("1h")]
       )
@@ -313,7 +317,11 @@ describe("requestMapping/cachePoints", () => {
 
     it("the limit also counts cacheMessages", () => {
       const result = converse({
-        prompt: [Prompt.user("1", Prompt.cachePoint()), Prompt.assistant("x"), Prompt.user("2", Prompt.cachePoint(), "3")]
+        prompt: [
+          Prompt.user("1", Prompt.cachePoint()),
+          Prompt.assistant("x"),
+          Prompt.user("2", Prompt.cachePoint(), "3")
+        ]
       }, { settings: { cacheMessages: true, cacheInstructions: true }, modelId: CLAUDE })
       // No system prompt: the instructions cache point is not added; 3 message cache points fit.
       assert.deepStrictEqual(result.messages[2].content, [{ text: "2" }, cp, { text: "3" }, cp])
@@ -331,9 +339,12 @@ describe("requestMapping/cachePoints", () => {
       assert.deepStrictEqual(result.system, [{ text: "s" }])
       assert.deepStrictEqual(result.toolConfig.tools, [spec(weather)])
       assert.deepStrictEqual(result.messages[0].content, [{ text: "a" }, { text: "b" }])
-      assert.deepStrictEqual(converse({ prompt: [Prompt.user(Prompt.cachePoint(), "a")] }, { modelId: TITAN }).messages, [
-        { role: "user", content: [{ text: "a" }] }
-      ])
+      assert.deepStrictEqual(
+        converse({ prompt: [Prompt.user(Prompt.cachePoint(), "a")] }, { modelId: TITAN }).messages,
+        [
+          { role: "user", content: [{ text: "a" }] }
+        ]
+      )
     })
   })
 })

@@ -119,7 +119,9 @@ describe("requestMapping/inference", () => {
     })
 
     it("other families drop it", () => {
-      assert.isFalse("additionalModelRequestFields" in converse({ prompt: "hi" }, { modelId: LLAMA, settings: { topK: 5 } }))
+      assert.isFalse(
+        "additionalModelRequestFields" in converse({ prompt: "hi" }, { modelId: LLAMA, settings: { topK: 5 } })
+      )
     })
 
     it("never overwrites a user value", () => {
@@ -199,6 +201,5 @@ describe("requestMapping/inference", () => {
         { thinking: { type: "enabled", budget_tokens: 1 }, output_config: {}, top_k: 3 }
       )
     })
-
   })
 })

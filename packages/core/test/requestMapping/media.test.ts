@@ -75,7 +75,12 @@ describe("requestMapping/media", () => {
         content: [
           { text: "look" },
           { image: { format: "png", source: { bytes } } },
-          { image: { format: "jpeg", source: { s3Location: { uri: "s3://bucket/key.jpg", bucketOwner: "123456789012" } } } },
+          {
+            image: {
+              format: "jpeg",
+              source: { s3Location: { uri: "s3://bucket/key.jpg", bucketOwner: "123456789012" } }
+            }
+          },
           { video: { format: "mov", source: { s3Location: { uri: "s3://bucket/v.mov" } } } }
         ]
       }])

@@ -41,10 +41,14 @@ describe("requestMapping/messages", () => {
       Messages.mapPrompt(profileOf(modelId), cacheMessages === undefined ? {} : { cacheMessages }, request)
 
     it("messages, system and the message cache points counted", () => {
-      const { messages, system } = mapPrompt({
-        prompt: [Prompt.system("s"), Prompt.user("a", Prompt.cachePoint()), Prompt.assistant("b"), Prompt.user("c")],
-        instructions: "i"
-      }, CLAUDE, true)
+      const { messages, system } = mapPrompt(
+        {
+          prompt: [Prompt.system("s"), Prompt.user("a", Prompt.cachePoint()), Prompt.assistant("b"), Prompt.user("c")],
+          instructions: "i"
+        },
+        CLAUDE,
+        true
+      )
       assert.deepStrictEqual<unknown>(system, [{ text: "s" }, { text: "i" }])
       assert.deepStrictEqual<unknown>(messages.list, [
         { role: "user", content: [{ text: "a" }, cp] },
@@ -103,9 +107,12 @@ describe("requestMapping/messages", () => {
       const result = converse({
         prompt: [Prompt.user("a", pdf), Prompt.assistant("ok"), Prompt.user("b", pdf, pdf)]
       })
-      assert.deepStrictEqual(result.messages.flatMap((m: any) => m.content).filter((b: any) => b.document).map((
-        b: any
-      ) => b.document.name), ["Document 1", "Document 2", "Document 3"])
+      assert.deepStrictEqual(
+        result.messages.flatMap((m: any) => m.content).filter((b: any) => b.document).map((
+          b: any
+        ) => b.document.name),
+        ["Document 1", "Document 2", "Document 3"]
+      )
     })
 
     it("a document without text gets 'See attached document(s).' first", () => {
@@ -161,7 +168,10 @@ describe("requestMapping/messages", () => {
 
     it("sanitises replayed tool names", () => {
       const odd = { ...call, name: "my.tool name" }
-      assert.strictEqual(converse({ prompt: [hi, Prompt.assistant(odd)] }).messages[1].content[0].toolUse.name, "my_tool_name")
+      assert.strictEqual(
+        converse({ prompt: [hi, Prompt.assistant(odd)] }).messages[1].content[0].toolUse.name,
+        "my_tool_name"
+      )
       assert.strictEqual(RequestMapping.sanitizeToolName("ok_name-1"), "ok_name-1")
     })
 
@@ -202,9 +212,12 @@ describe("requestMapping/messages", () => {
         { text: "<thinking>\nhmm\n</thinking>" }
       ])
       // Nova does not accept thinking back.
-      assert.deepStrictEqual(converse({ prompt: [hi, Prompt.assistant(signed)] }, { modelId: NOVA }).messages[1].content, [
-        { text: "<think>\nhmm\n</think>" }
-      ])
+      assert.deepStrictEqual(
+        converse({ prompt: [hi, Prompt.assistant(signed)] }, { modelId: NOVA }).messages[1].content,
+        [
+          { text: "<think>\nhmm\n</think>" }
+        ]
+      )
     })
   })
 
@@ -237,7 +250,9 @@ describe("requestMapping/messages", () => {
     })
 
     it("a json block for json-format families (Mistral)", () => {
-      const result = converse({ prompt: history(Prompt.toolResult({ id: "t1", name: "weather", result: { temp: 20 } })) }, {
+      const result = converse({
+        prompt: history(Prompt.toolResult({ id: "t1", name: "weather", result: { temp: 20 } }))
+      }, {
         modelId: MISTRAL
       })
       assert.deepStrictEqual(result.messages[2].content[0].toolResult, {
@@ -310,7 +325,10 @@ describe("requestMapping/messages", () => {
 
     it("media returned by a tool: beside the toolResult when the family accepts that", () => {
       const named = { ...mp4, name: "clip" }
-      const part: Prompt.ToolPart = { ...Prompt.toolResult({ id: "t1", name: "weather", result: "see" }), files: [named] }
+      const part: Prompt.ToolPart = {
+        ...Prompt.toolResult({ id: "t1", name: "weather", result: "see" }),
+        files: [named]
+      }
       const result = converse({ prompt: history(part) }, { modelId: NOVA })
       assert.deepStrictEqual(result.messages[2].content, [
         {
@@ -323,7 +341,10 @@ describe("requestMapping/messages", () => {
 
     it("media returned by a tool: in a later user turn when nothing may sit beside the toolResult", () => {
       const named = { ...png, name: "chart" }
-      const part: Prompt.ToolPart = { ...Prompt.toolResult({ id: "t1", name: "weather", result: "see" }), files: [named] }
+      const part: Prompt.ToolPart = {
+        ...Prompt.toolResult({ id: "t1", name: "weather", result: "see" }),
+        files: [named]
+      }
       const result = converse({ prompt: history(part) }, { modelId: MISTRAL })
       assert.deepStrictEqual(result.messages.slice(2), [
         {

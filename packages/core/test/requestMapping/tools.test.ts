@@ -207,7 +207,10 @@ describe("requestMapping/tools", () => {
 
     it("the output tool goes after the user tools, and cannot share a name", () => {
       const result = map({ prompt: "hi", tools: [weather], output: { schema } }, { modelId: NOVA })
-      assert.deepStrictEqual((result.input as any).toolConfig.tools.map((t: any) => t.toolSpec.name), ["weather", "final_result"])
+      assert.deepStrictEqual((result.input as any).toolConfig.tools.map((t: any) => t.toolSpec.name), [
+        "weather",
+        "final_result"
+      ])
       assert.strictEqual(
         issue({ prompt: "hi", tools: [{ ...weather, name: "final_result" }], output: { schema } }, { modelId: NOVA })
           .path,

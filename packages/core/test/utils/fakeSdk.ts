@@ -131,6 +131,9 @@ export const fakeOptions = (
   ...extra
 })
 
-export const input = { modelId: "us.amazon.nova-micro-v1:0", messages: [{ role: "user" as const, content: [{ text: "hi" }] }] }
+export const input = {
+  modelId: "us.amazon.nova-micro-v1:0",
+  messages: [{ role: "user" as const, content: [{ text: "hi" }] }]
+}
 
 export const textOf = (output: ConverseCommandOutput) => output.output?.message?.content?.[0]?.text

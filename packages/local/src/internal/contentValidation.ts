@@ -66,7 +66,11 @@ export const singleMember = (block: Json, path: string, what: string): string =>
 /** @internal */
 export const checkCachePoint = (value: unknown, path: string): void => {
   if (!isObject(value) || value.type !== "default") {
-    constraint(isObject(value) ? value.type : value, `${path}.cachePoint.type`, "Member must satisfy enum value set: [default]")
+    constraint(
+      isObject(value) ? value.type : value,
+      `${path}.cachePoint.type`,
+      "Member must satisfy enum value set: [default]"
+    )
   }
   const ttl = (value as Json).ttl
   if (ttl !== undefined && ttl !== "5m" && ttl !== "1h") {
@@ -98,11 +102,17 @@ const checkSource = (
   if (kind === "s3Location") {
     const loc = source.s3Location
     if (!isObject(loc) || typeof loc.uri !== "string" || !loc.uri.startsWith("s3://")) {
-      constraint(isObject(loc) ? loc.uri : loc, `${path}.source.s3Location.uri`, "Member must satisfy regular expression pattern: s3://...")
+      constraint(
+        isObject(loc) ? loc.uri : loc,
+        `${path}.source.s3Location.uri`,
+        "Member must satisfy regular expression pattern: s3://..."
+      )
     }
   }
   if (kind === "text" && (typeof source.text !== "string" || source.text.trim().length === 0)) {
-    fail(`The text field in the DocumentSource object at ${path}.source is blank. Add text to the text field, and try again.`)
+    fail(
+      `The text field in the DocumentSource object at ${path}.source is blank. Add text to the text field, and try again.`
+    )
   }
 }
 
@@ -129,7 +139,11 @@ export const checkMedia = (kind: "image" | "document" | "video", value: unknown,
   checkSource(
     value.source,
     p,
-    kind === "image" ? ["bytes", "s3Location"] : kind === "video" ? ["bytes", "s3Location"] : ["bytes", "s3Location", "text", "content"]
+    kind === "image"
+      ? ["bytes", "s3Location"]
+      : kind === "video"
+      ? ["bytes", "s3Location"]
+      : ["bytes", "s3Location", "text", "content"]
   )
 }
 

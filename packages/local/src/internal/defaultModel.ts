@@ -51,7 +51,11 @@ const textOf = (blocks: ReadonlyArray<unknown>): string =>
 
 const toolResultText = (result: Json): string =>
   asArray(result.content).map((c) =>
-    isObject(c) && typeof c.text === "string" ? c.text : isObject(c) && c.json !== undefined ? JSON.stringify(c.json) : "[media]"
+    isObject(c) && typeof c.text === "string"
+      ? c.text
+      : isObject(c) && c.json !== undefined
+      ? JSON.stringify(c.json)
+      : "[media]"
   ).join(" ")
 
 const thinkingRequested = (fields: unknown): boolean => {
@@ -91,7 +95,9 @@ export const answer = (body: Json, modelId: string, cache: Set<string>): Answer 
 
   if (thinkingRequested(body.additionalModelRequestFields)) {
     const thought = "Thinking about the request."
-    content.push({ reasoningContent: { reasoningText: { text: thought, signature: `local-signature-${hash(thought)}` } } })
+    content.push({
+      reasoningContent: { reasoningText: { text: thought, signature: `local-signature-${hash(thought)}` } }
+    })
   }
 
   if (tools.length > 0 && toolResults.length === 0) {
@@ -109,7 +115,9 @@ export const answer = (body: Json, modelId: string, cache: Set<string>): Answer 
     stopReason = "tool_use"
   } else {
     let text: string
-    const format = isObject(body.outputConfig) && isObject(body.outputConfig.textFormat) ? body.outputConfig.textFormat : undefined
+    const format = isObject(body.outputConfig) && isObject(body.outputConfig.textFormat)
+      ? body.outputConfig.textFormat
+      : undefined
     const structure = format !== undefined && isObject(format.structure) && isObject(format.structure.jsonSchema)
       ? format.structure.jsonSchema
       : undefined
@@ -239,16 +247,28 @@ export const streamEvents = (answer: Answer, latencyMs: number): Array<StreamEve
       }
     } else if ("toolUse" in block) {
       const { input, name, toolUseId } = block.toolUse
-      events.push({ eventType: "contentBlockStart", payload: { contentBlockIndex, start: { toolUse: { toolUseId, name } } } })
+      events.push({
+        eventType: "contentBlockStart",
+        payload: { contentBlockIndex, start: { toolUse: { toolUseId, name } } }
+      })
       for (const piece of jsonPieces(JSON.stringify(input))) {
-        events.push({ eventType: "contentBlockDelta", payload: { contentBlockIndex, delta: { toolUse: { input: piece } } } })
+        events.push({
+          eventType: "contentBlockDelta",
+          payload: { contentBlockIndex, delta: { toolUse: { input: piece } } }
+        })
       }
     } else {
       const { signature, text } = block.reasoningContent.reasoningText
       for (const piece of wordPieces(text)) {
-        events.push({ eventType: "contentBlockDelta", payload: { contentBlockIndex, delta: { reasoningContent: { text: piece } } } })
+        events.push({
+          eventType: "contentBlockDelta",
+          payload: { contentBlockIndex, delta: { reasoningContent: { text: piece } } }
+        })
       }
-      events.push({ eventType: "contentBlockDelta", payload: { contentBlockIndex, delta: { reasoningContent: { signature } } } })
+      events.push({
+        eventType: "contentBlockDelta",
+        payload: { contentBlockIndex, delta: { reasoningContent: { signature } } }
+      })
     }
     events.push({ eventType: "contentBlockStop", payload: { contentBlockIndex } })
   })

@@ -37,5 +37,4 @@ export const isExceptionName = (name: string): name is keyof typeof exceptionSta
   Object.prototype.hasOwnProperty.call(exceptionStatus, name)
 
 /** @internal */
-export const errorTypeHeader = (name: string): string =>
-  `${name}:http://internal.amazon.com/coral/com.amazon.bedrock/`
+export const errorTypeHeader = (name: string): string => `${name}:http://internal.amazon.com/coral/com.amazon.bedrock/`

@@ -111,15 +111,18 @@ export const deltaBatch = (text: string, withPadding: boolean): DeltaBatch => {
   if (cached !== undefined) return cached
   const variants: Array<Buffer> = []
   for (let i = 0; i < 8; i++) {
-    variants.push(encodeRaw({
-      ":message-type": "event",
-      ":event-type": "contentBlockDelta",
-      ":content-type": "application/json"
-    }, JSON.stringify(
-      withPadding
-        ? { contentBlockIndex: 0, delta: { text }, p: padding(1 + ((i * 7) % 30)) }
-        : { contentBlockIndex: 0, delta: { text } }
-    )))
+    variants.push(encodeRaw(
+      {
+        ":message-type": "event",
+        ":event-type": "contentBlockDelta",
+        ":content-type": "application/json"
+      },
+      JSON.stringify(
+        withPadding
+          ? { contentBlockIndex: 0, delta: { text }, p: padding(1 + ((i * 7) % 30)) }
+          : { contentBlockIndex: 0, delta: { text } }
+      )
+    ))
   }
   const frames: Array<Buffer> = []
   const offsets: Array<number> = [0]

@@ -80,7 +80,9 @@ export const http1Exchange = (res: http.ServerResponse, signal: AbortSignal): Ex
   },
   write: (chunk) => writeWithBackpressure((c) => res.write(c), res, signal, chunk),
   end: (chunk) => {
-    if (!signal.aborted) chunk === undefined ? res.end() : res.end(chunk)
+    if (signal.aborted) return
+    if (chunk === undefined) res.end()
+    else res.end(chunk)
   },
   reset: () => {
     res.socket?.destroy()
@@ -96,7 +98,9 @@ export const http2Exchange = (res: http2.Http2ServerResponse, signal: AbortSigna
   },
   write: (chunk) => writeWithBackpressure((c) => res.stream.write(c), res.stream, signal, chunk),
   end: (chunk) => {
-    if (!signal.aborted) chunk === undefined ? res.stream.end() : res.stream.end(chunk)
+    if (signal.aborted) return
+    if (chunk === undefined) res.stream.end()
+    else res.stream.end(chunk)
   },
   reset: () => {
     // destroy(error) sends RST_STREAM(INTERNAL_ERROR) at once; close(code) on a half-closed stream

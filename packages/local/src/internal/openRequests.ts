@@ -24,7 +24,7 @@ export class OpenRequests {
       if (closed) return
       closed = true
       this.open--
-      if (this.open === 0) for (const waiter of [...this.idleWaiters]) waiter()
+      if (this.open === 0) { for (const waiter of [...this.idleWaiters]) waiter() }
     }
   }
 

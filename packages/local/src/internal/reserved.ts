@@ -71,11 +71,18 @@ export const scriptFor = (modelId: string, operation: Script.Operation): Script.
   }
   if ((m = /^exception-([A-Za-z]+)(?:-(\d+))?$/.exec(name)) !== null && STREAM_EXCEPTIONS.includes(m[1]!)) {
     const type = m[1]!
-    if (operation === "converse-stream") return Script.stream(undefined, { fault: Script.exceptionAfter(int(m[2], 2), type) })
+    if (operation === "converse-stream") {
+      return Script.stream(undefined, { fault: Script.exceptionAfter(int(m[2], 2), type) })
+    }
     const httpName = type.charAt(0).toUpperCase() + type.slice(1)
     return errors.isExceptionName(httpName)
       ? Script.failure(httpName)
-      : { _tag: "Failure", name: "ModelStreamErrorException", message: "Local Bedrock modelStreamErrorException", status: 424 }
+      : {
+        _tag: "Failure",
+        name: "ModelStreamErrorException",
+        message: "Local Bedrock modelStreamErrorException",
+        status: 424
+      }
   }
   return undefined
 }
@@ -101,7 +108,9 @@ export const smallStreamFrames = (padding: boolean): ReadonlyArray<Buffer> => {
   const pieces = defaultModel.wordPieces(SMALL_TEXT)
   const frames = [
     eventStream.encodeEvent("messageStart", { role: "assistant" }, padding),
-    ...pieces.map((text) => eventStream.encodeEvent("contentBlockDelta", { contentBlockIndex: 0, delta: { text } }, padding)),
+    ...pieces.map((text) =>
+      eventStream.encodeEvent("contentBlockDelta", { contentBlockIndex: 0, delta: { text } }, padding)
+    ),
     eventStream.encodeEvent("contentBlockStop", { contentBlockIndex: 0 }, padding),
     eventStream.encodeEvent("messageStop", { stopReason: "end_turn" }, padding),
     eventStream.encodeEvent("metadata", {

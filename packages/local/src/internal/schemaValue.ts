@@ -87,12 +87,20 @@ const typeOf = (schema: Json): string | undefined => {
  *
  * @internal
  */
-export const valueFor = (schema: unknown, root: Json = isObject(schema) ? schema : {}, name = "", index = 0, depth = 0): unknown => {
+export const valueFor = (
+  schema: unknown,
+  root: Json = isObject(schema) ? schema : {},
+  name = "",
+  index = 0,
+  depth = 0
+): unknown => {
   if (!isObject(schema) || depth > 12) return null
   if (typeof schema.$ref === "string") return valueFor(resolveRef(root, schema.$ref), root, name, index, depth + 1)
   if (schema.const !== undefined) return schema.const
   // Schema authors' own examples make the most plausible arguments.
-  if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[index % schema.examples.length]
+  if (Array.isArray(schema.examples) && schema.examples.length > 0) {
+    return schema.examples[index % schema.examples.length]
+  }
   if (schema.default !== undefined) return schema.default
   if (Array.isArray(schema.enum) && schema.enum.length > 0) {
     const options = schema.enum.filter((e) => e !== null)
@@ -119,9 +127,11 @@ export const valueFor = (schema: unknown, root: Json = isObject(schema) ? schema
         if (required.includes(key) || depth < 3) out[key] = valueFor(sub, root, key, 0, depth + 1)
       }
       for (const key of required) {
-        if (!(key in out)) out[key] = isObject(schema.additionalProperties)
-          ? valueFor(schema.additionalProperties, root, key, 0, depth + 1)
-          : key
+        if (!(key in out)) {
+          out[key] = isObject(schema.additionalProperties)
+            ? valueFor(schema.additionalProperties, root, key, 0, depth + 1)
+            : key
+        }
       }
       return out
     }
@@ -132,7 +142,11 @@ export const valueFor = (schema: unknown, root: Json = isObject(schema) ? schema
       const prefix = asArray(schema.prefixItems)
       const items: Array<unknown> = []
       for (let i = 0; i < length; i++) {
-        const itemSchema = i < prefix.length ? prefix[i] : Array.isArray(schema.items) ? schema.items[i] ?? {} : schema.items ?? {}
+        const itemSchema = i < prefix.length
+          ? prefix[i]
+          : Array.isArray(schema.items)
+          ? schema.items[i] ?? {}
+          : schema.items ?? {}
         items.push(valueFor(itemSchema, root, name.replace(/s$/, ""), i, depth + 1))
       }
       return items

@@ -29,7 +29,7 @@ export class ScriptQueue {
   }
 
   add(scripts: ReadonlyArray<Script.Script>): void {
-    this.scripts.push(...scripts)
+    for (const script of scripts) this.scripts.push(script)
   }
 
   /** Removes and returns the first script for the request, if any. */

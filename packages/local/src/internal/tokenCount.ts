@@ -25,8 +25,11 @@ export const blockTokens = (block: unknown): number => {
   }
   if (isObject(block.toolUse)) return 4 + jsonTokens(block.toolUse.input)
   if (isObject(block.toolResult)) {
-    return 4 + asArray(block.toolResult.content).reduce<number>((n, c) =>
-      n + (isObject(c) && c.json !== undefined ? jsonTokens(c.json) : blockTokens(c)), 0)
+    return 4 +
+      asArray(block.toolResult.content).reduce<number>(
+        (n, c) => n + (isObject(c) && c.json !== undefined ? jsonTokens(c.json) : blockTokens(c)),
+        0
+      )
   }
   if (isObject(block.reasoningContent)) {
     const rt = block.reasoningContent.reasoningText

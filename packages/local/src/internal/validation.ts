@@ -43,7 +43,9 @@ const checkMessages = (messages: unknown, modelId: string, counters: Counters): 
       return constraint(role, `${path}.member.role`, "Member must satisfy enum value set: [user, assistant]")
     }
     if (i === 0 && role !== "user" && !leadingAssistantOk) {
-      return fail("A conversation must start with a user message. Try again with a conversation that starts with a user message.")
+      return fail(
+        "A conversation must start with a user message. Try again with a conversation that starts with a user message."
+      )
     }
     if (previous !== undefined && previous.role === role) {
       return fail(
@@ -52,7 +54,9 @@ const checkMessages = (messages: unknown, modelId: string, counters: Counters): 
     }
     const content = message.content
     if (!Array.isArray(content) || content.length === 0) {
-      return fail(`The content field in the Message object at ${path} is empty. Add a ContentBlock object to the content field and try again.`)
+      return fail(
+        `The content field in the Message object at ${path} is empty. Add a ContentBlock object to the content field and try again.`
+      )
     }
     const toolUseIds: Array<string> = []
     const toolResultIds: Array<string> = []
@@ -78,7 +82,11 @@ const checkMessages = (messages: unknown, modelId: string, counters: Counters): 
         case "cachePoint":
           checkCachePoint(block.cachePoint, p)
           counters.cachePoints++
-          if (j === 0) fail(`The cachePoint block at ${p} can't be the first block of a message. Place it after the content to cache.`)
+          if (j === 0) {
+            fail(
+              `The cachePoint block at ${p} can't be the first block of a message. Place it after the content to cache.`
+            )
+          }
           if (last === "cachePoint") fail(`The cachePoint block at ${p} directly follows another cachePoint block.`)
           if (last === "document" || last === "video") {
             fail(`The cachePoint block at ${p} can't directly follow a ${last} block. Place it before the ${last}.`)
@@ -103,7 +111,11 @@ const checkMessages = (messages: unknown, modelId: string, counters: Counters): 
           const result = block.toolResult
           if (!isObject(result)) return constraint(result, `${p}.toolResult`, "Member must not be null")
           if (typeof result.toolUseId !== "string" || result.toolUseId.length === 0) {
-            constraint(result.toolUseId, `${p}.toolResult.toolUseId`, "Member must have length greater than or equal to 1")
+            constraint(
+              result.toolUseId,
+              `${p}.toolResult.toolUseId`,
+              "Member must have length greater than or equal to 1"
+            )
           }
           if (result.status !== undefined && result.status !== "success" && result.status !== "error") {
             constraint(result.status, `${p}.toolResult.status`, "Member must satisfy enum value set: [success, error]")
@@ -140,7 +152,9 @@ const checkMessages = (messages: unknown, modelId: string, counters: Counters): 
     })
     if (previous !== undefined && previous.toolUseIds.length > 0) {
       if (toolResultIds.length > previous.toolUseIds.length) {
-        fail(`The number of toolResult blocks at ${path}.content exceeds the number of toolUse blocks of previous turn.`)
+        fail(
+          `The number of toolResult blocks at ${path}.content exceeds the number of toolUse blocks of previous turn.`
+        )
       }
       const missing = previous.toolUseIds.filter((id) => !toolResultIds.includes(id))
       if (missing.length > 0) {
@@ -164,12 +178,16 @@ const checkSystem = (system: unknown, counters: Counters): void => {
       case "cachePoint":
         checkCachePoint(block.cachePoint, p)
         counters.cachePoints++
-        if (i === 0) fail(`The cachePoint block at ${p} can't be the first system block. Place it after the content to cache.`)
+        if (i === 0) {
+          fail(`The cachePoint block at ${p} can't be the first system block. Place it after the content to cache.`)
+        }
         return
       case "guardContent":
         return
       default:
-        return fail(`The system content block at ${p} has an unknown type '${kind}'. Supported types: text, guardContent, cachePoint.`)
+        return fail(
+          `The system content block at ${p} has an unknown type '${kind}'. Supported types: text, guardContent, cachePoint.`
+        )
     }
   })
 }
@@ -196,14 +214,24 @@ const checkToolConfig = (toolConfig: unknown, counters: Counters, thinking: bool
         if (typeof spec.name !== "string" || !TOOL_NAME.test(spec.name)) {
           constraint(spec.name, `${p}.toolSpec.name`, "Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+")
         }
-        if (names.includes(spec.name as string)) fail(`The tool name '${spec.name}' at ${p}.toolSpec.name is used more than once.`)
+        if (names.includes(spec.name as string)) {
+          fail(`The tool name '${spec.name}' at ${p}.toolSpec.name is used more than once.`)
+        }
         names.push(spec.name as string)
         if (spec.description !== undefined && (typeof spec.description !== "string" || spec.description.length === 0)) {
-          constraint(spec.description, `${p}.toolSpec.description`, "Member must have length greater than or equal to 1")
+          constraint(
+            spec.description,
+            `${p}.toolSpec.description`,
+            "Member must have length greater than or equal to 1"
+          )
         }
         const schema = spec.inputSchema
         if (!isObject(schema) || !isObject(schema.json)) {
-          constraint(isObject(schema) ? schema.json : schema, `${p}.toolSpec.inputSchema.json`, "Member must not be null")
+          constraint(
+            isObject(schema) ? schema.json : schema,
+            `${p}.toolSpec.inputSchema.json`,
+            "Member must not be null"
+          )
         }
         return
       }
@@ -214,12 +242,16 @@ const checkToolConfig = (toolConfig: unknown, counters: Counters, thinking: bool
         return
       case "systemTool": {
         const st = tool.systemTool
-        if (!isObject(st) || typeof st.name !== "string") constraint(st, `${p}.systemTool.name`, "Member must not be null")
+        if (!isObject(st) || typeof st.name !== "string") {
+          constraint(st, `${p}.systemTool.name`, "Member must not be null")
+        }
         names.push((st as Json).name as string)
         return
       }
       default:
-        return fail(`The tool at ${p} has an unknown type '${kind}'. Supported types: toolSpec, systemTool, cachePoint.`)
+        return fail(
+          `The tool at ${p} has an unknown type '${kind}'. Supported types: toolSpec, systemTool, cachePoint.`
+        )
     }
   })
   const choice = toolConfig.toolChoice
@@ -255,12 +287,20 @@ const checkInferenceConfig = (config: unknown): void => {
   }
   for (const [name, value] of [["temperature", temperature], ["topP", topP]] as const) {
     if (value === undefined) continue
-    if (typeof value !== "number" || Number.isNaN(value)) constraint(value, `inferenceConfig.${name}`, "Member must be a number")
-    if ((value as number) < 0) constraint(value, `inferenceConfig.${name}`, "Member must have value greater than or equal to 0")
-    if ((value as number) > 1) constraint(value, `inferenceConfig.${name}`, "Member must have value less than or equal to 1")
+    if (typeof value !== "number" || Number.isNaN(value)) {
+      constraint(value, `inferenceConfig.${name}`, "Member must be a number")
+    }
+    if ((value as number) < 0) {
+      constraint(value, `inferenceConfig.${name}`, "Member must have value greater than or equal to 0")
+    }
+    if ((value as number) > 1) {
+      constraint(value, `inferenceConfig.${name}`, "Member must have value less than or equal to 1")
+    }
   }
   if (stopSequences !== undefined) {
-    if (!Array.isArray(stopSequences)) return constraint(stopSequences, "inferenceConfig.stopSequences", "Member must be a list")
+    if (!Array.isArray(stopSequences)) {
+      return constraint(stopSequences, "inferenceConfig.stopSequences", "Member must be a list")
+    }
     stopSequences.forEach((s: unknown, i) => {
       if (typeof s !== "string" || s.length === 0) {
         constraint(s, `inferenceConfig.stopSequences.${i}`, "Member must have length greater than or equal to 1")
@@ -320,7 +360,9 @@ const GEO_PREFIX = /^(us|eu|apac|jp|au|ca|global|us-gov)\./
 export const validateCountTokens = (body: unknown, modelId: string): string | undefined => {
   try {
     if (!modelId.startsWith("local.") && (modelId.startsWith("arn:") || GEO_PREFIX.test(modelId))) {
-      fail(`The provided model identifier is invalid. CountTokens takes a foundation model id, not an inference profile: ${modelId}`)
+      fail(
+        `The provided model identifier is invalid. CountTokens takes a foundation model id, not an inference profile: ${modelId}`
+      )
     }
     if (!isObject(body)) return constraint(body, "body", "Member must be a structure")
     const input = body.input

@@ -143,5 +143,5 @@ export const mediaBlock = (
  */
 export const blockKind = (block: ContentBlock): "text" | Kind =>
   block.image !== undefined ? "image" : block.document !== undefined ? "document" : block.video !== undefined ?
-  "video" :
-  "text"
+    "video" :
+    "text"
