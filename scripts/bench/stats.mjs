@@ -122,6 +122,17 @@ export function checkTargets(rows) {
     byScenario.get(row.scenario).push(row)
   }
   for (const [scenario, list] of byScenario) {
+    const oursAi = list.find((r) => r.client === OURS_AI)
+    const effectAi = list.find((r) => r.client === EFFECT_AI_PEER)
+    if (oursAi && effectAi) {
+      const ahead = oursAi.higherIsBetter ? oursAi.value > effectAi.value : oursAi.value < effectAi.value
+      checks.push({
+        scenario,
+        target: `${OURS_AI} ahead of ${EFFECT_AI_PEER}`,
+        actual: `${oursAi.value} vs ${effectAi.value}`,
+        ok: ahead
+      })
+    }
     const ours = list.find((r) => r.client === OURS)
     if (!ours) continue
     const limit = ours.higherIsBetter ? ">= 0.91" : "<= 1.10"
@@ -136,17 +147,6 @@ export function checkTargets(rows) {
       if (peer.client === OURS || peer.client === BASELINE || peer.client === OURS_AI) continue
       const ahead = ours.higherIsBetter ? ours.value > peer.value : ours.value < peer.value
       checks.push({ scenario, target: `ahead of ${peer.client}`, actual: `${ours.value} vs ${peer.value}`, ok: ahead })
-    }
-    const oursAi = list.find((r) => r.client === OURS_AI)
-    const effectAi = list.find((r) => r.client === EFFECT_AI_PEER)
-    if (oursAi && effectAi) {
-      const ahead = oursAi.higherIsBetter ? oursAi.value > effectAi.value : oursAi.value < effectAi.value
-      checks.push({
-        scenario,
-        target: `${OURS_AI} ahead of ${EFFECT_AI_PEER}`,
-        actual: `${oursAi.value} vs ${effectAi.value}`,
-        ok: ahead
-      })
     }
   }
   return checks
