@@ -49,7 +49,7 @@ import type * as CoreLanguageModel from "@effect-bedrock/core/LanguageModel"
 import * as AiError from "@effect/ai/AiError"
 import * as AiLanguageModel from "@effect/ai/LanguageModel"
 import * as AiModel from "@effect/ai/Model"
-import * as Config_ from "effect/Config"
+import * as EffectConfig from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -202,9 +202,9 @@ declare module "@effect/ai/Response" {
 // =============================================================================
 
 /**
- * Settings for every call made inside an effect (see `withConfigOverride`),
- * between the model's `config` and nothing else: a call's settings win key by
- * key over the model's.
+ * Settings for every call made inside an effect (see `withConfigOverride`);
+ * they win key by key over the model's `config`. For a stream:
+ * `Stream.provideService(BedrockAiLanguageModel.Config, settings)`.
  *
  * @since 0.1.0
  * @category Context
@@ -422,7 +422,7 @@ export const model = (
  */
 export const layerConfig = (
   options: {
-    readonly model?: Config_.Config<string> | undefined
+    readonly model?: EffectConfig.Config<string> | undefined
     readonly config?: BedrockModelSettings.Settings | undefined
     readonly profile?: Partial<BedrockModelProfile.Profile> | undefined
   } = {}
@@ -434,7 +434,7 @@ export const layerConfig = (
   Layer.effect(
     AiLanguageModel.LanguageModel,
     Effect.flatMap(
-      options.model ?? Config_.string("BEDROCK_MODEL_ID"),
+      options.model ?? EffectConfig.string("BEDROCK_MODEL_ID"),
       (model) => make({ model, config: options.config, profile: options.profile })
     )
   )

@@ -171,10 +171,15 @@ layer(Env, { excludeTestServices: true })("BedrockAiLanguageModel prompts", (it)
         BedrockAiLanguageModel.withConfigOverride({ temperature: 0.7, stopSequences: ["STOP"] }),
         BedrockAiLanguageModel.withConfigOverride({ temperature: 0, topP: 0.9 })
       )
-      const [first, second] = yield* bodies
+      yield* LanguageModel.streamText({ prompt: "c" }).pipe(
+        Stream.provideService(BedrockAiLanguageModel.Config, { maxTokens: 32 }),
+        Stream.runDrain
+      )
+      const [first, second, third] = yield* bodies
       const expected = { maxTokens: 512, temperature: 0.7, topP: 0.9, stopSequences: ["STOP"] }
       assert.deepStrictEqual(first.inferenceConfig, expected)
       assert.deepStrictEqual(second.inferenceConfig, expected)
+      assert.deepStrictEqual(third.inferenceConfig, { maxTokens: 32 })
     }))
 
   it.effect("tool names Bedrock rejects are sent fixed and come back as the toolkit's own", () =>
