@@ -8,13 +8,13 @@
  *
  *   npm start
  *   npm start -- --prompt "Is it umbrella weather in Porto?"
+ *   npm start -- --trace --debug   (the span tree at the end; debug logs as they happen)
  *   AWS_REGION=us-east-1 BEDROCK_MODEL_ID=us.anthropic.claude-haiku-4-5-20251001-v1:0 npm start
  */
-import type { Response } from "@effect-bedrock/core"
-import { BedrockClient, BedrockLanguageModel, Tool, Toolkit } from "@effect-bedrock/core"
+import { BedrockClient, BedrockLanguageModel, Response, Tool, Toolkit } from "@effect-bedrock/core"
 import { LocalBedrock } from "@effect-bedrock/local"
 import { NodeRuntime } from "@effect/platform-node"
-import { Console, Effect, Layer, Schema, Stream } from "effect"
+import { Console, Effect, Layer, Logger, LogLevel, Schema, Stream } from "effect"
 import { parseArgs } from "node:util"
 
 const { values: flags } = parseArgs({
@@ -22,7 +22,9 @@ const { values: flags } = parseArgs({
     model: { type: "string" },
     region: { type: "string" },
     prompt: { type: "string" },
-    local: { type: "boolean", default: false }
+    local: { type: "boolean", default: false },
+    trace: { type: "boolean", default: false },
+    debug: { type: "boolean", default: false }
   }
 })
 
@@ -56,12 +58,21 @@ const toolkit = Toolkit.make(getWeather)
 
 const write = (text: string) => Effect.sync(() => process.stdout.write(text))
 
+const formatCost = (cost: Response.Cost | undefined) =>
+  cost === undefined
+    ? "cost unknown"
+    : `${cost.currency === "USD" ? "$" : `${cost.currency} `}${cost.total.toFixed(cost.total < 0.01 ? 6 : 4)}`
+
 const conversation = Effect.gen(function*() {
   yield* Console.log(`model: ${model}`)
   yield* Console.log(`user> ${question}\n`)
   let step = 0
   let atLineStart = true
   const steps: Array<Response.Response> = []
+  const startedAt = Date.now()
+  // Latency as this client saw it: from the step's request (after the previous step's tool
+  // results) to its Finish.
+  let stepStartedAt = startedAt
   yield* Toolkit.stream(toolkit, {
     prompt: question,
     instructions: "You are a concise travel assistant. Use the tools when they help.",
@@ -78,19 +89,24 @@ const conversation = Effect.gen(function*() {
         case "ToolCall":
           return write(`${atLineStart ? "" : "\n"}  -> calling ${event.name}(${JSON.stringify(event.input)})\n`)
         case "ToolResult":
+          stepStartedAt = Date.now()
           return write(`  <- ${event.name} returned ${JSON.stringify(event.result)}\n\n`)
         case "Retry":
+          stepStartedAt = Date.now()
           return write(`  <- retry requested: ${event.message}\n`)
         case "Finish": {
           step++
           steps.push(event.response)
           const u = event.usage
+          const latency = Date.now() - stepStartedAt
           return write(
             `  [step ${step}: ${event.finishReason} (${event.response.rawFinishReason}), ` +
               `${u.inputTokens} in / ${u.outputTokens} out tokens` +
               (u.cacheReadTokens + u.cacheWriteTokens > 0
                 ? `, cache ${u.cacheReadTokens} read / ${u.cacheWriteTokens} written`
                 : "") +
+              `, ${formatCost(event.response.cost)}, ${latency} ms` +
+              (event.response.latencyMs !== undefined ? ` (Bedrock ${event.response.latencyMs} ms)` : "") +
               `${event.response.requestId ? `, request ${event.response.requestId}` : ""}]\n`
           )
         }
@@ -100,9 +116,11 @@ const conversation = Effect.gen(function*() {
     })
   )
   const total = steps.map((s) => s.usage).reduce(Toolkit.addUsage)
+  const cost = steps.map((s) => s.cost).reduce(Response.addCost)
   yield* Console.log(
     `\ntoken usage: ${total.inputTokens} input + ${total.outputTokens} output = ${total.totalTokens} total ` +
-      `over ${steps.length} model calls`
+      `over ${steps.length} model calls; ${formatCost(cost)}` +
+      `${cost === undefined ? " (no price for this model and region)" : ""}; ${Date.now() - startedAt} ms`
   )
 })
 
@@ -123,4 +141,18 @@ const program = useRealBedrock
     )
   )
 
-NodeRuntime.runMain(program)
+// --debug: the library's debug log lines (one per request); warnings are always printed.
+const logged = flags.debug ? program.pipe(Logger.withMinimumLogLevel(LogLevel.Debug)) : program
+
+// --trace: spans through @effect/opentelemetry, printed as a tree at the end (scripts/demoTrace.ts).
+const traced = flags.trace
+  ? Effect.flatMap(
+    Effect.promise(() => import("./demoTrace.js")),
+    (trace) => {
+      const { layer, print } = trace.make()
+      return Effect.zipRight(logged, print).pipe(Effect.provide(layer))
+    }
+  )
+  : logged
+
+NodeRuntime.runMain(traced)

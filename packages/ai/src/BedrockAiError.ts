@@ -13,7 +13,8 @@
  * | `TransportError` of the connection (refused, reset, timeout, aborted) | `HttpRequestError`, reason `Transport` | |
  * | `CredentialsError` / `UnknownBedrockError` without a status | `UnknownError` | |
  * | `LanguageModel.InvalidRequestError` (rejected before the network) | `MalformedInput` | |
- * | `LanguageModel.IncompleteResponseError` | `MalformedOutput` | |
+ * | `LanguageModel.IncompleteResponseError`, `LanguageModel.StructuredOutputError` | `MalformedOutput` | |
+ * | `UsageLimits.UsageLimitExceededError` (a budget of yours stopped the call) | `UnknownError` | |
  *
  * So throttling (429) and validation (400) stay apart on the `AiError` itself,
  * and `cause` recovers the exact typed error: `BedrockAiError.cause(error)`,
@@ -50,6 +51,7 @@
  */
 import * as BedrockError from "@effect-bedrock/core/BedrockError"
 import * as LanguageModel from "@effect-bedrock/core/LanguageModel"
+import * as UsageLimits from "@effect-bedrock/core/UsageLimits"
 import * as AiError from "@effect/ai/AiError"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -138,8 +140,11 @@ export const fromLanguageModelError = (error: LanguageModel.LanguageModelError, 
     const description = error.field === undefined ? error.message : `${error.message} (at ${error.field})`
     return withCause((p, o) => new AiError.MalformedInput(p, o), { module, method, description }, error)
   }
-  if (error._tag === "IncompleteResponseError") {
+  if (error._tag === "IncompleteResponseError" || error._tag === "StructuredOutputError") {
     return withCause((p, o) => new AiError.MalformedOutput(p, o), { module, method, description: error.message }, error)
+  }
+  if (error._tag === "UsageLimitExceededError") {
+    return withCause((p, o) => new AiError.UnknownError(p, o), { module, method, description: describe(error) }, error)
   }
   const status = statusOf(error)
   if (error._tag === "TransportError") {
@@ -187,7 +192,8 @@ export const fromLanguageModelError = (error: LanguageModel.LanguageModelError, 
  */
 export const isLanguageModelError = (u: unknown): u is LanguageModel.LanguageModelError =>
   BedrockError.isBedrockError(u) || u instanceof LanguageModel.InvalidRequestError ||
-  u instanceof LanguageModel.IncompleteResponseError
+  u instanceof LanguageModel.IncompleteResponseError || u instanceof LanguageModel.StructuredOutputError ||
+  u instanceof UsageLimits.UsageLimitExceededError
 
 /**
  * The typed error of `@effect-bedrock/core` behind an `AiError` raised by

@@ -43,9 +43,11 @@
  */
 import * as BedrockClient from "@effect-bedrock/core/BedrockClient"
 import * as BedrockLanguageModel from "@effect-bedrock/core/BedrockLanguageModel"
+import type * as BedrockModelId from "@effect-bedrock/core/BedrockModelId"
 import type * as BedrockModelProfile from "@effect-bedrock/core/BedrockModelProfile"
 import * as BedrockModelSettings from "@effect-bedrock/core/BedrockModelSettings"
 import type * as CoreLanguageModel from "@effect-bedrock/core/LanguageModel"
+import type * as Response from "@effect-bedrock/core/Response"
 import * as AiError from "@effect/ai/AiError"
 import * as AiLanguageModel from "@effect/ai/LanguageModel"
 import * as AiModel from "@effect/ai/Model"
@@ -137,6 +139,8 @@ export type FinishMetadata = {
   readonly requestId?: string | undefined
   /** Bedrock's `metrics.latencyMs`. */
   readonly latencyMs?: number | undefined
+  /** What the call cost, when its price is known (`BedrockPricing`). */
+  readonly cost?: Response.Cost | undefined
   /** Input tokens read from the prompt cache (also `usage.cachedInputTokens`). */
   readonly cacheReadTokens: number
   /** Input tokens written to the prompt cache. */
@@ -258,8 +262,8 @@ export const withConfigOverride: {
  * @category Models
  */
 export interface Options {
-  /** The model id (`us.anthropic.claude-...`, `amazon.nova-pro-v1:0`) or an inference-profile ARN. */
-  readonly model: string
+  /** The model id (`us.anthropic.claude-...`, `amazon.nova-pro-v1:0`; known ones complete) or an inference-profile ARN. */
+  readonly model: BedrockModelId.ModelId
   /** Settings of every call; `Config` and `withConfigOverride` win over them. */
   readonly config?: BedrockModelSettings.Settings | undefined
   /** Overrides of the capabilities detected from the model id. */
@@ -398,7 +402,7 @@ export const layer = (
  * @category Constructors
  */
 export const model = (
-  modelId: string,
+  modelId: BedrockModelId.ModelId,
   config?: BedrockModelSettings.Settings,
   profile?: Partial<BedrockModelProfile.Profile>
 ): AiModel.Model<"bedrock", AiLanguageModel.LanguageModel, BedrockClient.BedrockClient> =>

@@ -1,5 +1,5 @@
 import { BedrockAiError } from "@effect-bedrock/ai"
-import { BedrockError, LanguageModel } from "@effect-bedrock/core"
+import { BedrockError, LanguageModel, UsageLimits } from "@effect-bedrock/core"
 import { AiError } from "@effect/ai"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Option, Stream } from "effect"
@@ -68,7 +68,17 @@ describe("BedrockAiError", () => {
         new LanguageModel.InvalidRequestError({ message: "temperature too high", field: "temperature" }),
         "MalformedInput"
       ],
-      [new LanguageModel.IncompleteResponseError({ message: "no finish" }), "MalformedOutput"]
+      [new LanguageModel.IncompleteResponseError({ message: "no finish" }), "MalformedOutput"],
+      [new LanguageModel.StructuredOutputError({ message: "not JSON", text: "{", attempts: 2 }), "MalformedOutput"],
+      [
+        new UsageLimits.UsageLimitExceededError({
+          limit: "requests",
+          max: 3,
+          position: "beforeRequest",
+          message: "request limit of 3 reached"
+        }),
+        "UnknownError"
+      ]
     ]
     for (const [ours, tag, reason] of cases) {
       const error = BedrockAiError.fromLanguageModelError(ours, context)

@@ -190,7 +190,8 @@ layer(Env, { excludeTestServices: true })("BedrockAiLanguageModel prompts", (it)
         parameters: { city: Schema.String },
         success: Schema.String
       })
-      const toolkit = Toolkit.make(Lookup)
+      const Weather = Tool.make("weather", { parameters: { city: Schema.String }, success: Schema.String })
+      const toolkit = Toolkit.make(Lookup, Weather)
       yield* server.script(Script.json({
         output: {
           message: {
@@ -206,7 +207,10 @@ layer(Env, { excludeTestServices: true })("BedrockAiLanguageModel prompts", (it)
         toolkit,
         toolChoice: { tool: "city.lookup" }
       }).pipe(
-        Effect.provide(toolkit.toLayer({ "city.lookup": ({ city }) => Effect.succeed(`${city} is in Portugal`) }))
+        Effect.provide(toolkit.toLayer({
+          "city.lookup": ({ city }) => Effect.succeed(`${city} is in Portugal`),
+          weather: () => Effect.succeed("sunny")
+        }))
       )
       assert.deepStrictEqual(response.toolResults.map((r) => [r.name, r.result]), [[
         "city.lookup",

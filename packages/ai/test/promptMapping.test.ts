@@ -161,6 +161,6 @@ describe("promptMapping", () => {
       )).request.output!
     assert.strictEqual(output("generateObject").name, "Facts")
     assert.strictEqual(output("city facts").name, "city_facts")
-    assert.deepStrictEqual(output("x").schema.required, ["city"])
+    assert.deepStrictEqual((output("x").schema as { required?: unknown }).required, ["city"])
   })
 })

@@ -27,6 +27,8 @@ const response: Response.Response = {
   modelId: "m",
   requestId: "req-1",
   latencyMs: 12,
+  timestamp: new Date("2026-05-01T12:00:00.000Z"),
+  cost: { input: 0.1, output: 0.2, cacheRead: 0, cacheWrite: 0, total: 0.3, currency: "USD" },
   providerFields: { serviceTier: { type: "flex" }, trace: { guardrail: {} } }
 }
 
@@ -38,6 +40,7 @@ describe("responseMapping", () => {
       {
         type: "response-metadata",
         modelId: "m",
+        timestamp: "2026-05-01T12:00:00.000Z",
         id: "req-1",
         metadata: { effectBedrock: { requestId: "req-1", latencyMs: 12 } }
       },
@@ -58,6 +61,7 @@ describe("responseMapping", () => {
       cacheWriteTokens: 8,
       requestId: "req-1",
       latencyMs: 12,
+      cost: { input: 0.1, output: 0.2, cacheRead: 0, cacheWrite: 0, total: 0.3, currency: "USD" },
       serviceTier: "flex",
       usageDetails: { reasoningTokens: 3 },
       trace: { guardrail: {} },
@@ -97,6 +101,7 @@ describe("responseMapping", () => {
       {
         type: "response-metadata",
         modelId: "m",
+        timestamp: "2026-05-01T12:00:00.000Z",
         id: "req-1",
         metadata: { effectBedrock: { requestId: "req-1", latencyMs: 12 } }
       }

@@ -52,6 +52,7 @@ import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import * as BedrockError from "./BedrockError.js"
 import * as ClientCall from "./internal/clientCall.js"
+import * as ClientEndpoint from "./internal/clientEndpoint.js"
 import * as ClientOptions from "./internal/clientOptions.js"
 import * as ClientRetry from "./internal/clientRetry.js"
 import * as ConverseStream from "./internal/converseStream.js"
@@ -87,6 +88,21 @@ export interface Service {
     input: CountTokensCommandInput,
     options?: CallOptions
   ) => Effect.Effect<CountTokensCommandOutput, BedrockError.BedrockError>
+  /** The client's region, when known: prices depend on it (see `BedrockPricing`). */
+  readonly region?: string | undefined
+  /** Where requests go, when known: telemetry's `server.address` and `server.port`. */
+  readonly server?: ServerInfo | undefined
+}
+
+/**
+ * The host and port a client sends its requests to.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface ServerInfo {
+  readonly address: string
+  readonly port: number
 }
 
 /**
@@ -192,7 +208,9 @@ export interface RetryOptions {
  * - `region`, `endpoint` (override, for example a local server), `profile` (named profile).
  * - `credentials` (static keys) or `apiKey` (Bedrock API key, sent as `Authorization: Bearer`).
  * - `connectTimeout` (TCP + TLS, default 60 s) and `requestTimeout` (no activity on the request's
- *   HTTP/2 stream for that long, default 300 s). `Duration.infinity` disables one.
+ *   HTTP/2 stream for that long, default 300 s; for `converseStream`: until the response, then
+ *   between two events, failing with a `TransportError` of kind `"Timeout"`). `Duration.infinity`
+ *   disables one, and so does a duration longer than a timer can wait (24.8 days).
  * - `retry`: see `RetryOptions`; `false` disables retries.
  * - `transformClientConfig`: last word on the SDK client configuration.
  *
@@ -312,9 +330,19 @@ export const makeFromClient = (
     const region = yield* Effect.tryPromise(() => client.config.region()).pipe(
       Effect.orElseSucceed(() => undefined)
     )
+    const server = yield* ClientEndpoint.serverOf(client)
     return ClientCall.printable(
       withRetry(
-        makeOperations(client, { region, secrets: options?.secrets ?? [], streamIdleTimeout: undefined }),
+        {
+          ...makeOperations(client, {
+            region,
+            secrets: options?.secrets ?? [],
+            streamIdleTimeout: undefined,
+            ownsStreamTimers: false
+          }),
+          region,
+          server
+        },
         options?.retry
       ),
       { region, retry: options?.retry ?? {} }
@@ -336,12 +364,18 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
     )
     const region = options.region ??
       (yield* Effect.tryPromise(() => client.config.region()).pipe(Effect.orElseSucceed(() => undefined)))
+    const server = yield* ClientEndpoint.serverOf(client)
     const service = withRetry(
-      makeOperations(client, {
+      {
+        ...makeOperations(client, {
+          region,
+          secrets: ClientOptions.secretsOf(options),
+          streamIdleTimeout: ClientOptions.requestTimeoutMillis(options),
+          ownsStreamTimers: true
+        }),
         region,
-        secrets: ClientOptions.secretsOf(options),
-        streamIdleTimeout: ClientOptions.requestTimeoutMillis(options)
-      }),
+        server
+      },
       options.retry
     )
     return ClientCall.printable(service, describeOptions(options, region))
@@ -393,6 +427,16 @@ const durationConfig = (name: string): Config.Config<Duration.Duration | undefin
     Config.duration(name).pipe(Config.orElse(() => Config.number(name).pipe(Config.map(Duration.millis))))
   )
 
+/** Ours (`"30 seconds"` or milliseconds), else pydantic-ai's / botocore's name (seconds). */
+const timeoutConfig = (ours: string, aws: string): Config.Config<Duration.Duration | undefined> =>
+  Config.zipWith(
+    durationConfig(ours),
+    optionalConfig(
+      Config.duration(aws).pipe(Config.orElse(() => Config.number(aws).pipe(Config.map(Duration.seconds))))
+    ),
+    (first, second) => first ?? second
+  )
+
 /**
  * What `layerConfig` reads by default:
  *
@@ -402,7 +446,8 @@ const durationConfig = (name: string): Config.Config<Duration.Duration | undefin
  * - `credentials`: `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (+ `AWS_SESSION_TOKEN`), when both are set
  * - `apiKey`: `AWS_BEARER_TOKEN_BEDROCK`
  * - `connectTimeout` / `requestTimeout`: `BEDROCK_CONNECT_TIMEOUT` / `BEDROCK_REQUEST_TIMEOUT`
- *   (`"30 seconds"` or milliseconds)
+ *   (`"30 seconds"` or milliseconds), else pydantic-ai's `AWS_CONNECT_TIMEOUT` / `AWS_READ_TIMEOUT`
+ *   (seconds)
  * - `retry`: `BEDROCK_MAX_ATTEMPTS` (attempts in total)
  *
  * @since 0.1.0
@@ -420,8 +465,8 @@ export const defaultConfig: { readonly [K in keyof Options]-?: Config.Config<Opt
     })
   ),
   apiKey: optionalConfig(Config.redacted("AWS_BEARER_TOKEN_BEDROCK")),
-  connectTimeout: durationConfig("BEDROCK_CONNECT_TIMEOUT"),
-  requestTimeout: durationConfig("BEDROCK_REQUEST_TIMEOUT"),
+  connectTimeout: timeoutConfig("BEDROCK_CONNECT_TIMEOUT", "AWS_CONNECT_TIMEOUT"),
+  requestTimeout: timeoutConfig("BEDROCK_REQUEST_TIMEOUT", "AWS_READ_TIMEOUT"),
   retry: optionalConfig(Config.integer("BEDROCK_MAX_ATTEMPTS").pipe(Config.map((maxAttempts) => ({ maxAttempts })))),
   transformClientConfig: Config.succeed(undefined)
 }

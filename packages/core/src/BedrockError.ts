@@ -302,9 +302,14 @@ const byExceptionName: ReadonlyMap<string, (typeof exceptions)[number]> = new Ma
  * - `ConnectionRefused`, `ConnectionReset`, `ConnectionFailed` (DNS, unreachable), `Timeout`:
  *   retryable.
  * - `Aborted`: the request was aborted (normally by interruption).
- * - `ChecksumMismatch`, `TruncatedEventStream`, `MalformedEventStream`: undecodable event-stream
- *   framing. `InvalidEventPayload`: an event whose JSON payload is invalid. `MalformedResponse`:
- *   an undecodable HTTP response body. None of them is retryable.
+ * - `ChecksumMismatch`, `TruncatedEventStream`: event-stream bytes damaged or cut off on the way
+ *   (a frame whose CRC does not match, a body that ends inside a frame). Retryable.
+ * - `MalformedEventStream`: undecodable event-stream framing. `InvalidEventPayload`: an event whose
+ *   JSON payload is invalid. `MalformedResponse`: an undecodable HTTP response body. Not
+ *   retryable: the same answer would be undecodable again.
+ *
+ * Whatever the kind, a fault that ends a stream after some of its events were delivered is not
+ * retryable (see `isRetryable`).
  *
  * @since 0.1.0
  * @category Models
@@ -329,10 +334,9 @@ export const TransportErrorKind = Schema.Literal(
 export type TransportErrorKind = typeof TransportErrorKind.Type
 
 /**
- * Connection-level faults happen before Bedrock produced an answer for this request (or the
- * connection died under it), so sending the request again is safe. A stream whose bytes were
- * corrupt (checksum, truncation, bad JSON) points at a broken peer or proxy; repeating the
- * request is not expected to help and could repeat a costly generation.
+ * The kinds a new attempt can cure: the connection failed, stalled or died under the request, or
+ * the bytes were damaged or cut off on the way (checksum, truncation). An answer that decodes to
+ * nonsense (bad framing, bad JSON) would do the same again.
  *
  * @since 0.1.0
  * @category Models
@@ -341,7 +345,9 @@ export const retryableTransportKinds: ReadonlySet<TransportErrorKind> = new Set<
   "ConnectionRefused",
   "ConnectionReset",
   "ConnectionFailed",
-  "Timeout"
+  "Timeout",
+  "ChecksumMismatch",
+  "TruncatedEventStream"
 ])
 
 const transportFields = { kind: TransportErrorKind }
@@ -416,9 +422,11 @@ export const BedrockError: Schema.Union<typeof all> = Schema.Union(...all)
 export const isBedrockError = (u: unknown): u is BedrockError => Predicate.hasProperty(u, TypeId)
 
 /**
- * Whether repeating the request may succeed: `true` for the retryable exceptions (see
- * `exceptions`) and connection-level transport faults; `false` for anything else, including
- * values that are not a `BedrockError`.
+ * Whether the same request can be sent again: it may succeed, and it would not duplicate output.
+ * `true` for the retryable exceptions (see `exceptions`) and the retryable transport faults (see
+ * `retryableTransportKinds`), unless they ended a stream after some of its events were delivered;
+ * `false` for anything else, including values that are not a `BedrockError`. To go on after a
+ * stream failed mid-way, start a new request (see the README on restarting a stream).
  *
  * @since 0.1.0
  * @category Guards

@@ -34,9 +34,12 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as BedrockClient from "./BedrockClient.js"
+import type * as BedrockModelId from "./BedrockModelId.js"
 import * as BedrockModelProfile from "./BedrockModelProfile.js"
 import * as BedrockModelSettings from "./BedrockModelSettings.js"
+import * as BedrockPricing from "./BedrockPricing.js"
 import * as FileUrls from "./internal/fileUrls.js"
+import * as ModelTelemetry from "./internal/modelTelemetry.js"
 import * as RequestMapping from "./internal/requestMapping.js"
 import * as ResponseDecoding from "./internal/responseDecoding.js"
 import * as StreamDecoding from "./internal/streamDecoding.js"
@@ -49,8 +52,8 @@ import type * as Response from "./Response.js"
  * @category Models
  */
 export interface Options {
-  /** The model id (`us.anthropic.claude-...`, `amazon.nova-pro-v1:0`) or an inference-profile ARN. */
-  readonly model: string
+  /** The model id (`us.anthropic.claude-...`, `amazon.nova-pro-v1:0`; known ones complete) or an inference-profile ARN. */
+  readonly model: BedrockModelId.ModelId
   /** Defaults for every request; a request's own settings win key by key. */
   readonly settings?: BedrockModelSettings.Settings | undefined
   /** Overrides of the capabilities detected from the model id. */
@@ -69,6 +72,10 @@ const outputContext = (mapped: RequestMapping.ConverseMapping) => ({
   outputTool: mapped.outputTool,
   unwrapKey: mapped.output?._tag === "Tool" ? mapped.output.unwrapKey : undefined
 })
+
+/** What the mapping could not send as asked (a strict schema that lost meaning), as warnings. */
+const logWarnings = (mapped: RequestMapping.ConverseMapping) =>
+  mapped.warnings === undefined ? Effect.void : Effect.forEach(mapped.warnings, Effect.logWarning, { discard: true })
 
 /**
  * Builds the service. Fails with `InvalidRequestError` when the model's own
@@ -146,13 +153,15 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     Effect.gen(function*() {
       const input = yield* prepareEffect(request, "generate")
       const mapped = yield* Either.mapLeft(RequestMapping.toConverseInput(input), (issue) => invalid(issue, "generate"))
+      yield* logWarnings(mapped)
       const output = yield* client.converse(mapped.input, callOptions(input.settings))
       return ResponseDecoding.fromConverseResponse(output, {
         modelId,
         requestId: output.$metadata.requestId,
-        ...outputContext(mapped)
+        ...outputContext(mapped),
+        trimLeadingWhitespace: profile.ignoresLeadingWhitespaceInStream
       })
-    }).pipe(Effect.withSpan("BedrockLanguageModel.generate", { attributes: { "gen_ai.request.model": modelId } }))
+    }).pipe(telemetry.generate(request))
 
   const streamFrom = (
     input: RequestMapping.MappingInput
@@ -161,16 +170,17 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     if (Either.isLeft(mapped)) return Stream.fail(invalid(mapped.left, "stream"))
     const mapping = mapped.right
     // The request id arrives in the stream, as its `InitialResponse`.
-    return client.converseStream(mapping.input, callOptions(input.settings)).pipe(StreamDecoding.decode({
+    const decoded = client.converseStream(mapping.input, callOptions(input.settings)).pipe(StreamDecoding.decode({
       modelId,
       ...outputContext(mapping),
       trimLeadingWhitespace: profile.ignoresLeadingWhitespaceInStream
     }))
+    return mapping.warnings === undefined ? decoded : Stream.unwrap(Effect.as(logWarnings(mapping), decoded))
   }
 
   // Without files to download the request is prepared and mapped synchronously: fewer Effect
   // steps before the request is sent, so less added time to first token.
-  const stream = (request: LanguageModel.Request) =>
+  const streamParts = (request: LanguageModel.Request) =>
     Stream.contextWithStream((context: Context.Context<never>) => {
       const scoped = Context.getOption(context as Context.Context<ScopedSettings>, ScopedSettings)
       const input = prepare(request, "stream", scoped)
@@ -189,7 +199,22 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       )
       const output = yield* client.countTokens(mapped, callOptions(input.settings))
       return output.inputTokens ?? 0
-    }).pipe(Effect.withSpan("BedrockLanguageModel.countTokens", { attributes: { "gen_ai.request.model": modelId } }))
+    }).pipe(telemetry.countTokens(request))
+
+  // Spans, metrics, logs, cost and usage limits around each call (internal/modelTelemetry.ts).
+  const telemetry = ModelTelemetry.make({
+    modelId,
+    settings: modelSettings,
+    scopedSettings: (context) =>
+      Option.getOrUndefined(Context.getOption(context as Context.Context<ScopedSettings>, ScopedSettings)),
+    client,
+    pricing: yield* BedrockPricing.current,
+    countTokens: (request) => countTokens(request)
+  })
+  const stream = (request: LanguageModel.Request) =>
+    Stream.contextWithStream((context: Context.Context<never>) =>
+      telemetry.stream(request, context, streamParts(request))
+    )
 
   return LanguageModel.make({ modelId, generate, stream, countTokens })
 })
@@ -288,3 +313,94 @@ export const layerConfig = (
       })
     })
   )
+
+// =============================================================================
+// Typed accessors
+// =============================================================================
+
+/**
+ * A `LanguageModel.Request` whose `settings` are Bedrock's. Through the
+ * accessors below a typo in a per-request setting (`temprature`) is a compile
+ * error, not only an `InvalidRequestError` at run time.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Request extends Omit<LanguageModel.Request, "settings"> {
+  readonly settings?: BedrockModelSettings.Settings | undefined
+}
+
+/**
+ * `LanguageModel.ObjectRequest` with Bedrock's `settings`.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface ObjectRequest<A, I, R> extends Omit<LanguageModel.ObjectRequest<A, I, R>, "settings"> {
+  readonly settings?: BedrockModelSettings.Settings | undefined
+}
+
+/**
+ * `LanguageModel.generate`, with the request's settings typed as Bedrock's.
+ *
+ * @example
+ * ```ts
+ * import { BedrockLanguageModel } from "@effect-bedrock/core"
+ *
+ * const answer = BedrockLanguageModel.generate({ prompt: "Hi", settings: { temperature: 0, cacheMessages: true } })
+ * ```
+ *
+ * @since 0.1.0
+ * @category Accessors
+ */
+export const generate = (
+  request: Request
+): Effect.Effect<Response.Response, LanguageModel.LanguageModelError, LanguageModel.LanguageModel> =>
+  LanguageModel.generate(request)
+
+/**
+ * `LanguageModel.stream`, with the request's settings typed as Bedrock's.
+ *
+ * @since 0.1.0
+ * @category Accessors
+ */
+export const stream = (
+  request: Request
+): Stream.Stream<Response.StreamPart, LanguageModel.LanguageModelError, LanguageModel.LanguageModel> =>
+  LanguageModel.stream(request)
+
+/**
+ * `LanguageModel.countTokens`, with the request's settings typed as Bedrock's.
+ *
+ * @since 0.1.0
+ * @category Accessors
+ */
+export const countTokens = (
+  request: Request
+): Effect.Effect<number, LanguageModel.LanguageModelError, LanguageModel.LanguageModel> =>
+  LanguageModel.countTokens(request)
+
+/**
+ * `LanguageModel.generateObject`, with the request's settings typed as Bedrock's.
+ *
+ * @since 0.1.0
+ * @category Accessors
+ */
+export const generateObject = <A, I, R>(
+  request: ObjectRequest<A, I, R>
+): Effect.Effect<A, LanguageModel.LanguageModelError, LanguageModel.LanguageModel | R> =>
+  LanguageModel.generateObject(request)
+
+/**
+ * `LanguageModel.streamObject`, with the request's settings typed as Bedrock's.
+ *
+ * @since 0.1.0
+ * @category Accessors
+ */
+export const streamObject = <A, I, R>(
+  request: ObjectRequest<A, I, R>
+): Stream.Stream<
+  LanguageModel.ObjectStreamPart<A>,
+  LanguageModel.LanguageModelError,
+  LanguageModel.LanguageModel | R
+> => LanguageModel.streamObject(request)

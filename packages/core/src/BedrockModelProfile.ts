@@ -26,6 +26,26 @@
 // =============================================================================
 
 /**
+ * The provider name on parts decoded from Bedrock (thinking, native tool calls
+ * and results). Signed thinking is sent back as native `reasoningContent`, and
+ * native tool parts as Bedrock's own blocks, only when they carry this name
+ * (native tool parts without a provider count as Bedrock's); thinking from
+ * elsewhere goes back as tagged text. Set it when building such parts from a
+ * stored Bedrock conversation.
+ *
+ * @example
+ * ```ts
+ * import { BedrockModelProfile, Prompt } from "@effect-bedrock/core"
+ *
+ * const thought = Prompt.thinking({ text: "...", signature: "sig", provider: BedrockModelProfile.providerName })
+ * ```
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export const providerName = "bedrock"
+
+/**
  * Kinds of media a file block can hold.
  *
  * @since 0.1.0
@@ -103,6 +123,14 @@ export interface Profile {
   readonly thinkingVariant: "anthropic" | "anthropic-adaptive" | "openai" | "qwen" | "none"
   /** A string thinking level also sets `output_config.effort` (adaptive Anthropic models). */
   readonly supportsEffort: boolean
+  /** The unified `thinking` setting applies (elsewhere it is ignored, as pydantic-ai does). */
+  readonly supportsThinking: boolean
+  /** The model always thinks (DeepSeek R1, Magistral): `thinking: false` cannot turn it off. */
+  readonly alwaysThinks: boolean
+  /** How structured output is asked for when the request leaves the mode to the model (`auto`). */
+  readonly defaultOutputMode: "tool" | "native" | "prompted"
+  /** Local `$ref`s are inlined in schemas sent to the model (Amazon, Meta). */
+  readonly inlineSchemaDefs: boolean
   /** Leading whitespace-only text deltas are noise and may be dropped. */
   readonly ignoresLeadingWhitespaceInStream: boolean
   /** The `nova_code_interpreter` system tool is available. */
@@ -138,6 +166,10 @@ export const defaultProfile: Profile = {
   topKVariant: "none",
   thinkingVariant: "none",
   supportsEffort: false,
+  supportsThinking: false,
+  alwaysThinks: false,
+  defaultOutputMode: "tool",
+  inlineSchemaDefs: false,
   ignoresLeadingWhitespaceInStream: false,
   supportsCodeExecution: false,
   thinkingTagName: "think"
@@ -298,6 +330,7 @@ const anthropic = (name: string): Profile => {
     supportsPromptCaching: true,
     supportsStrictTools: structured,
     supportsJsonSchemaOutput: structured,
+    defaultOutputMode: structured ? "native" : "tool",
     sendsBackThinking: true,
     allowsLeadingAssistant: true,
     mediaInToolResults: ["image", "document"],
@@ -306,15 +339,17 @@ const anthropic = (name: string): Profile => {
     topKVariant: "anthropic",
     thinkingVariant: adaptive ? "anthropic-adaptive" : "anthropic",
     supportsEffort: adaptive,
+    supportsThinking: true,
     thinkingTagName: "thinking"
   }
 }
 
 const amazon = (name: string): Profile => {
-  if (!name.includes("nova")) return { ...defaultProfile, family: "amazon" }
+  if (!name.includes("nova")) return { ...defaultProfile, family: "amazon", inlineSchemaDefs: true }
   return {
     ...defaultProfile,
     family: "amazon",
+    inlineSchemaDefs: true,
     supportsToolChoice: true,
     supportsPromptCaching: true,
     topKVariant: "nova",
@@ -323,7 +358,9 @@ const amazon = (name: string): Profile => {
 }
 
 const structuredIf = (profile: Profile, supported: boolean): Profile =>
-  supported ? { ...profile, supportsStrictTools: true, supportsJsonSchemaOutput: true } : profile
+  supported
+    ? { ...profile, supportsStrictTools: true, supportsJsonSchemaOutput: true, defaultOutputMode: "native" }
+    : profile
 
 const byFamily: Record<Exclude<Family, "unknown">, (name: string) => Profile> = {
   anthropic,
@@ -332,6 +369,7 @@ const byFamily: Record<Exclude<Family, "unknown">, (name: string) => Profile> = 
   meta: () => ({
     ...defaultProfile,
     family: "meta",
+    inlineSchemaDefs: true,
     besideToolResult: NOTHING,
     mediaInToolResults: ["image", "document"]
   }),
@@ -339,6 +377,8 @@ const byFamily: Record<Exclude<Family, "unknown">, (name: string) => Profile> = 
     structuredIf({
       ...defaultProfile,
       family: "mistral",
+      // Magistral always reasons.
+      alwaysThinks: name.startsWith("magistral"),
       toolResultFormat: "json",
       besideToolResult: NOTHING,
       mediaInToolResults: ["document"]
@@ -346,11 +386,17 @@ const byFamily: Record<Exclude<Family, "unknown">, (name: string) => Profile> = 
   cohere: () => ({ ...defaultProfile, family: "cohere" }),
   deepseek: (name) => {
     const r1 = name.startsWith("r1") || name.startsWith("deepseek-r1")
-    return { ...defaultProfile, family: "deepseek", sendsBackThinking: r1, ignoresLeadingWhitespaceInStream: r1 }
+    return {
+      ...defaultProfile,
+      family: "deepseek",
+      sendsBackThinking: r1,
+      alwaysThinks: r1,
+      ignoresLeadingWhitespaceInStream: r1
+    }
   },
   openai: (name) =>
     name.startsWith("gpt-oss")
-      ? { ...defaultProfile, family: "openai", thinkingVariant: "openai" }
+      ? { ...defaultProfile, family: "openai", thinkingVariant: "openai", supportsThinking: true }
       : { ...defaultProfile, family: "openai", supportsConverse: false },
   qwen: (name) =>
     structuredIf({
@@ -358,6 +404,8 @@ const byFamily: Record<Exclude<Family, "unknown">, (name: string) => Profile> = 
       family: "qwen",
       allowsLeadingAssistant: true,
       thinkingVariant: "qwen",
+      // Only Qwen3 and QwQ models take `reasoning_config`.
+      supportsThinking: name.includes("qwen3") || name.includes("qwq"),
       mediaInToolResults: NOTHING,
       ignoresLeadingWhitespaceInStream: true
     }, name.startsWith("qwen3")),

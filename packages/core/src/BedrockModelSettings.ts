@@ -14,7 +14,7 @@
  * | `top_k` | `topK` | `additionalModelRequestFields` (`top_k` / `inferenceConfig.topK`) |
  * | `stop_sequences` | `stopSequences` | `inferenceConfig.stopSequences` |
  * | `thinking` | `thinking` | `additionalModelRequestFields` (per family) |
- * | `service_tier` | `serviceTier` (string form) | `serviceTier: { type }`, `"auto"` omitted |
+ * | `service_tier` | `serviceTier` | `serviceTier: { type }`, `"auto"` omitted |
  * | `extra_headers` | `extraHeaders` | HTTP headers of the call |
  * | `bedrock_guardrail_config` | `guardrailConfig` | `guardrailConfig` |
  * | `bedrock_performance_configuration` | `performanceConfig` | `performanceConfig` |
@@ -25,7 +25,7 @@
  * | `bedrock_cache_tool_definitions` | `cacheToolDefinitions` | `cachePoint` after the last tool |
  * | `bedrock_cache_instructions` | `cacheInstructions` | `cachePoint` at the end of `system` |
  * | `bedrock_cache_messages` | `cacheMessages` | `cachePoint` at the end of the last user message |
- * | `bedrock_service_tier` | `serviceTier` (object form) | `serviceTier` |
+ * | `bedrock_service_tier` | `bedrockServiceTier` | `serviceTier` (wins over `serviceTier`) |
  * | `bedrock_inference_profile` | `inferenceProfile` | replaces `modelId` (converse / converse-stream only) |
  *
  * Not supported, because Converse has no such field: `seed`, `presence_penalty`,
@@ -114,22 +114,35 @@ export const PerformanceConfig = Schema.Struct({
 export type PerformanceConfig = typeof PerformanceConfig.Type
 
 /**
- * Service tier: the Converse object form (the only way to ask for
- * `reserved`), or the generic string form where `"auto"` sends nothing.
+ * The unified service tier (pydantic-ai's `service_tier`): `"auto"` sends
+ * nothing, the others `serviceTier: { type }`.
  *
  * @since 0.1.0
  * @category Schemas
  */
-export const ServiceTier = Schema.Union(
-  Schema.Struct({ type: Schema.Literal("default", "flex", "priority", "reserved") }),
-  Schema.Literal("auto", "default", "flex", "priority")
-)
+export const ServiceTier = Schema.Literal("auto", "default", "flex", "priority")
 
 /**
  * @since 0.1.0
  * @category Models
  */
 export type ServiceTier = typeof ServiceTier.Type
+
+/**
+ * The Bedrock service tier object (pydantic-ai's `bedrock_service_tier`): the
+ * only way to ask for `reserved`, and it wins over `serviceTier`, so a
+ * request's `serviceTier` never replaces a model's reserved tier.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const BedrockServiceTier = Schema.Struct({ type: Schema.Literal("default", "flex", "priority", "reserved") })
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type BedrockServiceTier = typeof BedrockServiceTier.Type
 
 /**
  * A value for a prompt-management variable.
@@ -165,6 +178,7 @@ export const BedrockModelSettings = Schema.Struct({
   ),
   promptVariables: Schema.optional(Schema.Record({ key: Schema.String, value: PromptVariable })),
   serviceTier: Schema.optional(ServiceTier),
+  bedrockServiceTier: Schema.optional(BedrockServiceTier),
   inferenceProfile: Schema.optional(Schema.NonEmptyString),
   cacheToolDefinitions: Schema.optional(CacheSetting),
   cacheInstructions: Schema.optional(CacheSetting),

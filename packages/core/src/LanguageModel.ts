@@ -25,23 +25,28 @@
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type * as JSONSchema from "effect/JSONSchema"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type * as BedrockError from "./BedrockError.js"
-import type * as Prompt from "./Prompt.js"
+import * as StructuredOutput from "./internal/structuredOutput.js"
+import * as Prompt from "./Prompt.js"
 import type * as Response from "./Response.js"
+import type * as UsageLimits from "./UsageLimits.js"
 
 // =============================================================================
 // Request
 // =============================================================================
 
 /**
- * A JSON Schema object, as made by `effect`'s `JSONSchema.make`.
+ * A JSON Schema object: a plain object, or what `effect`'s `JSONSchema.make`
+ * returns.
  *
  * @since 0.1.0
  * @category Models
  */
-export type JsonSchema = { readonly [key: string]: unknown }
+export type JsonSchema = { readonly [key: string]: unknown } | JSONSchema.JsonSchema7Root
 
 /**
  * A tool the model may call.
@@ -59,13 +64,33 @@ export interface ToolDefinition {
 }
 
 /**
- * How the model may use the tools: as it likes, at least one, none, or one
- * named tool.
+ * How the model may use the tools: as it likes (`auto`), at least one
+ * (`required`), none, one named tool, one of some named tools (`tools`), or
+ * pydantic-ai's tool-or-output choice: one of these tools or the final answer
+ * (`toolOrOutput`). Forcing a tool with thinking on, or on a model family that
+ * cannot be forced, fails before the request.
  *
  * @since 0.1.0
  * @category Models
  */
-export type ToolChoice = "auto" | "required" | "none" | { readonly tool: string }
+export type ToolChoice =
+  | "auto"
+  | "required"
+  | "none"
+  | { readonly tool: string }
+  | { readonly tools: ReadonlyArray<string> }
+  | { readonly toolOrOutput: ReadonlyArray<string> }
+
+/**
+ * How structured output is asked for: a forced output `tool` whose arguments
+ * are the answer, the provider's `native` JSON-schema output, or `prompted`
+ * (the schema in the instructions, the answer's text parsed). `auto` (the
+ * default) lets the model's profile choose.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type OutputMode = "auto" | "tool" | "native" | "prompted"
 
 /**
  * Ask for a final answer as JSON matching a schema.
@@ -77,6 +102,21 @@ export interface OutputSchema {
   readonly name?: string | undefined
   readonly description?: string | undefined
   readonly schema: JsonSchema
+  readonly mode?: OutputMode | undefined
+}
+
+/**
+ * One instruction. A `dynamic` one (today's date, the user's name) changes
+ * between calls: dynamic instructions are sent after the static ones, and the
+ * instructions cache point goes after the last static one, so a change in
+ * them does not invalidate the cached prefix.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Instruction {
+  readonly text: string
+  readonly dynamic?: boolean | undefined
 }
 
 /**
@@ -111,8 +151,8 @@ export type NativeTool = "codeExecution"
  */
 export interface Request {
   readonly prompt: Prompt.Input
-  /** Instructions sent after any system messages of the prompt. */
-  readonly instructions?: string | undefined
+  /** Instructions sent after any system messages of the prompt: static ones first, then dynamic ones. */
+  readonly instructions?: string | ReadonlyArray<string | Instruction> | undefined
   readonly tools?: ReadonlyArray<ToolDefinition> | undefined
   readonly nativeTools?: ReadonlyArray<NativeTool> | undefined
   readonly toolChoice?: ToolChoice | undefined
@@ -175,13 +215,54 @@ export class IncompleteResponseError extends Schema.TaggedError<IncompleteRespon
 }) {}
 
 /**
- * Failures of a language model call: the service's own errors, plus the typed
- * errors of the provider underneath (`BedrockError` for Bedrock).
+ * A structured answer (`generateObject`, `streamObject`) did not decode with
+ * the requested Schema, even after sending the failure back as a retry
+ * `attempts - 1` times. `text` is the raw text of the last answer; `cause` is
+ * the JSON or Schema error.
+ *
+ * @example
+ * ```ts
+ * import { LanguageModel } from "@effect-bedrock/core"
+ * import { Effect, Schema } from "effect"
+ *
+ * const City = Schema.Struct({ name: Schema.String, population: Schema.Number })
+ *
+ * const program = LanguageModel.generateObject({ prompt: "The largest city of Portugal", schema: City }).pipe(
+ *   Effect.catchTag("StructuredOutputError", (error) => Effect.logWarning(`unusable answer: ${error.text}`))
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category Errors
  */
-export type LanguageModelError = InvalidRequestError | IncompleteResponseError | BedrockError.BedrockError
+export class StructuredOutputError extends Schema.TaggedError<StructuredOutputError>(
+  "@effect-bedrock/core/LanguageModel/StructuredOutputError"
+)("StructuredOutputError", {
+  message: Schema.String,
+  operation: Schema.optional(Schema.String),
+  /** The raw text of the last answer. */
+  text: Schema.String,
+  attempts: Schema.Number,
+  /** Found in the model's answer, after it arrived. */
+  position: Schema.optionalWith(Schema.Literal("response"), { default: () => "response" as const }),
+  retryable: Schema.optionalWith(Schema.Literal(false), { default: () => false as const }),
+  cause: Schema.optional(Schema.Defect)
+}) {}
+
+/**
+ * Failures of a language model call: the service's own errors, a usage cap
+ * reached (`UsageLimits`), plus the typed errors of the provider underneath
+ * (`BedrockError` for Bedrock).
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export type LanguageModelError =
+  | InvalidRequestError
+  | IncompleteResponseError
+  | StructuredOutputError
+  | UsageLimits.UsageLimitExceededError
+  | BedrockError.BedrockError
 
 // =============================================================================
 // Service
@@ -237,3 +318,150 @@ export const stream = (request: Request): Stream.Stream<Response.StreamPart, Lan
  */
 export const countTokens = (request: Request): Effect.Effect<number, LanguageModelError, LanguageModel> =>
   Effect.flatMap(LanguageModel, (model) => model.countTokens(request))
+
+// =============================================================================
+// Structured output
+// =============================================================================
+
+/**
+ * A request for a value of a `Schema`: the model is asked for JSON matching
+ * the Schema's JSON Schema (in `mode`, `auto` by default), the answer is
+ * decoded with the Schema, and an answer that does not decode is sent back as
+ * a retry request, at most `maxRetries` times (default 1).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface ObjectRequest<A, I, R> extends Omit<Request, "output" | "tools" | "toolChoice"> {
+  readonly schema: Schema.Schema<A, I, R>
+  /** The name of the answer's schema (default `final_result`). */
+  readonly name?: string | undefined
+  readonly description?: string | undefined
+  readonly mode?: OutputMode | undefined
+  readonly maxRetries?: number | undefined
+}
+
+/**
+ * The last part of `streamObject`: the decoded value and the response it came
+ * from.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface ObjectPart<A> {
+  readonly _tag: "Object"
+  readonly value: A
+  readonly response: Response.Response
+}
+
+/**
+ * What `streamObject` emits: each attempt's stream parts, a `Retry` part
+ * before each new attempt, and the decoded value last.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type ObjectStreamPart<A> = Response.StreamPart | Prompt.RetryPart | ObjectPart<A>
+
+const maxRetriesOf = (options: { readonly maxRetries?: number | undefined }) =>
+  Math.max(0, Math.floor(options.maxRetries ?? 1))
+
+const outputError = (rejection: StructuredOutput.Rejection, attempts: number, operation: string) =>
+  new StructuredOutputError({
+    message: StructuredOutput.failureMessage(rejection, attempts),
+    operation,
+    text: rejection.text,
+    attempts,
+    cause: rejection.cause
+  })
+
+/**
+ * Asks for a value of a `Schema` and returns it decoded. An answer that is not
+ * JSON or does not decode is sent back as a retry request (up to
+ * `maxRetries`, default 1); then the call fails with `StructuredOutputError`,
+ * which carries the raw text.
+ *
+ * @example
+ * ```ts
+ * import { LanguageModel } from "@effect-bedrock/core"
+ * import { Effect, Schema } from "effect"
+ *
+ * const City = Schema.Struct({ name: Schema.String, population: Schema.Number })
+ *
+ * const program = Effect.gen(function*() {
+ *   const city = yield* LanguageModel.generateObject({ prompt: "The largest city of Portugal", schema: City })
+ *   return city.population
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category Accessors
+ */
+export const generateObject = <A, I, R>(
+  options: ObjectRequest<A, I, R>
+): Effect.Effect<A, LanguageModelError, LanguageModel | R> =>
+  Effect.gen(function*() {
+    const model = yield* LanguageModel
+    const request = StructuredOutput.toRequest(options)
+    const maxRetries = maxRetriesOf(options)
+    let prompt = Prompt.make(options.prompt)
+    for (let attempt = 0;; attempt++) {
+      const response = yield* model.generate({ ...request, prompt })
+      const result = yield* StructuredOutput.decodeAnswer(options.schema, response)
+      if (Either.isRight(result)) return result.right
+      if (attempt >= maxRetries) return yield* outputError(result.left, attempt + 1, "generateObject")
+      prompt = StructuredOutput.retryPrompt(prompt, response, StructuredOutput.retryPart(result.left))
+    }
+  })
+
+/**
+ * `generateObject`, streamed: each attempt's parts as they arrive, a `Retry`
+ * part when an answer is sent back, and the decoded value as the last part.
+ *
+ * @since 0.1.0
+ * @category Accessors
+ */
+export const streamObject = <A, I, R>(
+  options: ObjectRequest<A, I, R>
+): Stream.Stream<ObjectStreamPart<A>, LanguageModelError, LanguageModel | R> =>
+  Stream.unwrap(Effect.map(LanguageModel, (model) => {
+    const request = StructuredOutput.toRequest(options)
+    const maxRetries = maxRetriesOf(options)
+    const attempt = (prompt: Prompt.Prompt, index: number): Stream.Stream<
+      ObjectStreamPart<A>,
+      LanguageModelError,
+      R
+    > =>
+      Stream.suspend(() => {
+        let finish: Response.Finish | undefined
+        return model.stream({ ...request, prompt }).pipe(
+          Stream.map((part): ObjectStreamPart<A> => {
+            if (part._tag === "Finish") finish = part
+            return part
+          }),
+          Stream.concat(Stream.unwrap(Effect.suspend(() => {
+            if (finish === undefined) {
+              return Effect.fail(
+                new IncompleteResponseError({
+                  message: "The model's stream ended without a Finish part",
+                  operation: "streamObject"
+                })
+              )
+            }
+            const response = finish.response
+            return Effect.map(StructuredOutput.decodeAnswer(options.schema, response), (result) => {
+              if (Either.isRight(result)) {
+                return Stream.succeed<ObjectStreamPart<A>>({ _tag: "Object", value: result.right, response })
+              }
+              if (index >= maxRetries) return Stream.fail(outputError(result.left, index + 1, "streamObject"))
+              const retry = StructuredOutput.retryPart(result.left)
+              return Stream.concat(
+                Stream.succeed<ObjectStreamPart<A>>(retry),
+                attempt(StructuredOutput.retryPrompt(prompt, response, retry), index + 1)
+              )
+            })
+          })))
+        )
+      })
+    return attempt(Prompt.make(options.prompt), 0)
+  }))

@@ -18,6 +18,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as internal from "./internal/prompt.js"
 
 // =============================================================================
 // Parts
@@ -29,9 +30,7 @@ import * as Schema from "effect/Schema"
  * @since 0.1.0
  * @category Parts
  */
-export const TextPart = Schema.TaggedStruct("Text", {
-  text: Schema.String
-})
+export const TextPart = Schema.TaggedStruct("Text", { text: Schema.String })
 
 /**
  * @since 0.1.0
@@ -82,9 +81,7 @@ export type FilePart = typeof FilePart.Type
  * @since 0.1.0
  * @category Parts
  */
-export const CachePointPart = Schema.TaggedStruct("CachePoint", {
-  ttl: Schema.optional(Schema.Literal("5m", "1h"))
-})
+export const CachePointPart = Schema.TaggedStruct("CachePoint", { ttl: Schema.optional(Schema.Literal("5m", "1h")) })
 
 /**
  * @since 0.1.0
@@ -132,16 +129,59 @@ export const ToolCallPart = Schema.TaggedStruct("ToolCall", {
 export type ToolCallPart = typeof ToolCallPart.Type
 
 /**
+ * A call of a tool the provider runs itself (`name`: a `LanguageModel.NativeTool`,
+ * e.g. `codeExecution`; `input` holds the code). Kept in the history and sent
+ * back as received; the tool loop never runs it.
+ *
+ * @since 0.1.0
+ * @category Parts
+ */
+export const NativeToolCallPart = Schema.TaggedStruct("NativeToolCall", {
+  id: Schema.String,
+  name: Schema.String,
+  input: Schema.Unknown,
+  provider: Schema.optional(Schema.String)
+})
+
+/**
+ * @since 0.1.0
+ * @category Parts
+ */
+export type NativeToolCallPart = typeof NativeToolCallPart.Type
+
+/**
+ * What a native tool returned (the provider ran it in the same answer), with
+ * the provider's `status` when it gave one.
+ *
+ * @since 0.1.0
+ * @category Parts
+ */
+export const NativeToolResultPart = Schema.TaggedStruct("NativeToolResult", {
+  id: Schema.String,
+  name: Schema.String,
+  result: Schema.Unknown,
+  status: Schema.optional(Schema.String),
+  provider: Schema.optional(Schema.String)
+})
+
+/**
+ * @since 0.1.0
+ * @category Parts
+ */
+export type NativeToolResultPart = typeof NativeToolResultPart.Type
+
+/**
  * The outcome of a tool call, sent back to the model. `result` is any JSON
- * value; `isError` marks a failed call.
+ * value (left out when the tool returned only `files`); `isError` marks a
+ * failed call. `name` is optional: the call in the history names the tool.
  *
  * @since 0.1.0
  * @category Parts
  */
 export const ToolResultPart = Schema.TaggedStruct("ToolResult", {
   id: Schema.String,
-  name: Schema.String,
-  result: Schema.Unknown,
+  name: Schema.optional(Schema.String),
+  result: Schema.optional(Schema.Unknown),
   isError: Schema.optionalWith(Schema.Boolean, { default: () => false, exact: true }),
   files: Schema.optional(Schema.Array(FilePart))
 })
@@ -183,9 +223,7 @@ export type RetryPart = typeof RetryPart.Type
  * @since 0.1.0
  * @category Messages
  */
-export const SystemMessage = Schema.TaggedStruct("System", {
-  content: Schema.String
-})
+export const SystemMessage = Schema.TaggedStruct("System", { content: Schema.String })
 
 /**
  * @since 0.1.0
@@ -223,7 +261,13 @@ export type UserMessage = typeof UserMessage.Type
  * @since 0.1.0
  * @category Messages
  */
-export const AssistantPart = Schema.Union(TextPart, ThinkingPart, ToolCallPart)
+export const AssistantPart = Schema.Union(
+  TextPart,
+  ThinkingPart,
+  ToolCallPart,
+  NativeToolCallPart,
+  NativeToolResultPart
+)
 
 /**
  * @since 0.1.0
@@ -315,19 +359,11 @@ export type Prompt = typeof Prompt.Type
  */
 export type Input = string | Message | ReadonlyArray<Message> | Prompt
 
-const isPrompt = (input: Input): input is Prompt =>
-  typeof input === "object" && input !== null && !Array.isArray(input) && "messages" in input
-
 /**
  * @since 0.1.0
  * @category Constructors
  */
-export const make = (input: Input): Prompt => {
-  if (typeof input === "string") return { messages: [user(input)] }
-  if (isPrompt(input)) return input
-  if (Array.isArray(input)) return { messages: input as ReadonlyArray<Message> }
-  return { messages: [input as Message] }
-}
+export const make = internal.make
 
 /**
  * @since 0.1.0
@@ -347,19 +383,13 @@ export const system = (content: string): SystemMessage => ({ _tag: "System", con
  * @since 0.1.0
  * @category Constructors
  */
-export const user = (...parts: ReadonlyArray<string | UserPart>): UserMessage => ({
-  _tag: "User",
-  parts: parts.map((part) => typeof part === "string" ? text(part) : part)
-})
+export const user = internal.user
 
 /**
  * @since 0.1.0
  * @category Constructors
  */
-export const assistant = (...parts: ReadonlyArray<string | AssistantPart>): AssistantMessage => ({
-  _tag: "Assistant",
-  parts: parts.map((part) => typeof part === "string" ? text(part) : part)
-})
+export const assistant = internal.assistant
 
 /**
  * @since 0.1.0
@@ -379,57 +409,56 @@ export const text = (value: string): TextPart => ({ _tag: "Text", text: value })
  * @since 0.1.0
  * @category Constructors
  */
-export const file = (options: {
-  readonly mediaType: string
-  readonly data: Uint8Array | string | URL
-  readonly name?: string | undefined
-}): FilePart => ({
-  _tag: "File",
-  mediaType: options.mediaType,
-  source: options.data instanceof Uint8Array
-    ? { _tag: "Bytes", data: options.data }
-    : { _tag: "Url", url: String(options.data) },
-  ...(options.name !== undefined ? { name: options.name } : {})
-})
+export const file = internal.file
 
 /**
  * @since 0.1.0
  * @category Constructors
  */
-export const cachePoint = (ttl?: "5m" | "1h"): CachePointPart =>
-  ttl === undefined ? { _tag: "CachePoint" } : { _tag: "CachePoint", ttl }
+export const cachePoint = internal.cachePoint
+
+/**
+ * Reasoning to put in a history. Signed thinking from Bedrock is sent back as
+ * native reasoning only when `provider` is `BedrockModelProfile.providerName`;
+ * otherwise it is sent as tagged text.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const thinking = internal.thinking
 
 /**
  * @since 0.1.0
  * @category Constructors
  */
-export const toolResult = (options: {
-  readonly id: string
-  readonly name: string
-  readonly result: unknown
-  readonly isError?: boolean | undefined
-}): ToolResultPart => ({
-  _tag: "ToolResult",
-  id: options.id,
-  name: options.name,
-  result: options.result,
-  isError: options.isError ?? false
-})
+export const toolCall = internal.toolCall
 
 /**
  * @since 0.1.0
  * @category Constructors
  */
-export const retry = (options: {
-  readonly message: string
-  readonly toolCallId?: string | undefined
-  readonly toolName?: string | undefined
-}): RetryPart => ({
-  _tag: "Retry",
-  message: options.message,
-  ...(options.toolCallId !== undefined ? { toolCallId: options.toolCallId } : {}),
-  ...(options.toolName !== undefined ? { toolName: options.toolName } : {})
-})
+export const nativeToolCall = internal.nativeToolCall
+
+/**
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const nativeToolResult = internal.nativeToolResult
+
+/**
+ * A tool's result. `name` may be left out (the call in the history names the
+ * tool), and so may `result` when the tool returned only `files`.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const toolResult = internal.toolResult
+
+/**
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const retry = internal.retry
 
 // =============================================================================
 // Combinators
@@ -441,9 +470,7 @@ export const retry = (options: {
  * @since 0.1.0
  * @category Combinators
  */
-export const concat = (self: Input, that: Input): Prompt => ({
-  messages: [...make(self).messages, ...make(that).messages]
-})
+export const concat = internal.concat
 
 // =============================================================================
 // JSON

@@ -34,7 +34,14 @@ export type UnknownPart = typeof UnknownPart.Type
  * @since 0.1.0
  * @category Parts
  */
-export const Part = Schema.Union(Prompt.TextPart, Prompt.ThinkingPart, Prompt.ToolCallPart, UnknownPart)
+export const Part = Schema.Union(
+  Prompt.TextPart,
+  Prompt.ThinkingPart,
+  Prompt.ToolCallPart,
+  Prompt.NativeToolCallPart,
+  Prompt.NativeToolResultPart,
+  UnknownPart
+)
 
 /**
  * @since 0.1.0
@@ -98,6 +105,54 @@ export const emptyUsage: Usage = {
 }
 
 // =============================================================================
+// Cost
+// =============================================================================
+
+/**
+ * What a call cost, by kind of token: `input` is the uncached input tokens
+ * only, `cacheRead` and `cacheWrite` the cached ones, `total` their sum with
+ * `output`. Amounts are in `currency` (an ISO 4217 code, `"USD"` for the
+ * bundled prices). A response has a cost only when its price is known (see
+ * `BedrockPricing`): an unknown price gives no cost, never a guessed one.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export const Cost = Schema.Struct({
+  input: Schema.Number,
+  output: Schema.Number,
+  cacheRead: Schema.Number,
+  cacheWrite: Schema.Number,
+  total: Schema.Number,
+  currency: Schema.String
+})
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type Cost = typeof Cost.Type
+
+/**
+ * The sum of two costs, or `undefined` when either is unknown or they are in
+ * different currencies (a partial sum would understate what was spent).
+ *
+ * @since 0.1.0
+ * @category Utils
+ */
+export const addCost = (self: Cost | undefined, that: Cost | undefined): Cost | undefined => {
+  if (self === undefined || that === undefined || self.currency !== that.currency) return undefined
+  return {
+    input: self.input + that.input,
+    output: self.output + that.output,
+    cacheRead: self.cacheRead + that.cacheRead,
+    cacheWrite: self.cacheWrite + that.cacheWrite,
+    total: self.total + that.total,
+    currency: self.currency
+  }
+}
+
+// =============================================================================
 // Response
 // =============================================================================
 
@@ -115,6 +170,10 @@ export const Response = Schema.Struct({
   modelId: Schema.String,
   requestId: Schema.optional(Schema.String),
   latencyMs: Schema.optional(Schema.Number),
+  /** When the answer arrived (for a stream: when it started). */
+  timestamp: Schema.optional(Schema.Date),
+  /** What the call cost, when its price is known (see `Cost`). */
+  cost: Schema.optional(Cost),
   providerFields: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
 })
 
@@ -144,6 +203,20 @@ export const text = (response: Response): string => {
  */
 export const toolCalls = (response: Response): ReadonlyArray<Prompt.ToolCallPart> =>
   response.parts.filter((part): part is Prompt.ToolCallPart => part._tag === "ToolCall")
+
+/**
+ * The calls of tools the provider ran itself (code execution), and their
+ * results, in order. The tool loop leaves them alone.
+ *
+ * @since 0.1.0
+ * @category Getters
+ */
+export const nativeToolParts = (
+  response: Response
+): ReadonlyArray<Prompt.NativeToolCallPart | Prompt.NativeToolResultPart> =>
+  response.parts.filter((part): part is Prompt.NativeToolCallPart | Prompt.NativeToolResultPart =>
+    part._tag === "NativeToolCall" || part._tag === "NativeToolResult"
+  )
 
 /**
  * @since 0.1.0
@@ -247,6 +320,34 @@ export const ToolCall = Schema.TaggedStruct("ToolCall", {
 })
 
 /**
+ * A call of a native (provider-run) tool, complete, emitted when its block
+ * ends. Not a call for the tool loop.
+ *
+ * @since 0.1.0
+ * @category Stream Parts
+ */
+export const NativeToolCall = Schema.TaggedStruct("NativeToolCall", {
+  index: Schema.Number,
+  id: Schema.String,
+  name: Schema.String,
+  input: Schema.Unknown
+})
+
+/**
+ * What a native tool returned, emitted once its block ends.
+ *
+ * @since 0.1.0
+ * @category Stream Parts
+ */
+export const NativeToolResult = Schema.TaggedStruct("NativeToolResult", {
+  index: Schema.Number,
+  id: Schema.String,
+  name: Schema.String,
+  result: Schema.Unknown,
+  status: Schema.optional(Schema.String)
+})
+
+/**
  * The last part of every stream, sent only once usage is known. `response` is
  * what the non-streaming call returns for the same answer.
  *
@@ -273,6 +374,8 @@ export const StreamPart = Schema.Union(
   ToolCallStart,
   ToolCallDelta,
   ToolCall,
+  NativeToolCall,
+  NativeToolResult,
   Finish
 )
 

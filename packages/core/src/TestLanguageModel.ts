@@ -188,7 +188,9 @@ const toParts = (answer: Answer, modelId: string): ReadonlyArray<Response.Stream
 const countWords = (request: LanguageModel.Request) => {
   let words = 0
   const count = (text: string) => (words += text.split(/\s+/).filter((w) => w.length > 0).length)
-  if (request.instructions !== undefined) count(request.instructions)
+  const instructions = request.instructions
+  if (typeof instructions === "string") count(instructions)
+  else if (instructions !== undefined) { for (const i of instructions) count(typeof i === "string" ? i : i.text) }
   for (const message of Prompt.make(request.prompt).messages) {
     if (message._tag === "System") count(message.content)
     else {

@@ -34,10 +34,12 @@ import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import * as ToolTelemetry from "./internal/toolTelemetry.js"
 import * as LanguageModel from "./LanguageModel.js"
 import * as Prompt from "./Prompt.js"
 import * as Response from "./Response.js"
 import * as Tool from "./Tool.js"
+import * as UsageLimits from "./UsageLimits.js"
 
 /**
  * @since 0.1.0
@@ -86,6 +88,8 @@ export interface Options extends Omit<LanguageModel.Request, "tools"> {
   readonly maxSteps?: number | undefined
   /** Tool handlers run at once (default: all the model asked for). */
   readonly concurrency?: number | "unbounded" | undefined
+  /** Caps on requests, tokens and cost for the whole loop (see `UsageLimits`). */
+  readonly usageLimits?: UsageLimits.UsageLimits | undefined
 }
 
 /**
@@ -101,6 +105,8 @@ export interface Result {
   readonly prompt: Prompt.Prompt
   /** Usage summed over all steps. */
   readonly usage: Response.Usage
+  /** Cost summed over all steps; absent when a step's price is not known. */
+  readonly cost?: Response.Cost | undefined
 }
 
 /**
@@ -199,7 +205,12 @@ export const handle = <Tools extends Tool.Any>(
 > =>
   Effect.forEach(
     calls,
-    (call): Effect.Effect<Prompt.ToolPart, Tool.Error<Tools> | Tool.InvalidResultError, Tool.Requirements<Tools>> => {
+    // Each call runs in its `execute_tool` span (internal/toolTelemetry.ts).
+    ToolTelemetry.traced(toolkit, (call): Effect.Effect<
+      Prompt.ToolPart,
+      Tool.Error<Tools> | Tool.InvalidResultError,
+      Tool.Requirements<Tools>
+    > => {
       const tool = toolkit.get(call.name)
       if (tool === undefined) {
         const known = toolkit.tools.map((t) => t.name).join(", ")
@@ -231,7 +242,7 @@ export const handle = <Tools extends Tool.Any>(
             )
         })
       ) as Effect.Effect<Prompt.ToolPart, Tool.Error<Tools> | Tool.InvalidResultError, Tool.Requirements<Tools>>
-    },
+    }),
     { concurrency: options?.concurrency ?? "unbounded" }
   )
 
@@ -301,19 +312,41 @@ export const generate = <Tools extends Tool.Any>(
   LanguageModel.LanguageModelError | MaxStepsExceededError | Tool.Error<Tools> | Tool.InvalidResultError,
   LanguageModel.LanguageModel | Tool.Requirements<Tools>
 > =>
-  Effect.gen(function*() {
-    const model = yield* LanguageModel.LanguageModel
-    let prompt = Prompt.make(options.prompt)
-    const steps: Array<Response.Response> = []
-    let usage = Response.emptyUsage
-    while (true) {
-      const response = yield* model.generate(stepRequest(toolkit, options, prompt, steps.length))
-      steps.push(response)
-      usage = addUsage(usage, response.usage)
-      const next = yield* continueAfter(toolkit, options, prompt, response, steps.length)
-      if (next === undefined) return { response, steps, prompt: nextPrompt(prompt, response, []), usage }
-      prompt = next.prompt
-    }
+  Effect.flatMap(LanguageModel.LanguageModel, (model) => {
+    // Usage and cost summed as the steps finish; the loop's span reports them (internal/toolTelemetry.ts).
+    const totals: ToolTelemetry.LoopTotals = { steps: 0, usage: undefined, cost: undefined }
+    const loop = Effect.gen(function*() {
+      let prompt = Prompt.make(options.prompt)
+      const steps: Array<Response.Response> = []
+      while (true) {
+        const { next, response } = yield* Effect.flatMap(
+          model.generate(stepRequest(toolkit, options, prompt, steps.length)),
+          (response) => {
+            steps.push(response)
+            ToolTelemetry.addStep(totals, response, addUsage)
+            return Effect.map(continueAfter(toolkit, options, prompt, response, steps.length), (next) => ({
+              next,
+              response
+            }))
+          }
+        ).pipe(ToolTelemetry.step(steps.length + 1))
+        if (next === undefined) {
+          return {
+            response,
+            steps,
+            prompt: nextPrompt(prompt, response, []),
+            usage: totals.usage ?? Response.emptyUsage,
+            ...(totals.cost !== undefined ? { cost: totals.cost } : {})
+          }
+        }
+        prompt = next.prompt
+      }
+    })
+    return ToolTelemetry.loop(
+      model.modelId,
+      totals,
+      options.usageLimits === undefined ? loop : UsageLimits.withUsageLimits(loop, options.usageLimits)
+    )
   })
 
 /**
@@ -333,6 +366,7 @@ export const stream = <Tools extends Tool.Any>(
 > => {
   const loop = (
     model: LanguageModel.Service,
+    totals: ToolTelemetry.LoopTotals,
     prompt: Prompt.Prompt,
     step: number
   ): Stream.Stream<
@@ -341,9 +375,14 @@ export const stream = <Tools extends Tool.Any>(
     Tool.Requirements<Tools>
   > => {
     let finish: Response.Finish | undefined
-    return model.stream(stepRequest(toolkit, options, prompt, step)).pipe(
+    let next: { readonly prompt: Prompt.Prompt } | undefined
+    // The step's own span covers its model stream and its tool calls; the next step follows it.
+    const thisStep = model.stream(stepRequest(toolkit, options, prompt, step)).pipe(
       Stream.map((part): StreamEvent => {
-        if (part._tag === "Finish") finish = part
+        if (part._tag === "Finish") {
+          finish = part
+          ToolTelemetry.addStep(totals, part.response, addUsage)
+        }
         return part
       }),
       Stream.concat(Stream.unwrap(
@@ -359,14 +398,24 @@ export const stream = <Tools extends Tool.Any>(
             : Effect.succeed(finish.response)
         ).pipe(
           Effect.flatMap((response) => continueAfter(toolkit, options, prompt, response, step + 1)),
-          Effect.map((next) =>
-            next === undefined
-              ? Stream.empty
-              : Stream.concat(Stream.fromIterable(next.results), loop(model, next.prompt, step + 1))
-          )
+          Effect.map((after) => {
+            next = after
+            return after === undefined ? Stream.empty : Stream.fromIterable(after.results)
+          })
         )
-      ))
+      )),
+      ToolTelemetry.stepStream(step + 1)
+    )
+    return Stream.concat(
+      thisStep,
+      Stream.suspend(() => next === undefined ? Stream.empty : loop(model, totals, next.prompt, step + 1))
     )
   }
-  return Stream.unwrap(Effect.map(LanguageModel.LanguageModel, (model) => loop(model, Prompt.make(options.prompt), 0)))
+  return Stream.unwrap(Effect.map(LanguageModel.LanguageModel, (model) => {
+    const run = ToolTelemetry.loopStream(
+      model.modelId,
+      (totals) => loop(model, totals, Prompt.make(options.prompt), 0)
+    )
+    return options.usageLimits === undefined ? run : UsageLimits.withUsageLimitsStream(run, options.usageLimits)
+  }))
 }

@@ -27,12 +27,22 @@ export * as BedrockLanguageModel from "./BedrockLanguageModel.js"
 /**
  * @since 0.1.0
  */
+export * as BedrockModelId from "./BedrockModelId.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as BedrockModelProfile from "./BedrockModelProfile.js"
 
 /**
  * @since 0.1.0
  */
 export * as BedrockModelSettings from "./BedrockModelSettings.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as BedrockPricing from "./BedrockPricing.js"
 
 /**
  * @since 0.1.0
@@ -52,9 +62,19 @@ export * as Response from "./Response.js"
 /**
  * @since 0.1.0
  */
+export * as Telemetry from "./Telemetry.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Tool from "./Tool.js"
 
 /**
  * @since 0.1.0
  */
 export * as Toolkit from "./Toolkit.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as UsageLimits from "./UsageLimits.js"

@@ -125,7 +125,9 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("BedrockClient agains
         assert.strictEqual(error.status, status)
         assert.strictEqual(error.position, "stream")
         assert.strictEqual(error.requestId, yield* lastRequestId)
-        assert.strictEqual(error.retryable, retryable)
+        // Retryable as an HTTP error, but not after events were delivered (a new attempt would
+        // repeat them).
+        assert.strictEqual(error.retryable, false, `${type} (${retryable} before the first event)`)
         // The initial response, then the two events before the exception.
         assert.deepStrictEqual((seen[0] as BedrockClient.InitialResponse).initialResponse.requestId, error.requestId)
         assert.strictEqual(seen.length, 3)
@@ -147,7 +149,7 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("BedrockClient agains
       const reset1 = yield* Effect.flip(Stream.runDrain(bedrock.converseStream(input())))
       expectKind(reset1, "ConnectionReset")
       assert.strictEqual(reset1.position, "stream")
-      assert.isTrue(reset1.retryable)
+      assert.isFalse(reset1.retryable)
 
       yield* local.script(Script.stream(undefined, { fault: Script.truncateAfter(1) }))
       expectKind(yield* Effect.flip(Stream.runDrain(bedrock.converseStream(input()))), "TruncatedEventStream")
@@ -225,7 +227,7 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("BedrockClient agains
       yield* local.script(Script.stream(undefined, { fault: Script.exceptionAfter(1, "throttlingException") }))
       const error = yield* Effect.flip(Stream.runDrain(bedrock.converseStream(input())))
       assert.strictEqual(error._tag, "ThrottlingError")
-      assert.isTrue(error.retryable)
+      assert.isFalse(error.retryable)
       assert.strictEqual((yield* local.requests).length, 1)
     }))
 

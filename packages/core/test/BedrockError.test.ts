@@ -187,7 +187,7 @@ describe("BedrockError.fromSdk", () => {
         () => new Error("The message checksum (123) did not match the expected value of 456"),
         "stream",
         "ChecksumMismatch",
-        false
+        true
       ],
       [
         "bad prelude CRC",
@@ -197,15 +197,9 @@ describe("BedrockError.fromSdk", () => {
           ),
         "stream",
         "ChecksumMismatch",
-        false
+        true
       ],
-      [
-        "truncated frame",
-        () => new Error("Truncated event message received."),
-        "stream",
-        "TruncatedEventStream",
-        false
-      ],
+      ["truncated frame", () => new Error("Truncated event message received."), "stream", "TruncatedEventStream", true],
       [
         "short frame",
         () => new Error("Provided message too short to accommodate event stream message overhead"),
@@ -242,7 +236,8 @@ describe("BedrockError.fromSdk", () => {
 
     it("TransportError defaults retryable from kind", () => {
       assert.isTrue(new BedrockError.TransportError({ message: "x", kind: "ConnectionReset" }).retryable)
-      assert.isFalse(new BedrockError.TransportError({ message: "x", kind: "ChecksumMismatch" }).retryable)
+      assert.isTrue(new BedrockError.TransportError({ message: "x", kind: "ChecksumMismatch" }).retryable)
+      assert.isFalse(new BedrockError.TransportError({ message: "x", kind: "MalformedEventStream" }).retryable)
       assert.isFalse(new BedrockError.TransportError({ message: "x", kind: "Timeout", retryable: false }).retryable)
     })
   })

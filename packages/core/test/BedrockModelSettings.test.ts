@@ -30,7 +30,8 @@ describe("BedrockModelSettings", () => {
         additionalModelRequestFields: { foo: { bar: 1 } },
         additionalModelResponseFieldPaths: ["/stop_sequence"],
         promptVariables: { topic: { text: "cats" } },
-        serviceTier: { type: "reserved" },
+        serviceTier: "flex",
+        bedrockServiceTier: { type: "reserved" },
         inferenceProfile: "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude",
         cacheToolDefinitions: true,
         cacheInstructions: "1h",
@@ -52,12 +53,16 @@ describe("BedrockModelSettings", () => {
       assert.strictEqual(issue({ thinking: "max" }).path, "thinking")
     })
 
-    it("accepts the service tier in object and string form", () => {
-      for (const serviceTier of ["auto", "default", "flex", "priority", { type: "flex" }, { type: "reserved" }]) {
+    it("the unified service tier is a string, the Bedrock one an object (the only way to reserved)", () => {
+      for (const serviceTier of ["auto", "default", "flex", "priority"]) {
         assert.deepStrictEqual<unknown>(ok({ serviceTier }), { serviceTier })
       }
+      for (const type of ["default", "flex", "priority", "reserved"]) {
+        assert.deepStrictEqual<unknown>(ok({ bedrockServiceTier: { type } }), { bedrockServiceTier: { type } })
+      }
       assert.strictEqual(issue({ serviceTier: "reserved" }).path, "serviceTier")
-      assert.strictEqual(issue({ serviceTier: { type: "cheap" } }).path, "serviceTier.type")
+      assert.strictEqual(issue({ serviceTier: { type: "flex" } }).path, "serviceTier")
+      assert.strictEqual(issue({ bedrockServiceTier: { type: "cheap" } }).path, "bedrockServiceTier.type")
     })
 
     it("accepts cache settings true, false, 5m, 1h", () => {

@@ -55,4 +55,45 @@ describe("Prompt", () => {
     })
     assert.deepStrictEqual(message, { _tag: "Assistant", parts: [{ _tag: "Text", text: "a" }] })
   })
+
+  it.effect("the part constructors, native tool parts and files-only tool results round-trip too", () =>
+    Effect.gen(function*() {
+      const prompt = Prompt.make([
+        Prompt.user("Compute"),
+        Prompt.assistant(
+          Prompt.thinking({ text: "Plan.", signature: "s", provider: "bedrock" }),
+          Prompt.nativeToolCall({ id: "c", name: "codeExecution", input: { snippet: "1+1" }, provider: "bedrock" }),
+          Prompt.nativeToolResult({ id: "c", name: "codeExecution", result: { stdOut: "2" }, status: "success" }),
+          Prompt.toolCall({ id: "t", name: "chart", input: {} })
+        ),
+        Prompt.tool(
+          Prompt.toolResult({ id: "t", files: [Prompt.file({ mediaType: "image/png", data: new Uint8Array([1]) })] })
+        )
+      ])
+      // Optional fields left out are absent, not undefined.
+      assert.deepStrictEqual(Object.keys(Prompt.thinking({ text: "x" })), ["_tag", "text"])
+      assert.deepStrictEqual(Object.keys((prompt.messages[2] as Prompt.ToolMessage).parts[0]!), [
+        "_tag",
+        "id",
+        "isError",
+        "files"
+      ])
+      assert.deepStrictEqual(yield* Prompt.decodeJson(yield* Prompt.encodeJson(prompt)), prompt)
+    }))
+
+  it.effect("a response with its timestamp round-trips as JSON", () =>
+    Effect.gen(function*() {
+      const response: Response.Response = {
+        parts: [Prompt.text("a")],
+        finishReason: "stop",
+        rawFinishReason: "end_turn",
+        usage: Response.emptyUsage,
+        modelId: "m",
+        timestamp: new Date("2026-05-01T12:00:00.000Z")
+      }
+      const codec = Schema.parseJson(Response.Response)
+      const json = yield* Schema.encode(codec)(response)
+      assert.include(json, "2026-05-01T12:00:00.000Z")
+      assert.deepStrictEqual(yield* Schema.decode(codec)(json), response)
+    }))
 })

@@ -6,6 +6,30 @@ import { Effect, Layer, Schema } from "effect"
 
 const greet = (name: string) => LanguageModel.generate({ prompt: `Greet ${name}` }).pipe(Effect.map(Response.text))
 
+// The Structured output section.
+const City = Schema.Struct({
+  name: Schema.String,
+  population: Schema.Number.pipe(Schema.positive()),
+  founded: Schema.optional(Schema.Number)
+})
+
+const city = LanguageModel.generateObject({ prompt: "The largest city of Portugal", schema: City, maxRetries: 2 }).pipe(
+  Effect.catchTag("StructuredOutputError", (error) => Effect.fail(`unusable answer: ${error.text}`))
+)
+
+const textAnswer = (text: string) => ({
+  output: { message: { role: "assistant" as const, content: [{ text }] } },
+  stopReason: "end_turn" as const,
+  usage: { inputTokens: 5, outputTokens: 5, totalTokens: 10 },
+  metrics: { latencyMs: 1 },
+  $metadata: {}
+})
+
+const claudeWith = (...answers: ReadonlyArray<string>) =>
+  BedrockLanguageModel.layer({ model: "us.anthropic.claude-sonnet-4-5-20250929-v1:0" }).pipe(
+    Layer.provideMerge(BedrockClientStub.layer({ converse: answers.map(textAnswer) }))
+  )
+
 describe("README examples", () => {
   it.effect("greets the user (the stub Layer test)", () =>
     Effect.gen(function*() {
@@ -60,4 +84,18 @@ describe("README examples", () => {
         )
       )
     ))
+
+  it.effect("generateObject with a Schema (the Structured output section)", () =>
+    Effect.gen(function*() {
+      assert.deepStrictEqual(yield* city, { name: "Lisbon", population: 545000 })
+      const [request] = yield* Effect.flatMap(BedrockClientStub.BedrockClientStub, (stub) => stub.requests)
+      // Native output: the schema sent strict, Schema.positive() as a hint in the description.
+      const schema = JSON.parse((request as any).input.outputConfig.textFormat.structure.jsonSchema.schema)
+      assert.strictEqual(schema.properties.population.description, "a positive number (exclusiveMinimum=0)")
+    }).pipe(Effect.provide(claudeWith("{\"name\":\"Lisbon\",\"population\":545000}"))))
+
+  it.effect("generateObject: after maxRetries the typed error carries the raw text", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* Effect.flip(city), "unusable answer: still no JSON")
+    }).pipe(Effect.provide(claudeWith("no JSON", "no JSON either", "still no JSON"))))
 })

@@ -8,6 +8,7 @@ import * as Inference from "../src/internal/requestMapping/inference.js"
 import * as Issues from "../src/internal/requestMapping/issues.js"
 import * as Media from "../src/internal/requestMapping/media.js"
 import * as Messages from "../src/internal/requestMapping/messages.js"
+import * as Output from "../src/internal/requestMapping/output.js"
 import * as Tools from "../src/internal/requestMapping/tools.js"
 import type * as LanguageModel from "../src/LanguageModel.js"
 import * as Prompt from "../src/Prompt.js"
@@ -88,12 +89,11 @@ describe("requestMapping", () => {
       )
     })
 
-    it("maps serviceTier: object as is, string as {type}, auto omitted", () => {
+    it("maps serviceTier: bedrockServiceTier as is and first, string as {type}, auto omitted", () => {
       assert.deepStrictEqual(
-        converse({ prompt: "hi" }, { settings: { serviceTier: { type: "reserved" } } }).serviceTier,
-        {
-          type: "reserved"
-        }
+        converse({ prompt: "hi" }, { settings: { bedrockServiceTier: { type: "reserved" }, serviceTier: "flex" } })
+          .serviceTier,
+        { type: "reserved" }
       )
       assert.deepStrictEqual(converse({ prompt: "hi" }, { settings: { serviceTier: "flex" } }).serviceTier, {
         type: "flex"
@@ -107,12 +107,6 @@ describe("requestMapping", () => {
       assert.strictEqual(converse({ prompt: "hi" }, { settings: { inferenceProfile: arn } }).modelId, arn)
       const count = RequestMapping.toCountTokensInput(input({ prompt: "hi" }, { settings: { inferenceProfile: arn } }))
       assert.strictEqual(Either.getOrThrow(count).modelId, "anthropic.claude-sonnet-4-5-20250929-v1:0")
-    })
-
-    it("exposes extraHeaders", () => {
-      assert.deepStrictEqual(RequestMapping.extraHeaders({ extraHeaders: { "x-a": "1" } }), { "x-a": "1" })
-      assert.strictEqual(RequestMapping.extraHeaders({ extraHeaders: {} }), undefined)
-      assert.strictEqual(RequestMapping.extraHeaders({}), undefined)
     })
 
     it("rejects models not on Converse", () => {
@@ -160,7 +154,7 @@ describe("requestMapping", () => {
       assert.strictEqual(RequestMapping.anthropicThinkingBudget, Inference.anthropicThinkingBudget)
       assert.strictEqual(RequestMapping.mediaFormat, Media.mediaFormat)
       assert.strictEqual(RequestMapping.providerName, Messages.providerName)
-      assert.strictEqual(RequestMapping.defaultOutputName, Tools.defaultOutputName)
+      assert.strictEqual(RequestMapping.defaultOutputName, Output.defaultOutputName)
       assert.strictEqual(RequestMapping.sanitizeToolName, Tools.sanitizeToolName)
     })
 

@@ -7,7 +7,7 @@ import * as ResponseDecoding from "../src/internal/responseDecoding.js"
 import * as StreamDecoding from "../src/internal/streamDecoding.js"
 import type * as Response from "../src/Response.js"
 
-const context = { modelId: "us.anthropic.claude-sonnet-4-6", requestId: "req-1" }
+const context = { modelId: "us.anthropic.claude-sonnet-4-6", requestId: "req-1", timestamp: new Date(0) }
 
 const usage = { inputTokens: 10, outputTokens: 7, totalTokens: 27, cacheReadInputTokens: 6, cacheWriteInputTokens: 4 }
 

@@ -206,10 +206,12 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("default model", (it)
 
   it.effect("native structured output: the text is JSON satisfying the schema", () =>
     Effect.gen(function*() {
+      // As Bedrock takes it: strict (no numeric bounds, additionalProperties false).
       const schema = {
         type: "object",
-        properties: { answer: { type: "integer", minimum: 40, maximum: 44 } },
-        required: ["answer"]
+        properties: { answer: { type: "integer", enum: [42] } },
+        required: ["answer"],
+        additionalProperties: false
       }
       const out = yield* send(
         new ConverseCommand({

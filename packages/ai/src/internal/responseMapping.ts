@@ -60,6 +60,7 @@ export const finishMetadata = (response: Response.Response): FinishMetadata => {
   }
   if (response.requestId !== undefined) metadata.requestId = response.requestId
   if (response.latencyMs !== undefined) metadata.latencyMs = response.latencyMs
+  if (response.cost !== undefined) metadata.cost = response.cost
   const tier = serviceTierOf(fields)
   if (tier !== undefined) metadata.serviceTier = tier
   if (Object.keys(usage.details).length > 0) metadata.usageDetails = usage.details
@@ -85,10 +86,10 @@ const finishPart = (response: Response.Response): AiResponse.FinishPartEncoded =
   metadata: { effectBedrock: finishMetadata(response) }
 })
 
-// No timestamp: Bedrock's answer has none, and a made-up one would cost a DateTime decode per call.
 const metadataPart = (response: Response.Response): AiResponse.ResponseMetadataPartEncoded => ({
   type: "response-metadata",
   modelId: response.modelId,
+  ...(response.timestamp !== undefined ? { timestamp: response.timestamp.toISOString() } : {}),
   ...(response.requestId !== undefined ? { id: response.requestId } : {}),
   metadata: {
     effectBedrock: {
@@ -138,6 +139,11 @@ export const fromResponse = (
       }
       case "Unknown": {
         // Blocks not modelled by @effect-bedrock/core are in the finish metadata (unknownBlocks).
+        break
+      }
+      case "NativeToolCall":
+      case "NativeToolResult": {
+        // Only asked for through `nativeTools`, which this provider never sends.
         break
       }
     }
@@ -269,6 +275,11 @@ export const streamMapper = (context: ResponseContext) => {
             params: part.input,
             providerExecuted: false
           })
+          break
+        }
+        case "NativeToolCall":
+        case "NativeToolResult": {
+          // Only asked for through `nativeTools`, which this provider never sends.
           break
         }
         case "Finish": {

@@ -15,25 +15,36 @@ export interface CallContext {
   readonly region: string | undefined
   readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
   /**
-   * Our own idle timeout for event streams. The SDK's `requestTimeout` fires on a stream that
-   * stalls after its response arrived by closing the HTTP/2 stream cleanly: the iterator then just
-   * ends, and a truncated answer would look complete. So streams get our timeout (typed
-   * `TransportError` "Timeout") and the SDK's is pushed past it for that request.
+   * Our own idle timeout for event streams, `undefined` when disabled. The SDK's timers are no
+   * substitute: its `requestTimeout` fires on a stream that stalls after its response arrived by
+   * closing the HTTP/2 stream cleanly (the iterator then just ends, and a truncated answer would
+   * look complete), its session idle timer (300 s unless `sessionTimeout` is set) does the same,
+   * and Node leaves the stream's timer armed after the stream ended, keeping the whole request
+   * reachable until it fires. See docs/reliability.md.
    */
   readonly streamIdleTimeout: number | undefined
+  /**
+   * The SDK client was built by `make`, with the session idle timer off (`sessionTimeout: 0`):
+   * streams are then sent with `requestTimeout: 0`, so the SDK arms no timer at all and ours are
+   * the only ones. False for a client given to `makeFromClient`, whose own timeouts stay as they are.
+   */
+  readonly ownsStreamTimers: boolean
 }
 
 /** @internal */
 export const streamTimeoutError = (
   call: CallContext,
   position: BedrockError.Position,
-  requestId?: string
+  requestId?: string,
+  outputDelivered = false
 ): BedrockError.BedrockError =>
   new BedrockError.TransportError({
     message: `Stream timed out because of no activity for ${call.streamIdleTimeout} ms`,
     kind: "Timeout",
     position,
     operation: "converseStream",
+    // Sending the request again would repeat what the caller already has.
+    ...(outputDelivered ? { retryable: false } : {}),
     ...(requestId === undefined ? {} : { requestId })
   }, { disableValidation: true })
 

@@ -41,9 +41,15 @@ export const defaultRequestTimeout: Duration.Duration = Duration.seconds(300)
 export const requestTimeoutMillis = (options: SdkOptions): number | undefined =>
   millis(options.requestTimeout, defaultRequestTimeout)
 
+/** The longest delay `setTimeout` takes; anything longer would fire after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 const millis = (input: Duration.DurationInput | undefined, fallback: Duration.Duration): number | undefined => {
   const duration = Duration.decode(input ?? fallback)
-  return Duration.isFinite(duration) ? Math.max(1, Math.round(Duration.toMillis(duration))) : undefined
+  if (!Duration.isFinite(duration)) return undefined
+  const ms = Math.max(1, Math.round(Duration.toMillis(duration)))
+  // Over 24.8 days: as good as no timeout (a timer cannot be set that far).
+  return ms > MAX_TIMER_MS ? undefined : ms
 }
 
 /**
@@ -87,6 +93,11 @@ export const toClientConfig = (options: SdkOptions): BedrockRuntimeClientConfig 
     maxAttempts: 1,
     requestHandler: new NodeHttp2Handler({
       ...(requestMs === undefined ? {} : { requestTimeout: requestMs }),
+      // No idle timer on the HTTP/2 session. The SDK gives every event stream a session of its own
+      // with a 300 s idle timer by default, which would end a stalled stream as a clean (truncated)
+      // end before a longer `requestTimeout` of ours could fire; streams are timed by us alone
+      // (converseStream.ts), and a session dies with its stream.
+      sessionTimeout: 0,
       ...(connectMs === undefined
         ? {}
         : { nodeHttp2ConnectOptions: { createConnection: connectWithTimeout(connectMs) } })
@@ -142,9 +153,29 @@ interface CommandWithStack {
 }
 
 /**
+ * Sets `headers` on a request's headers, replacing any header of the same name in another case
+ * (HTTP header names are case-insensitive: `Content-Type` replaces `content-type`, never both).
+ *
+ * @internal
+ */
+export const setHeaders = (
+  target: Record<string, string>,
+  entries: ReadonlyArray<readonly [string, string]>
+): void => {
+  for (const [name, value] of entries) {
+    const lower = name.toLowerCase()
+    for (const existing in target) {
+      if (existing !== name && existing.toLowerCase() === lower) delete target[existing]
+    }
+    target[name] = value
+  }
+}
+
+/**
  * Adds `headers` to the HTTP request of this command only. The middleware sits on the command's
  * own stack (cloned per `send`, never shared with the client or other commands) at the `build`
- * step, which runs before `finalizeRequest` where SigV4 signs, so the headers are signed.
+ * step, which runs before `finalizeRequest` where SigV4 signs, so the headers are signed. A
+ * header already there in another case is replaced (`setHeaders`).
  *
  * @internal
  */
@@ -157,7 +188,7 @@ export const addHeaders = <C extends CommandWithStack>(
   const middleware = (next: (args: HeaderCarrier) => Promise<unknown>) => (args: HeaderCarrier) => {
     const request = args.request as { headers?: Record<string, string> } | undefined
     if (request !== undefined && typeof request === "object" && request.headers !== undefined) {
-      for (const [name, value] of entries) request.headers[name] = value
+      setHeaders(request.headers, entries)
     }
     return next(args)
   }

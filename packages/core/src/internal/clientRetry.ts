@@ -12,6 +12,7 @@ import * as Stream from "effect/Stream"
 import type * as BedrockClient from "../BedrockClient.js"
 import type * as BedrockError from "../BedrockError.js"
 import { isRetryable } from "../BedrockError.js"
+import * as Telemetry from "./telemetry.js"
 
 /** @internal */
 export interface RetryOptions {
@@ -43,7 +44,8 @@ export const makeSchedule = (options: RetryOptions | false | undefined): Schedul
   const maxDelay = Duration.decode(options?.maxDelay ?? defaultMaxDelay)
   return Schedule.exponential(options?.baseDelay ?? defaultBaseDelay, 2).pipe(
     Schedule.jitteredWith({ min: 0.5, max: 1.5 }),
-    Schedule.modifyDelay((delay) => Duration.min(delay, maxDelay)),
+    // The delay is the second argument: the first is the exponential output, without the jitter.
+    Schedule.modifyDelay((_, delay) => Duration.min(delay, maxDelay)),
     Schedule.intersect(Schedule.recurs(maxAttempts - 1))
   )
 }
@@ -66,8 +68,15 @@ export const retryService = <Out>(service: BedrockClient.Service, policy: Policy
   if (base === undefined) return service
   const schedule = Schedule.whileInput(base, (error: BedrockError.BedrockError) => isRetryable(error))
   return {
-    converse: (input, options) => Effect.retry(service.converse(input, options), schedule),
-    countTokens: (input, options) => Effect.retry(service.countTokens(input, options), schedule),
+    ...service,
+    // Each retry is an event on the current span and a warning log (telemetry.ts).
+    converse: (input, options) =>
+      Effect.retry(service.converse(input, options), Telemetry.observeRetries(schedule, "converse", input.modelId)),
+    countTokens: (input, options) =>
+      Effect.retry(
+        service.countTokens(input, options),
+        Telemetry.observeRetries(schedule, "countTokens", input.modelId)
+      ),
     converseStream: (input, options) =>
       Stream.suspend(() => {
         let started = false
@@ -78,7 +87,9 @@ export const retryService = <Out>(service: BedrockClient.Service, policy: Policy
             if (!started && Chunk.some(chunk, (event) => !("initialResponse" in event))) started = true
             return chunk
           }),
-          Stream.retry(Schedule.whileInput(schedule, () => !started))
+          Stream.retry(
+            Telemetry.observeRetries(Schedule.whileInput(schedule, () => !started), "converseStream", input.modelId)
+          )
         )
       })
   }

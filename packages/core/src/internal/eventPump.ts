@@ -36,14 +36,18 @@ export class EventPump<A> {
   private timer: ReturnType<typeof setTimeout> | undefined
   private inFlight = false
 
+  private iterator: AsyncIterator<A> | undefined
+
   constructor(
-    private readonly iterator: AsyncIterator<A>,
+    iterator: AsyncIterator<A>,
     private readonly options: {
       readonly highWaterMark: number
       readonly idleTimeoutMs: number | undefined
       readonly onIdleTimeout: () => void
     }
-  ) {}
+  ) {
+    this.iterator = iterator
+  }
 
   /** Starts reading ahead (before anyone polls). */
   start(): void {
@@ -77,10 +81,15 @@ export class EventPump<A> {
     this.waiter = undefined
   }
 
-  /** Stops reading and clears the timer; the caller aborts the request. */
+  /**
+   * Stops reading, clears the timer and drops the iterator and the events not taken: a `next()`
+   * still pending in the SDK holds this pump, but then nothing else. The caller aborts the request.
+   */
   stop(): void {
     this.stopped = true
     this.waiter = undefined
+    this.iterator = undefined
+    this.buffer = []
     this.clearTimer()
   }
 
@@ -97,10 +106,12 @@ export class EventPump<A> {
   }
 
   private next(): void {
+    const iterator = this.iterator
+    if (iterator === undefined) return
     this.armTimer()
     let promise: Promise<IteratorResult<A>>
     try {
-      promise = this.iterator.next()
+      promise = iterator.next()
     } catch (error) {
       return this.onError(error)
     }

@@ -10,28 +10,44 @@ import * as internal from "./sdkErrors.js"
 
 const retryableUnknownStatus = new Set([429, 500, 502, 503, 504])
 
-/** @internal */
+/**
+ * `outputDelivered`: the failure ended a stream after some of its events were delivered, so
+ * sending the same request again would repeat output the caller already has: `retryable` is false
+ * whatever the error.
+ *
+ * @internal
+ */
 export const fromSdk = (
   error: unknown,
   position: BedrockError.Position,
-  context?: BedrockError.FromSdkContext
+  context?: BedrockError.FromSdkContext,
+  outputDelivered = false
 ): BedrockError.BedrockError => {
   if (BedrockError.isBedrockError(error)) return error
   const secrets = context?.secrets
   const record = internal.asRecord(error)
+  const notRetryable = outputDelivered ? { retryable: false } : {}
   if (record === undefined) {
     return new BedrockError.UnknownBedrockError({
       message: internal.scrubSecrets(String(error), secrets),
       position,
       ...optional("requestId", context?.requestId),
       ...optional("operation", context?.operation),
+      ...notRetryable,
       cause: error
     }, { disableValidation: true })
   }
   const rawName = internal.stringOf(record.name) ?? "Error"
-  const rawMessage = internal.stringOf(record.message) ?? rawName
-  const message = internal.scrubSecrets(rawMessage, secrets)
   const metadataStatus = internal.numberOf(record.$metadata?.httpStatusCode)
+  // A 2xx status means the service answered: whatever failed after it (the SDK reads a stream's
+  // first event while deserialising the response) happened to the transport or the framing.
+  const answered = metadataStatus !== undefined && metadataStatus >= 200 && metadataStatus < 300
+  const kind = internal.transportKind(error, position)
+  const rawMessage = internal.stringOf(record.message) ?? rawName
+  const message = internal.scrubSecrets(
+    answered && kind !== undefined ? internal.withoutDeserializationNote(rawMessage) : rawMessage,
+    secrets
+  )
   const Exception = BedrockError.exceptionClass(rawName)
   const status = metadataStatus ?? Exception?.exception.status
   const base = {
@@ -41,6 +57,7 @@ export const fromSdk = (
     ...optional("status", status),
     ...optional("requestId", internal.stringOf(record.$metadata?.requestId) ?? context?.requestId),
     ...optional("operation", context?.operation),
+    ...notRetryable,
     cause: error
   }
   const options = { disableValidation: true }
@@ -78,18 +95,17 @@ export const fromSdk = (
   if (internal.isCredentialsFailure(error)) {
     return new BedrockError.CredentialsError(base, options)
   }
-  // A service answer the SDK could not parse still has a status; classify it by that first.
-  const kind = metadataStatus !== undefined && internal.stringOf(
+  // An error answer the SDK could not parse (a proxy's 502 page) is classified by its status, not
+  // by what its text happens to contain.
+  const unparsedErrorAnswer = metadataStatus !== undefined && !answered && internal.stringOf(
         (record as { $responseBodyText?: unknown }).$responseBodyText
       ) === undefined
-    ? undefined
-    : internal.transportKind(error, position)
-  if (kind !== undefined) {
+  if (kind !== undefined && !unparsedErrorAnswer) {
     return new BedrockError.TransportError({ ...base, kind }, options)
   }
   return new BedrockError.UnknownBedrockError({
-    ...base,
-    retryable: status !== undefined && retryableUnknownStatus.has(status)
+    retryable: status !== undefined && retryableUnknownStatus.has(status),
+    ...base
   }, options)
 }
 

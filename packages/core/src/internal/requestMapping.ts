@@ -38,7 +38,8 @@ export { maxCachePoints } from "./requestMapping/cachePoints.js"
 export { anthropicThinkingBudget } from "./requestMapping/inference.js"
 export { mediaFormat } from "./requestMapping/media.js"
 export { providerName } from "./requestMapping/messages.js"
-export { defaultOutputName, sanitizeToolName } from "./requestMapping/tools.js"
+export { defaultOutputName } from "./requestMapping/output.js"
+export { sanitizeToolName } from "./requestMapping/tools.js"
 
 // =============================================================================
 // Models
@@ -82,16 +83,17 @@ export interface MappingInput {
 
 /**
  * How a structured output was asked for, so that the response decoder can
- * turn it back into the answer: `Native` (the text is the JSON) or `Tool`
- * (the input of a call of `toolName` is the answer; when `unwrapKey` is set,
- * the answer is that key of the input, because a non-object schema was
- * wrapped in an object).
+ * turn it back into the answer: `Native` and `Prompted` (the text is the
+ * JSON) or `Tool` (the input of a call of `toolName` is the answer; when
+ * `unwrapKey` is set, the answer is that key of the input, because a
+ * non-object schema was wrapped in an object).
  *
  * @since 0.1.0
  * @internal
  */
 export type OutputMode =
   | { readonly _tag: "Native"; readonly name: string }
+  | { readonly _tag: "Prompted"; readonly name: string }
   | { readonly _tag: "Tool"; readonly toolName: string; readonly unwrapKey?: string | undefined }
 
 /**
@@ -104,6 +106,8 @@ export interface ConverseMapping {
   /** The forced output tool, whose call is the answer (absent with native output or no output schema). */
   readonly outputTool?: string | undefined
   readonly output?: OutputMode | undefined
+  /** What could not be sent as asked (a schema a strict rewrite had to change in meaning). */
+  readonly warnings?: ReadonlyArray<string> | undefined
 }
 
 // =============================================================================
@@ -152,19 +156,6 @@ export const toCountTokensInput = (
   }
 }
 
-/**
- * HTTP headers to add to this request only (`extraHeaders` setting).
- *
- * @since 0.1.0
- * @internal
- */
-export const extraHeaders = (
-  settings: BedrockModelSettings.Settings
-): Readonly<Record<string, string>> | undefined => {
-  const headers = settings.extraHeaders
-  return headers !== undefined && hasKeys(headers) ? headers : undefined
-}
-
 // =============================================================================
 // Request
 // =============================================================================
@@ -178,16 +169,21 @@ const build = (options: MappingInput, forCountTokens: boolean): ConverseMapping 
     )
   }
   const thinkingOn = isThinkingEnabled(profile, settings)
+  let warnings: Array<string> | undefined
+  const warn = (message: string) => {
+    ;(warnings ??= []).push(message)
+  }
 
   // Tools first: a forced choice that cannot be honoured fails before any other work.
-  const tools = mapTools(options, thinkingOn)
+  const tools = mapTools(options, thinkingOn, warn)
 
-  const { messages, system } = mapPrompt(profile, settings, request)
+  const { messages, staticSystemEnd, system } = mapPrompt(profile, settings, request, tools.instructions)
 
   addRequestCachePoints(
     profile,
     settings,
     system,
+    staticSystemEnd,
     tools.toolConfig === undefined ? undefined : tools.toolConfig.tools,
     messages.list,
     messages.cachePoints
@@ -222,12 +218,15 @@ const build = (options: MappingInput, forCountTokens: boolean): ConverseMapping 
   if (settings.promptVariables !== undefined && hasKeys(settings.promptVariables)) {
     input.promptVariables = settings.promptVariables as ConverseCommandInput["promptVariables"]
   }
+  // The Bedrock object wins over the unified string (and is the only way to ask for `reserved`).
+  const bedrockTier = settings.bedrockServiceTier
   const tier = settings.serviceTier
-  if (tier !== undefined) {
-    if (typeof tier === "object") input.serviceTier = { type: tier.type }
-    else if (tier !== "auto") input.serviceTier = { type: tier }
-  }
+  if (bedrockTier !== undefined) input.serviceTier = { type: bedrockTier.type }
+  else if (tier !== undefined && tier !== "auto") input.serviceTier = { type: tier }
   const output = tools.output
-  if (output === undefined) return { input }
-  return output._tag === "Tool" ? { input, outputTool: output.toolName, output } : { input, output }
+  if (output === undefined) return warnings === undefined ? { input } : { input, warnings }
+  const mapping: ConverseMapping = output._tag === "Tool"
+    ? { input, outputTool: output.toolName, output }
+    : { input, output }
+  return warnings === undefined ? mapping : { ...mapping, warnings }
 }

@@ -21,7 +21,46 @@ export interface DecodeContext {
   readonly outputTool?: string | undefined
   /** The answer is this key of the output tool's input (a non-object schema was wrapped). */
   readonly unwrapKey?: string | undefined
+  /**
+   * Some families (DeepSeek R1, Qwen, Moonshot) send whitespace before a text part: it is
+   * dropped from the start of every text part, streamed or not, so both decode the same.
+   */
+  readonly trimLeadingWhitespace?: boolean | undefined
+  /** When the answer arrived; now when not given. */
+  readonly timestamp?: Date | undefined
 }
+
+/**
+ * Native (server) tools by their Bedrock name, and the result block type of each.
+ *
+ * @internal
+ */
+export const nativeTools: Readonly<Record<string, { readonly name: string; readonly resultType: string }>> = {
+  nova_code_interpreter: { name: "codeExecution", resultType: "nova_code_interpreter_result" }
+}
+
+const nativeResultTypes: Readonly<Record<string, string>> = { nova_code_interpreter_result: "codeExecution" }
+
+/**
+ * The native tool whose result block has this type, if any.
+ *
+ * @internal
+ */
+export const nativeToolOfResult = (type: string | undefined): string | undefined =>
+  type !== undefined && Object.hasOwn(nativeResultTypes, type) ? nativeResultTypes[type] : undefined
+
+/**
+ * A native tool call part (`server_tool_use`), named by the `LanguageModel.NativeTool` it is.
+ *
+ * @internal
+ */
+export const nativeToolCallPart = (id: string, name: string, input: unknown): Prompt.NativeToolCallPart => ({
+  _tag: "NativeToolCall",
+  id,
+  name: Object.hasOwn(nativeTools, name) ? nativeTools[name]!.name : name,
+  input,
+  provider: "bedrock"
+})
 
 const finishReasons: Record<string, Response.FinishReason> = {
   end_turn: "stop",
@@ -124,10 +163,32 @@ export const finishReasonOf = (
 }
 
 const contentPart = (block: ContentBlock, context: DecodeContext): Response.Part | undefined => {
-  if (block.text !== undefined) return { _tag: "Text", text: block.text }
+  if (block.text !== undefined) {
+    if (context.trimLeadingWhitespace !== true) return { _tag: "Text", text: block.text }
+    const text = block.text.trimStart()
+    return text === "" ? undefined : { _tag: "Text", text }
+  }
   if (block.toolUse !== undefined) {
     const toolUse = block.toolUse
+    if (toolUse.type === "server_tool_use") {
+      return nativeToolCallPart(toolUse.toolUseId ?? "", toolUse.name ?? "", toolUse.input ?? {})
+    }
     return toolCallPart(toolUse.toolUseId ?? "", toolUse.name ?? "", toolUse.input ?? {}, context)
+  }
+  if (block.toolResult !== undefined) {
+    const result = block.toolResult
+    const native = nativeToolOfResult(result.type)
+    if (native !== undefined) {
+      const first = result.content?.[0]
+      return {
+        _tag: "NativeToolResult",
+        id: result.toolUseId ?? "",
+        name: native,
+        result: first !== undefined && "json" in first ? first.json : undefined,
+        ...(result.status !== undefined ? { status: result.status } : {}),
+        provider: "bedrock"
+      }
+    }
   }
   if (block.reasoningContent !== undefined) {
     const reasoning = block.reasoningContent
@@ -180,6 +241,7 @@ export const fromConverseResponse = (output: ConverseResponse, context: DecodeCo
     modelId: context.modelId,
     ...(context.requestId !== undefined ? { requestId: context.requestId } : {}),
     ...(output.metrics?.latencyMs !== undefined ? { latencyMs: output.metrics.latencyMs } : {}),
+    timestamp: context.timestamp ?? new Date(),
     ...(fields !== undefined ? { providerFields: fields } : {})
   }
 }

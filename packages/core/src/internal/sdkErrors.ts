@@ -5,6 +5,7 @@
  * @internal
  */
 import type { TransportErrorKind } from "../BedrockError.js"
+import * as BedrockModelId from "../BedrockModelId.js"
 
 // =============================================================================
 // Shapes
@@ -107,6 +108,20 @@ export const transportKind = (error: unknown, position: "request" | "stream"): T
   return undefined
 }
 
+const deserializationNote =
+  /\s*Deserialization error: to see the raw response, inspect the hidden field \{error\}\.\$response on this object\.?/
+
+/**
+ * The SDK appends a note about `$response` to anything that fails while it deserialises a response,
+ * also to a transport fault that merely happened then; the note says nothing about the fault.
+ *
+ * @internal
+ */
+export const withoutDeserializationNote = (message: string): string => {
+  const out = message.replace(deserializationNote, "")
+  return out.length > 0 ? out : message
+}
+
 // =============================================================================
 // Credentials
 // =============================================================================
@@ -204,11 +219,18 @@ const geoOfRegion = (region: string | undefined): string => {
 const modelMessage =
   /model identifier|model id|on-demand throughput|inference profile|model not found|could not find model|model .* (does not exist|not found)|not supported in this region|end of its life/i
 
+const withoutGeo = (modelId: string): string => {
+  for (const prefix of geoPrefixes) if (modelId.startsWith(prefix)) return modelId.slice(prefix.length)
+  return modelId
+}
+
 /**
  * A small heuristic for the most common model id mistakes: a missing `:0` version suffix on a
  * `...-v1` id, and a base model id used where Bedrock wants a cross-region inference profile
- * (`us.`, `eu.`, `apac.` prefix, chosen from the region). Returns `undefined` when there is no
- * plausible fix or the error is not about the model id.
+ * (`us.`, `eu.`, `apac.` prefix, chosen from the region); then, for an id that is still not a
+ * known one, the closest known id (`BedrockModelId.closest`: "did you mean"), unless that is only
+ * the same id with another geo prefix. Returns `undefined` when there is no plausible fix or the
+ * error is not about the model id.
  *
  * @internal
  */
@@ -230,5 +252,8 @@ export const suggestModelId = (options: {
   if (!hasGeo && /^[a-z0-9-]+\.[a-z0-9]/i.test(suggestion) && (wantsProfile || suggestion === modelId)) {
     suggestion = `${geoOfRegion(options.region)}.${suggestion}`
   }
-  return suggestion === modelId ? undefined : suggestion
+  const heuristic = suggestion === modelId ? undefined : suggestion
+  if (BedrockModelId.isKnown(suggestion)) return heuristic
+  const known = BedrockModelId.closest(suggestion)
+  return known !== undefined && withoutGeo(known) !== withoutGeo(suggestion) ? known : heuristic
 }

@@ -17,10 +17,7 @@ import type * as Response from "../Response.js"
 import * as ResponseDecoding from "./responseDecoding.js"
 
 /** @internal */
-export interface StreamDecodeContext extends ResponseDecoding.DecodeContext {
-  /** Some families (DeepSeek R1) send whitespace-only deltas before the answer. */
-  readonly trimLeadingWhitespace?: boolean | undefined
-}
+export interface StreamDecodeContext extends ResponseDecoding.DecodeContext {}
 
 // Text is joined every so often so a long answer costs about its own size in
 // memory, not one string object per delta.
@@ -53,6 +50,8 @@ type Block =
     redacted: Array<Uint8Array> | undefined
   }
   | { readonly kind: "tool"; readonly id: string; readonly name: string; readonly input: TextBuffer }
+  | { readonly kind: "native"; readonly id: string; readonly name: string; readonly input: TextBuffer }
+  | { readonly kind: "nativeResult"; readonly id: string; readonly name: string; result: unknown; status?: string }
 
 // The exceptions Bedrock sends as events inside a stream, by their event key (`throttlingException`).
 const streamExceptions: ReadonlyArray<readonly [string, (typeof BedrockError.exceptions)[number]]> = BedrockError
@@ -83,8 +82,8 @@ export class Decoder {
   private stopReason: string | undefined
   private additionalFields: unknown
   private metadata: ConverseStreamOutput.MetadataMember["metadata"] | undefined
-  private sawText = false
   private requestId: string | undefined
+  private timestamp: Date | undefined
 
   /** The request id of the attempt being decoded, from its `InitialResponse`. */
   get currentRequestId(): string | undefined {
@@ -105,21 +104,31 @@ export class Decoder {
       if (delta.text !== undefined) return this.text(index, delta.text, out)
       if (delta.toolUse !== undefined) return this.toolInput(index, delta.toolUse.input ?? "", out)
       if (delta.reasoningContent !== undefined) return this.thinking(index, delta.reasoningContent, out)
+      if (delta.toolResult !== undefined) return this.nativeResult(index, delta.toolResult)
       return
     }
     if (event.contentBlockStart !== undefined) {
       const { contentBlockIndex, start } = event.contentBlockStart
+      const index = contentBlockIndex ?? 0
       const toolUse = start?.toolUse
       if (toolUse !== undefined) {
-        const index = contentBlockIndex ?? 0
-        const block: Block = {
-          kind: "tool",
-          id: toolUse.toolUseId ?? "",
-          name: toolUse.name ?? "",
-          input: new TextBuffer()
+        const id = toolUse.toolUseId ?? ""
+        const name = toolUse.name ?? ""
+        if (toolUse.type === "server_tool_use") {
+          // A native tool's call: its input arrives as tool-use deltas; emitted whole at the stop.
+          this.open.set(index, { kind: "native", id, name, input: new TextBuffer() })
+          return
         }
+        this.open.set(index, { kind: "tool", id, name, input: new TextBuffer() })
+        out.push({ _tag: "ToolCallStart", index, id, name })
+        return
+      }
+      const toolResult = start?.toolResult
+      const native = ResponseDecoding.nativeToolOfResult(toolResult?.type)
+      if (toolResult !== undefined && native !== undefined) {
+        const block: Block = { kind: "nativeResult", id: toolResult.toolUseId ?? "", name: native, result: undefined }
+        if (toolResult.status !== undefined) block.status = toolResult.status
         this.open.set(index, block)
-        out.push({ _tag: "ToolCallStart", index, id: block.id, name: block.name })
       }
       return
     }
@@ -137,6 +146,7 @@ export class Decoder {
     if ("initialResponse" in event) {
       // Each attempt starts with its own: the id of the attempt that produced the answer wins.
       this.requestId = event.initialResponse.requestId ?? this.requestId
+      this.timestamp = new Date()
       return
     }
     for (const [key, Exception] of streamExceptions) {
@@ -156,13 +166,15 @@ export class Decoder {
 
   private text(index: number, text: string, out: Array<Response.StreamPart>) {
     if (text.length === 0) return
-    if (!this.sawText && this.context.trimLeadingWhitespace === true) {
-      text = text.trimStart()
-      if (text.length === 0) return
-    }
-    this.sawText = true
     let block = this.open.get(index)
     if (block === undefined) {
+      // Whitespace at the start of a part is dropped for some families (as pydantic-ai does with
+      // whitespace-only deltas; the rest of the first delta is trimmed too, so a streamed answer
+      // and a non-streamed one give the same text).
+      if (this.context.trimLeadingWhitespace === true) {
+        text = text.trimStart()
+        if (text.length === 0) return
+      }
       block = { kind: "text", text: new TextBuffer() }
       this.open.set(index, block)
       out.push({ _tag: "TextStart", index })
@@ -175,9 +187,21 @@ export class Decoder {
 
   private toolInput(index: number, input: string, out: Array<Response.StreamPart>) {
     const block = this.open.get(index)
-    if (block === undefined || block.kind !== "tool" || input.length === 0) return
+    if (block === undefined || input.length === 0) return
+    if (block.kind === "native") return block.input.append(input)
+    if (block.kind !== "tool") return
     block.input.append(input)
     out.push({ _tag: "ToolCallDelta", index, id: block.id, delta: input })
+  }
+
+  private nativeResult(
+    index: number,
+    delta: NonNullable<ConverseStreamOutput.ContentBlockDeltaMember["contentBlockDelta"]["delta"]>["toolResult"]
+  ) {
+    const block = this.open.get(index)
+    const first = delta?.[0]
+    if (block === undefined || block.kind !== "nativeResult" || first === undefined) return
+    if ("json" in first && first.json !== undefined) block.result = first.json
   }
 
   private thinking(
@@ -225,6 +249,25 @@ export class Decoder {
         }
         return
       }
+      case "native": {
+        if (part._tag === "NativeToolCall") {
+          out.push({ _tag: "NativeToolCall", index, id: part.id, name: part.name, input: part.input })
+        }
+        return
+      }
+      case "nativeResult": {
+        if (part._tag === "NativeToolResult") {
+          out.push({
+            _tag: "NativeToolResult",
+            index,
+            id: part.id,
+            name: part.name,
+            result: part.result,
+            ...(part.status !== undefined ? { status: part.status } : {})
+          })
+        }
+        return
+      }
     }
   }
 
@@ -247,6 +290,21 @@ export class Decoder {
           ResponseDecoding.parseToolInput(block.input.toString()),
           this.context
         )
+      case "native":
+        return ResponseDecoding.nativeToolCallPart(
+          block.id,
+          block.name,
+          ResponseDecoding.parseToolInput(block.input.toString())
+        )
+      case "nativeResult":
+        return {
+          _tag: "NativeToolResult",
+          id: block.id,
+          name: block.name,
+          result: block.result,
+          ...(block.status !== undefined ? { status: block.status } : {}),
+          provider: "bedrock"
+        }
     }
   }
 
@@ -275,6 +333,7 @@ export class Decoder {
       modelId: this.context.modelId,
       ...(this.requestId !== undefined ? { requestId: this.requestId } : {}),
       ...(latencyMs !== undefined ? { latencyMs } : {}),
+      timestamp: this.timestamp ?? this.context.timestamp ?? new Date(),
       ...(fields !== undefined ? { providerFields: fields } : {})
     }
   }

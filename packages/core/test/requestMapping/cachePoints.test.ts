@@ -138,6 +138,7 @@ describe("requestMapping/cachePoints", () => {
         profileOf(CLAUDE),
         { cacheInstructions: true, cacheToolDefinitions: "5m" },
         system,
+        undefined,
         tools,
         messages,
         3
@@ -158,6 +159,7 @@ describe("requestMapping/cachePoints", () => {
         profileOf(NOVA),
         { cacheInstructions: true, cacheToolDefinitions: true },
         system,
+        undefined,
         tools,
         [],
         0
@@ -168,7 +170,15 @@ describe("requestMapping/cachePoints", () => {
 
     it("families without prompt caching get none", () => {
       const system: Array<SystemContentBlock> = [{ text: "s" }]
-      CachePoints.addRequestCachePoints(profileOf(LLAMA), { cacheInstructions: true }, system, undefined, [], 0)
+      CachePoints.addRequestCachePoints(
+        profileOf(LLAMA),
+        { cacheInstructions: true },
+        system,
+        undefined,
+        undefined,
+        [],
+        0
+      )
       assert.deepStrictEqual(system, [{ text: "s" }])
     })
   })

@@ -1,6 +1,7 @@
 // Tools and structured output: tool specs, schema wrapping, tool names and mapTools directly,
 // then end to end through toConverseInput (tool choice, native tools, output modes).
 import { assert, describe, it } from "@effect/vitest"
+import * as Output from "../../src/internal/requestMapping/output.js"
 import * as Tools from "../../src/internal/requestMapping/tools.js"
 import type * as LanguageModel from "../../src/LanguageModel.js"
 import {
@@ -32,8 +33,13 @@ describe("requestMapping/tools", () => {
     it("strict only where the profile supports it", () => {
       const strict = { ...time, strict: true }
       assert.deepStrictEqual<unknown>(Tools.toolSpec(strict, profileOf(CLAUDE_37)), spec(time))
+      // Sent as strict: every object gets additionalProperties false (jsonSchema.forBedrock).
       assert.deepStrictEqual<unknown>(Tools.toolSpec(strict, profileOf(CLAUDE)), {
-        toolSpec: { ...spec(time).toolSpec, strict: true }
+        toolSpec: {
+          name: "time",
+          inputSchema: { json: { ...time.parameters, additionalProperties: false } },
+          strict: true
+        }
       })
     })
   })
@@ -41,7 +47,7 @@ describe("requestMapping/tools", () => {
   describe("wrapSchema and sanitizeToolName", () => {
     it("wrapSchema puts the schema under response and keeps $defs at the top", () => {
       const defs = { Item: { type: "string" } }
-      assert.deepStrictEqual(Tools.wrapSchema({ type: "array", items: { $ref: "#/$defs/Item" }, $defs: defs }), {
+      assert.deepStrictEqual(Output.wrapSchema({ type: "array", items: { $ref: "#/$defs/Item" }, $defs: defs }), {
         type: "object",
         properties: { response: { type: "array", items: { $ref: "#/$defs/Item" } } },
         required: ["response"],
@@ -60,36 +66,40 @@ describe("requestMapping/tools", () => {
 
   describe("mapTools", () => {
     const tools = (request: LanguageModel.Request, modelId?: string, thinkingOn = false) =>
-      Tools.mapTools(input(request, modelId === undefined ? {} : { modelId }), thinkingOn)
+      Tools.mapTools(input(request, modelId === undefined ? {} : { modelId }), thinkingOn, () => {})
 
     it("nothing without tools or output", () => {
-      assert.deepStrictEqual(tools({ prompt: "hi" }), { outputConfig: undefined, output: undefined })
-      assert.deepStrictEqual(tools({ prompt: "hi", tools: [weather], toolChoice: "none" }), {
-        outputConfig: undefined,
-        output: undefined
-      })
+      const nothing = { outputConfig: undefined, output: undefined, instructions: undefined }
+      assert.deepStrictEqual(tools({ prompt: "hi" }), nothing)
+      assert.deepStrictEqual(tools({ prompt: "hi", tools: [weather], toolChoice: "none" }), nothing)
     })
 
-    it("an output tool named after defaultOutputName, forced unless thinking is on", () => {
+    it("an output tool named after defaultOutputName, forced (the answer must come through a tool)", () => {
       const schema = { type: "object" }
-      assert.strictEqual(Tools.defaultOutputName, "final_result")
+      assert.strictEqual(Output.defaultOutputName, "final_result")
       const forced = tools({ prompt: "hi", tools: [time], output: { schema } }, NOVA)
       assert.deepStrictEqual(forced.output, { _tag: "Tool", toolName: "final_result" })
       const names = forced.toolConfig!.tools!.map((tool) => tool.toolSpec!.name)
       assert.deepStrictEqual(names, ["time", "final_result"])
       assert.deepStrictEqual<unknown>(forced.toolConfig!.toolChoice, { any: {} })
-      const thinking = tools({ prompt: "hi", output: { schema } }, CLAUDE_37, true)
-      assert.deepStrictEqual<unknown>(thinking.toolConfig!.toolChoice, { auto: {} })
       const auto = tools({ prompt: "hi", output: { schema }, toolChoice: "auto" }, NOVA)
-      assert.deepStrictEqual<unknown>(auto.toolConfig!.toolChoice, { auto: {} })
+      assert.deepStrictEqual<unknown>(auto.toolConfig!.toolChoice, { any: {} })
     })
 
-    it("native output: outputConfig with the schema as JSON text, no tool", () => {
+    it("with thinking, auto output is prompted where the model has no native output", () => {
+      const thinking = tools({ prompt: "hi", output: { schema: { type: "object" } } }, CLAUDE_37, true)
+      assert.isUndefined(thinking.toolConfig)
+      assert.deepStrictEqual(thinking.output, { _tag: "Prompted", name: "final_result" })
+      assert.match(thinking.instructions!, /^Always respond with a JSON object/)
+    })
+
+    it("native output: outputConfig with the strict schema as JSON text, no tool", () => {
       const result = tools({ prompt: "hi", output: { schema: { type: "object" }, name: "city", description: "" } })
-      const jsonSchema = { name: "city", schema: "{\"type\":\"object\"}" }
+      const jsonSchema = { name: "city", schema: "{\"type\":\"object\",\"additionalProperties\":false}" }
       assert.deepStrictEqual<unknown>(result, {
         outputConfig: { textFormat: { type: "json_schema", structure: { jsonSchema } } },
-        output: { _tag: "Native", name: "city" }
+        output: { _tag: "Native", name: "city" },
+        instructions: undefined
       })
     })
 
@@ -100,7 +110,7 @@ describe("requestMapping/tools", () => {
       })
       assert.strictEqual(thrownIssue(() => tools({ prompt: "hi", toolChoice: "required" }, LLAMA)).path, "toolChoice")
       const codeExecution = input({ prompt: "hi" }, { nativeTools: ["codeExecution"] })
-      assert.deepStrictEqual(thrownIssue(() => Tools.mapTools(codeExecution, false)), {
+      assert.deepStrictEqual(thrownIssue(() => Tools.mapTools(codeExecution, false, () => {})), {
         message: `Native tool "codeExecution" is not supported by model "${CLAUDE}"`,
         path: "nativeTools"
       })
@@ -121,7 +131,13 @@ describe("requestMapping/tools", () => {
     it("strict only where the profile supports it", () => {
       const strict = { ...weather, strict: true }
       assert.deepStrictEqual(converse({ prompt: "hi", tools: [strict] }).toolConfig.tools, [
-        { toolSpec: { ...spec(weather).toolSpec, strict: true } }
+        {
+          toolSpec: {
+            ...spec(weather).toolSpec,
+            inputSchema: { json: { ...weather.parameters, additionalProperties: false } },
+            strict: true
+          }
+        }
       ])
       assert.deepStrictEqual(converse({ prompt: "hi", tools: [strict] }, { modelId: CLAUDE_37 }).toolConfig.tools, [
         spec(weather)
@@ -180,7 +196,13 @@ describe("requestMapping/tools", () => {
       assert.deepStrictEqual(result.input.outputConfig, {
         textFormat: {
           type: "json_schema",
-          structure: { jsonSchema: { name: "final_result", schema: JSON.stringify(schema), description: "A city" } }
+          structure: {
+            jsonSchema: {
+              name: "final_result",
+              schema: JSON.stringify({ ...schema, additionalProperties: false }),
+              description: "A city"
+            }
+          }
         }
       })
       assert.deepStrictEqual(result.output, { _tag: "Native", name: "final_result" })
@@ -245,12 +267,13 @@ describe("requestMapping/tools", () => {
       )
     })
 
-    it("an implicit forced tool choice with thinking falls back to auto", () => {
-      const result = converse({ prompt: "hi", output: { schema: { type: "object" } } }, {
-        modelId: CLAUDE_37,
-        settings: { thinking: true }
+    it("an implied forced tool choice with thinking falls back to auto", () => {
+      const result = converse({ prompt: "hi", tools: [weather, time], toolChoice: { toolOrOutput: ["time"] } }, {
+        modelId: NOVA,
+        settings: { thinking: true },
+        profile: { ...profileOf(NOVA), supportsThinking: true, thinkingVariant: "anthropic" }
       })
-      assert.deepStrictEqual(result.toolConfig.toolChoice, { auto: {} })
+      assert.deepStrictEqual(result.toolConfig, { tools: [spec(time)], toolChoice: { auto: {} } })
     })
   })
 })

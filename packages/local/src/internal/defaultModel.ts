@@ -65,6 +65,27 @@ const thinkingRequested = (fields: unknown): boolean => {
     fields.reasoning_config !== undefined || fields.reasoning_effort !== undefined
 }
 
+const PROMPTED = "compatible with this schema:"
+
+/**
+ * The schema of prompted structured output: a system block asking for JSON compatible with a
+ * schema, given as JSON on the line after the blank line that follows the request.
+ */
+const promptedSchema = (system: unknown): unknown => {
+  for (const block of asArray(system)) {
+    if (!isObject(block) || typeof block.text !== "string") continue
+    const at = block.text.indexOf(PROMPTED)
+    if (at === -1) continue
+    const line = block.text.slice(at + PROMPTED.length).trim().split("\n")[0]!
+    try {
+      return JSON.parse(line)
+    } catch {
+      return undefined
+    }
+  }
+  return undefined
+}
+
 const setPath = (target: Json, pointer: string, value: unknown) => {
   const parts = pointer.split("/").filter((p) => p.length > 0)
   let node = target
@@ -138,6 +159,8 @@ export const answer = (body: Json, modelId: string, cache: Set<string>): Answer 
         schema = {}
       }
       text = JSON.stringify(valueFor(schema))
+    } else if (promptedSchema(body.system) !== undefined) {
+      text = JSON.stringify(valueFor(promptedSchema(body.system)))
     } else {
       const said = textOf(lastUserContent).trim()
       text = said.length > 0

@@ -16,6 +16,7 @@ import {
   singleMember
 } from "./contentValidation.js"
 import { isObject, type Json } from "./json.js"
+import { checkOutputConfig, checkStrictTool, maxStrictTools } from "./strictSchema.js"
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/
 
@@ -103,13 +104,23 @@ const checkMessages = (messages: unknown, modelId: string, counters: Counters): 
             constraint(use.name, `${p}.toolUse.name`, "Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+")
           }
           if (use.input === undefined) constraint(use.input, `${p}.toolUse.input`, "Member must not be null")
+          // A server tool's call (Nova's code interpreter) is answered by Bedrock itself, in the same turn.
+          if (use.type === "server_tool_use") break
+          if (use.type !== undefined) {
+            constraint(use.type, `${p}.toolUse.type`, "Member must satisfy enum value set: [server_tool_use]")
+          }
           toolUseIds.push(use.toolUseId as string)
           break
         }
         case "toolResult": {
-          if (role !== "user") fail(`The toolResult block at ${p} is only allowed in a user message.`)
           const result = block.toolResult
           if (!isObject(result)) return constraint(result, `${p}.toolResult`, "Member must not be null")
+          if (role === "assistant" && result.type === "nova_code_interpreter_result") {
+            // The server tool's result, sent back as Bedrock returned it.
+            checkToolResultContent(result.content, `${p}.toolResult`)
+            break
+          }
+          if (role !== "user") fail(`The toolResult block at ${p} is only allowed in a user message.`)
           if (typeof result.toolUseId !== "string" || result.toolUseId.length === 0) {
             constraint(
               result.toolUseId,
@@ -203,6 +214,7 @@ const checkToolConfig = (toolConfig: unknown, counters: Counters, thinking: bool
     return constraint(tools, "toolConfig.tools", "Member must have length greater than or equal to 1")
   }
   const names: Array<string> = []
+  let strictTools = 0
   tools.forEach((tool: unknown, i) => {
     const p = `toolConfig.tools.${i}`
     if (!isObject(tool)) return constraint(tool, p, "Member must not be null")
@@ -231,6 +243,12 @@ const checkToolConfig = (toolConfig: unknown, counters: Counters, thinking: bool
             isObject(schema) ? schema.json : schema,
             `${p}.toolSpec.inputSchema.json`,
             "Member must not be null"
+          )
+        }
+        checkStrictTool(spec, `${p}.toolSpec`)
+        if (spec.strict === true && ++strictTools > maxStrictTools) {
+          fail(
+            `The request has more than ${maxStrictTools} tools with strict: true. Reduce the strict tools and try again.`
           )
         }
         return
@@ -324,6 +342,7 @@ const checkBody = (body: Json, modelId: string, withInference: boolean): void =>
     constraint(body.additionalModelRequestFields, "additionalModelRequestFields", "Member must be a document object")
   }
   checkToolConfig(body.toolConfig, counters, thinkingEnabled(body.additionalModelRequestFields))
+  checkOutputConfig(body.outputConfig)
   if (withInference) checkInferenceConfig(body.inferenceConfig)
   if (counters.cachePoints > 4) {
     fail(

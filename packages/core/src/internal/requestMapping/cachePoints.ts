@@ -180,10 +180,11 @@ export const limitCachePoints = (messages: Array<Message>, budget: number): void
 
 /**
  * The request-level cache points, once the messages are mapped: after the
- * system prompt (`cacheInstructions`) and after the tool definitions
- * (`cacheToolDefinitions`, where the family caches tools); then the message
- * cache points (`messageCachePoints` of them) are cut down to what is left of
- * `maxCachePoints`, oldest first.
+ * system prompt (`cacheInstructions`; with dynamic instructions, after the
+ * last static block, `staticSystemEnd`, so they do not invalidate the cached
+ * prefix) and after the tool definitions (`cacheToolDefinitions`, where the
+ * family caches tools); then the message cache points (`messageCachePoints`
+ * of them) are cut down to what is left of `maxCachePoints`, oldest first.
  *
  * @since 0.1.0
  * @internal
@@ -192,12 +193,16 @@ export const addRequestCachePoints = (
   profile: BedrockModelProfile.Profile,
   settings: BedrockModelSettings.Settings,
   system: Array<SystemContentBlock>,
+  staticSystemEnd: number | undefined,
   tools: Array<Tool> | undefined,
   messages: Array<Message>,
   messageCachePoints: number
 ): void => {
   if (profile.supportsPromptCaching && isOn(settings.cacheInstructions) && system.length > 0) {
-    system.push(cachePointBlock(settings.cacheInstructions!) as SystemContentBlock)
+    const cachePoint = cachePointBlock(settings.cacheInstructions!) as SystemContentBlock
+    // Nothing static to cache (only dynamic instructions): no cache point.
+    if (staticSystemEnd === undefined) system.push(cachePoint)
+    else if (staticSystemEnd > 0) system.splice(staticSystemEnd, 0, cachePoint)
   }
   const toolCachePoint = tools !== undefined && profile.supportsToolCaching && isOn(settings.cacheToolDefinitions)
   if (toolCachePoint) tools.push(cachePointBlock(settings.cacheToolDefinitions!) as Tool)

@@ -30,8 +30,19 @@ export const inferenceConfig = (settings: BedrockModelSettings.Settings): Infere
 }
 
 /**
- * Whether the request thinks: the `thinking` setting on a family that has it,
- * or thinking turned on through `additionalModelRequestFields`.
+ * Whether the unified `thinking` setting applies to the model: it supports
+ * thinking and has a way to ask for it. Elsewhere the setting is ignored.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const appliesThinking = (profile: BedrockModelProfile.Profile): boolean =>
+  profile.supportsThinking && profile.thinkingVariant !== "none"
+
+/**
+ * Whether the request thinks: a model that always does (DeepSeek R1,
+ * Magistral), the `thinking` setting where it applies, or thinking turned on
+ * through `additionalModelRequestFields`.
  *
  * @since 0.1.0
  * @internal
@@ -40,7 +51,8 @@ export const isThinkingEnabled = (
   profile: BedrockModelProfile.Profile,
   settings: BedrockModelSettings.Settings
 ): boolean => {
-  if (settings.thinking !== undefined && settings.thinking !== false && profile.thinkingVariant !== "none") return true
+  if (profile.alwaysThinks) return true
+  if (settings.thinking !== undefined && settings.thinking !== false && appliesThinking(profile)) return true
   const thinking = settings.additionalModelRequestFields?.thinking
   if (typeof thinking === "object" && thinking !== null) {
     const type = (thinking as { readonly type?: unknown }).type
@@ -81,7 +93,8 @@ export const additionalModelRequestFields = (
 ): Record<string, unknown> | undefined => {
   const user = settings.additionalModelRequestFields
   const topK = settings.topK
-  const thinking = settings.thinking
+  // Thinking only where the profile supports it (an unsupported model would reject the field).
+  const thinking = appliesThinking(profile) ? settings.thinking : undefined
   if (
     (topK === undefined || profile.topKVariant === "none") &&
     (thinking === undefined || profile.thinkingVariant === "none")

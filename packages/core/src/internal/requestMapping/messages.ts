@@ -7,8 +7,14 @@
  * @since 0.1.0
  * @internal
  */
-import type { ContentBlock, Message, SystemContentBlock, ToolResultContentBlock } from "@aws-sdk/client-bedrock-runtime"
-import type * as BedrockModelProfile from "../../BedrockModelProfile.js"
+import type {
+  ContentBlock,
+  Message,
+  SystemContentBlock,
+  ToolResultBlock,
+  ToolResultContentBlock
+} from "@aws-sdk/client-bedrock-runtime"
+import * as BedrockModelProfile from "../../BedrockModelProfile.js"
 import type * as BedrockModelSettings from "../../BedrockModelSettings.js"
 import type * as LanguageModel from "../../LanguageModel.js"
 import * as Prompt from "../../Prompt.js"
@@ -19,13 +25,17 @@ import { blockKind, fileSource, mediaBlock, mediaFormat, mustDownload, unsupport
 import { sanitizeToolName } from "./tools.js"
 
 /**
- * The provider name that thinking parts produced by this library carry: only
- * such signed thinking is sent back as `reasoningContent`.
+ * The provider name that parts produced by this library carry: only such
+ * signed thinking is sent back as `reasoningContent` (`BedrockModelProfile.providerName`).
  *
  * @since 0.1.0
  * @internal
  */
-export const providerName = "bedrock"
+export const providerName = BedrockModelProfile.providerName
+
+/** The Bedrock system tool behind each native tool. */
+const nativeToolNames: Readonly<Record<string, string>> = { codeExecution: "nova_code_interpreter" }
+const nativeResultTypes: Readonly<Record<string, string>> = { codeExecution: "nova_code_interpreter_result" }
 
 type Block = ContentBlock
 
@@ -197,6 +207,22 @@ class MessageBuilder {
         const input = part.input === undefined || part.input === null ? {} : part.input
         return { toolUse: { toolUseId: part.id, name: sanitizeToolName(part.name), input: input as any } }
       }
+      case "NativeToolCall": {
+        // Sent back as Bedrock returned it: its own provider's parts only.
+        const name = nativeToolNames[part.name]
+        if (name === undefined || (part.provider !== undefined && part.provider !== providerName)) return undefined
+        const input = part.input === undefined || part.input === null ? {} : part.input
+        return { toolUse: { toolUseId: part.id, name, input: input as any, type: "server_tool_use" } }
+      }
+      case "NativeToolResult": {
+        const type = nativeResultTypes[part.name]
+        if (type === undefined || (part.provider !== undefined && part.provider !== providerName)) return undefined
+        const content = [{ json: (part.result ?? {}) as any }]
+        const toolResult: ToolResultBlock = part.status === undefined
+          ? { toolUseId: part.id, content, type }
+          : { toolUseId: part.id, content, type, status: part.status as ToolResultBlock["status"] }
+        return { toolResult }
+      }
       case "Thinking": {
         const profile = this.profile
         const native = part.provider === providerName && profile.sendsBackThinking
@@ -233,14 +259,15 @@ class MessageBuilder {
         }
         continue
       }
-      const content: Array<ToolResultContentBlock> = [
-        part.isError && !withStatus
-          // No status field: the failure is told in the text.
-          ? { text: JSON.stringify({ error: part.result ?? null }) }
-          : resultBlock(part.result, profile.toolResultFormat)
-      ]
-      let beside: Array<Block> | undefined
       const files = part.files
+      const content: Array<ToolResultContentBlock> = part.isError && !withStatus
+        // No status field: the failure is told in the text.
+        ? [{ text: JSON.stringify({ error: part.result ?? null }) }]
+        // A tool that returned only files: the files alone, no empty result in front.
+        : part.result === undefined && files !== undefined && files.length > 0
+        ? []
+        : [resultBlock(part.result, profile.toolResultFormat)]
+      let beside: Array<Block> | undefined
       if (files !== undefined) {
         for (let f = 0; f < files.length; f++) {
           const file = files[f]!
@@ -285,9 +312,41 @@ export const resultBlock = (result: unknown, format: "text" | "json"): ToolResul
 }
 
 /**
+ * Appends the instructions to `system`: static ones first (then `extra`, the
+ * prompted-output instructions, also static), dynamic ones after. Returns
+ * where the static part ends when dynamic instructions follow it, for the
+ * instructions cache point.
+ */
+const addInstructions = (
+  system: Array<SystemContentBlock>,
+  instructions: LanguageModel.Request["instructions"],
+  extra: string | undefined
+): number | undefined => {
+  if (typeof instructions === "string" || instructions === undefined) {
+    if (instructions !== undefined && instructions !== "") system.push({ text: instructions })
+    if (extra !== undefined) system.push({ text: extra })
+    return undefined
+  }
+  let dynamic: Array<string> | undefined
+  for (const instruction of instructions) {
+    const text = typeof instruction === "string" ? instruction : instruction.text
+    if (text === "") continue
+    if (typeof instruction !== "string" && instruction.dynamic === true) (dynamic ??= []).push(text)
+    else system.push({ text })
+  }
+  if (extra !== undefined) system.push({ text: extra })
+  if (dynamic === undefined) return undefined
+  const staticEnd = system.length
+  for (const text of dynamic) system.push({ text })
+  return staticEnd
+}
+
+/**
  * The Converse `messages` and `system` of a request (system prompts first,
- * then `instructions`), with the `cacheMessages` cache point; the message
- * cache points are counted, not yet limited.
+ * then `instructions`, then `extraInstructions`), with the `cacheMessages`
+ * cache point; the message cache points are counted, not yet limited.
+ * `staticSystemEnd` is where the static system blocks end when dynamic
+ * instructions follow them.
  *
  * @since 0.1.0
  * @internal
@@ -295,8 +354,13 @@ export const resultBlock = (result: unknown, format: "text" | "json"): ToolResul
 export const mapPrompt = (
   profile: BedrockModelProfile.Profile,
   settings: BedrockModelSettings.Settings,
-  request: LanguageModel.Request
-): { readonly messages: MessagesMapping; readonly system: Array<SystemContentBlock> } => {
+  request: LanguageModel.Request,
+  extraInstructions?: string | undefined
+): {
+  readonly messages: MessagesMapping
+  readonly system: Array<SystemContentBlock>
+  readonly staticSystemEnd: number | undefined
+} => {
   const prompt = Prompt.make(request.prompt)
   const builder = new MessageBuilder(profile)
   const system = builder.system
@@ -337,7 +401,7 @@ export const mapPrompt = (
   }
   builder.flushDeferred()
 
-  if (request.instructions !== undefined && request.instructions !== "") system.push({ text: request.instructions })
+  const staticSystemEnd = addInstructions(system, request.instructions, extraInstructions)
 
   const list = builder.list
   if (profile.supportsPromptCaching && isOn(settings.cacheMessages) && list.length > 0) {
@@ -349,5 +413,5 @@ export const mapPrompt = (
   if (list.length === 0 || (list[0]!.role === "assistant" && !profile.allowsLeadingAssistant)) {
     list.unshift({ role: "user", content: [{ text: "." }] })
   }
-  return { messages: { list, cachePoints: builder.cachePoints }, system }
+  return { messages: { list, cachePoints: builder.cachePoints }, system, staticSystemEnd }
 }

@@ -1,36 +1,24 @@
 /**
- * Tools and structured output in Converse: tool specs (schemas passed by
- * reference), the tool choice, native (provider-run) tools, tool names made
- * valid for Bedrock, and the output schema asked for natively
- * (`outputConfig`) or through a forced output tool.
+ * Tools in Converse: tool specs (schemas rewritten once per schema object),
+ * the tool choice (all, some or one tool, or pydantic-ai's tool-or-output
+ * choice), native (provider-run) tools, tool names made valid for Bedrock,
+ * and the output schema's part of it (`output.ts` chooses the mode).
  *
  * @since 0.1.0
  * @internal
  */
-import type {
-  OutputConfig,
-  Tool,
-  ToolChoice,
-  ToolConfiguration,
-  ToolSpecification
-} from "@aws-sdk/client-bedrock-runtime"
+import type { OutputConfig, Tool, ToolChoice, ToolConfiguration } from "@aws-sdk/client-bedrock-runtime"
 import type * as BedrockModelProfile from "../../BedrockModelProfile.js"
 import type * as LanguageModel from "../../LanguageModel.js"
 import type { MappingInput, OutputMode } from "../requestMapping.js"
 import { fail } from "./issues.js"
-
-/**
- * Name of the forced output tool (and of the native JSON schema) when the
- * output schema has no name.
- *
- * @since 0.1.0
- * @internal
- */
-export const defaultOutputName = "final_result"
+import { forBedrock } from "./jsonSchema.js"
+import { mapOutput, resolveMode } from "./output.js"
 
 /**
  * What `mapTools` gives the request: `toolConfig` (absent without tools),
- * `outputConfig` (native structured output) and how the output was asked for.
+ * `outputConfig` (native structured output), prompted-output `instructions`
+ * and how the output was asked for.
  *
  * @since 0.1.0
  * @internal
@@ -39,91 +27,126 @@ export interface ToolsMapping {
   readonly toolConfig?: ToolConfiguration | undefined
   readonly outputConfig?: OutputConfig | undefined
   readonly output?: OutputMode | undefined
+  readonly instructions?: string | undefined
 }
 
-const schemaJson = new WeakMap<object, string>()
-
-const stringifySchema = (schema: LanguageModel.JsonSchema): string => {
-  let json = schemaJson.get(schema)
-  if (json === undefined) {
-    json = JSON.stringify(schema)
-    schemaJson.set(schema, json)
-  }
-  return json
+const describeChoice = (choice: LanguageModel.ToolChoice): string => {
+  if (typeof choice === "string") return `"${choice}"`
+  if ("tool" in choice) return `{ tool: "${choice.tool}" }`
+  if ("tools" in choice) return `{ tools: ${JSON.stringify(choice.tools)} }`
+  return `{ toolOrOutput: ${JSON.stringify(choice.toolOrOutput)} }`
 }
-
-const describeChoice = (choice: LanguageModel.ToolChoice): string =>
-  typeof choice === "string" ? `"${choice}"` : `{ tool: "${choice.tool}" }`
 
 /**
- * The tools, tool choice and structured output of a request. A forced choice
- * the model cannot honour (unsupported, with thinking, or naming an unknown
- * tool) fails; with thinking on, an output tool is not forced (Bedrock rejects
- * that combination) but offered with `auto`.
+ * A tool choice resolved the way pydantic-ai does: `auto` (the model may
+ * answer directly), `required` (it must call a tool), `none`, or one of those
+ * restricted to some tools (`names`, the output tool included).
+ */
+interface Resolved {
+  readonly mode: "auto" | "required" | "none"
+  readonly names?: ReadonlySet<string> | undefined
+}
+
+const checkNames = (names: ReadonlyArray<string>, tools: ReadonlyArray<LanguageModel.ToolDefinition>): void => {
+  for (const name of names) {
+    if (!tools.some((tool) => tool.name === name)) fail(`Tool choice names an unknown tool "${name}"`, "toolChoice")
+  }
+}
+
+const resolveChoice = (
+  choice: LanguageModel.ToolChoice | undefined,
+  tools: ReadonlyArray<LanguageModel.ToolDefinition>,
+  outputTool: string | undefined
+): Resolved => {
+  // With an output tool the answer must come through a tool: no direct text answer.
+  const direct = outputTool === undefined
+  const all = tools.length + (direct ? 0 : 1)
+  const restrict = (mode: "auto" | "required", names: ReadonlySet<string>): Resolved =>
+    names.size === all ? { mode } : { mode, names }
+  if (choice === undefined || choice === "auto") return { mode: direct ? "auto" : "required" }
+  if (choice === "none") {
+    if (direct) return { mode: "none" }
+    return tools.length === 0 ? { mode: "required" } : { mode: "required", names: new Set([outputTool]) }
+  }
+  if (choice === "required") {
+    if (tools.length === 0) {
+      fail("Tool choice \"required\" needs tools, and the request has none: add tools or use \"auto\"", "toolChoice")
+    }
+    return { mode: "required" }
+  }
+  if ("tool" in choice || "tools" in choice) {
+    const names = "tool" in choice ? [choice.tool] : choice.tools
+    if (names.length === 0) fail("Tool choice { tools: [] } names no tool: use \"none\"", "toolChoice")
+    checkNames(names, tools)
+    return restrict("required", new Set(names))
+  }
+  const names = choice.toolOrOutput
+  checkNames(names, tools)
+  if (names.length === 0) return direct ? { mode: "none" } : { mode: "required", names: new Set([outputTool]) }
+  const allowed = new Set(names)
+  if (!direct) allowed.add(outputTool)
+  return restrict(direct ? "auto" : "required", allowed)
+}
+
+/**
+ * The tools, tool choice and structured output of a request. An explicitly
+ * forced choice the model cannot honour (unsupported, or with thinking) fails;
+ * a forced choice that is only implied falls back to `auto` there. A choice of
+ * several tools sends only those (Bedrock's `toolChoice` names one tool at
+ * most).
  *
  * @since 0.1.0
  * @internal
  */
-export const mapTools = (options: MappingInput, thinkingOn: boolean): ToolsMapping => {
+export const mapTools = (
+  options: MappingInput,
+  thinkingOn: boolean,
+  warn: (message: string) => void
+): ToolsMapping => {
   const { profile, request } = options
   const userTools = request.tools ?? []
   const choice = request.toolChoice
-  const explicitForced = choice === "required" || (typeof choice === "object" && choice !== null)
 
-  if (explicitForced) {
-    if (!profile.supportsToolChoice) {
-      fail(
-        `Tool choice ${describeChoice(choice)} is not supported by model "${options.modelId}": ` +
-          "this model family cannot be forced to use a tool",
-        "toolChoice"
-      )
-    }
-    if (thinkingOn) {
+  const output = request.output === undefined
+    ? undefined
+    : mapOutput(options, request.output, resolveMode(options, request.output, thinkingOn), warn)
+  const outputTool = output?.mode._tag === "Tool" ? output.mode.toolName : undefined
+  const resolved = resolveChoice(choice, userTools, outputTool)
+
+  const explicitForced = choice === "required" || (typeof choice === "object" && !("toolOrOutput" in choice))
+  let forcing = profile.supportsToolChoice
+  if (explicitForced && !forcing) {
+    fail(
+      `Tool choice ${describeChoice(choice)} is not supported by model "${options.modelId}": ` +
+        "this model family cannot be forced to use a tool",
+      "toolChoice"
+    )
+  }
+  if (thinkingOn && forcing) {
+    if (explicitForced) {
       fail(
         `Tool choice ${describeChoice(choice)} cannot be combined with thinking on Bedrock: ` +
           "disable thinking or use toolChoice \"auto\"",
         "toolChoice"
       )
     }
-    if (typeof choice === "object" && !userTools.some((tool) => tool.name === choice.tool)) {
-      fail(`Tool choice names an unknown tool "${choice.tool}"`, "toolChoice")
-    }
+    if (resolved.mode === "required" || resolved.names !== undefined) forcing = false
   }
+
+  // Bedrock's toolChoice names one tool at most: a forced single tool keeps the whole list (so a
+  // cached tool prefix still matches); any other subset is sent alone.
+  const names = resolved.names
+  const single = resolved.mode === "required" && names !== undefined && names.size === 1 && forcing
+  const keep = (name: string) => names === undefined || single || names.has(name)
 
   const tools: Array<Tool> = []
-  if (choice !== "none") {
-    for (let i = 0; i < userTools.length; i++) tools.push(toolSpec(userTools[i]!, profile))
-  }
-
-  let output: OutputMode | undefined
-  let outputConfig: OutputConfig | undefined
-  let outputTool: string | undefined
-  if (request.output !== undefined) {
-    const out = request.output
-    const name = out.name ?? defaultOutputName
-    if (profile.supportsJsonSchemaOutput) {
-      const jsonSchema: { name: string; schema: string; description?: string } = {
-        name,
-        schema: stringifySchema(out.schema)
-      }
-      if (out.description !== undefined && out.description !== "") jsonSchema.description = out.description
-      outputConfig = { textFormat: { type: "json_schema", structure: { jsonSchema } } }
-      output = { _tag: "Native", name }
-    } else {
-      if (userTools.some((tool) => tool.name === name)) {
-        fail(`The output tool "${name}" has the same name as one of the tools; name the output schema`, "output.name")
-      }
-      const isObject = out.schema.type === "object"
-      const spec: ToolSpecification = {
-        name,
-        description: out.description ?? "The final response which ends this conversation",
-        inputSchema: { json: (isObject ? out.schema : wrapSchema(out.schema)) as any }
-      }
-      tools.push({ toolSpec: spec })
-      outputTool = name
-      output = isObject ? { _tag: "Tool", toolName: name } : { _tag: "Tool", toolName: name, unwrapKey: "response" }
+  if (resolved.mode !== "none") {
+    for (let i = 0; i < userTools.length; i++) {
+      const tool = userTools[i]!
+      if (keep(tool.name)) tools.push(toolSpec(tool, profile, warn))
     }
   }
+  if (output?.tool !== undefined && keep(outputTool!)) tools.push(output.tool)
 
   const nativeTools = options.nativeTools
   if (nativeTools !== undefined) {
@@ -136,39 +159,43 @@ export const mapTools = (options: MappingInput, thinkingOn: boolean): ToolsMappi
     }
   }
 
-  if (tools.length === 0) return { outputConfig, output }
+  const outputConfig = output?.outputConfig
+  const instructions = output?.instructions
+  const mode = output?.mode
+  if (tools.length === 0) return { outputConfig, output: mode, instructions }
 
   const toolConfig: ToolConfiguration = { tools }
   if (profile.supportsToolChoice) {
     let mapped: ToolChoice
-    if (choice === "required") {
-      mapped = { any: {} }
-    } else if (typeof choice === "object" && choice !== null) {
-      mapped = { tool: { name: choice.tool } }
-    } else if (outputTool !== undefined && choice !== "auto") {
-      // The answer must come through the output tool: an implicit forced choice, which
-      // Bedrock rejects together with thinking, so it falls back to auto then.
-      mapped = thinkingOn ? { auto: {} } : { any: {} }
-    } else {
-      mapped = { auto: {} }
-    }
+    if (single) mapped = { tool: { name: names.values().next().value! } }
+    else if (resolved.mode === "required" && forcing) mapped = { any: {} }
+    else mapped = { auto: {} }
     toolConfig.toolChoice = mapped
   }
-  return { toolConfig, outputConfig, output }
+  return { toolConfig, outputConfig, output: mode, instructions }
 }
 
 /**
- * The Converse tool for a tool definition: the schema by reference,
- * `description` only when given, `strict` only where the profile supports it.
+ * The Converse tool for a tool definition: the schema as Bedrock takes it
+ * (`jsonSchema.forBedrock`: by reference when nothing changes), `description`
+ * only when given, `strict` only where the profile supports it.
  *
  * @since 0.1.0
  * @internal
  */
-export const toolSpec = (tool: LanguageModel.ToolDefinition, profile: BedrockModelProfile.Profile): Tool => {
+export const toolSpec = (
+  tool: LanguageModel.ToolDefinition,
+  profile: BedrockModelProfile.Profile,
+  warn?: (message: string) => void
+): Tool => {
   const description = tool.description
-  const inputSchema = { json: tool.parameters as any }
+  const strict = tool.strict === true && profile.supportsStrictTools
+  // Cached per schema object: a toolkit's schemas are rewritten once.
+  const rewritten = forBedrock(tool.parameters, strict, profile.inlineSchemaDefs)
+  if (warn !== undefined) { for (const warning of rewritten.warnings) warn(`Tool "${tool.name}": ${warning}`) }
+  const inputSchema = { json: rewritten.schema as any }
   // Object literals in one go (no properties added later): cheaper for the 50-tool hot path.
-  if (tool.strict === true && profile.supportsStrictTools) {
+  if (strict) {
     return {
       toolSpec: description === undefined || description === ""
         ? { name: tool.name, inputSchema, strict: true }
@@ -180,25 +207,6 @@ export const toolSpec = (tool: LanguageModel.ToolDefinition, profile: BedrockMod
       ? { name: tool.name, inputSchema }
       : { name: tool.name, description, inputSchema }
   }
-}
-
-/**
- * A non-object output schema wrapped as the `response` key of an object
- * schema (tool inputs must be objects); `$defs` stay at the top.
- *
- * @since 0.1.0
- * @internal
- */
-export const wrapSchema = (schema: LanguageModel.JsonSchema): LanguageModel.JsonSchema => {
-  const { $defs, ...inner } = schema
-  const wrapped: Record<string, unknown> = {
-    type: "object",
-    properties: { response: inner },
-    required: ["response"],
-    additionalProperties: false
-  }
-  if ($defs !== undefined) wrapped.$defs = $defs
-  return wrapped
 }
 
 const TOOL_NAME_INVALID_ALL = /[^a-zA-Z0-9_-]/g

@@ -1,0 +1,399 @@
+/**
+ * What wraps each model call of `BedrockLanguageModel`: its span (`chat {model}` /
+ * `count_tokens {model}`, GenAI attributes), metrics, debug log, cost (`Response.cost`) and usage
+ * budget. Made once per model, so the per-call work is a span, a few attribute writes and metric
+ * updates on precomputed metric keys.
+ *
+ * A stream's span covers the whole stream, to its last part, failure or interruption; time to
+ * first chunk is an event, an attribute and a metric, all set synchronously when the first chunk
+ * passes, in the one `mapChunks` stage the stream gets (no Effect step per event).
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
+import type * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
+import * as LogLevel from "effect/LogLevel"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import type * as Tracer from "effect/Tracer"
+import type * as BedrockClient from "../BedrockClient.js"
+import type * as BedrockModelSettings from "../BedrockModelSettings.js"
+import type * as BedrockPricing from "../BedrockPricing.js"
+import type * as LanguageModel from "../LanguageModel.js"
+import * as Response from "../Response.js"
+import * as Telemetry from "../Telemetry.js"
+import { UsageLimitExceededError } from "../UsageLimits.js"
+import { attr, errorTypeOf, labels, nanosToSeconds, providerName, streamSpan } from "./telemetry.js"
+import * as Metrics from "./telemetry.js"
+import * as Contents from "./telemetryContents.js"
+import * as UsageBudget from "./usageBudget.js"
+
+/** @internal */
+export interface Options {
+  readonly modelId: string
+  /** The model's own settings (the layer's). */
+  readonly settings: BedrockModelSettings.Settings
+  /** Settings of a `withConfigOverride` in scope. */
+  readonly scopedSettings: (context: Context.Context<never>) => BedrockModelSettings.Settings | undefined
+  readonly client: { readonly region?: string | undefined; readonly server?: BedrockClient.ServerInfo | undefined }
+  readonly pricing: BedrockPricing.Service
+  /** For budgets that count a request's tokens before sending it. */
+  readonly countTokens: (request: LanguageModel.Request) => Effect.Effect<number, LanguageModel.LanguageModelError>
+}
+
+type Operation = "chat" | "count_tokens"
+
+const tierOf = (value: unknown): string | undefined =>
+  typeof value === "string"
+    ? value
+    : typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string"
+    ? (value as { type: string }).type
+    : undefined
+
+const debugEnabled: Effect.Effect<boolean> = Effect.map(
+  FiberRef.get(FiberRef.currentMinimumLogLevel),
+  (minimum) => LogLevel.lessThanEqual(minimum, LogLevel.Debug)
+)
+
+const startOf = (span: Tracer.Span, clock: Clock.Clock): bigint =>
+  span.status._tag === "Started" ? span.status.startTime : clock.unsafeCurrentTimeNanos()
+
+/** @internal */
+export const make = (options: Options) => {
+  const { modelId, pricing } = options
+  const { region, server } = options.client
+
+  const baseAttributes = (operation: Operation): Record<string, unknown> => ({
+    [attr.operationName]: operation,
+    [attr.providerName]: providerName,
+    [attr.requestModel]: modelId,
+    ...(server !== undefined ? { [attr.serverAddress]: server.address, [attr.serverPort]: server.port } : {}),
+    ...(region !== undefined ? { [attr.cloudRegion]: region } : {})
+  })
+
+  const metricLabels = (operation: Operation) =>
+    labels({
+      [attr.operationName]: operation,
+      [attr.providerName]: providerName,
+      [attr.requestModel]: modelId,
+      [attr.responseModel]: modelId,
+      [attr.serverAddress]: server?.address,
+      [attr.serverPort]: server?.port
+    })
+  const chatLabels = metricLabels("chat")
+  const chat = {
+    inputTokens: Metric.taggedWithLabels(Metrics.tokenUsage, [...chatLabels, ...labels({ [attr.tokenType]: "input" })]),
+    outputTokens: Metric.taggedWithLabels(
+      Metrics.tokenUsage,
+      [...chatLabels, ...labels({ [attr.tokenType]: "output" })]
+    ),
+    duration: Metric.taggedWithLabels(Metrics.operationDuration, chatLabels),
+    timeToFirstChunk: Metric.taggedWithLabels(Metrics.timeToFirstChunk, chatLabels)
+  }
+  const countLabels = metricLabels("count_tokens")
+  const countDuration = Metric.taggedWithLabels(Metrics.operationDuration, countLabels)
+
+  const recordDuration = (operation: Operation, seconds: number, errorType: string | undefined) => {
+    if (errorType === undefined) {
+      ;(operation === "chat" ? chat.duration : countDuration).unsafeUpdate(seconds, [])
+    } else {
+      Metrics.operationDuration.unsafeUpdate(seconds, [
+        ...(operation === "chat" ? chatLabels : countLabels),
+        ...labels({ [attr.errorType]: errorType })
+      ])
+    }
+  }
+
+  // ===========================================================================
+  // Requests
+  // ===========================================================================
+
+  const setting = (
+    request: LanguageModel.Request,
+    scoped: BedrockModelSettings.Settings | undefined,
+    key: "maxTokens" | "temperature" | "topP" | "topK" | "stopSequences" | "serviceTier"
+  ): unknown => request.settings?.[key] ?? scoped?.[key] ?? options.settings[key]
+
+  const requestAttributes = (
+    request: LanguageModel.Request,
+    scoped: BedrockModelSettings.Settings | undefined,
+    stream: boolean,
+    record: boolean
+  ): Record<string, unknown> => {
+    const attributes = baseAttributes("chat")
+    if (stream) attributes[attr.requestStream] = true
+    for (
+      const [key, name] of [
+        ["maxTokens", attr.requestMaxTokens],
+        ["temperature", attr.requestTemperature],
+        ["topP", attr.requestTopP],
+        ["topK", attr.requestTopK]
+      ] as const
+    ) {
+      const value = setting(request, scoped, key)
+      if (typeof value === "number") attributes[name] = value
+    }
+    const stop = setting(request, scoped, "stopSequences")
+    if (Array.isArray(stop) && stop.length > 0) attributes[attr.requestStopSequences] = JSON.stringify(stop)
+    if (request.output !== undefined) attributes[attr.outputType] = "json"
+    const tier = tierOf(setting(request, scoped, "serviceTier"))
+    if (tier !== undefined) attributes[attr.serviceTier] = tier
+    if (record) {
+      attributes[attr.inputMessages] = Contents.inputMessages(request)
+      const instructions = Contents.systemInstructions(request)
+      if (instructions !== undefined) attributes[attr.systemInstructions] = instructions
+    }
+    return attributes
+  }
+
+  /** The response with its cost, when its price is known; the tier it reports wins. */
+  const priced = (response: Response.Response, requestedTier: string | undefined): Response.Response => {
+    const reported = tierOf(response.providerFields?.serviceTier)
+    const cost = pricing.cost({ modelId, region, serviceTier: reported ?? requestedTier, usage: response.usage })
+    return cost === undefined ? response : { ...response, cost }
+  }
+
+  const estimate = (inputTokens: number, tier: string | undefined): UsageBudget.Estimate => ({
+    inputTokens,
+    cost: () =>
+      pricing.cost({
+        modelId,
+        region,
+        serviceTier: tier,
+        usage: { ...Response.emptyUsage, inputTokens, totalTokens: inputTokens }
+      })
+  })
+
+  const checkBefore = (
+    budget: UsageBudget.Budget,
+    request: LanguageModel.Request,
+    tier: string | undefined
+  ): Effect.Effect<void, LanguageModel.LanguageModelError> => {
+    const check = (inputTokens: number) => {
+      const violation = budget.before(estimate(inputTokens, tier))
+      return violation === undefined ? Effect.void : Effect.fail(new UsageLimitExceededError(violation))
+    }
+    return budget.wantsCount ? Effect.flatMap(options.countTokens(request), check) : check(1)
+  }
+
+  // ===========================================================================
+  // Responses
+  // ===========================================================================
+
+  const responseAttributes = (span: Tracer.Span, response: Response.Response, record: boolean) => {
+    if (response.requestId !== undefined) span.attribute(attr.responseId, response.requestId)
+    span.attribute(attr.responseModel, response.modelId)
+    span.attribute(attr.responseFinishReasons, JSON.stringify([response.rawFinishReason]))
+    span.attribute(attr.usageInputTokens, response.usage.inputTokens)
+    span.attribute(attr.usageOutputTokens, response.usage.outputTokens)
+    span.attribute(attr.usageCacheReadTokens, response.usage.cacheReadTokens)
+    span.attribute(attr.usageCacheCreationTokens, response.usage.cacheWriteTokens)
+    const tier = tierOf(response.providerFields?.serviceTier)
+    if (tier !== undefined) span.attribute(attr.serviceTier, tier)
+    if (response.cost !== undefined) {
+      span.attribute(attr.costTotal, response.cost.total)
+      span.attribute(attr.costCurrency, response.cost.currency)
+    }
+    if (record) span.attribute(attr.outputMessages, Contents.outputMessages(response))
+  }
+
+  const log = (
+    operation: Operation,
+    seconds: number,
+    exit: Exit.Exit<unknown, unknown>,
+    errorType: string | undefined,
+    response: Response.Response | undefined,
+    count: number | undefined
+  ): Effect.Effect<void> => {
+    const throttled = errorType === "ThrottlingError"
+    const log = (): Effect.Effect<void> => {
+      const ms = Math.round(seconds * 1000)
+      const requestId = response?.requestId ??
+        (exit._tag === "Failure"
+          ? Option.getOrUndefined(Option.flatMap(Cause.failureOption(exit.cause), requestIdOf))
+          : undefined)
+      const annotations: Record<string, unknown> = {
+        [attr.operationName]: operation,
+        [attr.requestModel]: modelId,
+        ...(requestId !== undefined ? { [attr.responseId]: requestId } : {}),
+        "effect_bedrock.latency_ms": ms,
+        ...(response !== undefined
+          ? {
+            [attr.usageInputTokens]: response.usage.inputTokens,
+            [attr.usageOutputTokens]: response.usage.outputTokens,
+            ...(response.cost !== undefined
+              ? { [attr.costTotal]: response.cost.total, [attr.costCurrency]: response.cost.currency }
+              : {})
+          }
+          : {}),
+        ...(count !== undefined ? { [attr.usageInputTokens]: count } : {}),
+        ...(errorType !== undefined ? { [attr.errorType]: errorType } : {})
+      }
+      const head = `Bedrock ${operation} ${modelId}${requestId !== undefined ? ` (request ${requestId})` : ""}`
+      const message = errorType !== undefined
+        ? `${head} failed with ${errorType} after ${ms} ms`
+        : exit._tag === "Failure"
+        ? `${head} interrupted after ${ms} ms`
+        : response !== undefined
+        ? `${head}: ${response.usage.inputTokens} input + ${response.usage.outputTokens} output tokens${
+          response.cost !== undefined ? `, ${formatCost(response.cost)}` : ""
+        } in ${ms} ms`
+        : `${head}: ${count ?? 0} input tokens in ${ms} ms`
+      return (throttled ? Effect.logWarning(message) : Effect.logDebug(message)).pipe(Effect.annotateLogs(annotations))
+    }
+    return throttled ? log() : Effect.flatMap(debugEnabled, (enabled) => enabled ? log() : Effect.void)
+  }
+
+  const finishChat = (
+    span: Tracer.Span,
+    clock: Clock.Clock,
+    exit: Exit.Exit<unknown, unknown>,
+    response: Response.Response | undefined,
+    record: boolean
+  ): Effect.Effect<void> => {
+    const seconds = nanosToSeconds(clock.unsafeCurrentTimeNanos() - startOf(span, clock))
+    const errorType = errorTypeOf(exit)
+    if (errorType !== undefined) span.attribute(attr.errorType, errorType)
+    if (response !== undefined) {
+      responseAttributes(span, response, record)
+      chat.inputTokens.unsafeUpdate(response.usage.inputTokens, [])
+      chat.outputTokens.unsafeUpdate(response.usage.outputTokens, [])
+    }
+    recordDuration("chat", seconds, errorType)
+    return log("chat", seconds, exit, errorType, response, undefined)
+  }
+
+  const spanOptions = (attributes: Record<string, unknown>): Tracer.SpanOptions => ({
+    kind: "client",
+    attributes,
+    captureStackTrace: false
+  })
+
+  // ===========================================================================
+  // Operations
+  // ===========================================================================
+
+  const generate = (request: LanguageModel.Request) =>
+  <E>(
+    self: Effect.Effect<Response.Response, E>
+  ): Effect.Effect<Response.Response, E | LanguageModel.LanguageModelError> =>
+    Effect.contextWithEffect((context: Context.Context<never>) => {
+      const scoped = options.scopedSettings(context)
+      const record = Context.get(context as Context.Context<Telemetry.RecordContents>, Telemetry.RecordContents)
+      const budget = Context.getOption(context as Context.Context<UsageBudget.CurrentBudget>, UsageBudget.CurrentBudget)
+      const tier = tierOf(setting(request, scoped, "serviceTier"))
+      let call: Effect.Effect<Response.Response, E | LanguageModel.LanguageModelError> = Effect.map(
+        self,
+        (response) => priced(response, tier)
+      )
+      if (Option.isSome(budget)) {
+        call = Effect.zipRight(
+          checkBefore(budget.value, request, tier),
+          Effect.flatMap(call, (response) => {
+            const violation = budget.value.after(response.usage, response.cost)
+            return violation === undefined
+              ? Effect.succeed(response)
+              : Effect.fail(new UsageLimitExceededError(violation))
+          })
+        )
+      }
+      return Effect.clockWith((clock) =>
+        Effect.useSpan(
+          `chat ${modelId}`,
+          spanOptions(requestAttributes(request, scoped, false, record)),
+          (span) =>
+            Effect.onExit(Effect.withParentSpan(call, span), (exit) =>
+              finishChat(span, clock, exit, exit._tag === "Success" ? exit.value : undefined, record))
+        )
+      )
+    })
+
+  const stream = (
+    request: LanguageModel.Request,
+    context: Context.Context<never>,
+    self: Stream.Stream<Response.StreamPart, LanguageModel.LanguageModelError>
+  ): Stream.Stream<Response.StreamPart, LanguageModel.LanguageModelError> => {
+    const scoped = options.scopedSettings(context)
+    const record = Context.get(context as Context.Context<Telemetry.RecordContents>, Telemetry.RecordContents)
+    const budget = Context.getOption(context as Context.Context<UsageBudget.CurrentBudget>, UsageBudget.CurrentBudget)
+    const tier = tierOf(setting(request, scoped, "serviceTier"))
+    return streamSpan(
+      `chat ${modelId}`,
+      spanOptions(requestAttributes(request, scoped, true, record)),
+      // Per run: a re-run of the stream starts afresh.
+      (): { response: Response.Response | undefined } => ({ response: undefined }),
+      (span, clock, state) => {
+        let first = true
+        let violation: UsageBudget.Violation | undefined
+        const observed = self.pipe(Stream.mapChunks((chunk) => {
+          if (chunk.length === 0) return chunk
+          if (first && Chunk.unsafeHead(chunk)._tag !== "Finish") {
+            first = false
+            const now = clock.unsafeCurrentTimeNanos()
+            const seconds = nanosToSeconds(now - startOf(span, clock))
+            span.event("first_chunk", now, { [attr.responseTimeToFirstChunk]: seconds })
+            span.attribute(attr.responseTimeToFirstChunk, seconds)
+            chat.timeToFirstChunk.unsafeUpdate(seconds, [])
+          }
+          const last = Chunk.unsafeLast(chunk)
+          if (last._tag !== "Finish") return chunk
+          const response = priced(last.response, tier)
+          state.response = response
+          const rest = Chunk.dropRight(chunk, 1)
+          if (Option.isSome(budget)) {
+            violation = budget.value.after(response.usage, response.cost)
+            // The stream fails right after the response that broke a limit, in place of its Finish.
+            if (violation !== undefined) return rest
+          }
+          return Chunk.append(rest, { ...last, response })
+        }))
+        if (Option.isNone(budget)) return observed
+        return Stream.unwrap(Effect.as(
+          checkBefore(budget.value, request, tier),
+          Stream.concat(
+            observed,
+            Stream.suspend(() =>
+              violation === undefined ? Stream.empty : Stream.fail(new UsageLimitExceededError(violation))
+            )
+          )
+        ))
+      },
+      (span, exit, clock, state) => finishChat(span, clock, exit, state.response, record)
+    )
+  }
+
+  const countTokens =
+    (_request: LanguageModel.Request) => <E>(self: Effect.Effect<number, E>): Effect.Effect<number, E> =>
+      Effect.clockWith((clock) =>
+        Effect.useSpan(
+          `count_tokens ${modelId}`,
+          spanOptions(baseAttributes("count_tokens")),
+          (span) =>
+            Effect.onExit(Effect.withParentSpan(self, span), (exit) => {
+              const seconds = nanosToSeconds(clock.unsafeCurrentTimeNanos() - startOf(span, clock))
+              const errorType = errorTypeOf(exit)
+              if (errorType !== undefined) span.attribute(attr.errorType, errorType)
+              const count = exit._tag === "Success" ? exit.value : undefined
+              if (count !== undefined) span.attribute(attr.usageInputTokens, count)
+              recordDuration("count_tokens", seconds, errorType)
+              return log("count_tokens", seconds, exit, errorType, undefined, count)
+            })
+        )
+      )
+
+  return { generate, stream, countTokens }
+}
+
+const requestIdOf = (error: unknown): Option.Option<string> =>
+  typeof error === "object" && error !== null && typeof (error as { requestId?: unknown }).requestId === "string"
+    ? Option.some((error as { requestId: string }).requestId)
+    : Option.none()
+
+const formatCost = (cost: Response.Cost): string =>
+  `${cost.currency === "USD" ? "$" : `${cost.currency} `}${cost.total.toFixed(cost.total < 0.01 ? 6 : 4)}`
