@@ -349,15 +349,14 @@ export const make: (
         const parts = mapped.documentNames === undefined
           ? model.stream(mapped.request)
           : Stream.provideService(model.stream(mapped.request), DocumentNames.DocumentNames, mapped.documentNames)
-        return Stream.suspend(() =>
-          parts.pipe(
-            Stream.mapChunks(ResponseMapping.streamMapper({
-              toolNames: mapped.toolNames,
-              memo,
-              onFinish: (response) => Telemetry.annotateResponse(providerOptions.span, response)
-            })),
-            Stream.mapError(toAiError("streamText"))
-          )
+        // This function runs once per run of the stream, so the mapper's state is per run.
+        return parts.pipe(
+          Stream.mapChunks(ResponseMapping.streamMapper({
+            toolNames: mapped.toolNames,
+            memo,
+            onFinish: (response) => Telemetry.annotateResponse(providerOptions.span, response)
+          })),
+          Stream.mapError(toAiError("streamText"))
         )
       })
 
