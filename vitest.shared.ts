@@ -14,9 +14,10 @@ const alias = (name: string) => ({
 export const shared: ViteUserConfig = {
   resolve: {
     alias: [
-      { find: /^@effect-bedrock\/(core|local)$/, replacement: path.join(root, "packages") + "/$1/src/index.ts" },
+      { find: /^@effect-bedrock\/(core|local|ai)$/, replacement: path.join(root, "packages") + "/$1/src/index.ts" },
       alias("core"),
-      alias("local")
+      alias("local"),
+      alias("ai")
     ]
   },
   test: {

@@ -384,6 +384,8 @@ function versions(): Record<string, string> {
   return {
     "@effect-bedrock/core": read(path.join(root, "packages/core/package.json")),
     "@effect-bedrock/local": read(path.join(root, "packages/local/package.json")),
+    "@effect-bedrock/ai": read(path.join(root, "packages/ai/package.json")),
+    "@effect/ai": read(path.join(root, "node_modules/@effect/ai/package.json")),
     "@effect/platform": read(path.join(root, "node_modules/@effect/platform/package.json")),
     "@aws-sdk/client-bedrock-runtime": read(
       path.join(root, "node_modules/@aws-sdk/client-bedrock-runtime/package.json")
@@ -409,6 +411,7 @@ function tableRows(rows: ReadonlyArray<Row>): Array<Array<string>> {
     const notes: Array<string> = []
     if (r.scenario === "streams-256") notes.push(`p99 ${fmt(r.p99Ms)} ms (x${fmt(r.p99RatioToSdk)})`)
     if (r.scenario === "ttft-added") notes.push(`TTFT ${fmt(r.ttftMs)} ms`)
+    if (r.ratioToOurs !== undefined) notes.push(`x${fmt(r.ratioToOurs)} of effect-bedrock`)
     if (r.scenario === "memory-1m") {
       const live = (r.liveHeapGrowthMB as Array<number> | undefined)?.map((v) => `+${fmt(v)}`).join(" / ")
       notes.push(
@@ -466,12 +469,19 @@ function markdown(doc: any, table: Array<Array<string>>, checks: ReadonlyArray<C
   for (const s of scenarios) lines.push(`- \`${s}\`: ${plans[s]!.describe}`)
   lines.push("", "## Results", "")
   lines.push(
-    "Ratio to SDK = this client's figure / the raw SDK's figure in the same round (median over rounds): above 1 is better for throughputs, below 1 is better for times and memory.",
+    "Ratio to SDK = this client's figure / the raw SDK's figure in the same round (median over rounds): above 1 is better for throughputs, below 1 is better for times and memory. " +
+      "For effect-bedrock-ai (`@effect-bedrock/ai`, the same path under `@effect/ai`) the notes also give its ratio to effect-bedrock in the same round (\"x0.80 of effect-bedrock\"): the cost of `@effect/ai` on top.",
     ""
   )
   lines.push(`| ${table[0]!.join(" | ")} |`, `|${table[0]!.map(() => "---").join("|")}|`)
   for (const row of table.slice(1)) lines.push(`| ${row.join(" | ")} |`)
-  lines.push("", "## Targets (effect-bedrock)", "", "| scenario | target | actual | holds |", "|---|---|---|---|")
+  lines.push(
+    "",
+    "## Targets (effect-bedrock; effect-bedrock-ai against @effect/ai-amazon-bedrock)",
+    "",
+    "| scenario | target | actual | holds |",
+    "|---|---|---|---|"
+  )
   for (const c of checks) lines.push(`| ${c.scenario} | ${c.target} | ${fmt(c.actual)} | ${c.ok ? "yes" : "**no**"} |`)
   if (Object.keys(doc.failures).length > 0) {
     lines.push("", "## Failures", "")

@@ -2,6 +2,8 @@ export declare const SCENARIOS: ReadonlyArray<string>
 export declare const CLIENTS: ReadonlyArray<string>
 export declare const BASELINE: "aws-sdk"
 export declare const OURS: "effect-bedrock"
+export declare const OURS_AI: "effect-bedrock-ai"
+export declare const EFFECT_AI_PEER: "effect-ai-bedrock"
 
 export interface Measurement {
   readonly value: number

@@ -10,6 +10,7 @@ const here = new URL(".", import.meta.url)
 const ADAPTERS = {
   "aws-sdk": new URL("clients/aws-sdk.mjs", here),
   "effect-bedrock": new URL("clients/effect-bedrock.mjs", here),
+  "effect-bedrock-ai": new URL("clients/effect-bedrock-ai.mjs", here),
   "ai-sdk": new URL("peers/ai-sdk/adapter.mjs", here),
   langchain: new URL("peers/langchain/adapter.mjs", here),
   "effect-ai-bedrock": new URL("peers/effect-ai-bedrock/adapter.mjs", here)

@@ -1,0 +1,296 @@
+/**
+ * `@effect-bedrock/core` answers -> `@effect/ai` parts (encoded, as
+ * `LanguageModel.make` takes them): a whole `Response` for `generateText`, and
+ * a stateful mapper of stream chunks for `streamText`. Bedrock outputs go in
+ * the `effectBedrock` part metadata.
+ *
+ * @internal
+ */
+import type * as Response from "@effect-bedrock/core/Response"
+import type * as AiResponse from "@effect/ai/Response"
+import * as Chunk from "effect/Chunk"
+import * as Encoding from "effect/Encoding"
+import type { FinishMetadata, ReasoningMetadata } from "../BedrockAiLanguageModel.js"
+import type { SignatureMemo } from "./signatureMemo.js"
+
+/** @internal */
+export interface ResponseContext {
+  /** Tool names as sent to Bedrock -> the toolkit's names, when a name had to change. */
+  readonly toolNames: ReadonlyMap<string, string> | undefined
+  readonly memo: SignatureMemo
+  /** Runs with the final response of a stream (telemetry). */
+  readonly onFinish?: ((response: Response.Response) => void) | undefined
+}
+
+const toolName = (name: string, context: ResponseContext): string =>
+  context.toolNames === undefined ? name : context.toolNames.get(name) ?? name
+
+const reasoningMetadata = (
+  signature: string | undefined,
+  redacted: Uint8Array | undefined
+): { readonly effectBedrock?: ReasoningMetadata } => {
+  if (signature === undefined && redacted === undefined) return {}
+  const metadata: { signature?: string; redactedData?: string } = {}
+  if (signature !== undefined) metadata.signature = signature
+  if (redacted !== undefined) metadata.redactedData = Encoding.encodeBase64(redacted)
+  return { effectBedrock: metadata }
+}
+
+const serviceTierOf = (fields: Readonly<Record<string, unknown>> | undefined): string | undefined => {
+  const tier = fields?.serviceTier
+  if (typeof tier === "string") return tier
+  if (typeof tier === "object" && tier !== null && typeof (tier as { type?: unknown }).type === "string") {
+    return (tier as { type: string }).type
+  }
+  return undefined
+}
+
+/**
+ * The Bedrock outputs of an answer, for the finish part's metadata.
+ *
+ * @internal
+ */
+export const finishMetadata = (response: Response.Response): FinishMetadata => {
+  const usage = response.usage
+  const fields = response.providerFields
+  const metadata: { -readonly [K in keyof FinishMetadata]: FinishMetadata[K] } = {
+    rawFinishReason: response.rawFinishReason,
+    cacheReadTokens: usage.cacheReadTokens,
+    cacheWriteTokens: usage.cacheWriteTokens
+  }
+  if (response.requestId !== undefined) metadata.requestId = response.requestId
+  if (response.latencyMs !== undefined) metadata.latencyMs = response.latencyMs
+  if (response.cost !== undefined) metadata.cost = response.cost
+  const tier = serviceTierOf(fields)
+  if (tier !== undefined) metadata.serviceTier = tier
+  if (Object.keys(usage.details).length > 0) metadata.usageDetails = usage.details
+  if (fields?.trace !== undefined) metadata.trace = fields.trace
+  if (fields?.performanceConfig !== undefined) metadata.performanceConfig = fields.performanceConfig
+  if (fields?.additionalModelResponseFields !== undefined) {
+    metadata.additionalModelResponseFields = fields.additionalModelResponseFields
+  }
+  const unknown = response.parts.filter((part): part is Response.UnknownPart => part._tag === "Unknown")
+  if (unknown.length > 0) metadata.unknownBlocks = unknown.map((part) => ({ kind: part.kind, raw: part.raw }))
+  return metadata
+}
+
+const finishPart = (response: Response.Response): AiResponse.FinishPartEncoded => ({
+  type: "finish",
+  reason: response.finishReason,
+  usage: {
+    inputTokens: response.usage.inputTokens,
+    outputTokens: response.usage.outputTokens,
+    totalTokens: response.usage.totalTokens,
+    cachedInputTokens: response.usage.cacheReadTokens
+  },
+  metadata: { effectBedrock: finishMetadata(response) }
+})
+
+const metadataPart = (response: Response.Response): AiResponse.ResponseMetadataPartEncoded => ({
+  type: "response-metadata",
+  modelId: response.modelId,
+  ...(response.timestamp !== undefined ? { timestamp: response.timestamp.toISOString() } : {}),
+  ...(response.requestId !== undefined ? { id: response.requestId } : {}),
+  metadata: {
+    effectBedrock: {
+      ...(response.requestId !== undefined ? { requestId: response.requestId } : {}),
+      ...(response.latencyMs !== undefined ? { latencyMs: response.latencyMs } : {})
+    }
+  }
+})
+
+/** Signed reasoning is remembered, for a history that lost the signature. */
+const remember = (response: Response.Response, memo: SignatureMemo): void => {
+  for (const part of response.parts) {
+    if (part._tag === "Thinking" && part.signature !== undefined) memo.remember(part.text, part.signature)
+  }
+}
+
+/**
+ * The parts of a whole answer: response metadata, content, finish.
+ *
+ * @internal
+ */
+export const fromResponse = (
+  response: Response.Response,
+  context: ResponseContext
+): Array<AiResponse.PartEncoded> => {
+  remember(response, context.memo)
+  const out: Array<AiResponse.PartEncoded> = [metadataPart(response)]
+  for (const part of response.parts) {
+    switch (part._tag) {
+      case "Text": {
+        out.push({ type: "text", text: part.text })
+        break
+      }
+      case "Thinking": {
+        out.push({ type: "reasoning", text: part.text, metadata: reasoningMetadata(part.signature, part.redacted) })
+        break
+      }
+      case "ToolCall": {
+        out.push({
+          type: "tool-call",
+          id: part.id,
+          name: toolName(part.name, context),
+          params: part.input,
+          providerExecuted: false
+        })
+        break
+      }
+      case "Unknown": {
+        // Blocks not modelled by @effect-bedrock/core are in the finish metadata (unknownBlocks).
+        break
+      }
+      case "NativeToolCall":
+      case "NativeToolResult": {
+        // Only asked for through `nativeTools`, which this provider never sends.
+        break
+      }
+    }
+  }
+  out.push(finishPart(response))
+  return out
+}
+
+interface ThinkingState {
+  signature: string | undefined
+  redacted: Array<Uint8Array> | undefined
+}
+
+const concat = (pieces: ReadonlyArray<Uint8Array>): Uint8Array => {
+  if (pieces.length === 1) return pieces[0]!
+  const out = new Uint8Array(pieces.reduce((n, piece) => n + piece.length, 0))
+  let offset = 0
+  for (const piece of pieces) {
+    out.set(piece, offset)
+    offset += piece.length
+  }
+  return out
+}
+
+/**
+ * A mapper of stream chunks, with the state of one stream run (make one per
+ * run). Text and reasoning ids are the content block indexes; tool calls keep
+ * Bedrock's tool use id, and arrive both as `tool-params-*` parts and, once
+ * complete, as a `tool-call` part (what `@effect/ai` resolves). The response
+ * metadata (with the request id, known at the end) comes just before `finish`.
+ *
+ * Consecutive deltas of one block within a chunk become one delta: they were
+ * read from the wire together (a chunk is what the event pump had read), so no
+ * text waits, and `@effect/ai` decodes every part with `Schema`, so fewer
+ * parts is much less work. The text is the same.
+ *
+ * @internal
+ */
+export const streamMapper = (context: ResponseContext) => {
+  const thinking = new Map<number, ThinkingState>()
+  const ids = new Map<number, string>()
+  const id = (index: number): string => {
+    let value = ids.get(index)
+    if (value === undefined) {
+      value = String(index)
+      ids.set(index, value)
+    }
+    return value
+  }
+  // The last delta pushed for this chunk, to which the next delta of the same block is appended.
+  let pending: { type: string; id: string; delta: string } | undefined
+  const delta = (
+    out: Array<AiResponse.StreamPartEncoded>,
+    type: "text-delta" | "reasoning-delta" | "tool-params-delta",
+    id: string,
+    text: string
+  ) => {
+    if (pending !== undefined && pending.type === type && pending.id === id) {
+      pending.delta += text
+      return
+    }
+    pending = { type, id, delta: text }
+    out.push(pending as AiResponse.StreamPartEncoded)
+  }
+  return (chunk: Chunk.Chunk<Response.StreamPart>): Chunk.Chunk<AiResponse.StreamPartEncoded> => {
+    const out: Array<AiResponse.StreamPartEncoded> = []
+    pending = undefined
+    for (const part of chunk) {
+      if (part._tag === "TextDelta") {
+        delta(out, "text-delta", id(part.index), part.delta)
+        continue
+      }
+      if (part._tag === "ToolCallDelta") {
+        delta(out, "tool-params-delta", part.id, part.delta)
+        continue
+      }
+      if (part._tag !== "ThinkingDelta") pending = undefined
+      switch (part._tag) {
+        case "TextStart": {
+          out.push({ type: "text-start", id: id(part.index) })
+          break
+        }
+        case "TextEnd": {
+          out.push({ type: "text-end", id: id(part.index) })
+          break
+        }
+        case "ThinkingStart": {
+          thinking.set(part.index, { signature: undefined, redacted: undefined })
+          out.push({ type: "reasoning-start", id: id(part.index) })
+          break
+        }
+        case "ThinkingDelta": {
+          const state = thinking.get(part.index)
+          if (part.signature !== undefined && state !== undefined) {
+            state.signature = (state.signature ?? "") + part.signature
+          }
+          if (part.redacted !== undefined && state !== undefined) (state.redacted ??= []).push(part.redacted)
+          if (part.delta !== undefined) delta(out, "reasoning-delta", id(part.index), part.delta)
+          break
+        }
+        case "ThinkingEnd": {
+          const state = thinking.get(part.index)
+          thinking.delete(part.index)
+          out.push({
+            type: "reasoning-end",
+            id: id(part.index),
+            metadata: reasoningMetadata(
+              state?.signature,
+              state?.redacted === undefined ? undefined : concat(state.redacted)
+            )
+          })
+          break
+        }
+        case "ToolCallStart": {
+          out.push({
+            type: "tool-params-start",
+            id: part.id,
+            name: toolName(part.name, context),
+            providerExecuted: false
+          })
+          break
+        }
+        case "ToolCall": {
+          out.push({ type: "tool-params-end", id: part.id })
+          out.push({
+            type: "tool-call",
+            id: part.id,
+            name: toolName(part.name, context),
+            params: part.input,
+            providerExecuted: false
+          })
+          break
+        }
+        case "NativeToolCall":
+        case "NativeToolResult": {
+          // Only asked for through `nativeTools`, which this provider never sends.
+          break
+        }
+        case "Finish": {
+          remember(part.response, context.memo)
+          context.onFinish?.(part.response)
+          out.push(metadataPart(part.response))
+          out.push(finishPart(part.response))
+          break
+        }
+      }
+    }
+    return Chunk.unsafeFromArray(out)
+  }
+}
