@@ -13,6 +13,7 @@
  * | `TransportError` of the connection (refused, reset, timeout, aborted) | `HttpRequestError`, reason `Transport` | |
  * | `CredentialsError` / `UnknownBedrockError` without a status | `UnknownError` | |
  * | `LanguageModel.InvalidRequestError` (rejected before the network) | `MalformedInput` | |
+ * | `FileDownload.FileDownloadError` (a file URL refused or not fetched) | `MalformedInput` | |
  * | `LanguageModel.IncompleteResponseError`, `LanguageModel.StructuredOutputError` | `MalformedOutput` | |
  * | `UsageLimits.UsageLimitExceededError` (a budget of yours stopped the call) | `UnknownError` | |
  *
@@ -138,6 +139,10 @@ export const fromLanguageModelError = (error: LanguageModel.LanguageModelError, 
   const method = context.method
   if (error._tag === "InvalidRequestError") {
     const description = error.field === undefined ? error.message : `${error.message} (at ${error.field})`
+    return withCause((p, o) => new AiError.MalformedInput(p, o), { module, method, description }, error)
+  }
+  if (error._tag === "FileDownloadError") {
+    const description = `${error.message} (${error.reason})`
     return withCause((p, o) => new AiError.MalformedInput(p, o), { module, method, description }, error)
   }
   if (error._tag === "IncompleteResponseError" || error._tag === "StructuredOutputError") {
