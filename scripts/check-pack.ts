@@ -94,6 +94,9 @@ const versionOf = (name: string): string => readJson(path.join(root, "node_modul
 const workspaces: ReadonlyArray<string> = readJson(path.join(root, "package.json")).workspaces
 const manifests = new Map(workspaces.map((dir) => [dir, readJson(path.join(root, dir, "package.json"))]))
 const ours = new Set([...manifests.values()].map((m) => m.name as string))
+const workspaceOf = new Map([...manifests].map(([dir, m]) => [m.name as string, dir]))
+/** Peers a package plugs into, so required (besides `effect`): `@effect-bedrock/ai` is a provider for `@effect/ai`. */
+const frameworkPeers: Readonly<Record<string, ReadonlyArray<string>>> = { "@effect-bedrock/ai": ["@effect/ai"] }
 
 must(
   "tsc -b",
@@ -167,7 +170,7 @@ for (const [dir, manifest] of manifests) {
   }
   const peers = Object.keys(manifest.peerDependencies ?? {})
   if (!peers.includes("effect")) problems.push(`${manifest.name}: effect is not a peer dependency`)
-  for (const peer of peers.filter((p) => p !== "effect")) {
+  for (const peer of peers.filter((p) => p !== "effect" && !frameworkPeers[manifest.name]?.includes(p))) {
     if (manifest.peerDependenciesMeta?.[peer]?.optional !== true) {
       problems.push(`${manifest.name}: ${peer} is a required peer dependency`)
     }
@@ -271,7 +274,9 @@ for (const unwanted of ["@effect/platform", "msgpackr-extract"]) {
 // (the type-check below skips library files, as most projects do).
 const builtins = new Set(builtinModules)
 for (const name of ours) {
-  const dir = path.join(app, "node_modules", name)
+  // A package the README's Install lines do not install (`@effect-bedrock/ai`) is read from its workspace.
+  const installed = path.join(app, "node_modules", name)
+  const dir = fs.existsSync(installed) ? installed : path.join(root, workspaceOf.get(name)!)
   const manifest = readJson(path.join(dir, "package.json"))
   const allowed = new Set([
     name,
