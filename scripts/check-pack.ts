@@ -94,9 +94,6 @@ const versionOf = (name: string): string => readJson(path.join(root, "node_modul
 const workspaces: ReadonlyArray<string> = readJson(path.join(root, "package.json")).workspaces
 const manifests = new Map(workspaces.map((dir) => [dir, readJson(path.join(root, dir, "package.json"))]))
 const ours = new Set([...manifests.values()].map((m) => m.name as string))
-const workspaceOf = new Map([...manifests].map(([dir, m]) => [m.name as string, dir]))
-/** Peers a package plugs into, so required (besides `effect`): `@effect-bedrock/ai` is a provider for `@effect/ai`. */
-const frameworkPeers: Readonly<Record<string, ReadonlyArray<string>>> = { "@effect-bedrock/ai": ["@effect/ai"] }
 
 must(
   "tsc -b",
@@ -170,7 +167,12 @@ for (const [dir, manifest] of manifests) {
   }
   const peers = Object.keys(manifest.peerDependencies ?? {})
   if (!peers.includes("effect")) problems.push(`${manifest.name}: effect is not a peer dependency`)
-  for (const peer of peers.filter((p) => p !== "effect" && !frameworkPeers[manifest.name]?.includes(p))) {
+  // The @effect/ai provider needs @effect/ai (which needs @effect/platform) and our core: those
+  // are the point of installing it. Every other peer of ours must be optional.
+  const requiredPeers = manifest.name === "@effect-bedrock/ai"
+    ? ["@effect-bedrock/core", "@effect/ai", "@effect/platform"]
+    : []
+  for (const peer of peers.filter((p) => p !== "effect" && !requiredPeers.includes(p))) {
     if (manifest.peerDependenciesMeta?.[peer]?.optional !== true) {
       problems.push(`${manifest.name}: ${peer} is a required peer dependency`)
     }
@@ -273,10 +275,12 @@ for (const unwanted of ["@effect/platform", "msgpackr-extract"]) {
 // Our declarations may only import what a user has: builtins, our dependencies and required peers
 // (the type-check below skips library files, as most projects do).
 const builtins = new Set(builtinModules)
-for (const name of ours) {
-  // A package the README's Install lines do not install (`@effect-bedrock/ai`) is read from its workspace.
-  const installed = path.join(app, "node_modules", name)
-  const dir = fs.existsSync(installed) ? installed : path.join(root, workspaceOf.get(name)!)
+// Packages the README's install lines do not install (`@effect-bedrock/ai`, installed with
+// `@effect/ai` by those who use it) are checked as packed files only.
+const installed = [...ours].filter((name) => fs.existsSync(path.join(app, "node_modules", name, "package.json")))
+log(`installed by the README's lines: ${installed.join(", ")}`)
+for (const name of installed) {
+  const dir = path.join(app, "node_modules", name)
   const manifest = readJson(path.join(dir, "package.json"))
   const allowed = new Set([
     name,
