@@ -43,6 +43,7 @@
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import { closest } from "./internal/closest.js"
 import { modelIdProblem } from "./internal/requestValidation.js"
 
 // =============================================================================
@@ -307,37 +308,8 @@ const toIssue = (error: ParseResult.ParseError): SettingsIssue => {
     : { path, message: `Invalid setting "${path}": ${first.message}` }
 }
 
-const closestKey = (key: string): string | undefined => {
-  const lower = key.toLowerCase()
-  let best: string | undefined
-  let bestDistance = Infinity
-  for (const candidate of keys) {
-    const distance = levenshtein(lower, candidate.toLowerCase())
-    if (distance < bestDistance) {
-      bestDistance = distance
-      best = candidate
-    }
-  }
-  // Accept close matches only: a third of the key's length, at least 2 edits.
-  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined
-}
-
-const levenshtein = (a: string, b: string): number => {
-  let previous = new Array<number>(b.length + 1)
-  let current = new Array<number>(b.length + 1)
-  for (let j = 0; j <= b.length; j++) previous[j] = j
-  for (let i = 1; i <= a.length; i++) {
-    current[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost)
-    }
-    const swap = previous
-    previous = current
-    current = swap
-  }
-  return previous[b.length]!
-}
+// Accept close matches only: a third of the key's length, at least 2 edits.
+const closestKey = (key: string): string | undefined => closest(key, keys)
 
 // =============================================================================
 // Combinators
