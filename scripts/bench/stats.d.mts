@@ -1,6 +1,7 @@
 export declare const SCENARIOS: ReadonlyArray<string>
 export declare const CLIENTS: ReadonlyArray<string>
 export declare const BASELINE: "aws-sdk"
+export declare const TUNED: "aws-sdk-tuned"
 export declare const OURS: "effect-bedrock"
 export declare const OURS_AI: "effect-bedrock-ai"
 export declare const EFFECT_AI_PEER: "effect-ai-bedrock"
@@ -42,7 +43,10 @@ export declare function summarize(values: ReadonlyArray<number>): {
   q3: number
   n: number
 }
-export declare function rowsFor(scenario: string, rounds: Readonly<Record<string, ReadonlyArray<Measurement>>>): Array<Row>
+export declare function rowsFor(
+  scenario: string,
+  rounds: Readonly<Record<string, ReadonlyArray<Measurement>>>
+): Array<Row>
 export declare function memoryIsFlat(row: Row): boolean | undefined
 export declare function checkTargets(rows: ReadonlyArray<Row>): Array<Check>
 export declare function validateDocument<A>(doc: A): A

@@ -9,6 +9,7 @@ import { makeConversation } from "./peers/conversation.mjs"
 const here = new URL(".", import.meta.url)
 const ADAPTERS = {
   "aws-sdk": new URL("clients/aws-sdk.mjs", here),
+  "aws-sdk-tuned": new URL("clients/aws-sdk-tuned.mjs", here),
   "effect-bedrock": new URL("clients/effect-bedrock.mjs", here),
   "effect-bedrock-ai": new URL("clients/effect-bedrock-ai.mjs", here),
   "ai-sdk": new URL("peers/ai-sdk/adapter.mjs", here),
@@ -34,7 +35,9 @@ async function streamCounting(client, expected) {
   await client.stream(PROMPT, (delta) => {
     chars += delta.length
   })
-  if (expected !== undefined && chars !== expected) throw new Error(`stream delivered ${chars} characters, expected ${expected}`)
+  if (expected !== undefined && chars !== expected) {
+    throw new Error(`stream delivered ${chars} characters, expected ${expected}`)
+  }
   return chars
 }
 
@@ -110,7 +113,11 @@ const SCENARIOS = {
       async warmUp(client) {
         native = client.prepareConversation(makeConversation({ messages: p.messages, tools: p.tools }))
         const body = await client.mapRequest(native)
-        const json = typeof body === "string" ? JSON.parse(body) : body instanceof Uint8Array ? JSON.parse(new TextDecoder().decode(body)) : body
+        const json = typeof body === "string"
+          ? JSON.parse(body)
+          : body instanceof Uint8Array
+          ? JSON.parse(new TextDecoder().decode(body))
+          : body
         if (json.messages.length !== p.messages || (json.toolConfig?.tools?.length ?? 0) !== p.tools) {
           throw new Error(`mapping built ${json.messages.length} messages and ${json.toolConfig?.tools?.length} tools`)
         }
@@ -259,7 +266,13 @@ if (!process.send) {
 }
 process.on("disconnect", () => process.exit(1))
 process.on("message", (message) => {
-  const run = message.cmd === "setup" ? setup(message) : message.cmd === "round" ? round().then((result) => ({ result })) : message.cmd === "close" ? close() : Promise.reject(new Error(`unknown command ${message.cmd}`))
+  const run = message.cmd === "setup"
+    ? setup(message)
+    : message.cmd === "round"
+    ? round().then((result) => ({ result }))
+    : message.cmd === "close"
+    ? close()
+    : Promise.reject(new Error(`unknown command ${message.cmd}`))
   run.then(
     (answer) => answer !== undefined && reply(answer),
     (error) => reply({ error: String(error?.stack ?? error) })

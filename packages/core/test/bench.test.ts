@@ -47,7 +47,26 @@ describe("bench statistics", () => {
     assert.strictEqual(ours.unit, "ms added")
     assert.isFalse(ours.higherIsBetter)
     const checks = Stats.checkTargets(rows)
-    assert.isTrue(checks.find((c) => c.target === "added TTFT < 1 ms")!.ok)
+    assert.isTrue(checks.find((c) => c.target === "ms added to the raw SDK's time to first token <= 0.3")!.ok)
+  })
+
+  it("every row has its ratio to the tuned SDK too", () => {
+    const rows = Stats.rowsFor("converse-c1", {
+      "aws-sdk": [m(100), m(100)],
+      "aws-sdk-tuned": [m(200), m(160)],
+      "effect-bedrock": [m(190), m(160)]
+    })
+    const ours = rows.find((r) => r.client === "effect-bedrock")!
+    assert.strictEqual(ours.ratioToSdk, 1.75)
+    assert.strictEqual(ours.ratioToTuned, 0.975)
+    const checks = Stats.checkTargets(rows)
+    assert.deepStrictEqual(
+      checks.map((c) => [c.target, c.ok]),
+      [["ratio to tuned SDK >= 0.95", true]]
+    )
+    // Without the tuned baseline in the run, its target is not decided.
+    const without = Stats.checkTargets(Stats.rowsFor("converse-c1", { "aws-sdk": [m(1)], "effect-bedrock": [m(2)] }))
+    assert.isUndefined(without[0]!.ok)
   })
 
   it("targets: ratio limits and peers", () => {
@@ -88,7 +107,7 @@ describe("bench runner", () => {
       "scripts/bench/run.ts",
       "--tiny",
       "--clients",
-      "aws-sdk,effect-bedrock",
+      "aws-sdk,aws-sdk-tuned,effect-bedrock",
       "--scenarios",
       "stream-20k,mapping-200",
       "--json",
@@ -106,9 +125,19 @@ describe("bench runner", () => {
     assert.strictEqual(doc.quick, true)
     assert.deepStrictEqual(
       doc.results.map((r: Stats.Row) => `${r.scenario}/${r.client}`),
-      ["stream-20k/aws-sdk", "stream-20k/effect-bedrock", "mapping-200/aws-sdk", "mapping-200/effect-bedrock"]
+      [
+        "stream-20k/aws-sdk",
+        "stream-20k/aws-sdk-tuned",
+        "stream-20k/effect-bedrock",
+        "mapping-200/aws-sdk",
+        "mapping-200/aws-sdk-tuned",
+        "mapping-200/effect-bedrock"
+      ]
     )
-    for (const r of doc.results) assert.isTrue(r.value > 0)
+    for (const r of doc.results) {
+      assert.isTrue(r.value > 0)
+      assert.isTrue(typeof r.ratioToTuned === "number" && r.ratioToTuned > 0)
+    }
     assert.isTrue(doc.serverCpuShareMax >= 0 && doc.serverCpuShareMax < 1.5)
   }, 180_000)
 })

@@ -14,7 +14,7 @@ export const info = {
   }
 }
 
-const CREDENTIALS = { accessKeyId: "AKIDLOCAL", secretAccessKey: "local-secret" }
+export const CREDENTIALS = { accessKeyId: "AKIDLOCAL", secretAccessKey: "local-secret" }
 
 /** What a user of the raw SDK writes: the neutral (Converse-shaped) conversation, turned into a
  * ConverseCommandInput by hand. Untimed part: nothing (the conversation is already plain data). */
@@ -49,7 +49,11 @@ export function buildInput(modelId, conversation) {
   if (conversation.toolConfig?.tools?.length) {
     input.toolConfig = {
       tools: conversation.toolConfig.tools.map(({ toolSpec }) => ({
-        toolSpec: { name: toolSpec.name, description: toolSpec.description, inputSchema: { json: toolSpec.inputSchema.json } }
+        toolSpec: {
+          name: toolSpec.name,
+          description: toolSpec.description,
+          inputSchema: { json: toolSpec.inputSchema.json }
+        }
       }))
     }
   }
@@ -57,7 +61,11 @@ export function buildInput(modelId, conversation) {
 }
 
 export async function create({ endpoint, region = "us-east-1", modelId }) {
-  const client = new BedrockRuntimeClient({ region, endpoint, credentials: CREDENTIALS, maxAttempts: 1 })
+  return over(new BedrockRuntimeClient({ region, endpoint, credentials: CREDENTIALS, maxAttempts: 1 }), modelId)
+}
+
+/** The adapter over an SDK client (shared with aws-sdk-tuned.mjs, which only configures another handler). */
+export function over(client, modelId) {
   const prompt = (text) => [{ role: "user", content: [{ text }] }]
   return {
     async converse(text) {

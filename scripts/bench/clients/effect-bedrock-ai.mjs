@@ -52,10 +52,12 @@ const schemaFromJson = (json) => {
 }
 const fieldsFromJson = (json) => {
   const required = new Set(json.required ?? [])
-  return Object.fromEntries(Object.entries(json.properties ?? {}).map(([key, value]) => {
-    const schema = schemaFromJson(value)
-    return [key, required.has(key) ? schema : Schema.optional(schema)]
-  }))
+  return Object.fromEntries(
+    Object.entries(json.properties ?? {}).map(([key, value]) => {
+      const schema = schemaFromJson(value)
+      return [key, required.has(key) ? schema : Schema.optional(schema)]
+    })
+  )
 }
 
 /** Neutral (Converse-shaped) conversation -> an `@effect/ai` Prompt and tools (untimed). */
@@ -130,7 +132,13 @@ export async function create({ endpoint, region = "us-east-1", modelId }) {
     },
     /** The two pure mappings: @effect/ai provider options -> our Request -> ConverseCommandInput. */
     async mapRequest(native) {
-      const options = { prompt: native.prompt, tools: native.tools, toolChoice: "auto", responseFormat: { type: "text" }, span }
+      const options = {
+        prompt: native.prompt,
+        tools: native.tools,
+        toolChoice: "auto",
+        responseFormat: { type: "text" },
+        span
+      }
       const mapped = mapRequest(options, undefined, memo)
       if (Either.isLeft(mapped)) throw new Error(`mapping failed: ${mapped.left.message}`)
       const input = toConverseInput({ modelId, profile, settings: {}, request: mapped.right.request })
