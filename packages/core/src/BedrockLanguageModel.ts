@@ -46,6 +46,7 @@ import * as RequestMapping from "./internal/requestMapping.js"
 import * as RequestValidation from "./internal/requestValidation.js"
 import * as ResponseDecoding from "./internal/responseDecoding.js"
 import * as StreamDecoding from "./internal/streamDecoding.js"
+import * as Streams from "./internal/streams.js"
 import * as LanguageModel from "./LanguageModel.js"
 import * as Prompt from "./Prompt.js"
 import type * as Response from "./Response.js"
@@ -203,18 +204,18 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       ...outputContext(mapping),
       trimLeadingWhitespace: profile.ignoresLeadingWhitespaceInStream
     }))
-    return mapping.warnings === undefined ? decoded : Stream.unwrap(Effect.as(logWarnings(mapping), decoded))
+    return mapping.warnings === undefined ? decoded : Streams.unwrap(Effect.as(logWarnings(mapping), decoded))
   }
 
   // Without files to download the request is prepared and mapped synchronously: fewer Effect
   // steps before the request is sent, so less added time to first token.
   const streamParts = (request: LanguageModel.Request) =>
-    Stream.contextWithStream((context: Context.Context<never>) => {
+    Streams.contextWith((context: Context.Context<never>) => {
       const scoped = Context.getOption(context as Context.Context<ScopedSettings>, ScopedSettings)
       const input = prepare(request, "stream", scoped)
       if (Either.isLeft(input)) return Stream.fail(input.left)
       return needsDownload(input.right)
-        ? Stream.unwrap(Effect.map(download(input.right, "stream"), streamFrom))
+        ? Streams.unwrap(Effect.map(download(input.right, "stream"), streamFrom))
         : streamFrom(input.right)
     })
 
@@ -240,9 +241,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     countTokens: (request) => countTokens(request)
   })
   const stream = (request: LanguageModel.Request) =>
-    Stream.contextWithStream((context: Context.Context<never>) =>
-      telemetry.stream(request, context, streamParts(request))
-    )
+    Streams.contextWith((context: Context.Context<never>) => telemetry.stream(request, context, streamParts(request)))
 
   return LanguageModel.make({
     modelId,

@@ -28,6 +28,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type * as BedrockError from "./BedrockError.js"
 import type * as FileDownload from "./FileDownload.js"
+import * as Streams from "./internal/streams.js"
 import * as StructuredOutput from "./internal/structuredOutput.js"
 import * as Prompt from "./Prompt.js"
 import type * as Response from "./Response.js"
@@ -397,7 +398,7 @@ export const generate = (request: Request): Effect.Effect<Response.Response, Lan
  * @category Accessors
  */
 export const stream = (request: Request): Stream.Stream<Response.StreamPart, LanguageModelError, LanguageModel> =>
-  Stream.unwrap(Effect.map(LanguageModel, (model) => model.stream(request)))
+  Streams.unwrap(Effect.map(LanguageModel, (model) => model.stream(request)))
 
 /**
  * @since 0.1.0

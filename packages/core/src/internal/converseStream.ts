@@ -1,6 +1,6 @@
 /**
  * `converseStream` for one attempt: the request phase (one `Effect.async` sending
- * `ConverseStreamCommand` with a plain timer), the abort controller owned by the stream's scope,
+ * `ConverseStreamCommand` with a plain timer), the abort controller owned by the attempt,
  * and the bridge from the event pump's takes to a `Stream`. The timers are ours alone (see
  * `sendOptions`), and whatever ends the stream releases everything it held at once. Measured for
  * time to first token and throughput (docs/benchmarks): every Effect step here is per request or
@@ -46,7 +46,11 @@ const sendOptions = (call: CallContext, signal: AbortSignal) =>
   call.ownsStreamTimers ? { abortSignal: signal, requestTimeout: 0 } : { abortSignal: signal }
 
 /**
- * One `converseStream` attempt, no retry.
+ * One `converseStream` attempt, no retry: a single `repeatEffectChunkOption` over the attempt's
+ * pull, with one `ensuring` for its release. The first pull sends the request and hands over the
+ * `InitialResponse`; the next ones take the pump's batches. (A scoped `Stream.unwrapScoped` did
+ * the same with a `Scope`, a forked finaliser and one more channel: measured, it was a third of
+ * the time a stream spends in Effect before its first event, see docs/benchmarks.)
  *
  * @internal
  */
@@ -56,32 +60,74 @@ export const converseStream = (
   input: ConverseStreamCommandInput,
   options?: BedrockClient.CallOptions
 ): Stream.Stream<BedrockClient.StreamEvent, BedrockError.BedrockError> =>
-  Stream.unwrapScoped(Effect.gen(function*() {
-    // Owned by the stream's scope: leaving the SDK's iterator early does not close the HTTP/2
-    // stream, so every exit (end, failure, interruption, `Stream.take`) aborts the request.
-    const controller = new AbortController()
-    let iterator: AsyncIterator<ConverseStreamOutput> | undefined
-    let pump: EventPump.EventPump<ConverseStreamOutput> | undefined
-    // Abort before `iterator.return()`: on a generator with a pending `next()` it waits for that
-    // `next()` to settle, which for a stalled connection would be never. Then drop every
-    // reference: whatever still holds this closure (a pending promise of the SDK) holds no events.
-    yield* Effect.addFinalizer(() =>
-      Effect.sync(() => {
-        const stopped = pump
-        const left = iterator
-        pump = undefined
-        iterator = undefined
-        stopped?.stop()
-        controller.abort(CLOSED)
-        left?.return?.().catch(() => undefined)
-      })
-    )
-    // One `Effect.async` for the request phase, with its timeout as a plain timer (not an
-    // Effect.tryPromise + timeout, which forks fibers): fewer steps before the first event.
-    const output = yield* Effect.async<ConverseStreamCommandOutput, BedrockError.BedrockError>((resume) => {
+  // Per run: a re-run (a retry) is a new attempt.
+  Stream.suspend(() => {
+    const attempt = new Attempt(client, call, input, options)
+    return Stream.ensuring(Stream.repeatEffectChunkOption(attempt.pull), attempt.release)
+  })
+
+type Pull = Effect.Effect<Chunk.Chunk<BedrockClient.StreamEvent>, Option.Option<BedrockError.BedrockError>>
+
+/** The state of one attempt: its abort controller, the SDK's iterator and the event pump. */
+class Attempt {
+  // Owned by the attempt: leaving the SDK's iterator early does not close the HTTP/2 stream, so
+  // every exit (end, failure, interruption, `Stream.take`) aborts the request.
+  private readonly controller = new AbortController()
+  private iterator: AsyncIterator<ConverseStreamOutput> | undefined
+  private pump: EventPump.EventPump<ConverseStreamOutput> | undefined
+  private metadata: BedrockClient.ResponseMetadata | undefined
+  private context: ReturnType<typeof contextOf> | undefined
+  private sent = false
+  // Whether any event went out: a failure after that is not retryable (a new attempt would
+  // repeat what the consumer already has).
+  private delivered = false
+
+  constructor(
+    private readonly client: BedrockRuntimeClient,
+    private readonly call: CallContext,
+    private readonly input: ConverseStreamCommandInput,
+    private readonly options: BedrockClient.CallOptions | undefined
+  ) {}
+
+  /**
+   * Abort before `iterator.return()`: on a generator with a pending `next()` it waits for that
+   * `next()` to settle, which for a stalled connection would be never. Then drop every
+   * reference: whatever still holds this attempt (a pending promise of the SDK) holds no events.
+   */
+  readonly release: Effect.Effect<void> = Effect.sync(() => {
+    const stopped = this.pump
+    const left = this.iterator
+    this.pump = undefined
+    this.iterator = undefined
+    stopped?.stop()
+    this.controller.abort(CLOSED)
+    left?.return?.().catch(() => undefined)
+  })
+
+  readonly pull: Pull = Effect.suspend((): Pull => {
+    if (!this.sent) {
+      this.sent = true
+      return this.request
+    }
+    const events = this.pump
+    if (events === undefined) return END
+    const ready = events.poll()
+    if (ready !== undefined) return this.fromTake(ready)
+    return Effect.async<Chunk.Chunk<ConverseStreamOutput>, Option.Option<BedrockError.BedrockError>>((resume) => {
+      events.await((take) => resume(this.fromTake(take)))
+      return Effect.sync(() => events.cancel())
+    })
+  })
+
+  /**
+   * The request phase: one `Effect.async` with its timeout as a plain timer (not an
+   * `Effect.tryPromise` + timeout, which forks fibers), then the `InitialResponse`, alone.
+   */
+  private get request(): Pull {
+    const sent = Effect.async<ConverseStreamCommandOutput, Option.Option<BedrockError.BedrockError>>((resume) => {
       let done = false
       let timer: ReturnType<typeof setTimeout> | undefined
-      const settle = (effect: Effect.Effect<ConverseStreamCommandOutput, BedrockError.BedrockError>) => {
+      const settle = (effect: Effect.Effect<ConverseStreamCommandOutput, Option.Option<BedrockError.BedrockError>>) => {
         if (done) return
         done = true
         if (timer !== undefined) clearTimeout(timer)
@@ -89,32 +135,36 @@ export const converseStream = (
         resume(effect)
       }
       const failed = (error: unknown) =>
-        settle(Effect.fail(fromSdk(error, "request", contextOf(call, "converseStream", input.modelId))))
+        settle(
+          Effect.fail(
+            Option.some(fromSdk(error, "request", contextOf(this.call, "converseStream", this.input.modelId)))
+          )
+        )
       const succeeded = (output: ConverseStreamCommandOutput) => {
         if (done) return
         // Start reading events at once, while the fiber resumes: the first event is decoded by
         // the time the stream is pulled.
         if (output.stream !== undefined) {
-          iterator = output.stream[Symbol.asyncIterator]()
-          pump = new EventPump.EventPump(iterator, {
+          this.iterator = output.stream[Symbol.asyncIterator]()
+          this.pump = new EventPump.EventPump(this.iterator, {
             highWaterMark: EVENT_BATCH,
-            idleTimeoutMs: call.streamIdleTimeout,
-            onIdleTimeout: () => controller.abort(CLOSED)
+            idleTimeoutMs: this.call.streamIdleTimeout,
+            onIdleTimeout: () => this.controller.abort(CLOSED)
           })
-          pump.start()
+          this.pump.start()
         }
         settle(Effect.succeed(output))
       }
-      if (call.streamIdleTimeout !== undefined) {
+      if (this.call.streamIdleTimeout !== undefined) {
         timer = setTimeout(() => {
-          settle(Effect.fail(streamTimeoutError(call, "request")))
-          controller.abort(CLOSED)
-        }, call.streamIdleTimeout)
+          settle(Effect.fail(Option.some(streamTimeoutError(this.call, "request"))))
+          this.controller.abort(CLOSED)
+        }, this.call.streamIdleTimeout)
       }
       try {
-        client.send(
-          ClientOptions.addHeaders(new ConverseStreamCommand(input), options?.headers),
-          sendOptions(call, controller.signal)
+        this.client.send(
+          ClientOptions.addHeaders(new ConverseStreamCommand(this.input), this.options?.headers),
+          sendOptions(this.call, this.controller.signal)
         ).then(succeeded, failed)
       } catch (error) {
         failed(error)
@@ -124,53 +174,37 @@ export const converseStream = (
         done = true
         if (timer !== undefined) clearTimeout(timer)
         timer = undefined
-        controller.abort(CLOSED)
+        this.controller.abort(CLOSED)
       })
     })
-    const metadata = metadataOf(output)
-    yield* runOnResponse(options, metadata)
-    const initial: BedrockClient.InitialResponse = { initialResponse: metadata }
-    const events = pump
-    if (events === undefined) return Stream.succeed(initial)
-    const context = contextOf(call, "converseStream", input.modelId, metadata.requestId)
-    // Whether any event went out: a failure after that is not retryable (a new attempt would
-    // repeat what the consumer already has).
-    let delivered = false
-    // Events are read ahead (bounded) and pulled in batches: one Effect step per batch, not per
-    // event. See eventPump.ts.
-    const fromTake = (
-      take: EventPump.Take<ConverseStreamOutput>
-    ): Effect.Effect<Chunk.Chunk<ConverseStreamOutput>, Option.Option<BedrockError.BedrockError>> => {
-      switch (take._tag) {
-        case "Events":
-          delivered = true
-          return Effect.succeed(Chunk.unsafeFromArray(take.events))
-        case "End":
-          return Effect.fail(Option.none())
-        case "Failure":
-          return Effect.fail(Option.some(
-            take.timeout
-              ? streamTimeoutError(call, "stream", metadata.requestId, delivered)
-              : fromSdk(take.error, "stream", context, delivered)
-          ))
-      }
+    return Effect.flatMap(sent, (output) => {
+      const metadata = metadataOf(output)
+      this.metadata = metadata
+      this.context = contextOf(this.call, "converseStream", this.input.modelId, metadata.requestId)
+      const initial = Chunk.of<BedrockClient.StreamEvent>({ initialResponse: metadata })
+      return this.options?.onResponse === undefined
+        ? Effect.succeed(initial)
+        : Effect.as(runOnResponse(this.options, metadata), initial)
+    })
+  }
+
+  private fromTake(
+    take: EventPump.Take<ConverseStreamOutput>
+  ): Effect.Effect<Chunk.Chunk<ConverseStreamOutput>, Option.Option<BedrockError.BedrockError>> {
+    switch (take._tag) {
+      case "Events":
+        this.delivered = true
+        return Effect.succeed(Chunk.unsafeFromArray(take.events))
+      case "End":
+        return END
+      case "Failure":
+        return Effect.fail(Option.some(
+          take.timeout
+            ? streamTimeoutError(this.call, "stream", this.metadata?.requestId, this.delivered)
+            : fromSdk(take.error, "stream", this.context!, this.delivered)
+        ))
     }
-    // The initial response goes first, alone: one extra pull per stream, none per event.
-    let first = true
-    const pull = Effect.suspend((): Effect.Effect<
-      Chunk.Chunk<BedrockClient.StreamEvent>,
-      Option.Option<BedrockError.BedrockError>
-    > => {
-      if (first) {
-        first = false
-        return Effect.succeed(Chunk.of(initial))
-      }
-      const ready = events.poll()
-      if (ready !== undefined) return fromTake(ready)
-      return Effect.async<Chunk.Chunk<ConverseStreamOutput>, Option.Option<BedrockError.BedrockError>>((resume) => {
-        events.await((take) => resume(fromTake(take)))
-        return Effect.sync(() => events.cancel())
-      })
-    })
-    return Stream.repeatEffectChunkOption(pull)
-  }))
+  }
+}
+
+const END = Effect.fail(Option.none())

@@ -29,6 +29,7 @@ import type * as LanguageModel from "../LanguageModel.js"
 import * as Response from "../Response.js"
 import * as Telemetry from "../Telemetry.js"
 import { UsageLimitExceededError } from "../UsageLimits.js"
+import * as Streams from "./streams.js"
 import { attr, errorTypeOf, labels, nanosToSeconds, providerName, streamSpan } from "./telemetry.js"
 import * as Metrics from "./telemetry.js"
 import * as Contents from "./telemetryContents.js"
@@ -354,7 +355,7 @@ export const make = (options: Options) => {
           return Chunk.append(rest, { ...last, response })
         }))
         if (Option.isNone(budget)) return observed
-        return Stream.unwrap(Effect.as(
+        return Streams.unwrap(Effect.as(
           checkBefore(budget.value, request, tier),
           Stream.concat(
             observed,

@@ -9,6 +9,7 @@
  * @internal
  */
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime"
+import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
 import * as Stream from "effect/Stream"
 import type * as BedrockClient from "../BedrockClient.js"
@@ -348,24 +349,35 @@ export class Decoder {
  * Decodes a stream of ConverseStream events. Parts before an exception event
  * are delivered, then the stream fails with the exception's typed error.
  *
+ * One channel reading the events (one step per batch of events, not per event), which also
+ * writes the `Finish` (or the failure) when the events end: no `concat` of a second stream.
+ *
  * @internal
  */
 export const decode = (context: StreamDecodeContext) =>
 <E, R>(
   events: Stream.Stream<BedrockClient.StreamEvent, E, R>
 ): Stream.Stream<Response.StreamPart, E | BedrockError.BedrockError, R> =>
-  Stream.suspend(() => {
+  Stream.fromChannel(Channel.suspend(() => {
     const decoder = new Decoder(context)
-    return events.pipe(
-      Stream.mapChunks((chunk) => {
+    const loop: Channel.Channel<
+      Chunk.Chunk<Response.StreamPart>,
+      Chunk.Chunk<BedrockClient.StreamEvent>,
+      E | BedrockError.BedrockError,
+      E,
+      unknown,
+      unknown
+    > = Channel.readWithCause({
+      onInput: (chunk: Chunk.Chunk<BedrockClient.StreamEvent>) => {
         const out: Array<Response.StreamPart> = []
         for (const event of chunk) decoder.step(event, out)
-        return Chunk.unsafeFromArray(out)
-      }),
-      Stream.concat(Stream.suspend(() => {
-        if (decoder.failure !== undefined) return Stream.fail(decoder.failure)
+        return out.length === 0 ? loop : Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), loop)
+      },
+      onFailure: Channel.failCause,
+      onDone: () => {
+        if (decoder.failure !== undefined) return Channel.fail(decoder.failure)
         if (!decoder.complete) {
-          return Stream.fail(
+          return Channel.fail(
             new BedrockError.TransportError({
               kind: "TruncatedEventStream",
               message: "The ConverseStream ended before its metadata event (usage), so the answer is incomplete",
@@ -375,7 +387,8 @@ export const decode = (context: StreamDecodeContext) =>
             })
           )
         }
-        return Stream.make(decoder.finish())
-      }))
-    )
-  })
+        return Channel.write(Chunk.of<Response.StreamPart>(decoder.finish()))
+      }
+    })
+    return Channel.pipeTo(Stream.toChannel(events), loop)
+  }))

@@ -21,6 +21,7 @@ import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
+import * as Streams from "./streams.js"
 
 /** @internal */
 export const providerName = "aws.bedrock"
@@ -213,11 +214,17 @@ export const streamSpan = <S, A, E, R>(
 ): Stream.Stream<A, E, Exclude<R, Tracer.ParentSpan>> =>
   Stream.fromChannel(Channel.acquireUseRelease(
     Effect.map(
-      Effect.zip(Effect.makeSpan(name, { captureStackTrace: false, ...options }), Effect.clock),
-      ([span, clock]) => [span, clock, init()] as const
+      Effect.all([
+        Effect.makeSpan(name, { captureStackTrace: false, ...options }),
+        Effect.clock,
+        Effect.context<Exclude<R, Tracer.ParentSpan>>()
+      ]),
+      ([span, clock, context]) => [span, clock, context, init()] as const
     ),
-    ([span, clock, state]) => Stream.toChannel(Stream.provideService(use(span, clock, state), Tracer.ParentSpan, span)),
-    ([span, clock, state], exit) =>
+    // The span as the parent of what the stream does, in one `provideContext` (streams.ts).
+    ([span, clock, context, state]) =>
+      Stream.toChannel(Streams.provideServiceIn(use(span, clock, state), context, Tracer.ParentSpan, span)),
+    ([span, clock, , state], exit) =>
       Effect.zipRight(
         onEnd(span, exit, clock, state),
         Effect.sync(() => span.end(clock.unsafeCurrentTimeNanos(), exit))
