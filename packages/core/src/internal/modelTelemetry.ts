@@ -18,7 +18,6 @@ import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import * as LogLevel from "effect/LogLevel"
-import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type * as Tracer from "effect/Tracer"
@@ -87,24 +86,22 @@ export const make = (options: Options) => {
       [attr.serverAddress]: server?.address,
       [attr.serverPort]: server?.port
     })
+  // Label arrays made once per model (telemetry.ts `recorder`).
   const chatLabels = metricLabels("chat")
   const chat = {
-    inputTokens: Metric.taggedWithLabels(Metrics.tokenUsage, [...chatLabels, ...labels({ [attr.tokenType]: "input" })]),
-    outputTokens: Metric.taggedWithLabels(
-      Metrics.tokenUsage,
-      [...chatLabels, ...labels({ [attr.tokenType]: "output" })]
-    ),
-    duration: Metric.taggedWithLabels(Metrics.operationDuration, chatLabels),
-    timeToFirstChunk: Metric.taggedWithLabels(Metrics.timeToFirstChunk, chatLabels)
+    inputTokens: Metrics.recorder(Metrics.tokenUsage, [...chatLabels, ...labels({ [attr.tokenType]: "input" })]),
+    outputTokens: Metrics.recorder(Metrics.tokenUsage, [...chatLabels, ...labels({ [attr.tokenType]: "output" })]),
+    duration: Metrics.recorder(Metrics.operationDuration, chatLabels),
+    timeToFirstChunk: Metrics.recorder(Metrics.timeToFirstChunk, chatLabels)
   }
   const countLabels = metricLabels("count_tokens")
-  const countDuration = Metric.taggedWithLabels(Metrics.operationDuration, countLabels)
+  const countDuration = Metrics.recorder(Metrics.operationDuration, countLabels)
 
   const recordDuration = (operation: Operation, seconds: number, errorType: string | undefined) => {
     if (errorType === undefined) {
-      ;(operation === "chat" ? chat.duration : countDuration).unsafeUpdate(seconds, [])
+      ;(operation === "chat" ? chat.duration : countDuration)(seconds)
     } else {
-      Metrics.operationDuration.unsafeUpdate(seconds, [
+      Metrics.record(Metrics.operationDuration, seconds, [
         ...(operation === "chat" ? chatLabels : countLabels),
         ...labels({ [attr.errorType]: errorType })
       ])
@@ -263,8 +260,8 @@ export const make = (options: Options) => {
     if (errorType !== undefined) span.attribute(attr.errorType, errorType)
     if (response !== undefined) {
       responseAttributes(span, response, record)
-      chat.inputTokens.unsafeUpdate(response.usage.inputTokens, [])
-      chat.outputTokens.unsafeUpdate(response.usage.outputTokens, [])
+      chat.inputTokens(response.usage.inputTokens)
+      chat.outputTokens(response.usage.outputTokens)
     }
     recordDuration("chat", seconds, errorType)
     return log("chat", seconds, exit, errorType, response, undefined)
@@ -340,7 +337,7 @@ export const make = (options: Options) => {
             const seconds = nanosToSeconds(now - startOf(span, clock))
             span.event("first_chunk", now, { [attr.responseTimeToFirstChunk]: seconds })
             span.attribute(attr.responseTimeToFirstChunk, seconds)
-            chat.timeToFirstChunk.unsafeUpdate(seconds, [])
+            chat.timeToFirstChunk(seconds)
           }
           const last = Chunk.unsafeLast(chunk)
           if (last._tag !== "Finish") return chunk

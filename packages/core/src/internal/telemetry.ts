@@ -111,33 +111,79 @@ const secondsBoundaries = MetricBoundaries.fromIterable([
   81.92
 ])
 
+/**
+ * A histogram with its unit label. Updated with `record` and a label array made once per set of
+ * labels: a metric caches its registry entry per label array (a `WeakMap` keyed by the array), so
+ * the same array is a lookup, while a metric made with `Metric.tagged` builds a new array, and
+ * so a new key to hash, on every update.
+ *
+ * @internal
+ */
+export interface Instrument {
+  readonly metric: Metric.Metric.Histogram<number>
+  readonly unit: MetricLabel.MetricLabel
+}
+
+const instrument = (
+  name: string,
+  boundaries: MetricBoundaries.MetricBoundaries,
+  description: string,
+  unit: string
+): Instrument => ({ metric: Metric.histogram(name, boundaries, description), unit: MetricLabel.make("unit", unit) })
+
+/**
+ * Records into `instrument` with `labels` (and its unit): for labels known in advance, one array
+ * made here and reused.
+ *
+ * @internal
+ */
+export const recorder = (
+  instrument: Instrument,
+  labels: ReadonlyArray<MetricLabel.MetricLabel>
+): (value: number) => void => {
+  const tags = [instrument.unit, ...labels]
+  return (value) => instrument.metric.unsafeUpdate(value, tags)
+}
+
+/**
+ * Records once, with labels known only now.
+ *
+ * @internal
+ */
+export const record = (instrument: Instrument, value: number, labels: ReadonlyArray<MetricLabel.MetricLabel>): void =>
+  instrument.metric.unsafeUpdate(value, [instrument.unit, ...labels])
+
 /** @internal */
-export const tokenUsage: Metric.Metric.Histogram<number> = Metric.histogram(
+export const tokenUsage: Instrument = instrument(
   "gen_ai.client.token.usage",
   tokenBoundaries,
-  "Number of input and output tokens used"
-).pipe(Metric.tagged("unit", "{token}"))
+  "Number of input and output tokens used",
+  "{token}"
+)
 
 /** @internal */
-export const operationDuration: Metric.Metric.Histogram<number> = Metric.histogram(
+export const operationDuration: Instrument = instrument(
   "gen_ai.client.operation.duration",
   secondsBoundaries,
-  "GenAI operation duration"
-).pipe(Metric.tagged("unit", "s"))
+  "GenAI operation duration",
+  "s"
+)
 
 /** @internal */
-export const timeToFirstChunk: Metric.Metric.Histogram<number> = Metric.histogram(
+export const timeToFirstChunk: Instrument = instrument(
   "gen_ai.client.operation.time_to_first_chunk",
   secondsBoundaries,
-  "Time to receive the first chunk of a streamed response, from when the request was made"
-).pipe(Metric.tagged("unit", "s"))
+  "Time to receive the first chunk of a streamed response, from when the request was made",
+  "s"
+)
 
 /** @internal */
-export const toolDuration: Metric.Metric.Histogram<number> = Metric.histogram(
+export const toolDuration: Instrument = instrument(
   "gen_ai.execute_tool.duration",
   secondsBoundaries,
-  "Tool execution duration"
-).pipe(Metric.tagged("unit", "s"))
+  "Tool execution duration",
+  "s"
+)
 
 /**
  * Labels from attributes (metric labels are strings; absent values are left out).

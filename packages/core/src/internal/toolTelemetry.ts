@@ -15,6 +15,7 @@ import type * as Tracer from "effect/Tracer"
 import type * as Prompt from "../Prompt.js"
 import * as Response from "../Response.js"
 import * as Telemetry from "../Telemetry.js"
+import * as Metrics from "./telemetry.js"
 import { attr, errorTypeOf, labels, nanosToSeconds, streamSpan, toolDuration } from "./telemetry.js"
 import * as Contents from "./telemetryContents.js"
 
@@ -64,7 +65,8 @@ export const executeTool = <E, R>(
                   Contents.json(exit.value._tag === "ToolResult" ? exit.value.result : exit.value.message)
                 )
               }
-              toolDuration.unsafeUpdate(
+              Metrics.record(
+                toolDuration,
                 elapsed(span, clock),
                 labels({
                   [attr.operationName]: "execute_tool",
