@@ -209,15 +209,14 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   // Without files to download the request is prepared and mapped synchronously: fewer Effect
   // steps before the request is sent, so less added time to first token.
-  const streamParts = (request: LanguageModel.Request) =>
-    Streams.contextWith((context: Context.Context<never>) => {
-      const scoped = Context.getOption(context as Context.Context<ScopedSettings>, ScopedSettings)
-      const input = prepare(request, "stream", scoped)
-      if (Either.isLeft(input)) return Stream.fail(input.left)
-      return needsDownload(input.right)
-        ? Streams.unwrap(Effect.map(download(input.right, "stream"), streamFrom))
-        : streamFrom(input.right)
-    })
+  const streamParts = (request: LanguageModel.Request, context: Context.Context<never>) => {
+    const scoped = Context.getOption(context as Context.Context<ScopedSettings>, ScopedSettings)
+    const input = prepare(request, "stream", scoped)
+    if (Either.isLeft(input)) return Stream.fail(input.left)
+    return needsDownload(input.right)
+      ? Streams.unwrap(Effect.map(download(input.right, "stream"), streamFrom))
+      : streamFrom(input.right)
+  }
 
   const countTokens = (request: LanguageModel.Request) =>
     Effect.gen(function*() {
@@ -241,7 +240,9 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     countTokens: (request) => countTokens(request)
   })
   const stream = (request: LanguageModel.Request) =>
-    Streams.contextWith((context: Context.Context<never>) => telemetry.stream(request, context, streamParts(request)))
+    Streams.contextWith((context: Context.Context<never>) =>
+      telemetry.stream(request, context, streamParts(request, context))
+    )
 
   return LanguageModel.make({
     modelId,

@@ -11,6 +11,7 @@
  */
 import * as Channel from "effect/Channel"
 import * as Clock from "effect/Clock"
+import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
@@ -259,13 +260,14 @@ export const streamSpan = <S, A, E, R>(
   onEnd: (span: Tracer.Span, exit: Exit.Exit<unknown, unknown>, clock: Clock.Clock, state: S) => Effect.Effect<void>
 ): Stream.Stream<A, E, Exclude<R, Tracer.ParentSpan>> =>
   Stream.fromChannel(Channel.acquireUseRelease(
-    Effect.map(
-      Effect.all([
-        Effect.makeSpan(name, { captureStackTrace: false, ...options }),
-        Effect.clock,
-        Effect.context<Exclude<R, Tracer.ParentSpan>>()
-      ]),
-      ([span, clock, context]) => [span, clock, context, init()] as const
+    Effect.flatMap(
+      Effect.makeSpan(name, { captureStackTrace: false, ...options }),
+      (span) =>
+        Effect.clockWith((clock) =>
+          Effect.contextWith((context: Context.Context<Exclude<R, Tracer.ParentSpan>>) =>
+            [span, clock, context, init()] as const
+          )
+        )
     ),
     // The span as the parent of what the stream does, in one `provideContext` (streams.ts).
     ([span, clock, context, state]) =>
