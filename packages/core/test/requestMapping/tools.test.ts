@@ -175,6 +175,43 @@ describe("requestMapping/tools", () => {
       assert.match(result.message, /not supported by model/)
     })
 
+    it("tool specs are made once per definition: shared and frozen, in a new list each request", () => {
+      const tools: Array<LanguageModel.ToolDefinition> = [weather, time]
+      const first = converse({ prompt: "hi", tools }, { settings: { cacheToolDefinitions: true } }).toolConfig.tools
+      const second = converse({ prompt: "hi", tools }).toolConfig.tools
+      assert.deepStrictEqual(second, [spec(weather), spec(time)])
+      assert.notStrictEqual(first, second)
+      assert.strictEqual(first[0], second[0])
+      assert.isTrue(Object.isFrozen(second[0]) && Object.isFrozen(second[0].toolSpec))
+      assert.isTrue(Object.isFrozen(second[0].toolSpec.inputSchema))
+      // A changed list is seen.
+      tools[1] = { ...time, name: "clock" }
+      assert.deepStrictEqual(converse({ prompt: "hi", tools }).toolConfig.tools, [spec(weather), spec(tools[1])])
+    })
+
+    it("a shared spec follows the profile, and its warnings come with every request", () => {
+      const tools = [{ ...weather, strict: true }]
+      const json = { ...weather.parameters, additionalProperties: false }
+      const strict = { toolSpec: { ...spec(weather).toolSpec, inputSchema: { json }, strict: true } }
+      assert.deepStrictEqual(converse({ prompt: "hi", tools }).toolConfig.tools, [strict])
+      assert.deepStrictEqual(converse({ prompt: "hi", tools }, { modelId: CLAUDE_37 }).toolConfig.tools, [
+        spec(weather)
+      ])
+      assert.deepStrictEqual(converse({ prompt: "hi", tools }).toolConfig.tools, [strict])
+      const tags = {
+        name: "tags",
+        strict: true,
+        parameters: { type: "object", additionalProperties: { type: "string" } }
+      }
+      for (let i = 0; i < 2; i++) {
+        assert.strictEqual(map({ prompt: "hi", tools: [tags] }).warnings?.length, 1)
+        // A subset of the tools (sent alone): the same spec and warning.
+        const subset = map({ prompt: "hi", tools: [tags, weather], toolChoice: { toolOrOutput: ["tags"] } })
+        assert.strictEqual(subset.input.toolConfig!.tools!.length, 1)
+        assert.strictEqual(subset.warnings?.length, 1)
+      }
+    })
+
     it("no toolConfig without tools", () => {
       assert.isFalse("toolConfig" in converse({ prompt: "hi", tools: [] }))
     })

@@ -1,6 +1,6 @@
 /**
- * Tools in Converse: tool specs (schemas rewritten once per schema object),
- * the tool choice (all, some or one tool, or pydantic-ai's tool-or-output
+ * Tools in Converse: tool specs (made once per tool definition and shared,
+ * frozen, by the requests that send it), the tool choice (all, some or one tool, or pydantic-ai's tool-or-output
  * choice), native (provider-run) tools, tool names made valid for Bedrock,
  * and the output schema's part of it (`output.ts` chooses the mode).
  *
@@ -152,11 +152,20 @@ export const mapTools = (
   const single = resolved.mode === "required" && names !== undefined && names.size === 1 && forcing
   const keep = (name: string) => names === undefined || single || names.has(name)
 
-  const tools: Array<Tool> = []
-  if (resolved.mode !== "none") {
-    for (let i = 0; i < userTools.length; i++) {
-      const tool = userTools[i]!
-      if (keep(tool.name)) tools.push(toolSpec(tool, profile, warn))
+  let tools: Array<Tool> = []
+  if (resolved.mode !== "none" && userTools.length > 0) {
+    if (names === undefined || single) {
+      const specs = listSpecs(userTools, profile)
+      tools = specs.tools.slice()
+      for (let i = 0; i < specs.warnings.length; i++) warn(specs.warnings[i]!)
+    } else {
+      for (let i = 0; i < userTools.length; i++) {
+        const definition = userTools[i]!
+        if (!names.has(definition.name)) continue
+        const spec = definitionSpec(definition, profile)
+        for (let w = 0; w < spec.warnings.length; w++) warn(spec.warnings[w]!)
+        tools.push(spec.tool)
+      }
     }
   }
   if (output?.tool !== undefined && keep(outputTool!)) tools.push(output.tool)
@@ -221,6 +230,99 @@ export const toolSpec = (
       : { name: tool.name, description, inputSchema }
   }
 }
+
+// =============================================================================
+// Tool specs, made once per tool definition
+// =============================================================================
+
+/**
+ * The Converse tool of a tool definition, shared by every request that sends
+ * the definition (so frozen: a caller cannot change what later requests send),
+ * and the warnings of its schema rewrite, given again with each request. A
+ * definition, like its schema (`jsonSchema.forBedrock`), is taken as unchanged
+ * once sent: its fields are readonly.
+ */
+interface DefinitionSpec {
+  readonly tool: Tool
+  readonly warnings: ReadonlyArray<string>
+  /** The profile fields the spec depends on. */
+  readonly strictTools: boolean
+  readonly inlineDefs: boolean
+}
+
+/** The specs of a whole definitions array, and its elements when they were made. */
+interface ListSpecs {
+  readonly definitions: ReadonlyArray<LanguageModel.ToolDefinition>
+  readonly tools: ReadonlyArray<Tool>
+  readonly warnings: ReadonlyArray<string>
+}
+
+/** Per definition object (`@effect-bedrock/ai` sends its cached definitions in a new array each call). */
+const specsByDefinition = new WeakMap<LanguageModel.ToolDefinition, DefinitionSpec>()
+
+/**
+ * Per definitions array and profile variant: a toolkit sends the same array at each step, which
+ * then costs one look-up and a comparison of its elements, not one look-up per tool.
+ */
+const specsByList = new WeakMap<ReadonlyArray<LanguageModel.ToolDefinition>, Array<ListSpecs | undefined>>()
+
+const definitionSpec = (
+  definition: LanguageModel.ToolDefinition,
+  profile: BedrockModelProfile.Profile
+): DefinitionSpec => {
+  const cached = specsByDefinition.get(definition)
+  if (
+    cached !== undefined && cached.strictTools === profile.supportsStrictTools &&
+    cached.inlineDefs === profile.inlineSchemaDefs
+  ) return cached
+  const warnings: Array<string> = []
+  const tool = toolSpec(definition, profile, (warning) => warnings.push(warning))
+  Object.freeze(tool.toolSpec!.inputSchema)
+  Object.freeze(tool.toolSpec)
+  const spec: DefinitionSpec = {
+    tool: Object.freeze(tool),
+    warnings,
+    strictTools: profile.supportsStrictTools,
+    inlineDefs: profile.inlineSchemaDefs
+  }
+  specsByDefinition.set(definition, spec)
+  return spec
+}
+
+const sameElements = (
+  self: ReadonlyArray<LanguageModel.ToolDefinition>,
+  that: ReadonlyArray<LanguageModel.ToolDefinition>
+): boolean => {
+  if (self.length !== that.length) return false
+  for (let i = 0; i < self.length; i++) if (self[i] !== that[i]) return false
+  return true
+}
+
+/** The specs of every definition of an array, in order (the array may have changed since it was last sent). */
+const listSpecs = (
+  definitions: ReadonlyArray<LanguageModel.ToolDefinition>,
+  profile: BedrockModelProfile.Profile
+): ListSpecs => {
+  const variant = (profile.supportsStrictTools ? 2 : 0) + (profile.inlineSchemaDefs ? 1 : 0)
+  let variants = specsByList.get(definitions)
+  const cached = variants?.[variant]
+  if (cached !== undefined && sameElements(cached.definitions, definitions)) return cached
+  const tools: Array<Tool> = []
+  const warnings: Array<string> = []
+  for (let i = 0; i < definitions.length; i++) {
+    const spec = definitionSpec(definitions[i]!, profile)
+    tools.push(spec.tool)
+    for (let w = 0; w < spec.warnings.length; w++) warnings.push(spec.warnings[w]!)
+  }
+  const specs: ListSpecs = { definitions: definitions.slice(), tools, warnings }
+  if (variants === undefined) specsByList.set(definitions, variants = [])
+  variants[variant] = specs
+  return specs
+}
+
+// =============================================================================
+// Tool names
+// =============================================================================
 
 const TOOL_NAME_INVALID_ALL = /[^a-zA-Z0-9_-]/g
 
