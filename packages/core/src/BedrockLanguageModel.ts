@@ -26,6 +26,7 @@
  *
  * @since 0.1.0
  */
+import type { ConverseCommandOutput } from "@aws-sdk/client-bedrock-runtime"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -178,18 +179,33 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     return issue === undefined ? undefined : invalid(issue, operation)
   }
 
-  const generate = (request: LanguageModel.Request) =>
-    Effect.gen(function*() {
-      const input = yield* prepareEffect(request, "generate")
-      const mapped = yield* Either.mapLeft(RequestMapping.toConverseInput(input), (issue) => invalid(issue, "generate"))
-      yield* logWarnings(mapped)
-      const output = yield* client.converse(mapped.input, callOptions(input.settings))
-      return ResponseDecoding.fromConverseResponse(output, {
+  const generateFrom = (
+    input: RequestMapping.MappingInput
+  ): Effect.Effect<Response.Response, LanguageModel.LanguageModelError> => {
+    const mapped = RequestMapping.toConverseInput(input)
+    if (Either.isLeft(mapped)) return Effect.fail(invalid(mapped.left, "generate"))
+    const mapping = mapped.right
+    const decode = (output: ConverseCommandOutput) =>
+      ResponseDecoding.fromConverseResponse(output, {
         modelId,
         requestId: output.$metadata.requestId,
-        ...outputContext(mapped),
+        ...outputContext(mapping),
         trimLeadingWhitespace: profile.ignoresLeadingWhitespaceInStream
       })
+    const call = Effect.map(client.converse(mapping.input, callOptions(input.settings)), decode)
+    return mapping.warnings === undefined ? call : Effect.zipRight(logWarnings(mapping), call)
+  }
+
+  // As for streams: without files to download, the request is prepared and mapped synchronously,
+  // with as few Effect steps as possible around the SDK call.
+  const generate = (request: LanguageModel.Request) =>
+    Effect.contextWithEffect((context: Context.Context<never>) => {
+      const scoped = Context.getOption(context as Context.Context<ScopedSettings>, ScopedSettings)
+      const input = prepare(request, "generate", scoped)
+      if (Either.isLeft(input)) return Effect.fail(input.left)
+      return needsDownload(input.right)
+        ? Effect.flatMap(download(input.right, "generate"), generateFrom)
+        : generateFrom(input.right)
     }).pipe(telemetry.generate(request))
 
   const streamFrom = (
