@@ -23,6 +23,7 @@ import {
   memoryIsFlat,
   type Row,
   rowsFor,
+  SCENARIO_CLIENTS,
   SCENARIOS,
   validateDocument
 } from "./stats.mjs"
@@ -50,8 +51,8 @@ const cpuProfDir = cpuProf?.includes("=")
   : path.join(root, "build/cpuprofiles")
 const outDir = option("out-dir") ?? (mode === "tiny" ? undefined : path.join(root, "docs/benchmarks"))
 const write = !flag("no-write") && outDir !== undefined
-const clients = (option("clients")?.split(",") ?? CLIENTS).filter((c) => CLIENTS.includes(c))
-if (!clients.includes(BASELINE)) clients.unshift(BASELINE)
+const allClients = (option("clients")?.split(",") ?? CLIENTS).filter((c) => CLIENTS.includes(c))
+if (!allClients.includes(BASELINE)) allClients.unshift(BASELINE)
 const scenarios = (option("scenarios")?.split(",") ?? SCENARIOS).filter((s) => SCENARIOS.includes(s))
 
 // =============================================================================
@@ -64,6 +65,7 @@ interface Size {
   stream: { deltas: number; streams: number; warmupStreams: number }
   concurrent: { concurrency: number; deltas: number; warmupConcurrency: number }
   ttft: { waitMs: number; deltas: number; samples: number; warmupSamples: number }
+  ttftTls: { deltas: number; samples: number; warmupSamples: number; concurrency: number; batches: number }
   memory: { deltas: number; rounds: number; sampleMs: number }
   mapping: { messages: number; tools: number; durationMs: number; warmupMs: number; maxIterations: number }
 }
@@ -75,6 +77,7 @@ const SIZES: Record<typeof mode, Size> = {
     stream: { deltas: 20_000, streams: 3, warmupStreams: 3 },
     concurrent: { concurrency: 256, deltas: 1000, warmupConcurrency: 256 },
     ttft: { waitMs: 20, deltas: 4, samples: 30, warmupSamples: 15 },
+    ttftTls: { deltas: 4, samples: 30, warmupSamples: 10, concurrency: 16, batches: 5 },
     memory: { deltas: 1_000_000, rounds: 2, sampleMs: 20 },
     mapping: { messages: 200, tools: 50, durationMs: 1500, warmupMs: 1000, maxIterations: 2_000_000 }
   },
@@ -84,6 +87,7 @@ const SIZES: Record<typeof mode, Size> = {
     stream: { deltas: 20_000, streams: 1, warmupStreams: 1 },
     concurrent: { concurrency: 256, deltas: 200, warmupConcurrency: 64 },
     ttft: { waitMs: 20, deltas: 4, samples: 10, warmupSamples: 8 },
+    ttftTls: { deltas: 4, samples: 12, warmupSamples: 5, concurrency: 16, batches: 3 },
     memory: { deltas: 100_000, rounds: 1, sampleMs: 20 },
     mapping: { messages: 200, tools: 50, durationMs: 300, warmupMs: 200, maxIterations: 1_000_000 }
   },
@@ -93,6 +97,7 @@ const SIZES: Record<typeof mode, Size> = {
     stream: { deltas: 500, streams: 1, warmupStreams: 1 },
     concurrent: { concurrency: 8, deltas: 100, warmupConcurrency: 2 },
     ttft: { waitMs: 5, deltas: 2, samples: 2, warmupSamples: 1 },
+    ttftTls: { deltas: 2, samples: 2, warmupSamples: 1, concurrency: 4, batches: 1 },
     memory: { deltas: 2000, rounds: 1, sampleMs: 10 },
     mapping: { messages: 200, tools: 50, durationMs: 50, warmupMs: 20, maxIterations: 10_000 }
   }
@@ -107,6 +112,8 @@ interface Plan {
   /** A fresh worker process for every round (memory: peak RSS is per process). */
   readonly freshPerRound: boolean
   readonly describe: string
+  /** Against the HTTPS local Bedrock (its certificate passed to the worker as `ca`). */
+  readonly tls?: boolean
 }
 
 const plans: Record<string, Plan> = {
@@ -147,6 +154,17 @@ const plans: Record<string, Plan> = {
     freshPerRound: false,
     describe:
       `time to first text delta (\`local.ttft-${size.ttft.waitMs}-${size.ttft.deltas}\`: first delta at once, the rest ${size.ttft.waitMs} ms later), median of ${size.ttft.samples} per round, minus the raw SDK's in the same round`
+  },
+  "ttft-tls": {
+    kind: "ttftTls",
+    params: size.ttftTls,
+    rounds,
+    freshPerRound: false,
+    tls: true,
+    describe:
+      `time to first text delta over TLS (HTTPS local Bedrock, self-signed certificate trusted by the client only, ALPN h2; \`local.stream-${size.ttftTls.deltas}\`), per connection variant: median of ${size.ttftTls.samples} streams one at a time, and of ${size.ttftTls.batches} x ${size.ttftTls.concurrency} streams started at once. ` +
+      "Variants: the raw SDK's default (a new HTTP/2 session, TCP connection and full TLS handshake per stream), the raw SDK with shared sessions (pooled handler, send option `isEventStream: false`), effect-bedrock's default. " +
+      "Ratios are to the raw SDK's default in the same round. Only aws-sdk and effect-bedrock: the peers have no say in their connections"
   },
   "memory-1m": {
     kind: "memory",
@@ -191,8 +209,8 @@ class Child {
   readonly process: ChildProcess
   private exited = false
 
-  constructor(script: string, execArgv: Array<string>, readonly name: string) {
-    this.process = fork(script, [], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"], cwd: root })
+  constructor(script: string, execArgv: Array<string>, readonly name: string, args: Array<string> = []) {
+    this.process = fork(script, args, { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"], cwd: root })
     children.add(this.process)
     this.process.on("message", (message: any) => {
       const next = this.waiting.shift()
@@ -300,15 +318,23 @@ interface ScenarioRun {
 
 const infos: Record<string, Record<string, string>> = {}
 
-async function startWorker(client: string, scenario: string, endpoint: string): Promise<Child> {
+/** Where a scenario's local Bedrock is: its endpoint, its server process, and in HTTPS mode its certificate. */
+interface Target {
+  readonly endpoint: string
+  readonly server: Child
+  readonly certificate?: string | undefined
+}
+
+async function startWorker(client: string, scenario: string, target: Target): Promise<Child> {
   const worker = new Child(path.join(here, "worker.mjs"), workerArgs(client, scenario), `${scenario}/${client}`)
   try {
+    const params = plans[scenario]!.params
     const ready = await worker.request({
       cmd: "setup",
       client,
       scenario: plans[scenario]!.kind,
-      endpoint,
-      params: plans[scenario]!.params
+      endpoint: target.endpoint,
+      params: target.certificate === undefined ? params : { ...params, ca: target.certificate }
     }, 180_000)
     infos[client] = ready.info.packages
     return worker
@@ -318,18 +344,29 @@ async function startWorker(client: string, scenario: string, endpoint: string): 
   }
 }
 
-async function measure(worker: Child, server: Child, run: ScenarioRun, client: string) {
+async function measure(worker: Child, target: Target, run: ScenarioRun, client: string) {
+  const server = target.server
   await server.request({ cmd: "reset" }, 10_000)
   const before = await serverCpu(server)
   const { result } = await worker.request({ cmd: "round" }, 600_000)
   const after = await serverCpu(server)
   run.serverShare.push(cpuShare(before, after))
+  if (target.certificate !== undefined) {
+    // TLS handshakes the server completed during the round, and how many resumed a session.
+    const { connections } = await server.request({ cmd: "connections" }, 10_000)
+    if (connections !== undefined) {
+      result.tlsHandshakes = connections.tlsHandshakes
+      result.tlsResumed = connections.tlsResumed
+    }
+  }
   run.rounds[client]!.push(result)
 }
 
-async function runScenario(scenario: string, endpoint: string, server: Child): Promise<ScenarioRun> {
+async function runScenario(scenario: string, target: Target): Promise<ScenarioRun> {
   const plan = plans[scenario]!
   const run: ScenarioRun = { rounds: {}, serverShare: [], failures: {} }
+  const only = SCENARIO_CLIENTS[scenario]
+  const clients = only === undefined ? allClients : allClients.filter((c) => only.includes(c))
   for (const client of clients) run.rounds[client] = []
   const failed = (client: string, e: unknown) => {
     run.failures[client] = String((e as Error)?.message ?? e).split("\n")[0]!
@@ -341,8 +378,8 @@ async function runScenario(scenario: string, endpoint: string, server: Child): P
         if (run.failures[client] !== undefined) continue
         let worker: Child | undefined
         try {
-          worker = await startWorker(client, scenario, endpoint)
-          await measure(worker, server, run, client)
+          worker = await startWorker(client, scenario, target)
+          await measure(worker, target, run, client)
         } catch (e) {
           failed(client, e)
         } finally {
@@ -357,7 +394,7 @@ async function runScenario(scenario: string, endpoint: string, server: Child): P
   try {
     for (const client of clients) {
       try {
-        workers.set(client, await startWorker(client, scenario, endpoint))
+        workers.set(client, await startWorker(client, scenario, target))
       } catch (e) {
         failed(client, e)
       }
@@ -367,7 +404,7 @@ async function runScenario(scenario: string, endpoint: string, server: Child): P
         const worker = workers.get(client)
         if (worker === undefined || run.failures[client] !== undefined) continue
         try {
-          await measure(worker, server, run, client)
+          await measure(worker, target, run, client)
         } catch (e) {
           failed(client, e)
         }
@@ -411,6 +448,16 @@ function tableRows(rows: ReadonlyArray<Row>): Array<Array<string>> {
     const notes: Array<string> = []
     if (r.scenario === "streams-256") notes.push(`p99 ${fmt(r.p99Ms)} ms (x${fmt(r.p99RatioToSdk)})`)
     if (r.scenario === "ttft-added") notes.push(`TTFT ${fmt(r.ttftMs)} ms`)
+    if (r.scenario === "ttft-tls") {
+      const variants = (r.variants ?? {}) as Record<string, Record<string, number>>
+      for (const [name, v] of Object.entries(variants)) {
+        notes.push(
+          `${name}: one at a time ${fmt(v.sequentialMs)} ms (x${fmt(v.sequentialRatioToSdk)}), ` +
+            `${size.ttftTls.concurrency} at once ${fmt(v.concurrentMs)} ms (x${fmt(v.concurrentRatioToSdk)}, p90 ${fmt(v.concurrentP90Ms)} ms)`
+        )
+      }
+      if (r.tlsHandshakes !== undefined) notes.push(`TLS handshakes per round ${r.tlsHandshakes}, resumed ${r.tlsResumed}`)
+    }
     if (r.ratioToOurs !== undefined) notes.push(`x${fmt(r.ratioToOurs)} of effect-bedrock`)
     if (r.scenario === "memory-1m") {
       const live = (r.liveHeapGrowthMB as Array<number> | undefined)?.map((v) => `+${fmt(v)}`).join(" / ")
@@ -494,18 +541,32 @@ function markdown(doc: any, table: Array<Array<string>>, checks: ReadonlyArray<C
 
 async function main() {
   const started = performance.now()
-  ensurePeers(clients.filter((c) => PEERS.includes(c)))
-  log(`effect-bedrock benchmarks (${mode}): ${clients.join(", ")}`)
+  ensurePeers(allClients.filter((c) => PEERS.includes(c)))
+  log(`effect-bedrock benchmarks (${mode}): ${allClients.join(", ")}`)
   const server = new Child(path.join(here, "server.mjs"), ["--no-warnings"], "local-bedrock")
+  // The HTTPS local Bedrock, a second process, started only for the scenarios that need it.
+  let tlsServer: Child | undefined
+  let tlsTarget: Target | undefined
+  const targetFor = async (scenario: string): Promise<Target> => {
+    if (plans[scenario]!.tls !== true) return cleartext
+    if (tlsTarget !== undefined) return tlsTarget
+    tlsServer = new Child(path.join(here, "server.mjs"), ["--no-warnings"], "local-bedrock-tls", ["--tls"])
+    const { certificate, endpoint } = await tlsServer.next(30_000)
+    log(`HTTPS local Bedrock at ${endpoint} (separate process, pid ${tlsServer.process.pid})`)
+    tlsTarget = { endpoint, server: tlsServer, certificate }
+    return tlsTarget
+  }
+  let cleartext: Target
   try {
     const { endpoint } = await server.next(30_000)
+    cleartext = { endpoint, server }
     log(`local Bedrock at ${endpoint} (separate process, pid ${server.process.pid})`)
     const rows: Array<Row> = []
     const serverCpuShare: Record<string, number> = {}
     const failures: Record<string, string> = {}
     for (const scenario of scenarios) {
       const t0 = performance.now()
-      const run = await runScenario(scenario, endpoint, server)
+      const run = await runScenario(scenario, await targetFor(scenario))
       for (const [client, reason] of Object.entries(run.failures)) failures[`${scenario}/${client}`] = reason
       const list = rowsFor(scenario, run.rounds)
       for (const row of list) rows.push(row)
@@ -554,7 +615,7 @@ async function main() {
     log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`)
     if (Object.keys(failures).length > 0) process.exitCode = 1
   } finally {
-    await server.close()
+    await Promise.all([server.close(), tlsServer?.close()])
   }
 }
 

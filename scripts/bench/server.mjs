@@ -1,13 +1,16 @@
 // The local Bedrock for the benchmark, in its own process (forked by run.ts with an IPC channel).
-// Pre-encoded answers only (reserved model ids), 127.0.0.1, ephemeral port.
+// Pre-encoded answers only (reserved model ids), 127.0.0.1, ephemeral port. With --tls: HTTPS (ALPN h2)
+// with a self-signed certificate made at start, sent to the parent as PEM (`certificate`) so that only
+// the benchmark's clients trust it.
 //   parent -> { cmd: "cpu" }   child -> { cpu: process.cpuUsage(), at: ms }   (the server's own CPU time)
 //   parent -> { cmd: "reset" } drops the server's request log (it grows with every request)
 //   parent -> { cmd: "close" } closes the server and exits
 import { LocalBedrockServer } from "@effect-bedrock/local"
 
-const server = await LocalBedrockServer.start({ port: 0 })
+const tls = process.argv.includes("--tls")
+const server = await LocalBedrockServer.start({ port: 0, ...(tls ? { tls: true } : {}) })
 const send = (message) => process.send?.(message)
-send({ ready: true, endpoint: server.endpoint })
+send({ ready: true, endpoint: server.endpoint, ...(tls ? { certificate: server.certificate } : {}) })
 if (!process.send) console.log(server.endpoint)
 
 let closing = false
@@ -24,6 +27,9 @@ process.on("message", (message) => {
     case "reset":
       server.reset()
       return send({ reset: true })
+    case "connections":
+      // TLS handshakes (full and resumed) since the last reset.
+      return send({ connections: server.connections?.() })
     case "close":
       return void close()
   }

@@ -65,9 +65,19 @@ export function prepareConversation(conversation) {
   return { prompt: { messages }, tools }
 }
 
-export async function create({ endpoint, region = "us-east-1", modelId }) {
+/**
+ * The connection variants of the `ttft-tls` scenario (an HTTPS local Bedrock whose certificate is
+ * passed as `ca`): `default` is `BedrockClient.layer` with nothing but the `ca`.
+ */
+export const tlsVariants = ["default"]
+
+const VARIANT_OPTIONS = { default: {} }
+
+export async function create({ endpoint, region = "us-east-1", modelId, ca, variant = "default" }) {
+  const options = { region, endpoint, credentials: CREDENTIALS, retry: false, ...VARIANT_OPTIONS[variant] }
+  if (ca !== undefined) options.ca = ca
   const layer = BedrockLanguageModel.layer({ model: modelId }).pipe(
-    Layer.provide(BedrockClient.layer({ region, endpoint, credentials: CREDENTIALS, retry: false }))
+    Layer.provide(BedrockClient.layer(options))
   )
   const runtime = ManagedRuntime.make(layer)
   await runtime.runPromise(Effect.void) // build the layers now, not in the first timed call
