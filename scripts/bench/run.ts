@@ -453,10 +453,14 @@ function tableRows(rows: ReadonlyArray<Row>): Array<Array<string>> {
       for (const [name, v] of Object.entries(variants)) {
         notes.push(
           `${name}: one at a time ${fmt(v.sequentialMs)} ms (x${fmt(v.sequentialRatioToSdk)}), ` +
-            `${size.ttftTls.concurrency} at once ${fmt(v.concurrentMs)} ms (x${fmt(v.concurrentRatioToSdk)}, p90 ${fmt(v.concurrentP90Ms)} ms)`
+            `${size.ttftTls.concurrency} at once ${fmt(v.concurrentMs)} ms (x${fmt(v.concurrentRatioToSdk)}, p90 ${
+              fmt(v.concurrentP90Ms)
+            } ms)`
         )
       }
-      if (r.tlsHandshakes !== undefined) notes.push(`TLS handshakes per round ${r.tlsHandshakes}, resumed ${r.tlsResumed}`)
+      if (r.tlsHandshakes !== undefined) {
+        notes.push(`TLS handshakes per round ${r.tlsHandshakes}, resumed ${r.tlsResumed}`)
+      }
     }
     if (r.ratioToOurs !== undefined) notes.push(`x${fmt(r.ratioToOurs)} of effect-bedrock`)
     if (r.scenario === "memory-1m") {
