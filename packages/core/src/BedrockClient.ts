@@ -210,6 +210,10 @@ export interface RetryOptions {
  *   between two events, failing with a `TransportError` of kind `"Timeout"`). `Duration.infinity`
  *   disables one, and so does a duration longer than a timer can wait (24.8 days).
  * - `retry`: see `RetryOptions`; `false` disables retries.
+ * - `ca`: extra CA certificates (PEM: one string, which may hold several, or an array) to trust
+ *   for an `https:` endpoint, on top of Node's bundled roots (`tls.rootCertificates`), for this
+ *   client only: for private endpoints, TLS-inspecting proxies and tests (a local server's
+ *   self-signed certificate). Never turn certificate checks off instead.
  * - `transformClientConfig`: last word on the SDK client configuration.
  *
  * @since 0.1.0
@@ -224,6 +228,7 @@ export interface Options {
   readonly connectTimeout?: Duration.DurationInput | undefined
   readonly requestTimeout?: Duration.DurationInput | undefined
   readonly retry?: RetryOptions | false | undefined
+  readonly ca?: string | ReadonlyArray<string> | undefined
   readonly transformClientConfig?: ((config: BedrockRuntimeClientConfig) => BedrockRuntimeClientConfig) | undefined
 }
 
@@ -412,6 +417,7 @@ export type ConfigOptions = { readonly [K in keyof Options]?: Config.Config<Opti
  *   (`"30 seconds"` or milliseconds), else pydantic-ai's `AWS_CONNECT_TIMEOUT` / `AWS_READ_TIMEOUT`
  *   (seconds)
  * - `retry`: `BEDROCK_MAX_ATTEMPTS` (attempts in total)
+ * - `ca`: the PEM file named by `BEDROCK_CA_BUNDLE`, else `AWS_CA_BUNDLE` (added to Node's roots)
  *
  * @since 0.1.0
  * @category Config
@@ -440,6 +446,7 @@ export const defaultConfig: { readonly [K in keyof Options]-?: Config.Config<Opt
       Config.map((maxAttempts) => ({ maxAttempts }))
     )
   ),
+  ca: ClientConfig.caBundleConfig("BEDROCK_CA_BUNDLE", "AWS_CA_BUNDLE"),
   transformClientConfig: Config.succeed(undefined)
 }
 
@@ -459,6 +466,7 @@ export const loadConfig = (config: ConfigOptions = {}): Effect.Effect<Options, C
     connectTimeout: config.connectTimeout ?? defaultConfig.connectTimeout,
     requestTimeout: config.requestTimeout ?? defaultConfig.requestTimeout,
     retry: config.retry ?? defaultConfig.retry,
+    ca: config.ca ?? defaultConfig.ca,
     transformClientConfig: config.transformClientConfig ?? defaultConfig.transformClientConfig
   })
 

@@ -101,8 +101,9 @@ export const localCredentials: BedrockClient.StaticCredentials = {
 
 /**
  * `BedrockClient` wired to the running local server (real SDK, real wire
- * protocol, region `us-east-1`, static local credentials). Options override
- * the defaults, for example `retry` or `requestTimeout`.
+ * protocol, region `us-east-1`, static local credentials; in HTTPS mode, `ca`
+ * is the server's certificate). Options override the defaults, for example
+ * `retry` or `requestTimeout`.
  *
  * @since 0.1.0
  * @category Layers
@@ -114,6 +115,7 @@ export const layerBedrockClient = (
     BedrockClient.layer({
       region: "us-east-1",
       credentials: localCredentials,
+      ...(local.certificate === undefined ? {} : { ca: local.certificate }),
       ...options,
       endpoint: local.endpoint
     })))

@@ -24,6 +24,7 @@ export interface SdkOptions {
   readonly apiKey?: Redacted.Redacted<string> | undefined
   readonly connectTimeout?: Duration.DurationInput | undefined
   readonly requestTimeout?: Duration.DurationInput | undefined
+  readonly ca?: string | ReadonlyArray<string> | undefined
   readonly transformClientConfig?: ((config: BedrockRuntimeClientConfig) => BedrockRuntimeClientConfig) | undefined
 }
 
@@ -53,21 +54,54 @@ const millis = (input: Duration.DurationInput | undefined, fallback: Duration.Du
 }
 
 /**
- * `NodeHttp2Handler` has no connect timeout of its own (only `requestTimeout`, an idle timeout
- * per HTTP/2 stream, and `sessionTimeout`). We get one by handing `http2.connect` our own socket
- * (`createConnection`) and destroying it with an `ETIMEDOUT` error when TCP (plus TLS for
- * `https:`) is not up within `ms`. The SDK then fails the request, which `fromSdk` maps to a
- * `TransportError` of kind `"Timeout"`.
+ * How our sockets are made (see `connector`).
  *
  * @internal
  */
-export const connectWithTimeout = (ms: number) => (authority: URL): net.Socket => {
+export interface ConnectOptions {
+  /** Milliseconds for TCP (plus TLS for `https:`) to be up, or none. */
+  readonly timeoutMs?: number | undefined
+  /** For `https:`: the certificates to trust (made once per client, see `secureContextFor`). */
+  readonly secureContext?: tls.SecureContext | undefined
+}
+
+/**
+ * The secure context for extra trusted CA certificates: Node's bundled roots (`tls.rootCertificates`)
+ * plus `ca` (a `ca` given to Node alone would replace the roots). Made once per client, not per
+ * connection (a context with ~150 roots takes milliseconds to build). `undefined` without `ca`:
+ * Node's default context.
+ *
+ * @internal
+ */
+export const secureContextFor = (ca: string | ReadonlyArray<string> | undefined): tls.SecureContext | undefined =>
+  ca === undefined ? undefined : tls.createSecureContext({
+    ca: [...tls.rootCertificates, ...(typeof ca === "string" ? [ca] : ca)]
+  })
+
+/**
+ * Our `createConnection` for `http2.connect`. `NodeHttp2Handler` has no connect timeout of its own
+ * (only `requestTimeout`, an idle timeout per HTTP/2 stream, and `sessionTimeout`). We get one by
+ * handing `http2.connect` our own socket and destroying it with an `ETIMEDOUT` error when TCP (plus
+ * TLS for `https:`) is not up within `timeoutMs`. The SDK then fails the request, which `fromSdk`
+ * maps to a `TransportError` of kind `"Timeout"`. For `https:` it also applies our trusted CAs.
+ *
+ * @internal
+ */
+export const connector = (options: ConnectOptions) => (authority: URL): net.Socket => {
   const secure = authority.protocol === "https:"
   const host = authority.hostname.replace(/^\[|\]$/g, "")
   const port = authority.port === "" ? (secure ? 443 : 80) : Number(authority.port)
   const socket = secure
-    ? tls.connect({ host, port, ALPNProtocols: ["h2"], ...(net.isIP(host) === 0 ? { servername: host } : {}) })
+    ? tls.connect({
+      host,
+      port,
+      ALPNProtocols: ["h2"],
+      ...(net.isIP(host) === 0 ? { servername: host } : {}),
+      ...(options.secureContext === undefined ? {} : { secureContext: options.secureContext })
+    })
     : net.connect({ host, port })
+  const ms = options.timeoutMs
+  if (ms === undefined) return socket
   const timer = setTimeout(() => {
     const error = new Error(`Connection to ${host}:${port} timed out after ${ms} ms`) as Error & { code?: string }
     error.code = "ETIMEDOUT"
@@ -81,6 +115,13 @@ export const connectWithTimeout = (ms: number) => (authority: URL): net.Socket =
 }
 
 /**
+ * `connector` with a timeout only.
+ *
+ * @internal
+ */
+export const connectWithTimeout = (ms: number) => connector({ timeoutMs: ms })
+
+/**
  * The SDK client configuration. Secrets are unwrapped here and nowhere else.
  *
  * @internal
@@ -88,6 +129,7 @@ export const connectWithTimeout = (ms: number) => (authority: URL): net.Socket =
 export const toClientConfig = (options: SdkOptions): BedrockRuntimeClientConfig => {
   const connectMs = millis(options.connectTimeout, defaultConnectTimeout)
   const requestMs = millis(options.requestTimeout, defaultRequestTimeout)
+  const secureContext = secureContextFor(options.ca)
   const config: BedrockRuntimeClientConfig = {
     // Retries are ours (Effect Schedule, retryable errors only, never after a stream's first event).
     maxAttempts: 1,
@@ -98,9 +140,9 @@ export const toClientConfig = (options: SdkOptions): BedrockRuntimeClientConfig 
       // end before a longer `requestTimeout` of ours could fire; streams are timed by us alone
       // (converseStream.ts), and a session dies with its stream.
       sessionTimeout: 0,
-      ...(connectMs === undefined
+      ...(connectMs === undefined && secureContext === undefined
         ? {}
-        : { nodeHttp2ConnectOptions: { createConnection: connectWithTimeout(connectMs) } })
+        : { nodeHttp2ConnectOptions: { createConnection: connector({ timeoutMs: connectMs, secureContext }) } })
     }),
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
