@@ -66,6 +66,8 @@ interface Size {
   concurrent: { concurrency: number; deltas: number; warmupConcurrency: number }
   ttft: { waitMs: number; deltas: number; samples: number; warmupSamples: number }
   ttftTls: { deltas: number; samples: number; warmupSamples: number; concurrency: number; batches: number }
+  /** The round-trip time of `ttft-tls-rtt`. */
+  rttMs: number
   memory: { deltas: number; rounds: number; sampleMs: number }
   mapping: { messages: number; tools: number; durationMs: number; warmupMs: number; maxIterations: number }
 }
@@ -78,6 +80,7 @@ const SIZES: Record<typeof mode, Size> = {
     concurrent: { concurrency: 256, deltas: 1000, warmupConcurrency: 256 },
     ttft: { waitMs: 20, deltas: 4, samples: 30, warmupSamples: 15 },
     ttftTls: { deltas: 4, samples: 30, warmupSamples: 10, concurrency: 16, batches: 5 },
+    rttMs: 20,
     memory: { deltas: 1_000_000, rounds: 2, sampleMs: 20 },
     mapping: { messages: 200, tools: 50, durationMs: 1500, warmupMs: 1000, maxIterations: 2_000_000 }
   },
@@ -88,6 +91,7 @@ const SIZES: Record<typeof mode, Size> = {
     concurrent: { concurrency: 256, deltas: 200, warmupConcurrency: 64 },
     ttft: { waitMs: 20, deltas: 4, samples: 10, warmupSamples: 8 },
     ttftTls: { deltas: 4, samples: 12, warmupSamples: 5, concurrency: 16, batches: 3 },
+    rttMs: 20,
     memory: { deltas: 100_000, rounds: 1, sampleMs: 20 },
     mapping: { messages: 200, tools: 50, durationMs: 300, warmupMs: 200, maxIterations: 1_000_000 }
   },
@@ -98,6 +102,7 @@ const SIZES: Record<typeof mode, Size> = {
     concurrent: { concurrency: 8, deltas: 100, warmupConcurrency: 2 },
     ttft: { waitMs: 5, deltas: 2, samples: 2, warmupSamples: 1 },
     ttftTls: { deltas: 2, samples: 2, warmupSamples: 1, concurrency: 4, batches: 1 },
+    rttMs: 5,
     memory: { deltas: 2000, rounds: 1, sampleMs: 10 },
     mapping: { messages: 200, tools: 50, durationMs: 50, warmupMs: 20, maxIterations: 10_000 }
   }
@@ -114,6 +119,8 @@ interface Plan {
   readonly describe: string
   /** Against the HTTPS local Bedrock (its certificate passed to the worker as `ca`). */
   readonly tls?: boolean
+  /** With a proxy in front adding this round-trip time (latencyProxy.mjs). */
+  readonly rttMs?: number
 }
 
 const plans: Record<string, Plan> = {
@@ -165,6 +172,16 @@ const plans: Record<string, Plan> = {
       `time to first text delta over TLS (HTTPS local Bedrock, self-signed certificate trusted by the client only, ALPN h2; \`local.stream-${size.ttftTls.deltas}\`), per connection variant: median of ${size.ttftTls.samples} streams one at a time, and of ${size.ttftTls.batches} x ${size.ttftTls.concurrency} streams started at once. ` +
       "Variants: the raw SDK's default (a new HTTP/2 session, TCP connection and full TLS handshake per stream), the raw SDK with shared sessions (pooled handler, send option `isEventStream: false`), effect-bedrock's default. " +
       "Ratios are to the raw SDK's default in the same round. Only aws-sdk and effect-bedrock: the peers have no say in their connections"
+  },
+  "ttft-tls-rtt": {
+    kind: "ttftTls",
+    params: size.ttftTls,
+    rounds,
+    freshPerRound: false,
+    tls: true,
+    rttMs: size.rttMs,
+    describe:
+      `the same through a proxy adding a ${size.rttMs} ms round trip (scripts/bench/latencyProxy.mjs: every byte held half of it each way, nothing passes on a new connection before one round trip, standing for the TCP handshake): what a connection costs over a network, in round trips`
   },
   "memory-1m": {
     kind: "memory",
@@ -448,7 +465,7 @@ function tableRows(rows: ReadonlyArray<Row>): Array<Array<string>> {
     const notes: Array<string> = []
     if (r.scenario === "streams-256") notes.push(`p99 ${fmt(r.p99Ms)} ms (x${fmt(r.p99RatioToSdk)})`)
     if (r.scenario === "ttft-added") notes.push(`TTFT ${fmt(r.ttftMs)} ms`)
-    if (r.scenario === "ttft-tls") {
+    if (r.scenario === "ttft-tls" || r.scenario === "ttft-tls-rtt") {
       const variants = (r.variants ?? {}) as Record<string, Record<string, number>>
       for (const [name, v] of Object.entries(variants)) {
         notes.push(
@@ -548,17 +565,22 @@ async function main() {
   ensurePeers(allClients.filter((c) => PEERS.includes(c)))
   log(`effect-bedrock benchmarks (${mode}): ${allClients.join(", ")}`)
   const server = new Child(path.join(here, "server.mjs"), ["--no-warnings"], "local-bedrock")
-  // The HTTPS local Bedrock, a second process, started only for the scenarios that need it.
-  let tlsServer: Child | undefined
-  let tlsTarget: Target | undefined
+  // HTTPS local Bedrocks (with or without a latency proxy), a process each, started only for the
+  // scenarios that need them.
+  const tlsTargets = new Map<number, Target>()
   const targetFor = async (scenario: string): Promise<Target> => {
-    if (plans[scenario]!.tls !== true) return cleartext
-    if (tlsTarget !== undefined) return tlsTarget
-    tlsServer = new Child(path.join(here, "server.mjs"), ["--no-warnings"], "local-bedrock-tls", ["--tls"])
-    const { certificate, endpoint } = await tlsServer.next(30_000)
-    log(`HTTPS local Bedrock at ${endpoint} (separate process, pid ${tlsServer.process.pid})`)
-    tlsTarget = { endpoint, server: tlsServer, certificate }
-    return tlsTarget
+    const plan = plans[scenario]!
+    if (plan.tls !== true) return cleartext
+    const rttMs = plan.rttMs ?? 0
+    const known = tlsTargets.get(rttMs)
+    if (known !== undefined) return known
+    const name = rttMs > 0 ? `local-bedrock-tls-rtt${rttMs}` : "local-bedrock-tls"
+    const child = new Child(path.join(here, "server.mjs"), ["--no-warnings"], name, ["--tls", `--rtt=${rttMs}`])
+    const target: Target = { ...(await child.next(30_000)), server: child }
+    tlsTargets.set(rttMs, target)
+    const through = rttMs > 0 ? `, through a proxy adding a ${rttMs} ms round trip` : ""
+    log(`HTTPS local Bedrock at ${target.endpoint} (separate process, pid ${child.process.pid}${through})`)
+    return target
   }
   let cleartext: Target
   try {
@@ -619,7 +641,7 @@ async function main() {
     log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`)
     if (Object.keys(failures).length > 0) process.exitCode = 1
   } finally {
-    await Promise.all([server.close(), tlsServer?.close()])
+    await Promise.all([server.close(), ...Array.from(tlsTargets.values(), (t) => t.server.close())])
   }
 }
 

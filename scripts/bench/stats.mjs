@@ -1,9 +1,9 @@
 // The pure parts of the benchmark runner: statistics, ratios to the raw SDK, the result rows of
 // latest.json and the targets. Plain ESM (with stats.d.mts) so run.ts and the unit test share it.
 
-export const SCENARIOS = ["converse-c1", "converse-c64", "stream-20k", "streams-256", "ttft-added", "ttft-tls", "memory-1m", "mapping-200"]
+export const SCENARIOS = ["converse-c1", "converse-c64", "stream-20k", "streams-256", "ttft-added", "ttft-tls", "ttft-tls-rtt", "memory-1m", "mapping-200"]
 /** Scenarios measured for some clients only (the others are skipped, not failed). */
-export const SCENARIO_CLIENTS = { "ttft-tls": ["aws-sdk", "effect-bedrock"] }
+export const SCENARIO_CLIENTS = { "ttft-tls": ["aws-sdk", "effect-bedrock"], "ttft-tls-rtt": ["aws-sdk", "effect-bedrock"] }
 export const CLIENTS = ["aws-sdk", "effect-bedrock", "effect-bedrock-ai", "ai-sdk", "langchain", "effect-ai-bedrock"]
 export const BASELINE = "aws-sdk"
 export const OURS = "effect-bedrock"
@@ -91,7 +91,7 @@ export function rowsFor(scenario, rounds) {
       // Live heap after GC at each quarter of the stream, relative to the start (worst round).
       row.liveHeapGrowthMB = [0, 1, 2, 3].map((q) => round(Math.max(...own.map((r) => (r.liveHeapMB?.[q] ?? NaN) - r.heapStartMB))))
     }
-    if (scenario === "ttft-tls") {
+    if (scenario === "ttft-tls" || scenario === "ttft-tls-rtt") {
       row.variants = tlsVariants(own.slice(0, n), base.slice(0, n))
       // TLS handshakes the server saw in a round (every variant of this client), and how many resumed.
       if (own[0]?.tlsHandshakes !== undefined) {
