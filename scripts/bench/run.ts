@@ -170,7 +170,7 @@ const plans: Record<string, Plan> = {
     tls: true,
     describe:
       `time to first text delta over TLS (HTTPS local Bedrock, self-signed certificate trusted by the client only, ALPN h2; \`local.stream-${size.ttftTls.deltas}\`), per connection variant: median of ${size.ttftTls.samples} streams one at a time, and of ${size.ttftTls.batches} x ${size.ttftTls.concurrency} streams started at once. ` +
-      "Variants: the raw SDK's default (a new HTTP/2 session, TCP connection and full TLS handshake per stream), the raw SDK with shared sessions (pooled handler, send option `isEventStream: false`), effect-bedrock's default. " +
+      "Variants: the raw SDK's `default` (a new HTTP/2 session, TCP connection and full TLS handshake per stream) and `shared` (pooled handler, send option `isEventStream: false`: streams share one session); effect-bedrock's `default` (a connection per stream, resuming the last TLS session), `no-resume` (`tlsSessionResumption: false`), `warm` (`warmConnection: true`: the next stream's connection opened ahead) and `shared` (`shareStreamSessions: true`). " +
       "Ratios are to the raw SDK's default in the same round. Only aws-sdk and effect-bedrock: the peers have no say in their connections"
   },
   "ttft-tls-rtt": {

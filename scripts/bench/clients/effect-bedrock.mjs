@@ -66,12 +66,22 @@ export function prepareConversation(conversation) {
 }
 
 /**
- * The connection variants of the `ttft-tls` scenario (an HTTPS local Bedrock whose certificate is
- * passed as `ca`): `default` is `BedrockClient.layer` with nothing but the `ca`.
+ * The connection variants of the `ttft-tls` scenarios (an HTTPS local Bedrock whose certificate is
+ * passed as `ca`), each `BedrockClient.layer` with the `ca` and:
+ * - `default`: nothing else (a connection per stream, resuming the last TLS session);
+ * - `no-resume`: `tlsSessionResumption: false` (a connection and a full TLS handshake per stream, as
+ *   the raw SDK does);
+ * - `warm`: `warmConnection: true` (the next stream's connection is opened ahead of time);
+ * - `shared`: `shareStreamSessions: true` (streams share the pooled HTTP/2 session).
  */
-export const tlsVariants = ["default"]
+export const tlsVariants = ["default", "no-resume", "warm", "shared"]
 
-const VARIANT_OPTIONS = { default: {} }
+const VARIANT_OPTIONS = {
+  default: {},
+  "no-resume": { tlsSessionResumption: false },
+  warm: { warmConnection: true },
+  shared: { shareStreamSessions: true }
+}
 
 export async function create({ endpoint, region = "us-east-1", modelId, ca, variant = "default" }) {
   const options = { region, endpoint, credentials: CREDENTIALS, retry: false, ...VARIANT_OPTIONS[variant] }
