@@ -1,6 +1,6 @@
 // The client over TLS, against the local Bedrock in HTTPS mode (a self-signed certificate made at
 // start): `ca` trusts it for this client only; without it the handshake fails.
-import { LocalBedrock } from "@effect-bedrock/local"
+import { LocalBedrock, type LocalBedrockServer } from "@effect-bedrock/local"
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Cause, Chunk, ConfigError, ConfigProvider, Effect, Exit, Layer, Redacted, type Scope, Stream } from "effect"
 import * as fs from "node:fs"
@@ -116,6 +116,95 @@ layer(LocalBedrock.layer({ tls: true }), { excludeTestServices: true })("Bedrock
     }))
 })
 
+const streamText = (client: BedrockClient.Service, modelId = "local.stream-3") =>
+  Effect.map(
+    Stream.runCollect(client.converseStream(input(modelId))),
+    (events) => Chunk.toReadonlyArray(events).map((e) => e.contentBlockDelta?.delta?.text ?? "").join("")
+  )
+
+/** Waits (real time) until the server's counts satisfy `condition`; returns the last counts. */
+const connectionsWhen = (condition: (stats: LocalBedrockServer.ConnectionStats) => boolean) =>
+  Effect.gen(function*() {
+    const local = yield* LocalBedrock.LocalBedrock
+    let stats = yield* local.connections
+    for (let i = 0; i < 200 && !condition(stats); i++) {
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 10)))
+      stats = yield* local.connections
+    }
+    return stats
+  })
+
+layer(LocalBedrock.layer({ tls: true }), { excludeTestServices: true })("BedrockClient over TLS: connections", (it) => {
+  it.scoped("default: a connection per stream, each after the first resuming the TLS session", () =>
+    Effect.gen(function*() {
+      const local = yield* LocalBedrock.LocalBedrock
+      yield* local.reset
+      const client = yield* BedrockClient.make(clientOptions(local, { ca: local.certificate! }))
+      for (let i = 0; i < 4; i++) assert.strictEqual(yield* streamText(client), "xxx")
+      const stats = yield* local.connections
+      assert.deepStrictEqual(stats, { connections: 4, tlsHandshakes: 4, tlsResumed: 3, tlsFailed: 0 })
+      // Concurrent streams keep a connection each (their fates stay separate).
+      yield* local.reset
+      const texts = yield* Effect.all(Array.from({ length: 4 }, () => streamText(client)), { concurrency: "unbounded" })
+      assert.deepStrictEqual(texts, ["xxx", "xxx", "xxx", "xxx"])
+      assert.strictEqual((yield* local.connections).connections, 4)
+    }))
+
+  it.scoped("tlsSessionResumption: false: a full handshake every time", () =>
+    Effect.gen(function*() {
+      const local = yield* LocalBedrock.LocalBedrock
+      yield* local.reset
+      const client = yield* BedrockClient.make(
+        clientOptions(local, { ca: local.certificate!, tlsSessionResumption: false })
+      )
+      for (let i = 0; i < 3; i++) assert.strictEqual(yield* streamText(client), "xxx")
+      assert.deepStrictEqual(yield* local.connections, {
+        connections: 3,
+        tlsHandshakes: 3,
+        tlsResumed: 0,
+        tlsFailed: 0
+      })
+    }))
+
+  it.scoped("warmConnection: the next stream takes a spare connection made ahead", () =>
+    Effect.gen(function*() {
+      const local = yield* LocalBedrock.LocalBedrock
+      yield* local.reset
+      const client = yield* BedrockClient.make(clientOptions(local, { ca: local.certificate!, warmConnection: true }))
+      assert.strictEqual(yield* streamText(client), "xxx")
+      // The first stream's connection, and a spare made when it was taken.
+      assert.strictEqual((yield* connectionsWhen((s) => s.tlsHandshakes >= 2)).tlsHandshakes, 2)
+      for (let i = 0; i < 3; i++) {
+        assert.strictEqual(yield* streamText(client), "xxx")
+        yield* connectionsWhen((s) => s.tlsHandshakes >= 3 + i)
+      }
+      // Four streams, each on its own connection, three of them taken warm: one connection (the spare) ahead.
+      const stats = yield* local.connections
+      assert.strictEqual(stats.connections, 5)
+      assert.strictEqual(stats.tlsHandshakes, 5)
+      assert.strictEqual(yield* local.openRequests, 0)
+    }))
+
+  it.scoped("shareStreamSessions: every stream and call on one connection", () =>
+    Effect.gen(function*() {
+      const local = yield* LocalBedrock.LocalBedrock
+      yield* local.reset
+      const client = yield* BedrockClient.make(
+        clientOptions(local, { ca: local.certificate!, shareStreamSessions: true })
+      )
+      for (let i = 0; i < 3; i++) assert.strictEqual(yield* streamText(client), "xxx")
+      const texts = yield* Effect.all(Array.from({ length: 4 }, () => streamText(client)), { concurrency: "unbounded" })
+      assert.deepStrictEqual(texts, ["xxx", "xxx", "xxx", "xxx"])
+      yield* client.converse(input())
+      assert.deepStrictEqual(yield* local.connections, {
+        connections: 1,
+        tlsHandshakes: 1,
+        tlsResumed: 0,
+        tlsFailed: 0
+      })
+    }))
+})
+
 describe("guarded inputs: ca", () => {
   it.effect("anything but PEM certificates is a ConfigError naming ca", () =>
     Effect.gen(function*() {
@@ -127,5 +216,11 @@ describe("guarded inputs: ca", () => {
       yield* configError(build([]), "ca")
       yield* configError(build(["-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"]), "ca.0")
       yield* configError(build({ pem: "x" }), "ca")
+      const flag = (name: string, value: unknown) =>
+        Layer.build(BedrockClient.layer({ region: "us-east-1", [name]: value } as unknown as BedrockClient.Options))
+      for (const name of ["tlsSessionResumption", "warmConnection", "shareStreamSessions"]) {
+        yield* configError(flag(name, "yes"), name)
+        yield* configError(flag(name, 1), name)
+      }
     }))
 })

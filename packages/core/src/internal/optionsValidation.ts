@@ -159,6 +159,11 @@ export const checkCa: Check = (value, path) => {
   return undefined
 }
 
+const optionalBoolean: Check = (value, path) =>
+  value === undefined || typeof value === "boolean"
+    ? undefined
+    : invalid(path, `expected true or false, got ${describe(value)}`)
+
 const fn: Check = (value, path) =>
   value === undefined || typeof value === "function" ? undefined : invalid(path, "expected a function")
 
@@ -172,6 +177,9 @@ const optionChecks: ReadonlyArray<readonly [string, Check]> = [
   ["requestTimeout", duration(false)],
   ["retry", retry],
   ["ca", checkCa],
+  ["tlsSessionResumption", optionalBoolean],
+  ["warmConnection", optionalBoolean],
+  ["shareStreamSessions", optionalBoolean],
   ["transformClientConfig", fn]
 ]
 
