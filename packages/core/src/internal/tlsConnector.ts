@@ -11,8 +11,8 @@
  *   passed to every `tls.connect` would be parsed again for every connection);
  * - resuming the last TLS session of the same host and port (what Node's `https.Agent` does by
  *   default): every stream still has a connection of its own, only its handshake is abbreviated;
- * - optionally, with a warm spare: a connection to the same host and port opened when one is
- *   taken, handed to the next session that needs one, closed after an idle time.
+ * - optionally, with a warm spare: a connection to the same host and port opened once the one
+ *   just handed out is up, handed to the next session that needs one, closed after an idle time.
  *
  * @internal
  */
@@ -162,11 +162,36 @@ export const make = (options: ConnectorOptions = {}): Connector => {
     })
   }
 
+  /**
+   * The spare is opened once `socket` is up, not beside it: two handshakes at once would compete for
+   * the CPU and slow the one a request waits for. Over TLS, when no session is cached yet, it waits
+   * for `socket`'s first session ticket as well (up to 250 ms), so that the spare resumes it.
+   */
+  const addSpareAfter = (socket: net.Socket, target: Target, idleMs: number): void => {
+    let added = false
+    const add = () => {
+      if (added) return
+      added = true
+      addSpare(target, idleMs)
+    }
+    if (!target.secure) return void socket.once("connect", add)
+    socket.once("secureConnect", () => {
+      if (!resume || sessions.has(target.key)) return add()
+      socket.once("session", add)
+      setTimeout(add, 250).unref?.()
+    })
+  }
+
   return {
     connect: (authority) => {
       const target = targetOf(authority)
-      const socket = takeSpare(target.key) ?? open(target)
-      if (options.warmSpareIdleMs !== undefined) addSpare(target, options.warmSpareIdleMs)
+      const spare = takeSpare(target.key)
+      const socket = spare ?? open(target)
+      if (options.warmSpareIdleMs !== undefined) {
+        // A spare taken is already up (or on its way): open the next one now.
+        if (spare !== undefined) addSpare(target, options.warmSpareIdleMs)
+        else addSpareAfter(socket, target, options.warmSpareIdleMs)
+      }
       return socket
     },
     destroy: () => {
