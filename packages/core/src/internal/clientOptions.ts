@@ -62,13 +62,6 @@ const millis = (input: Duration.DurationInput | undefined, fallback: Duration.Du
  */
 export const warmConnectionIdleMs = 10_000
 
-/**
- * A socket with a connect timeout (`TlsConnector`), for callers that only need that.
- *
- * @internal
- */
-export const connectWithTimeout = (ms: number) => TlsConnector.make({ connectMs: ms }).connect
-
 type HandleArgs = Parameters<NodeHttp2Handler["handle"]>
 
 /**
