@@ -23,6 +23,7 @@ import {
   memoryIsFlat,
   type Row,
   rowsFor,
+  SCENARIO_CLIENTS,
   SCENARIOS,
   validateDocument
 } from "./stats.mjs"
@@ -50,8 +51,8 @@ const cpuProfDir = cpuProf?.includes("=")
   : path.join(root, "build/cpuprofiles")
 const outDir = option("out-dir") ?? (mode === "tiny" ? undefined : path.join(root, "docs/benchmarks"))
 const write = !flag("no-write") && outDir !== undefined
-const clients = (option("clients")?.split(",") ?? CLIENTS).filter((c) => CLIENTS.includes(c))
-if (!clients.includes(BASELINE)) clients.unshift(BASELINE)
+const allClients = (option("clients")?.split(",") ?? CLIENTS).filter((c) => CLIENTS.includes(c))
+if (!allClients.includes(BASELINE)) allClients.unshift(BASELINE)
 const scenarios = (option("scenarios")?.split(",") ?? SCENARIOS).filter((s) => SCENARIOS.includes(s))
 
 // =============================================================================
@@ -64,6 +65,9 @@ interface Size {
   stream: { deltas: number; streams: number; warmupStreams: number }
   concurrent: { concurrency: number; deltas: number; warmupConcurrency: number }
   ttft: { waitMs: number; deltas: number; samples: number; warmupSamples: number }
+  ttftTls: { deltas: number; samples: number; warmupSamples: number; concurrency: number; batches: number }
+  /** The round-trip time of `ttft-tls-rtt`. */
+  rttMs: number
   memory: { deltas: number; rounds: number; sampleMs: number }
   mapping: { messages: number; tools: number; durationMs: number; warmupMs: number; maxIterations: number }
 }
@@ -75,6 +79,8 @@ const SIZES: Record<typeof mode, Size> = {
     stream: { deltas: 20_000, streams: 3, warmupStreams: 3 },
     concurrent: { concurrency: 256, deltas: 1000, warmupConcurrency: 256 },
     ttft: { waitMs: 20, deltas: 4, samples: 30, warmupSamples: 15 },
+    ttftTls: { deltas: 4, samples: 30, warmupSamples: 10, concurrency: 16, batches: 5 },
+    rttMs: 20,
     memory: { deltas: 1_000_000, rounds: 2, sampleMs: 20 },
     mapping: { messages: 200, tools: 50, durationMs: 1500, warmupMs: 1000, maxIterations: 2_000_000 }
   },
@@ -84,6 +90,8 @@ const SIZES: Record<typeof mode, Size> = {
     stream: { deltas: 20_000, streams: 1, warmupStreams: 1 },
     concurrent: { concurrency: 256, deltas: 200, warmupConcurrency: 64 },
     ttft: { waitMs: 20, deltas: 4, samples: 10, warmupSamples: 8 },
+    ttftTls: { deltas: 4, samples: 12, warmupSamples: 5, concurrency: 16, batches: 3 },
+    rttMs: 20,
     memory: { deltas: 100_000, rounds: 1, sampleMs: 20 },
     mapping: { messages: 200, tools: 50, durationMs: 300, warmupMs: 200, maxIterations: 1_000_000 }
   },
@@ -93,6 +101,8 @@ const SIZES: Record<typeof mode, Size> = {
     stream: { deltas: 500, streams: 1, warmupStreams: 1 },
     concurrent: { concurrency: 8, deltas: 100, warmupConcurrency: 2 },
     ttft: { waitMs: 5, deltas: 2, samples: 2, warmupSamples: 1 },
+    ttftTls: { deltas: 2, samples: 2, warmupSamples: 1, concurrency: 4, batches: 1 },
+    rttMs: 5,
     memory: { deltas: 2000, rounds: 1, sampleMs: 10 },
     mapping: { messages: 200, tools: 50, durationMs: 50, warmupMs: 20, maxIterations: 10_000 }
   }
@@ -107,6 +117,10 @@ interface Plan {
   /** A fresh worker process for every round (memory: peak RSS is per process). */
   readonly freshPerRound: boolean
   readonly describe: string
+  /** Against the HTTPS local Bedrock (its certificate passed to the worker as `ca`). */
+  readonly tls?: boolean
+  /** With a proxy in front adding this round-trip time (latencyProxy.mjs). */
+  readonly rttMs?: number
 }
 
 const plans: Record<string, Plan> = {
@@ -147,6 +161,27 @@ const plans: Record<string, Plan> = {
     freshPerRound: false,
     describe:
       `time to first text delta (\`local.ttft-${size.ttft.waitMs}-${size.ttft.deltas}\`: first delta at once, the rest ${size.ttft.waitMs} ms later), median of ${size.ttft.samples} per round, minus the raw SDK's in the same round`
+  },
+  "ttft-tls": {
+    kind: "ttftTls",
+    params: size.ttftTls,
+    rounds,
+    freshPerRound: false,
+    tls: true,
+    describe:
+      `time to first text delta over TLS (HTTPS local Bedrock, self-signed certificate trusted by the client only, ALPN h2; \`local.stream-${size.ttftTls.deltas}\`), per connection variant: median of ${size.ttftTls.samples} streams one at a time, and of ${size.ttftTls.batches} x ${size.ttftTls.concurrency} streams started at once. ` +
+      "Variants: the raw SDK's `default` (a new HTTP/2 session, TCP connection and full TLS handshake per stream) and `shared` (pooled handler, send option `isEventStream: false`: streams share one session); effect-bedrock's `default` (a connection per stream, resuming the last TLS session), `no-resume` (`tlsSessionResumption: false`), `warm` (`warmConnection: true`: the next stream's connection opened ahead) and `shared` (`shareStreamSessions: true`). " +
+      "Ratios are to the raw SDK's default in the same round. Only aws-sdk and effect-bedrock: the peers have no say in their connections"
+  },
+  "ttft-tls-rtt": {
+    kind: "ttftTls",
+    params: size.ttftTls,
+    rounds,
+    freshPerRound: false,
+    tls: true,
+    rttMs: size.rttMs,
+    describe:
+      `the same through a proxy adding a ${size.rttMs} ms round trip (scripts/bench/latencyProxy.mjs: every byte held half of it each way, nothing passes on a new connection before one round trip, standing for the TCP handshake): what a connection costs over a network, in round trips`
   },
   "memory-1m": {
     kind: "memory",
@@ -191,8 +226,8 @@ class Child {
   readonly process: ChildProcess
   private exited = false
 
-  constructor(script: string, execArgv: Array<string>, readonly name: string) {
-    this.process = fork(script, [], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"], cwd: root })
+  constructor(script: string, execArgv: Array<string>, readonly name: string, args: Array<string> = []) {
+    this.process = fork(script, args, { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"], cwd: root })
     children.add(this.process)
     this.process.on("message", (message: any) => {
       const next = this.waiting.shift()
@@ -300,15 +335,23 @@ interface ScenarioRun {
 
 const infos: Record<string, Record<string, string>> = {}
 
-async function startWorker(client: string, scenario: string, endpoint: string): Promise<Child> {
+/** Where a scenario's local Bedrock is: its endpoint, its server process, and in HTTPS mode its certificate. */
+interface Target {
+  readonly endpoint: string
+  readonly server: Child
+  readonly certificate?: string | undefined
+}
+
+async function startWorker(client: string, scenario: string, target: Target): Promise<Child> {
   const worker = new Child(path.join(here, "worker.mjs"), workerArgs(client, scenario), `${scenario}/${client}`)
   try {
+    const params = plans[scenario]!.params
     const ready = await worker.request({
       cmd: "setup",
       client,
       scenario: plans[scenario]!.kind,
-      endpoint,
-      params: plans[scenario]!.params
+      endpoint: target.endpoint,
+      params: target.certificate === undefined ? params : { ...params, ca: target.certificate }
     }, 180_000)
     infos[client] = ready.info.packages
     return worker
@@ -318,18 +361,29 @@ async function startWorker(client: string, scenario: string, endpoint: string): 
   }
 }
 
-async function measure(worker: Child, server: Child, run: ScenarioRun, client: string) {
+async function measure(worker: Child, target: Target, run: ScenarioRun, client: string) {
+  const server = target.server
   await server.request({ cmd: "reset" }, 10_000)
   const before = await serverCpu(server)
   const { result } = await worker.request({ cmd: "round" }, 600_000)
   const after = await serverCpu(server)
   run.serverShare.push(cpuShare(before, after))
+  if (target.certificate !== undefined) {
+    // TLS handshakes the server completed during the round, and how many resumed a session.
+    const { connections } = await server.request({ cmd: "connections" }, 10_000)
+    if (connections !== undefined) {
+      result.tlsHandshakes = connections.tlsHandshakes
+      result.tlsResumed = connections.tlsResumed
+    }
+  }
   run.rounds[client]!.push(result)
 }
 
-async function runScenario(scenario: string, endpoint: string, server: Child): Promise<ScenarioRun> {
+async function runScenario(scenario: string, target: Target): Promise<ScenarioRun> {
   const plan = plans[scenario]!
   const run: ScenarioRun = { rounds: {}, serverShare: [], failures: {} }
+  const only = SCENARIO_CLIENTS[scenario]
+  const clients = only === undefined ? allClients : allClients.filter((c) => only.includes(c))
   for (const client of clients) run.rounds[client] = []
   const failed = (client: string, e: unknown) => {
     run.failures[client] = String((e as Error)?.message ?? e).split("\n")[0]!
@@ -341,8 +395,8 @@ async function runScenario(scenario: string, endpoint: string, server: Child): P
         if (run.failures[client] !== undefined) continue
         let worker: Child | undefined
         try {
-          worker = await startWorker(client, scenario, endpoint)
-          await measure(worker, server, run, client)
+          worker = await startWorker(client, scenario, target)
+          await measure(worker, target, run, client)
         } catch (e) {
           failed(client, e)
         } finally {
@@ -357,7 +411,7 @@ async function runScenario(scenario: string, endpoint: string, server: Child): P
   try {
     for (const client of clients) {
       try {
-        workers.set(client, await startWorker(client, scenario, endpoint))
+        workers.set(client, await startWorker(client, scenario, target))
       } catch (e) {
         failed(client, e)
       }
@@ -367,7 +421,7 @@ async function runScenario(scenario: string, endpoint: string, server: Child): P
         const worker = workers.get(client)
         if (worker === undefined || run.failures[client] !== undefined) continue
         try {
-          await measure(worker, server, run, client)
+          await measure(worker, target, run, client)
         } catch (e) {
           failed(client, e)
         }
@@ -431,6 +485,20 @@ function tableRows(rows: ReadonlyArray<Row>): Array<Array<string>> {
           r.addedToTunedMs === undefined ? "" : `; ${fmt(r.addedToTunedMs)} ms added to tuned`
         }`
       )
+    }
+    if (r.scenario === "ttft-tls" || r.scenario === "ttft-tls-rtt") {
+      const variants = (r.variants ?? {}) as Record<string, Record<string, number>>
+      for (const [name, v] of Object.entries(variants)) {
+        notes.push(
+          `${name}: one at a time ${fmt(v.sequentialMs)} ms (x${fmt(v.sequentialRatioToSdk)}), ` +
+            `${size.ttftTls.concurrency} at once ${fmt(v.concurrentMs)} ms (x${fmt(v.concurrentRatioToSdk)}, p90 ${
+              fmt(v.concurrentP90Ms)
+            } ms)`
+        )
+      }
+      if (r.tlsHandshakes !== undefined) {
+        notes.push(`TLS handshakes per round ${r.tlsHandshakes}, resumed ${r.tlsResumed}`)
+      }
     }
     if (r.ratioToOurs !== undefined) notes.push(`x${fmt(r.ratioToOurs)} of effect-bedrock`)
     if (r.scenario === "memory-1m") {
@@ -517,18 +585,37 @@ function markdown(doc: any, table: Array<Array<string>>, checks: ReadonlyArray<C
 
 async function main() {
   const started = performance.now()
-  ensurePeers(clients.filter((c) => PEERS.includes(c)))
-  log(`effect-bedrock benchmarks (${mode}): ${clients.join(", ")}`)
+  ensurePeers(allClients.filter((c) => PEERS.includes(c)))
+  log(`effect-bedrock benchmarks (${mode}): ${allClients.join(", ")}`)
   const server = new Child(path.join(here, "server.mjs"), ["--no-warnings"], "local-bedrock")
+  // HTTPS local Bedrocks (with or without a latency proxy), a process each, started only for the
+  // scenarios that need them.
+  const tlsTargets = new Map<number, Target>()
+  const targetFor = async (scenario: string): Promise<Target> => {
+    const plan = plans[scenario]!
+    if (plan.tls !== true) return cleartext
+    const rttMs = plan.rttMs ?? 0
+    const known = tlsTargets.get(rttMs)
+    if (known !== undefined) return known
+    const name = rttMs > 0 ? `local-bedrock-tls-rtt${rttMs}` : "local-bedrock-tls"
+    const child = new Child(path.join(here, "server.mjs"), ["--no-warnings"], name, ["--tls", `--rtt=${rttMs}`])
+    const target: Target = { ...(await child.next(30_000)), server: child }
+    tlsTargets.set(rttMs, target)
+    const through = rttMs > 0 ? `, through a proxy adding a ${rttMs} ms round trip` : ""
+    log(`HTTPS local Bedrock at ${target.endpoint} (separate process, pid ${child.process.pid}${through})`)
+    return target
+  }
+  let cleartext: Target
   try {
     const { endpoint } = await server.next(30_000)
+    cleartext = { endpoint, server }
     log(`local Bedrock at ${endpoint} (separate process, pid ${server.process.pid})`)
     const rows: Array<Row> = []
     const serverCpuShare: Record<string, number> = {}
     const failures: Record<string, string> = {}
     for (const scenario of scenarios) {
       const t0 = performance.now()
-      const run = await runScenario(scenario, endpoint, server)
+      const run = await runScenario(scenario, await targetFor(scenario))
       for (const [client, reason] of Object.entries(run.failures)) failures[`${scenario}/${client}`] = reason
       const list = rowsFor(scenario, run.rounds)
       for (const row of list) rows.push(row)
@@ -577,7 +664,7 @@ async function main() {
     log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`)
     if (Object.keys(failures).length > 0) process.exitCode = 1
   } finally {
-    await server.close()
+    await Promise.all([server.close(), ...Array.from(tlsTargets.values(), (t) => t.server.close())])
   }
 }
 

@@ -1,4 +1,5 @@
 export declare const SCENARIOS: ReadonlyArray<string>
+export declare const SCENARIO_CLIENTS: Readonly<Record<string, ReadonlyArray<string>>>
 export declare const CLIENTS: ReadonlyArray<string>
 export declare const BASELINE: "aws-sdk"
 export declare const TUNED: "aws-sdk-tuned"

@@ -7,9 +7,16 @@ export const SCENARIOS = [
   "stream-20k",
   "streams-256",
   "ttft-added",
+  "ttft-tls",
+  "ttft-tls-rtt",
   "memory-1m",
   "mapping-200"
 ]
+/** Scenarios measured for some clients only (the others are skipped, not failed). */
+export const SCENARIO_CLIENTS = {
+  "ttft-tls": ["aws-sdk", "effect-bedrock"],
+  "ttft-tls-rtt": ["aws-sdk", "effect-bedrock"]
+}
 export const CLIENTS = [
   "aws-sdk",
   "aws-sdk-tuned",
@@ -122,11 +129,39 @@ export function rowsFor(scenario, rounds) {
         round(Math.max(...own.map((r) => (r.liveHeapMB?.[q] ?? NaN) - r.heapStartMB)))
       )
     }
+    if (scenario === "ttft-tls" || scenario === "ttft-tls-rtt") {
+      row.variants = tlsVariants(own.slice(0, n), base.slice(0, n))
+      // TLS handshakes the server saw in a round (every variant of this client), and how many resumed.
+      if (own[0]?.tlsHandshakes !== undefined) {
+        row.tlsHandshakes = round(median(own.map((r) => r.tlsHandshakes)))
+        row.tlsResumed = round(median(own.map((r) => r.tlsResumed)))
+      }
+    }
     const cpu = own.map((r) => r.cpuMs / r.wallMs).filter((v) => Number.isFinite(v))
     if (cpu.length > 0) row.clientCpuShare = round(median(cpu), 3)
     rows.push(row)
   }
   return rows
+}
+
+/**
+ * `ttft-tls`: per connection variant, the medians over rounds of its sequential and concurrent time to
+ * first token, and their ratios to the raw SDK's default variant in the same round.
+ */
+function tlsVariants(own, base) {
+  const out = {}
+  for (const name of Object.keys(own[0]?.variants ?? {})) {
+    const rounds = own.map((r, i) => [r.variants?.[name], base[i].variants?.default]).filter(([v, b]) => v && b)
+    const mid = (f) => round(median(rounds.map(f)), 4)
+    out[name] = {
+      sequentialMs: mid(([v]) => v.sequentialMs),
+      concurrentMs: mid(([v]) => v.concurrentMs),
+      concurrentP90Ms: mid(([v]) => v.concurrentP90Ms),
+      sequentialRatioToSdk: mid(([v, b]) => v.sequentialMs / b.sequentialMs),
+      concurrentRatioToSdk: mid(([v, b]) => v.concurrentMs / b.concurrentMs)
+    }
+  }
+  return out
 }
 
 function round(v, digits) {

@@ -97,6 +97,53 @@ const SCENARIOS = {
       return { value: quantile(samples, 0.5), unit: "ms", higherIsBetter: false, min: samples[0] }
     }
   }),
+  // Time to first token over TLS (an HTTPS local Bedrock, `p.ca` its certificate), for every
+  // connection variant the adapter has (`tlsVariants`: a client each), samples interleaved across the
+  // variants: one stream at a time, and `p.concurrency` streams started at once.
+  ttftTls: (p) => ({
+    modelId: `local.stream-${p.deltas}`,
+    async create(adapter, base) {
+      const variants = []
+      try {
+        for (const variant of adapter.tlsVariants ?? ["default"]) {
+          variants.push([variant, await adapter.create({ ...base, ca: p.ca, variant })])
+        }
+      } catch (error) {
+        await closeVariants(variants)
+        throw error
+      }
+      return { variants, close: () => closeVariants(variants) }
+    },
+    async warmUp(set) {
+      for (let i = 0; i < p.warmupSamples; i++) {
+        for (const [, client] of set.variants) await ttftSample(client, p.deltas)
+      }
+      for (const [, client] of set.variants) await concurrentTtft(client, p.concurrency, p.deltas)
+    },
+    async round(set) {
+      const sequential = new Map(set.variants.map(([name]) => [name, []]))
+      const concurrentTimes = new Map(set.variants.map(([name]) => [name, []]))
+      for (let i = 0; i < p.samples; i++) {
+        for (const [name, client] of set.variants) sequential.get(name).push(await ttftSample(client, p.deltas))
+      }
+      for (let b = 0; b < p.batches; b++) {
+        for (const [name, client] of set.variants) {
+          concurrentTimes.get(name).push(...(await concurrentTtft(client, p.concurrency, p.deltas)))
+        }
+      }
+      const variants = {}
+      for (const [name] of set.variants) {
+        const seq = sequential.get(name).sort((a, b) => a - b)
+        const conc = concurrentTimes.get(name).sort((a, b) => a - b)
+        variants[name] = {
+          sequentialMs: quantile(seq, 0.5),
+          concurrentMs: quantile(conc, 0.5),
+          concurrentP90Ms: quantile(conc, 0.9)
+        }
+      }
+      return { value: variants.default.sequentialMs, unit: "ms", higherIsBetter: false, variants }
+    }
+  }),
   memory: (p) => ({
     modelId: `local.stream-${p.deltas}`,
     async warmUp(client) {
@@ -165,6 +212,25 @@ async function ttftSample(client, deltas) {
   })
   if (first === undefined || count !== deltas) throw new Error(`ttft stream delivered ${count} characters`)
   return first
+}
+
+/** `concurrency` streams started at once: each one's time to first token, from the common start. */
+async function concurrentTtft(client, concurrency, deltas) {
+  const t0 = now()
+  return Promise.all(Array.from({ length: concurrency }, async () => {
+    let first
+    let count = 0
+    await client.stream(PROMPT, (delta) => {
+      if (first === undefined) first = now() - t0
+      count += delta.length
+    })
+    if (first === undefined || count !== deltas) throw new Error(`ttft stream delivered ${count} characters`)
+    return first
+  }))
+}
+
+async function closeVariants(variants) {
+  for (const [, client] of variants) await client.close().catch(() => undefined)
 }
 
 async function mapFor(client, native, durationMs, maxIterations) {
@@ -241,7 +307,8 @@ const reply = (message) => process.send(message)
 async function setup({ client: name, scenario, endpoint, params }) {
   const adapter = await import(ADAPTERS[name].href)
   const plan = SCENARIOS[scenario](params)
-  const client = await adapter.create({ endpoint, region: "us-east-1", modelId: plan.modelId })
+  const base = { endpoint, region: "us-east-1", modelId: plan.modelId }
+  const client = plan.create === undefined ? await adapter.create(base) : await plan.create(adapter, base)
   state = { client, plan }
   await plan.warmUp(client)
   return { ready: true, info: adapter.info }

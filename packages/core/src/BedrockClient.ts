@@ -210,6 +210,26 @@ export interface RetryOptions {
  *   between two events, failing with a `TransportError` of kind `"Timeout"`). `Duration.infinity`
  *   disables one, and so does a duration longer than a timer can wait (24.8 days).
  * - `retry`: see `RetryOptions`; `false` disables retries.
+ * - `ca`: extra CA certificates (PEM: one string, which may hold several, or an array) to trust
+ *   for an `https:` endpoint, on top of Node's bundled roots (`tls.rootCertificates`), for this
+ *   client only: for private endpoints, TLS-inspecting proxies and tests (a local server's
+ *   self-signed certificate). Never turn certificate checks off instead.
+ * - Connections (see docs/reliability.md, "One HTTP/2 session per ConverseStream"): `converse` and
+ *   `countTokens` share a pooled HTTP/2 session; every `converseStream` gets a connection (TCP, plus
+ *   TLS for `https:`) of its own, so that a connection failure or GOAWAY ends one stream, never its
+ *   neighbours.
+ *   - `tlsSessionResumption` (default true): a new connection resumes the last TLS session of the
+ *     same host and port (an abbreviated handshake: no certificate sent or checked), as Node's
+ *     `https.Agent` does. Each stream keeps its own connection. `false`: a full handshake every time.
+ *   - `warmConnection` (default false): keep one spare connection per endpoint, opened (TCP and TLS)
+ *     when one is taken and handed to the next stream, so a stream started while others run does not
+ *     wait for a handshake. Costs one idle connection while in use, closed after 10 s unused or when
+ *     the server closes it; the first stream after a quiet spell still connects.
+ *   - `shareStreamSessions` (default false): streams share the pooled session (one connection for
+ *     everything; no connection set-up per stream), overriding the SDK's isolation of event
+ *     streams. The fastest time to first token, but the streams share their fate: a GOAWAY, reset
+ *     or dropped connection fails every stream on it at once (and their retries arrive together),
+ *     and all of them wait behind the server's concurrent-stream limit on one connection.
  * - `transformClientConfig`: last word on the SDK client configuration.
  *
  * @since 0.1.0
@@ -224,6 +244,10 @@ export interface Options {
   readonly connectTimeout?: Duration.DurationInput | undefined
   readonly requestTimeout?: Duration.DurationInput | undefined
   readonly retry?: RetryOptions | false | undefined
+  readonly ca?: string | ReadonlyArray<string> | undefined
+  readonly tlsSessionResumption?: boolean | undefined
+  readonly warmConnection?: boolean | undefined
+  readonly shareStreamSessions?: boolean | undefined
   readonly transformClientConfig?: ((config: BedrockRuntimeClientConfig) => BedrockRuntimeClientConfig) | undefined
 }
 
@@ -412,6 +436,9 @@ export type ConfigOptions = { readonly [K in keyof Options]?: Config.Config<Opti
  *   (`"30 seconds"` or milliseconds), else pydantic-ai's `AWS_CONNECT_TIMEOUT` / `AWS_READ_TIMEOUT`
  *   (seconds)
  * - `retry`: `BEDROCK_MAX_ATTEMPTS` (attempts in total)
+ * - `ca`: the PEM file named by `BEDROCK_CA_BUNDLE`, else `AWS_CA_BUNDLE` (added to Node's roots)
+ * - `tlsSessionResumption` / `warmConnection` / `shareStreamSessions`: `BEDROCK_TLS_SESSION_RESUMPTION` /
+ *   `BEDROCK_WARM_CONNECTION` / `BEDROCK_SHARE_STREAM_SESSIONS` (`true` / `false`)
  *
  * @since 0.1.0
  * @category Config
@@ -440,6 +467,10 @@ export const defaultConfig: { readonly [K in keyof Options]-?: Config.Config<Opt
       Config.map((maxAttempts) => ({ maxAttempts }))
     )
   ),
+  ca: ClientConfig.caBundleConfig("BEDROCK_CA_BUNDLE", "AWS_CA_BUNDLE"),
+  tlsSessionResumption: ClientConfig.optionalConfig(Config.boolean("BEDROCK_TLS_SESSION_RESUMPTION")),
+  warmConnection: ClientConfig.optionalConfig(Config.boolean("BEDROCK_WARM_CONNECTION")),
+  shareStreamSessions: ClientConfig.optionalConfig(Config.boolean("BEDROCK_SHARE_STREAM_SESSIONS")),
   transformClientConfig: Config.succeed(undefined)
 }
 
@@ -459,6 +490,10 @@ export const loadConfig = (config: ConfigOptions = {}): Effect.Effect<Options, C
     connectTimeout: config.connectTimeout ?? defaultConfig.connectTimeout,
     requestTimeout: config.requestTimeout ?? defaultConfig.requestTimeout,
     retry: config.retry ?? defaultConfig.retry,
+    ca: config.ca ?? defaultConfig.ca,
+    tlsSessionResumption: config.tlsSessionResumption ?? defaultConfig.tlsSessionResumption,
+    warmConnection: config.warmConnection ?? defaultConfig.warmConnection,
+    shareStreamSessions: config.shareStreamSessions ?? defaultConfig.shareStreamSessions,
     transformClientConfig: config.transformClientConfig ?? defaultConfig.transformClientConfig
   })
 

@@ -14,16 +14,20 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { LocalServer } from "./internal/server.js"
 import type * as Script from "./LocalBedrockScript.js"
-import type { Options, ReceivedRequest } from "./LocalBedrockServer.js"
+import type { ConnectionStats, Options, ReceivedRequest } from "./LocalBedrockServer.js"
 
 /**
  * @since 0.1.0
  * @category Models
  */
 export interface Service {
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT` (`https://` with `tls: true`) */
   readonly endpoint: string
   readonly port: number
+  /** With `tls: true`: the server's self-signed certificate (PEM), for the client under test to trust. */
+  readonly certificate: string | undefined
+  /** Connections and TLS handshakes so far (see `LocalBedrockServer.ConnectionStats`). */
+  readonly connections: Effect.Effect<ConnectionStats>
   /** Queue scripts (FIFO); each is consumed by the next matching request. */
   readonly script: (...scripts: ReadonlyArray<Script.Script>) => Effect.Effect<void>
   /** The request log so far (secrets redacted). */
@@ -34,7 +38,10 @@ export interface Service {
   readonly pendingScripts: Effect.Effect<number>
   /** Waits until no request is open. */
   readonly awaitIdle: Effect.Effect<void>
-  /** Drops queued scripts, the request log and the prompt-cache memory, and fills every quota again. */
+  /**
+   * Drops queued scripts, the request log, the connection counts and the prompt-cache memory, and
+   * fills every quota again.
+   */
   readonly reset: Effect.Effect<void>
 }
 
@@ -60,6 +67,8 @@ export const make = (options?: Options): Effect.Effect<Service, never, Scope.Sco
       LocalBedrock.of({
         endpoint: server.endpoint,
         port: server.port,
+        certificate: server.certificate,
+        connections: Effect.sync(() => server.connections),
         script: (...scripts) => Effect.sync(() => server.script(scripts)),
         requests: Effect.sync(() => server.requests),
         openRequests: Effect.sync(() => server.openRequests),
@@ -92,8 +101,9 @@ export const localCredentials: BedrockClient.StaticCredentials = {
 
 /**
  * `BedrockClient` wired to the running local server (real SDK, real wire
- * protocol, region `us-east-1`, static local credentials). Options override
- * the defaults, for example `retry` or `requestTimeout`.
+ * protocol, region `us-east-1`, static local credentials; in HTTPS mode, `ca`
+ * is the server's certificate). Options override the defaults, for example
+ * `retry` or `requestTimeout`.
  *
  * @since 0.1.0
  * @category Layers
@@ -105,6 +115,7 @@ export const layerBedrockClient = (
     BedrockClient.layer({
       region: "us-east-1",
       credentials: localCredentials,
+      ...(local.certificate === undefined ? {} : { ca: local.certificate }),
       ...options,
       endpoint: local.endpoint
     })))

@@ -3,7 +3,8 @@
  * real `@aws-sdk/client-bedrock-runtime` (or any fetch-based client) with no AWS account.
  *
  * - One loopback port (`127.0.0.1`, ephemeral unless `port` is given) speaks cleartext HTTP/2
- *   with prior knowledge (what the SDK uses) and HTTP/1.1 (fetch, curl).
+ *   with prior knowledge (what the SDK uses) and HTTP/1.1 (fetch, curl); with `tls: true`, HTTPS
+ *   instead (HTTP/2 or HTTP/1.1 by ALPN), with a self-signed certificate made at start.
  * - `POST /model/{modelId}/converse`, `/converse-stream` (real `application/vnd.amazon.eventstream`
  *   framing, Bedrock's random `"p"` padding in every event payload) and `/count-tokens`.
  * - Every answer carries a fresh `x-amzn-requestid`; errors carry `x-amzn-errortype` and
@@ -71,6 +72,31 @@ export interface Options {
    * its own budget of that size. See `Quota`.
    */
   readonly quotas?: Readonly<Record<string, Quota>> | undefined
+  /**
+   * Serve HTTPS instead of cleartext (default false): the same protocols over TLS, HTTP/2 or
+   * HTTP/1.1 chosen by ALPN, with a self-signed certificate (EC P-256, subjectAltName `127.0.0.1`,
+   * `::1` and `localhost`, valid for 7 days) made at start. The endpoint becomes
+   * `https://127.0.0.1:PORT` and the server's `certificate` is the PEM a client must trust: give it
+   * to that client only (`BedrockClient.Options.ca`, or `ca` in the SDK's
+   * `NodeHttp2Handler({ nodeHttp2ConnectOptions })`); never turn certificate checks off globally.
+   */
+  readonly tls?: boolean | undefined
+}
+
+/**
+ * Connections accepted since start (or the last `reset`), and in HTTPS mode their TLS handshakes:
+ * `tlsHandshakes` completed, of which `tlsResumed` resumed an earlier session (abbreviated
+ * handshake), and `tlsFailed` that did not complete (for example a client that does not trust the
+ * certificate).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface ConnectionStats {
+  readonly connections: number
+  readonly tlsHandshakes: number
+  readonly tlsResumed: number
+  readonly tlsFailed: number
 }
 
 /**
@@ -129,9 +155,13 @@ export interface ReceivedRequest {
  * @category Models
  */
 export interface LocalBedrockServer {
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT` (`https://` with `tls: true`) */
   readonly endpoint: string
   readonly port: number
+  /** With `tls: true`: the server's self-signed certificate (PEM), for the client under test to trust. */
+  readonly certificate: string | undefined
+  /** Connections and TLS handshakes so far (see `ConnectionStats`). */
+  readonly connections: () => ConnectionStats
   /** Queue scripts (FIFO); each is consumed by the next matching request. */
   readonly script: (...scripts: ReadonlyArray<Script.Script>) => void
   /** The request log so far. */
@@ -142,7 +172,10 @@ export interface LocalBedrockServer {
   readonly pendingScripts: () => number
   /** Resolves once no request is open. */
   readonly awaitIdle: () => Promise<void>
-  /** Drops queued scripts, the request log and the prompt-cache memory, and fills every quota again. */
+  /**
+   * Drops queued scripts, the request log, the connection counts and the prompt-cache memory, and
+   * fills every quota again.
+   */
   readonly reset: () => void
   /** Stops listening and destroys every connection. */
   readonly close: () => Promise<void>
@@ -169,6 +202,8 @@ export const start = async (options?: Options): Promise<LocalBedrockServer> => {
   return {
     endpoint: server.endpoint,
     port: server.port,
+    certificate: server.certificate,
+    connections: () => server.connections,
     script: (...scripts) => server.script(scripts),
     requests: () => server.requests,
     openRequests: () => server.openRequests,

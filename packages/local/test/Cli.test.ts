@@ -1,6 +1,7 @@
 import { ConverseCommand, ThrottlingException, ValidationException } from "@aws-sdk/client-bedrock-runtime"
 import { LocalBedrock, LocalBedrockScript } from "@effect-bedrock/local"
 import { assert, describe, it } from "@effect/vitest"
+import { NodeHttp2Handler } from "@smithy/node-http-handler"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { type ChildProcess, spawn } from "node:child_process"
@@ -30,6 +31,12 @@ describe("command line", () => {
       output: "quiet"
     })
     assert.deepStrictEqual(parse(["--help"]), { _tag: "Help" })
+    assert.deepStrictEqual(parse(["--tls"]), {
+      _tag: "Serve",
+      options: { port: 0, host: "127.0.0.1", allowAnyModelId: false, tls: true },
+      scripts: undefined,
+      output: "text"
+    })
   })
 
   it("refuses a non-loopback host unless told, bad ports and unknown options", () => {
@@ -126,7 +133,7 @@ interface Started {
 }
 
 /** Starts the bin (through tsx, from the sources) and reads the export lines of `--quiet`. */
-const start = (args: ReadonlyArray<string>) =>
+const start = (args: ReadonlyArray<string>, exports = 4) =>
   Effect.acquireRelease(
     Effect.async<Started, Error>((resume) => {
       const child = spawn(process.execPath, ["--import", "tsx", bin, "--quiet", ...args], {
@@ -140,7 +147,7 @@ const start = (args: ReadonlyArray<string>) =>
       child.stdout!.on("data", (chunk) => {
         out += chunk
         const lines = out.split("\n").filter((line) => line.startsWith("export "))
-        if (lines.length === 4) {
+        if (lines.length === exports) {
           const env = Object.fromEntries(
             lines.map((line) => line.slice("export ".length).split("=", 2) as [string, string])
           )
@@ -188,6 +195,28 @@ describe("npx @effect-bedrock/local", () => {
       assert.deepStrictEqual(answer.output?.message?.content, [{ text: "You said: hi" }])
       child.kill("SIGINT")
       assert.strictEqual(yield* Effect.promise(() => exit), 0)
+    }))
+})
+
+describe("npx @effect-bedrock/local --tls", () => {
+  it.scopedLive("serves HTTPS, writes the certificate to the file it prints, removes it at exit", () =>
+    Effect.gen(function*() {
+      const { child, env, exit } = yield* start(["--tls"], 5)
+      assert.match(env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME!, /^https:\/\/127\.0\.0\.1:\d+$/)
+      const file = env.BEDROCK_CA_BUNDLE!
+      const ca = fs.readFileSync(file, "utf8")
+      assert.match(ca, /^-----BEGIN CERTIFICATE-----\n/)
+      const sdk = sdkClient(env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME!, {
+        requestHandler: new NodeHttp2Handler({ nodeHttp2ConnectOptions: { ca } })
+      })
+      const answer = yield* Effect.promise(() =>
+        sdk.send(new ConverseCommand({ modelId: "local.small", messages: [user("hi")] }))
+      )
+      assert.deepStrictEqual(answer.output?.message?.content, [{ text: "Hello from local Bedrock." }])
+      sdk.destroy()
+      child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => exit), 0)
+      assert.isFalse(fs.existsSync(file))
     }))
 })
 

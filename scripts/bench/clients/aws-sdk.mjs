@@ -3,6 +3,7 @@
 // The client keeps the SDK's default request handler (NodeHttp2Handler for Bedrock Runtime, with
 // `disableConcurrentStreams: true`): what `new BedrockRuntimeClient(...)` gives a user.
 import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand } from "@aws-sdk/client-bedrock-runtime"
+import { NodeHttp2Handler } from "@smithy/node-http-handler"
 import { createRequire } from "node:module"
 
 const require = createRequire(import.meta.url)
@@ -60,12 +61,40 @@ export function buildInput(modelId, conversation) {
   return input
 }
 
-export async function create({ endpoint, region = "us-east-1", modelId }) {
-  return over(new BedrockRuntimeClient({ region, endpoint, credentials: CREDENTIALS, maxAttempts: 1 }), modelId)
+/**
+ * The connection variants of the `ttft-tls` scenario (an HTTPS local Bedrock whose certificate is
+ * passed as `ca`):
+ * - `default`: the SDK's default handler settings (`disableConcurrentStreams: true`: a new HTTP/2
+ *   session, so a new TCP connection and a full TLS handshake, for every stream), plus the `ca`;
+ * - `shared`: a pooled handler and the send option `isEventStream: false`, so that streams share
+ *   one HTTP/2 session (and its TLS connection) like non-streaming calls do.
+ */
+export const tlsVariants = ["default", "shared"]
+
+const requestHandlerFor = (ca, variant) => {
+  if (ca === undefined) return undefined
+  const nodeHttp2ConnectOptions = { ca }
+  // A plain object replaces the SDK's default handler options entirely: keep its
+  // `disableConcurrentStreams: true` for the default variant.
+  return variant === "shared"
+    ? new NodeHttp2Handler({ nodeHttp2ConnectOptions })
+    : new NodeHttp2Handler({ disableConcurrentStreams: true, nodeHttp2ConnectOptions })
+}
+
+export async function create({ endpoint, region = "us-east-1", modelId, ca, variant = "default" }) {
+  const requestHandler = requestHandlerFor(ca, variant)
+  const client = new BedrockRuntimeClient({
+    region,
+    endpoint,
+    credentials: CREDENTIALS,
+    maxAttempts: 1,
+    ...(requestHandler === undefined ? {} : { requestHandler })
+  })
+  return over(client, modelId, variant === "shared" ? { isEventStream: false } : undefined)
 }
 
 /** The adapter over an SDK client (shared with aws-sdk-tuned.mjs, which only configures another handler). */
-export function over(client, modelId) {
+export function over(client, modelId, streamOptions) {
   const prompt = (text) => [{ role: "user", content: [{ text }] }]
   return {
     async converse(text) {
@@ -73,7 +102,7 @@ export function over(client, modelId) {
       return (output.output?.message?.content ?? []).map((b) => b.text ?? "").join("")
     },
     async stream(text, onDelta) {
-      const output = await client.send(new ConverseStreamCommand({ modelId, messages: prompt(text) }))
+      const output = await client.send(new ConverseStreamCommand({ modelId, messages: prompt(text) }), streamOptions)
       for await (const event of output.stream) {
         const delta = event.contentBlockDelta?.delta?.text
         if (delta !== undefined) onDelta(delta)

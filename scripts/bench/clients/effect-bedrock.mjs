@@ -65,9 +65,29 @@ export function prepareConversation(conversation) {
   return { prompt: { messages }, tools }
 }
 
-export async function create({ endpoint, region = "us-east-1", modelId }) {
+/**
+ * The connection variants of the `ttft-tls` scenarios (an HTTPS local Bedrock whose certificate is
+ * passed as `ca`), each `BedrockClient.layer` with the `ca` and:
+ * - `default`: nothing else (a connection per stream, resuming the last TLS session);
+ * - `no-resume`: `tlsSessionResumption: false` (a connection and a full TLS handshake per stream, as
+ *   the raw SDK does);
+ * - `warm`: `warmConnection: true` (the next stream's connection is opened ahead of time);
+ * - `shared`: `shareStreamSessions: true` (streams share the pooled HTTP/2 session).
+ */
+export const tlsVariants = ["default", "no-resume", "warm", "shared"]
+
+const VARIANT_OPTIONS = {
+  default: {},
+  "no-resume": { tlsSessionResumption: false },
+  warm: { warmConnection: true },
+  shared: { shareStreamSessions: true }
+}
+
+export async function create({ endpoint, region = "us-east-1", modelId, ca, variant = "default" }) {
+  const options = { region, endpoint, credentials: CREDENTIALS, retry: false, ...VARIANT_OPTIONS[variant] }
+  if (ca !== undefined) options.ca = ca
   const layer = BedrockLanguageModel.layer({ model: modelId }).pipe(
-    Layer.provide(BedrockClient.layer({ region, endpoint, credentials: CREDENTIALS, retry: false }))
+    Layer.provide(BedrockClient.layer(options))
   )
   const runtime = ManagedRuntime.make(layer)
   await runtime.runPromise(Effect.void) // build the layers now, not in the first timed call

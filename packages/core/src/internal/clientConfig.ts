@@ -4,8 +4,11 @@
  * @internal
  */
 import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as fs from "node:fs"
 import * as OptionsValidation from "./optionsValidation.js"
 
 /** @internal */
@@ -33,3 +36,27 @@ export const timeoutConfig = (ours: string, aws: string): Config.Config<Duration
     ),
     (first, second) => first ?? second
   )
+
+/**
+ * The PEM certificates in the file named by `ours`, else by `aws` (botocore's name); a file that
+ * cannot be read or holds no certificate is a `ConfigError` naming the variable.
+ *
+ * @internal
+ */
+export const caBundleConfig = (ours: string, aws: string): Config.Config<string | undefined> => {
+  const read = (name: string) =>
+    OptionsValidation.nonEmptyConfig(name).pipe(
+      Config.mapOrFail((file) => {
+        let text: string
+        try {
+          text = fs.readFileSync(file, "utf8")
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error)
+          return Either.left(ConfigError.InvalidData([name], `Cannot read the CA bundle ${file}: ${reason}`))
+        }
+        const problem = OptionsValidation.checkCa(text, [name])
+        return problem === undefined ? Either.right(text) : Either.left(problem)
+      })
+    )
+  return optionalConfig(read(ours).pipe(Config.orElse(() => read(aws))))
+}

@@ -8,8 +8,7 @@ import type { BedrockRuntimeClientConfig } from "@aws-sdk/client-bedrock-runtime
 import { NodeHttp2Handler } from "@smithy/node-http-handler"
 import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
-import * as net from "node:net"
-import * as tls from "node:tls"
+import * as TlsConnector from "./tlsConnector.js"
 
 /** @internal */
 export interface SdkOptions {
@@ -24,6 +23,10 @@ export interface SdkOptions {
   readonly apiKey?: Redacted.Redacted<string> | undefined
   readonly connectTimeout?: Duration.DurationInput | undefined
   readonly requestTimeout?: Duration.DurationInput | undefined
+  readonly ca?: string | ReadonlyArray<string> | undefined
+  readonly tlsSessionResumption?: boolean | undefined
+  readonly warmConnection?: boolean | undefined
+  readonly shareStreamSessions?: boolean | undefined
   readonly transformClientConfig?: ((config: BedrockRuntimeClientConfig) => BedrockRuntimeClientConfig) | undefined
 }
 
@@ -53,31 +56,41 @@ const millis = (input: Duration.DurationInput | undefined, fallback: Duration.Du
 }
 
 /**
- * `NodeHttp2Handler` has no connect timeout of its own (only `requestTimeout`, an idle timeout
- * per HTTP/2 stream, and `sessionTimeout`). We get one by handing `http2.connect` our own socket
- * (`createConnection`) and destroying it with an `ETIMEDOUT` error when TCP (plus TLS for
- * `https:`) is not up within `ms`. The SDK then fails the request, which `fromSdk` maps to a
- * `TransportError` of kind `"Timeout"`.
+ * How long a warm spare connection (`warmConnection`) may wait unused before it is closed.
  *
  * @internal
  */
-export const connectWithTimeout = (ms: number) => (authority: URL): net.Socket => {
-  const secure = authority.protocol === "https:"
-  const host = authority.hostname.replace(/^\[|\]$/g, "")
-  const port = authority.port === "" ? (secure ? 443 : 80) : Number(authority.port)
-  const socket = secure
-    ? tls.connect({ host, port, ALPNProtocols: ["h2"], ...(net.isIP(host) === 0 ? { servername: host } : {}) })
-    : net.connect({ host, port })
-  const timer = setTimeout(() => {
-    const error = new Error(`Connection to ${host}:${port} timed out after ${ms} ms`) as Error & { code?: string }
-    error.code = "ETIMEDOUT"
-    socket.destroy(error)
-  }, ms)
-  timer.unref?.()
-  const clear = () => clearTimeout(timer)
-  socket.once(secure ? "secureConnect" : "connect", clear)
-  socket.once("close", clear)
-  return socket
+export const warmConnectionIdleMs = 10_000
+
+type HandleArgs = Parameters<NodeHttp2Handler["handle"]>
+
+/**
+ * `NodeHttp2Handler` with our connector: its sockets come from `TlsConnector` (connect timeout,
+ * extra CAs, TLS session resumption, warm spare), its spare connections close with the client
+ * (`client.destroy()` destroys the handler), and with `shareStreams` event streams go through the
+ * pooled session like other requests instead of a session of their own (the SDK's `isEventStream`
+ * marker is what isolates them; see docs/reliability.md).
+ */
+class Handler extends NodeHttp2Handler {
+  constructor(
+    options: ConstructorParameters<typeof NodeHttp2Handler>[0],
+    private readonly connector: TlsConnector.Connector,
+    private readonly shareStreams: boolean
+  ) {
+    super(options)
+  }
+
+  override handle(request: HandleArgs[0], options?: HandleArgs[1]): ReturnType<NodeHttp2Handler["handle"]> {
+    return super.handle(
+      request,
+      this.shareStreams && options?.isEventStream === true ? { ...options, isEventStream: false } : options
+    )
+  }
+
+  override destroy(): void {
+    super.destroy()
+    this.connector.destroy()
+  }
 }
 
 /**
@@ -88,20 +101,28 @@ export const connectWithTimeout = (ms: number) => (authority: URL): net.Socket =
 export const toClientConfig = (options: SdkOptions): BedrockRuntimeClientConfig => {
   const connectMs = millis(options.connectTimeout, defaultConnectTimeout)
   const requestMs = millis(options.requestTimeout, defaultRequestTimeout)
+  const connector = TlsConnector.make({
+    connectMs,
+    ca: options.ca,
+    resumeSessions: options.tlsSessionResumption !== false,
+    warmSpareIdleMs: options.warmConnection === true ? warmConnectionIdleMs : undefined
+  })
   const config: BedrockRuntimeClientConfig = {
     // Retries are ours (Effect Schedule, retryable errors only, never after a stream's first event).
     maxAttempts: 1,
-    requestHandler: new NodeHttp2Handler({
-      ...(requestMs === undefined ? {} : { requestTimeout: requestMs }),
-      // No idle timer on the HTTP/2 session. The SDK gives every event stream a session of its own
-      // with a 300 s idle timer by default, which would end a stalled stream as a clean (truncated)
-      // end before a longer `requestTimeout` of ours could fire; streams are timed by us alone
-      // (converseStream.ts), and a session dies with its stream.
-      sessionTimeout: 0,
-      ...(connectMs === undefined
-        ? {}
-        : { nodeHttp2ConnectOptions: { createConnection: connectWithTimeout(connectMs) } })
-    }),
+    requestHandler: new Handler(
+      {
+        ...(requestMs === undefined ? {} : { requestTimeout: requestMs }),
+        // No idle timer on the HTTP/2 session. The SDK gives every event stream a session of its own
+        // with a 300 s idle timer by default, which would end a stalled stream as a clean (truncated)
+        // end before a longer `requestTimeout` of ours could fire; streams are timed by us alone
+        // (converseStream.ts), and a session dies with its stream.
+        sessionTimeout: 0,
+        nodeHttp2ConnectOptions: { createConnection: connector.connect }
+      },
+      connector,
+      options.shareStreamSessions === true
+    ),
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     ...(options.profile === undefined ? {} : { profile: options.profile }),

@@ -10,6 +10,7 @@ import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
+import * as crypto from "node:crypto"
 
 type Check = (value: unknown, path: Array<string>) => ConfigError.ConfigError | undefined
 
@@ -125,6 +126,44 @@ const credentials: Check = (value, path) => {
     redacted(false)(value.sessionToken, [...path, "sessionToken"])
 }
 
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g
+
+/** PEM text holding at least one certificate, each of which parses. */
+const pemCertificates: Check = (value, path) => {
+  if (typeof value !== "string") return invalid(path, `expected PEM text, got ${describe(value)}`)
+  const blocks = value.match(PEM_CERTIFICATE)
+  if (blocks === null) return invalid(path, "no PEM certificate (-----BEGIN CERTIFICATE-----) found")
+  for (const block of blocks) {
+    try {
+      new crypto.X509Certificate(block)
+    } catch (error) {
+      return invalid(path, `a certificate does not parse: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+  return undefined
+}
+
+/**
+ * `ca`: PEM text or an array of PEM texts, each holding certificates that parse.
+ *
+ * @internal
+ */
+export const checkCa: Check = (value, path) => {
+  if (value === undefined) return undefined
+  if (!Array.isArray(value)) return pemCertificates(value, path)
+  if (value.length === 0) return invalid(path, "the array is empty; leave the option out to trust Node's roots only")
+  for (let i = 0; i < value.length; i++) {
+    const problem = pemCertificates(value[i], [...path, String(i)])
+    if (problem !== undefined) return problem
+  }
+  return undefined
+}
+
+const optionalBoolean: Check = (value, path) =>
+  value === undefined || typeof value === "boolean"
+    ? undefined
+    : invalid(path, `expected true or false, got ${describe(value)}`)
+
 const fn: Check = (value, path) =>
   value === undefined || typeof value === "function" ? undefined : invalid(path, "expected a function")
 
@@ -137,6 +176,10 @@ const optionChecks: ReadonlyArray<readonly [string, Check]> = [
   ["connectTimeout", duration(false)],
   ["requestTimeout", duration(false)],
   ["retry", retry],
+  ["ca", checkCa],
+  ["tlsSessionResumption", optionalBoolean],
+  ["warmConnection", optionalBoolean],
+  ["shareStreamSessions", optionalBoolean],
   ["transformClientConfig", fn]
 ]
 

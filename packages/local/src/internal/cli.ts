@@ -6,6 +6,8 @@
  * @internal
  */
 import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import { parseArgs } from "node:util"
 import type * as Script from "../LocalBedrockScript.js"
 import type { Options } from "../LocalBedrockServer.js"
@@ -46,6 +48,9 @@ Options:
       --quota <spec>       a Bedrock-like quota, [<modelId>=]rpm:N,tpm:N,burst:S (repeatable;
                            without a model id: every model, each its own budget); over it,
                            requests get ThrottlingException (429)
+      --tls                serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with a self-signed
+                           certificate made at start; its PEM is written to a temporary file
+                           (printed as BEDROCK_CA_BUNDLE) for the client under test to trust
   -q, --quiet              print only the environment (export lines)
       --json               print one JSON line: endpoint, port, pid, env
   -h, --help               show this help`
@@ -80,6 +85,7 @@ export const parse = (args: ReadonlyArray<string>): Command => {
         scripts: { type: "string", short: "s" },
         "allow-any-model-id": { type: "boolean", default: false },
         quota: { type: "string", multiple: true },
+        tls: { type: "boolean", default: false },
         quiet: { type: "boolean", short: "q", default: false },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false }
@@ -110,27 +116,36 @@ export const parse = (args: ReadonlyArray<string>): Command => {
   }
   return {
     _tag: "Serve",
-    options: { port, host: address, allowAnyModelId: values["allow-any-model-id"], ...(quotas ? { quotas } : {}) },
+    options: {
+      port,
+      host: address,
+      allowAnyModelId: values["allow-any-model-id"],
+      ...(quotas ? { quotas } : {}),
+      ...(values.tls ? { tls: true } : {})
+    },
     scripts: values.scripts,
     output: values.json ? "json" : values.quiet ? "quiet" : "text"
   }
 }
 
 /**
- * The environment a client needs to reach the server (the AWS SDK reads all four).
+ * The environment a client needs to reach the server (the AWS SDK reads the first four). With
+ * `--tls`, `BEDROCK_CA_BUNDLE` names the certificate file (`BedrockClient.layerConfig` reads it; an
+ * SDK client takes its contents as `ca`).
  *
  * @internal
  */
-export const environment = (endpoint: string): Readonly<Record<string, string>> => ({
+export const environment = (endpoint: string, certificateFile?: string): Readonly<Record<string, string>> => ({
   AWS_ENDPOINT_URL_BEDROCK_RUNTIME: endpoint,
   AWS_REGION: region,
   AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey
+  AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+  ...(certificateFile === undefined ? {} : { BEDROCK_CA_BUNDLE: certificateFile })
 })
 
 /** @internal */
-export const exportLines = (endpoint: string): Array<string> =>
-  Object.entries(environment(endpoint)).map(([name, value]) => `export ${name}=${value}`)
+export const exportLines = (endpoint: string, certificateFile?: string): Array<string> =>
+  Object.entries(environment(endpoint, certificateFile)).map(([name, value]) => `export ${name}=${value}`)
 
 /** The scripts in a JSON file; throws an `Error` saying what is wrong. */
 const readScripts = (file: string): Array<Script.Script> => {
@@ -153,13 +168,27 @@ const readScripts = (file: string): Array<Script.Script> => {
   }
 }
 
-const banner = (server: LocalServer, options: Options, scripts: number, file: string | undefined): Array<string> => [
-  `local Bedrock Runtime listening on ${server.endpoint} (HTTP/2 and HTTP/1.1)`,
+const banner = (
+  server: LocalServer,
+  options: Options,
+  scripts: number,
+  file: string | undefined,
+  certificateFile: string | undefined
+): Array<string> => [
+  `local Bedrock Runtime listening on ${server.endpoint} (HTTP/2 and HTTP/1.1${
+    certificateFile === undefined ? "" : " over TLS"
+  })`,
   "",
   "Point a client at it (the credentials are dummies: any signature or bearer key is accepted):",
   "",
-  ...exportLines(server.endpoint),
+  ...exportLines(server.endpoint, certificateFile),
   "",
+  ...(certificateFile === undefined ? [] : [
+    `TLS: a self-signed certificate for 127.0.0.1, ::1 and localhost, written to ${certificateFile} (removed at`,
+    "exit). Trust it in the client under test only (BedrockClient `ca`, or `ca` in the SDK's NodeHttp2Handler",
+    "nodeHttp2ConnectOptions); do not disable certificate checks.",
+    ""
+  ]),
   options.allowAnyModelId === true
     ? "Model ids: any."
     : "Model ids: known Bedrock ids (e.g. us.anthropic.claude-sonnet-4-5-20250929-v1:0), Bedrock ARNs and " +
@@ -208,6 +237,15 @@ export const main = async (args: ReadonlyArray<string>, io: Io): Promise<number>
     io.err(`local-bedrock: cannot listen on ${address}: ${error instanceof Error ? error.message : String(error)}`)
     return 1
   }
+  let certificateFile: string | undefined
+  if (server.certificate !== undefined) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "local-bedrock-tls-"))
+    certificateFile = path.join(dir, "certificate.pem")
+    fs.writeFileSync(certificateFile, server.certificate)
+  }
+  const removeCertificate = () => {
+    if (certificateFile !== undefined) fs.rmSync(path.dirname(certificateFile), { recursive: true, force: true })
+  }
   const stopped = new Promise<number>((resolve) => {
     // `npx` does not pass a SIGTERM it receives on to this process: when the parent goes away
     // (this process is re-parented), stop as if signalled rather than run on as an orphan.
@@ -217,7 +255,10 @@ export const main = async (args: ReadonlyArray<string>, io: Io): Promise<number>
       clearInterval(orphaned)
       process.off("SIGINT", stop)
       process.off("SIGTERM", stop)
-      void server.close().then(() => resolve(0))
+      void server.close().then(() => {
+        removeCertificate()
+        resolve(0)
+      })
     }
     process.on("SIGINT", stop)
     process.on("SIGTERM", stop)
@@ -229,14 +270,17 @@ export const main = async (args: ReadonlyArray<string>, io: Io): Promise<number>
         endpoint: server.endpoint,
         port: server.port,
         pid: process.pid,
-        env: environment(server.endpoint)
+        env: environment(server.endpoint, certificateFile),
+        ...(certificateFile === undefined ? {} : { certificateFile })
       }))
       break
     case "quiet":
-      for (const line of exportLines(server.endpoint)) io.out(line)
+      for (const line of exportLines(server.endpoint, certificateFile)) io.out(line)
       break
     default:
-      for (const line of banner(server, command.options, scripts.length, command.scripts)) io.out(line)
+      for (const line of banner(server, command.options, scripts.length, command.scripts, certificateFile)) {
+        io.out(line)
+      }
   }
   return stopped
 }

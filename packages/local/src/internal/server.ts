@@ -1,6 +1,7 @@
 /**
  * The local Bedrock Runtime server: one loopback port speaking cleartext HTTP/2 (prior knowledge)
- * and HTTP/1.1, and the path of every request through it: routing, the request log, auth and
+ * and HTTP/1.1 (or, with `tls: true`, HTTPS: HTTP/2 or HTTP/1.1 chosen by ALPN, with a self-signed
+ * certificate made at start), and the path of every request through it: routing, the request log, auth and
  * validation, then a script or the default answer of its operation.
  *
  * @internal
@@ -9,8 +10,9 @@ import { randomUUID } from "node:crypto"
 import * as http from "node:http"
 import * as http2 from "node:http2"
 import * as net from "node:net"
+import * as tls from "node:tls"
 import type * as Script from "../LocalBedrockScript.js"
-import type { Options, ReceivedRequest } from "../LocalBedrockServer.js"
+import type { ConnectionStats, Options, ReceivedRequest } from "../LocalBedrockServer.js"
 import { type Exchange, http1Exchange, http2Exchange, replyError } from "./exchange.js"
 import * as host from "./host.js"
 import { isObject } from "./json.js"
@@ -22,6 +24,7 @@ import * as requestLog from "./requestLog.js"
 import * as reserved from "./reserved.js"
 import * as scriptAnswer from "./scriptAnswer.js"
 import { ScriptQueue } from "./scriptQueue.js"
+import * as selfSignedCertificate from "./selfSignedCertificate.js"
 import * as validation from "./validation.js"
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1")
@@ -37,13 +40,17 @@ export class LocalServer {
   private readonly open = new OpenRequests()
   private readonly quotas: Quotas | undefined
   private closing: Promise<void> | undefined
+  private stats = { connections: 0, tlsHandshakes: 0, tlsResumed: 0, tlsFailed: 0 }
 
   private constructor(
     readonly port: number,
     private readonly netServer: net.Server,
-    private readonly options: Options
+    private readonly options: Options,
+    /** The certificate (PEM) in HTTPS mode. */
+    readonly certificate: string | undefined
   ) {
-    this.endpoint = host.endpointFor(host.listenHost(options.host), port)
+    const endpoint = host.endpointFor(host.listenHost(options.host), port)
+    this.endpoint = certificate === undefined ? endpoint : endpoint.replace(/^http:/, "https:")
     this.quotas = options.quotas === undefined ? undefined : new Quotas(options.quotas)
   }
 
@@ -58,8 +65,15 @@ export class LocalServer {
       settings: { maxConcurrentStreams: 100_000, initialWindowSize: 1 << 20 }
     })
     const netServer = net.createServer({ noDelay: true })
+    const certificate = options.tls === true ? selfSignedCertificate.make() : undefined
+    // HTTPS: the TLS server only does handshakes (sockets reach it from `accept`); ALPN picks the protocol.
+    const tlsServer = certificate === undefined ? undefined : tls.createServer({
+      key: certificate.privateKey,
+      cert: certificate.certificate,
+      ALPNProtocols: ["h2", "http/1.1"]
+    })
     let server: LocalServer | undefined
-    netServer.on("connection", (socket) => server?.accept(socket, h1, h2))
+    netServer.on("connection", (socket) => server?.accept(socket, h1, h2, tlsServer))
     await new Promise<void>((resolve, reject) => {
       netServer.once("error", reject)
       netServer.listen({ host: host.listenHost(options.host), port: options.port ?? 0 }, () => {
@@ -68,8 +82,13 @@ export class LocalServer {
       })
     })
     const address = netServer.address() as net.AddressInfo
-    server = new LocalServer(address.port, netServer, options)
+    server = new LocalServer(address.port, netServer, options, certificate?.certificate)
     const self = server
+    tlsServer?.on("secureConnection", (socket: tls.TLSSocket) => self.secured(socket, h1, h2))
+    tlsServer?.on("tlsClientError", (_error, socket) => {
+      self.stats.tlsFailed++
+      socket.destroy()
+    })
     h1.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
       const controller = new AbortController()
       self.handle(req, http1Exchange(res, controller.signal), controller, (f) => res.once("close", f))
@@ -88,11 +107,13 @@ export class LocalServer {
     return server
   }
 
-  private accept(socket: net.Socket, h1: http.Server, h2: http2.Http2Server): void {
+  private accept(socket: net.Socket, h1: http.Server, h2: http2.Http2Server, tlsServer: tls.Server | undefined): void {
     this.sockets.add(socket)
     socket.once("close", () => this.sockets.delete(socket))
     socket.on("error", () => {})
     if (this.closing !== undefined) return void socket.destroy()
+    this.stats.connections++
+    if (tlsServer !== undefined) return void tlsServer.emit("connection", socket)
     let buffered: Buffer = Buffer.alloc(0)
     const onData = (chunk: Buffer) => {
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk])
@@ -116,6 +137,16 @@ export class LocalServer {
     socket.on("data", onData)
   }
 
+  /** An HTTPS connection after its handshake: ALPN `h2` goes to HTTP/2, anything else to HTTP/1.1. */
+  private secured(socket: tls.TLSSocket, h1: http.Server, h2: http2.Http2Server): void {
+    socket.on("error", () => {})
+    this.stats.tlsHandshakes++
+    if (socket.isSessionReused()) this.stats.tlsResumed++
+    if (this.closing !== undefined) return void socket.destroy()
+    if (socket.alpnProtocol === "h2") h2.emit("connection", socket)
+    else h1.emit("connection", socket)
+  }
+
   // ---------------------------------------------------------------------------
   // Public surface
   // ---------------------------------------------------------------------------
@@ -136,7 +167,12 @@ export class LocalServer {
     return this.open.count
   }
 
+  get connections(): ConnectionStats {
+    return { ...this.stats }
+  }
+
   reset(): void {
+    this.stats = { connections: 0, tlsHandshakes: 0, tlsResumed: 0, tlsFailed: 0 }
     this.scripts.clear()
     this.log.length = 0
     this.cache.clear()
