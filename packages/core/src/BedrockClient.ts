@@ -1,9 +1,8 @@
 /**
  * The Bedrock Runtime client as an Effect service: `converse`, `converseStream` and `countTokens` over the
  * AWS SDK, with typed errors (`BedrockError`), interruption that aborts the HTTP request, our own retry
- * policy (`withRetry`, any `Schedule`) and per-call headers. For rotating credentials see
- * `BedrockClientSwap`; for a scripted stub in tests, `BedrockClientStub` (from
- * `@effect-bedrock/core/testing`).
+ * policy (`withRetry`, any `Schedule`) and per-call headers. For rotating credentials see `BedrockClientSwap`;
+ * for a scripted stub in tests, `BedrockClientStub` (from `@effect-bedrock/core/testing`).
  *
  * @example
  * ```ts
@@ -214,22 +213,18 @@ export interface RetryOptions {
  *   for an `https:` endpoint, on top of Node's bundled roots (`tls.rootCertificates`), for this
  *   client only: for private endpoints, TLS-inspecting proxies and tests (a local server's
  *   self-signed certificate). Never turn certificate checks off instead.
- * - Connections (see docs/reliability.md, "One HTTP/2 session per ConverseStream"): `converse` and
- *   `countTokens` share a pooled HTTP/2 session; every `converseStream` gets a connection (TCP, plus
- *   TLS for `https:`) of its own, so that a connection failure or GOAWAY ends one stream, never its
- *   neighbours.
- *   - `tlsSessionResumption` (default true): a new connection resumes the last TLS session of the
- *     same host and port (an abbreviated handshake: no certificate sent or checked), as Node's
- *     `https.Agent` does. Each stream keeps its own connection. `false`: a full handshake every time.
- *   - `warmConnection` (default false): keep one spare connection per endpoint, opened (TCP and TLS)
- *     when one is taken and handed to the next stream, so a stream started while others run does not
- *     wait for a handshake. Costs one idle connection while in use, closed after 10 s unused or when
- *     the server closes it; the first stream after a quiet spell still connects.
- *   - `shareStreamSessions` (default false): streams share the pooled session (one connection for
- *     everything; no connection set-up per stream), overriding the SDK's isolation of event
- *     streams. The fastest time to first token, but the streams share their fate: a GOAWAY, reset
- *     or dropped connection fails every stream on it at once (and their retries arrive together),
- *     and all of them wait behind the server's concurrent-stream limit on one connection.
+ * - Connections (docs/reliability.md, "One HTTP/2 session per ConverseStream"): `converse` and `countTokens`
+ *   share a pooled HTTP/2 session; every `converseStream` gets a connection of its own, so that a connection
+ *   failure or GOAWAY ends one stream, never its neighbours.
+ *   - `tlsSessionResumption` (default true): a new connection resumes the last TLS session of the same host
+ *     and port (an abbreviated handshake), as Node's `https.Agent` does. `false`: a full handshake each time.
+ *   - `warmConnection` (default false): one spare connection per endpoint, opened when one is taken and
+ *     handed to the next stream, so that stream does not wait for a handshake. Costs one idle connection,
+ *     closed after 10 s unused or when the server closes it.
+ *   - `shareStreamSessions` (default false): streams share the pooled session (no connection set-up per
+ *     stream), overriding the SDK's isolation of event streams. The fastest time to first token, but the
+ *     streams share their fate: a GOAWAY, reset or dropped connection fails all of them at once, and they
+ *     all wait behind the server's concurrent-stream limit on one connection.
  * - `transformClientConfig`: last word on the SDK client configuration.
  *
  * @since 0.1.0

@@ -1,7 +1,6 @@
 /**
  * A provider-agnostic language model service: one request shape, three operations (`generate`, `stream`,
- * `countTokens`). `BedrockLanguageModel` provides it over Amazon Bedrock; the `testing` module provides
- * stubs.
+ * `countTokens`). `BedrockLanguageModel` provides it over Amazon Bedrock; the `testing` module, stubs.
  *
  * Its failures (`LanguageModelError`) are the errors of the service itself, which any provider can raise
  * (`InvalidRequestError` for input rejected before the network, `IncompleteResponseError` for an answer that
