@@ -43,6 +43,7 @@ import * as BedrockModelSettings from "./BedrockModelSettings.js"
 import * as BedrockPricing from "./BedrockPricing.js"
 import * as FileUrls from "./internal/fileUrls.js"
 import * as ModelTelemetry from "./internal/modelTelemetry.js"
+import * as PricingSource from "./internal/pricingSource.js"
 import * as RequestMapping from "./internal/requestMapping.js"
 import * as RequestValidation from "./internal/requestValidation.js"
 import * as ResponseDecoding from "./internal/responseDecoding.js"
@@ -252,7 +253,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     scopedSettings: (context) =>
       Option.getOrUndefined(Context.getOption(context as Context.Context<ScopedSettings>, ScopedSettings)),
     client,
-    pricing: yield* BedrockPricing.current,
+    // The prices in context now; the bundled ones load on the first response that needs a price.
+    pricing: PricingSource.make(yield* Effect.serviceOption(BedrockPricing.BedrockPricing), client.region),
     countTokens: (request) => countTokens(request)
   })
   const stream = (request: LanguageModel.Request) =>

@@ -14,9 +14,10 @@ import { calcPrice, type ModelInfo, type ModelPrice } from "@pydantic/genai-pric
 import type * as BedrockPricing from "../BedrockPricing.js"
 import type * as Response from "../Response.js"
 import * as Costs from "./costs.js"
+import { bundledRegions } from "./pricingSource.js"
 
 /** @internal */
-export const regions: ReadonlySet<string> = new Set(["us-east-1", "us-east-2", "us-west-1", "us-west-2"])
+export const regions: ReadonlySet<string> = bundledRegions
 
 /** The keys of a model price this module knows how to apply; any other key makes the price unusable. */
 const handled = new Set(["input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok", "cache_write_1h_mtok"])

@@ -28,6 +28,7 @@ import type * as LanguageModel from "../LanguageModel.js"
 import * as Response from "../Response.js"
 import * as Telemetry from "../Telemetry.js"
 import { UsageLimitExceededError } from "../UsageLimits.js"
+import type * as PricingSource from "./pricingSource.js"
 import * as Streams from "./streams.js"
 import { attr, errorTypeOf, labels, nanosToSeconds, providerName, streamSpan } from "./telemetry.js"
 import * as Metrics from "./telemetry.js"
@@ -42,7 +43,8 @@ export interface Options {
   /** Settings of a `withConfigOverride` in scope. */
   readonly scopedSettings: (context: Context.Context<never>) => BedrockModelSettings.Settings | undefined
   readonly client: { readonly region?: string | undefined; readonly server?: BedrockClient.ServerInfo | undefined }
-  readonly pricing: BedrockPricing.Service
+  /** Loads the bundled prices on the first response that needs one (`internal/pricingSource.ts`). */
+  readonly pricing: PricingSource.PricingSource
   /** For budgets that count a request's tokens before sending it. */
   readonly countTokens: (request: LanguageModel.Request) => Effect.Effect<number, LanguageModel.LanguageModelError>
 }
@@ -150,17 +152,34 @@ export const make = (options: Options) => {
     return attributes
   }
 
-  /** The response with its cost, when its price is known; the tier it reports wins. */
-  const priced = (response: Response.Response, requestedTier: string | undefined): Response.Response => {
-    const reported = tierOf(response.providerFields?.serviceTier)
-    const cost = pricing.cost({ modelId, region, serviceTier: reported ?? requestedTier, usage: response.usage })
+  /** The tier a response is priced in: the one it reports wins over the one requested. */
+  const tierFor = (response: Response.Response, requestedTier: string | undefined): string | undefined =>
+    tierOf(response.providerFields?.serviceTier) ?? requestedTier
+
+  /** The response with its cost, when its price is known. */
+  const priced = (
+    prices: BedrockPricing.Service,
+    response: Response.Response,
+    requestedTier: string | undefined
+  ): Response.Response => {
+    const cost = prices.cost({ modelId, region, serviceTier: tierFor(response, requestedTier), usage: response.usage })
     return cost === undefined ? response : { ...response, cost }
   }
 
-  const estimate = (inputTokens: number, tier: string | undefined): UsageBudget.Estimate => ({
+  /** The prices for this tier: at once when at hand, else once loaded. */
+  const pricesFor = (tier: string | undefined): Effect.Effect<BedrockPricing.Service> => {
+    const ready = pricing.ready(tier)
+    return ready === undefined ? pricing.load : Effect.succeed(ready)
+  }
+
+  const estimate = (
+    prices: BedrockPricing.Service,
+    inputTokens: number,
+    tier: string | undefined
+  ): UsageBudget.Estimate => ({
     inputTokens,
     cost: () =>
-      pricing.cost({
+      prices.cost({
         modelId,
         region,
         serviceTier: tier,
@@ -172,13 +191,14 @@ export const make = (options: Options) => {
     budget: UsageBudget.Budget,
     request: LanguageModel.Request,
     tier: string | undefined
-  ): Effect.Effect<void, LanguageModel.LanguageModelError> => {
-    const check = (inputTokens: number) => {
-      const violation = budget.before(estimate(inputTokens, tier))
-      return violation === undefined ? Effect.void : Effect.fail(new UsageLimitExceededError(violation))
-    }
-    return budget.wantsCount ? Effect.flatMap(options.countTokens(request), check) : check(1)
-  }
+  ): Effect.Effect<void, LanguageModel.LanguageModelError> =>
+    Effect.flatMap(pricesFor(tier), (prices) => {
+      const check = (inputTokens: number) => {
+        const violation = budget.before(estimate(prices, inputTokens, tier))
+        return violation === undefined ? Effect.void : Effect.fail(new UsageLimitExceededError(violation))
+      }
+      return budget.wantsCount ? Effect.flatMap(options.countTokens(request), check) : check(1)
+    })
 
   // ===========================================================================
   // Responses
@@ -286,9 +306,14 @@ export const make = (options: Options) => {
       const record = Context.get(context as Context.Context<Telemetry.RecordContents>, Telemetry.RecordContents)
       const budget = Context.getOption(context as Context.Context<UsageBudget.CurrentBudget>, UsageBudget.CurrentBudget)
       const tier = tierOf(setting(request, scoped, "serviceTier"))
-      let call: Effect.Effect<Response.Response, E | LanguageModel.LanguageModelError> = Effect.map(
+      let call: Effect.Effect<Response.Response, E | LanguageModel.LanguageModelError> = Effect.flatMap(
         self,
-        (response) => priced(response, tier)
+        (response) => {
+          const ready = pricing.ready(tierFor(response, tier))
+          return ready !== undefined
+            ? Effect.succeed(priced(ready, response, tier))
+            : Effect.map(pricing.load, (prices) => priced(prices, response, tier))
+        }
       )
       if (Option.isSome(budget)) {
         call = Effect.zipRight(
@@ -329,7 +354,20 @@ export const make = (options: Options) => {
       (span, clock, state) => {
         let first = true
         let violation: UsageBudget.Violation | undefined
-        const observed = self.pipe(Stream.mapChunks((chunk) => {
+        // A Finish whose prices were not loaded yet: emitted once they are, after the other parts.
+        let pending: Response.Finish | undefined
+        /** The Finish with its cost, or undefined when the response broke a usage limit. */
+        const complete = (last: Response.Finish, prices: BedrockPricing.Service): Response.Finish | undefined => {
+          const response = priced(prices, last.response, tier)
+          state.response = response
+          if (Option.isSome(budget)) {
+            violation = budget.value.after(response.usage, response.cost)
+            // The stream fails right after the response that broke a limit, in place of its Finish.
+            if (violation !== undefined) return undefined
+          }
+          return { ...last, response }
+        }
+        const mapped = self.pipe(Stream.mapChunks((chunk) => {
           if (chunk.length === 0) return chunk
           if (first && Chunk.unsafeHead(chunk)._tag !== "Finish") {
             first = false
@@ -341,16 +379,28 @@ export const make = (options: Options) => {
           }
           const last = Chunk.unsafeLast(chunk)
           if (last._tag !== "Finish") return chunk
-          const response = priced(last.response, tier)
-          state.response = response
           const rest = Chunk.dropRight(chunk, 1)
-          if (Option.isSome(budget)) {
-            violation = budget.value.after(response.usage, response.cost)
-            // The stream fails right after the response that broke a limit, in place of its Finish.
-            if (violation !== undefined) return rest
+          const prices = pricing.ready(tierFor(last.response, tier))
+          if (prices === undefined) {
+            pending = last
+            return rest
           }
-          return Chunk.append(rest, { ...last, response })
+          const finish = complete(last, prices)
+          return finish === undefined ? rest : Chunk.append(rest, finish)
         }))
+        // Only until the bundled prices are loaded: a stage that loads them at the stream's end.
+        const observed = pricing.settled() ? mapped : Stream.concat(
+          mapped,
+          Stream.suspend(() => {
+            const last = pending
+            if (last === undefined) return Stream.empty
+            pending = undefined
+            return Streams.unwrap(Effect.map(pricing.load, (prices) => {
+              const finish = complete(last, prices)
+              return finish === undefined ? Stream.empty : Stream.succeed(finish)
+            }))
+          })
+        )
         if (Option.isNone(budget)) return observed
         return Streams.unwrap(Effect.as(
           checkBefore(budget.value, request, tier),
