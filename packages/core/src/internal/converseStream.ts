@@ -48,9 +48,9 @@ const sendOptions = (call: CallContext, signal: AbortSignal) =>
 /**
  * One `converseStream` attempt, no retry: a single `repeatEffectChunkOption` over the attempt's
  * pull, with one `ensuring` for its release. The first pull sends the request and hands over the
- * `InitialResponse` with the first events; the next ones take the pump's batches. (A scoped
- * `Stream.unwrapScoped` did the same with a `Scope`, a finaliser and a `flatMap` of streams: more
- * than half of the Effect work before the first event, see docs/benchmarks.)
+ * `InitialResponse`; the next ones take the pump's batches. (A scoped `Stream.unwrapScoped` did
+ * the same with a `Scope`, a forked finaliser and one more channel: measured, it was a third of
+ * the time a stream spends in Effect before its first event, see docs/benchmarks.)
  *
  * @internal
  */
@@ -121,7 +121,7 @@ class Attempt {
 
   /**
    * The request phase: one `Effect.async` with its timeout as a plain timer (not an
-   * `Effect.tryPromise` + timeout, which forks fibers), then the `InitialResponse`.
+   * `Effect.tryPromise` + timeout, which forks fibers), then the `InitialResponse`, alone.
    */
   private get request(): Pull {
     const sent = Effect.async<ConverseStreamCommandOutput, Option.Option<BedrockError.BedrockError>>((resume) => {
@@ -181,36 +181,11 @@ class Attempt {
       const metadata = metadataOf(output)
       this.metadata = metadata
       this.context = contextOf(this.call, "converseStream", this.input.modelId, metadata.requestId)
-      const first = this.withFirstEvents({ initialResponse: metadata })
+      const initial = Chunk.of<BedrockClient.StreamEvent>({ initialResponse: metadata })
       return this.options?.onResponse === undefined
-        ? first
-        : Effect.zipRight(runOnResponse(this.options, metadata), first)
+        ? Effect.succeed(initial)
+        : Effect.as(runOnResponse(this.options, metadata), initial)
     })
-  }
-
-  /**
-   * The `InitialResponse` in one chunk with the first events: one pass down the consumer's
-   * pipeline instead of two before the first token (it was a pull of its own, and the consumer's
-   * work on it ran while the SDK decoded the first event). Alone when the stream ends or fails
-   * before any event: the next pull then gives the end or the failure.
-   */
-  private withFirstEvents(initial: BedrockClient.InitialResponse): Pull {
-    const events = this.pump
-    if (events === undefined) return Effect.succeed(Chunk.of<BedrockClient.StreamEvent>(initial))
-    const withInitial = (take: EventPump.Take<ConverseStreamOutput>): Pull => {
-      if (take._tag !== "Events") return Effect.succeed(Chunk.of<BedrockClient.StreamEvent>(initial))
-      this.delivered = true
-      return Effect.succeed(Chunk.unsafeFromArray<BedrockClient.StreamEvent>([initial, ...take.events]))
-    }
-    // An end or a failure stays in the pump: the next pull's `poll` gives it again.
-    const ready = events.poll()
-    if (ready !== undefined) return withInitial(ready)
-    return Effect.async<Chunk.Chunk<BedrockClient.StreamEvent>, Option.Option<BedrockError.BedrockError>>(
-      (resume) => {
-        events.await((take) => resume(withInitial(take)))
-        return Effect.sync(() => events.cancel())
-      }
-    )
   }
 
   private fromTake(
