@@ -197,17 +197,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     return mapping.warnings === undefined ? call : Effect.zipRight(logWarnings(mapping), call)
   }
 
-  // As for streams: without files to download, the request is prepared and mapped synchronously,
-  // with as few Effect steps as possible around the SDK call.
   const generate = (request: LanguageModel.Request) =>
-    Effect.contextWithEffect((context: Context.Context<never>) => {
-      const scoped = Context.getOption(context as Context.Context<ScopedSettings>, ScopedSettings)
-      const input = prepare(request, "generate", scoped)
-      if (Either.isLeft(input)) return Effect.fail(input.left)
-      return needsDownload(input.right)
-        ? Effect.flatMap(download(input.right, "generate"), generateFrom)
-        : generateFrom(input.right)
-    }).pipe(telemetry.generate(request))
+    Effect.flatMap(prepareEffect(request, "generate"), generateFrom).pipe(telemetry.generate(request))
 
   const streamFrom = (
     input: RequestMapping.MappingInput

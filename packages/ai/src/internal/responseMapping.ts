@@ -25,6 +25,18 @@ export interface ResponseContext {
 const toolName = (name: string, context: ResponseContext): string =>
   context.toolNames === undefined ? name : context.toolNames.get(name) ?? name
 
+/** A complete tool call, as `@effect/ai` wants it (from a response, or at the end of a streamed call). */
+const toolCallPart = (
+  part: { readonly id: string; readonly name: string; readonly input: unknown },
+  context: ResponseContext
+) => ({
+  type: "tool-call" as const,
+  id: part.id,
+  name: toolName(part.name, context),
+  params: part.input,
+  providerExecuted: false
+})
+
 const reasoningMetadata = (
   signature: string | undefined,
   redacted: Uint8Array | undefined
@@ -128,13 +140,7 @@ export const fromResponse = (
         break
       }
       case "ToolCall": {
-        out.push({
-          type: "tool-call",
-          id: part.id,
-          name: toolName(part.name, context),
-          params: part.input,
-          providerExecuted: false
-        })
+        out.push(toolCallPart(part, context))
         break
       }
       case "Unknown": {
@@ -268,13 +274,7 @@ export const streamMapper = (context: ResponseContext) => {
         }
         case "ToolCall": {
           out.push({ type: "tool-params-end", id: part.id })
-          out.push({
-            type: "tool-call",
-            id: part.id,
-            name: toolName(part.name, context),
-            params: part.input,
-            providerExecuted: false
-          })
+          out.push(toolCallPart(part, context))
           break
         }
         case "NativeToolCall":
