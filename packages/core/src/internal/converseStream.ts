@@ -23,6 +23,7 @@ import type * as BedrockClient from "../BedrockClient.js"
 import type * as BedrockError from "../BedrockError.js"
 import { type CallContext, contextOf, metadataOf, runOnResponse, streamTimeoutError } from "./clientCall.js"
 import * as ClientOptions from "./clientOptions.js"
+import { holdEvent } from "./deltaObjects.js"
 import * as EventPump from "./eventPump.js"
 import { fromSdk } from "./fromSdk.js"
 
@@ -149,7 +150,8 @@ class Attempt {
           this.pump = new EventPump.EventPump(this.iterator, {
             highWaterMark: EVENT_BATCH,
             idleTimeoutMs: this.call.streamIdleTimeout,
-            onIdleTimeout: () => this.controller.abort(CLOSED)
+            onIdleTimeout: () => this.controller.abort(CLOSED),
+            hold: holdEvent
           })
           this.pump.start()
         }

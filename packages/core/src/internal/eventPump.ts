@@ -12,6 +12,8 @@
  * - Idle timeout: only while a `next()` is pending (time spent by the consumer does not count),
  *   like an Effect timeout around each `next()` did.
  * - A failure is delivered after the events read before it.
+ * - What is held: `hold` maps each event as it is stored (events wait in the buffer across young
+ *   GCs; see deltaObjects.ts).
  *
  * @internal
  */
@@ -44,6 +46,7 @@ export class EventPump<A> {
       readonly highWaterMark: number
       readonly idleTimeoutMs: number | undefined
       readonly onIdleTimeout: () => void
+      readonly hold: (event: A) => A
     }
   ) {
     this.iterator = iterator
@@ -127,7 +130,7 @@ export class EventPump<A> {
       this.clearTimer()
       return this.wake()
     }
-    this.buffer.push(result.value)
+    this.buffer.push(this.options.hold(result.value))
     this.wake()
     if (this.buffer.length >= this.options.highWaterMark) {
       this.reading = false

@@ -15,6 +15,7 @@ import * as Stream from "effect/Stream"
 import type * as BedrockClient from "../BedrockClient.js"
 import * as BedrockError from "../BedrockError.js"
 import type * as Response from "../Response.js"
+import { TextDeltaPart, ThinkingDeltaPart, ToolCallDeltaPart } from "./deltaObjects.js"
 import * as ResponseDecoding from "./responseDecoding.js"
 
 /** @internal */
@@ -182,7 +183,7 @@ export class Decoder {
     }
     if (block.kind === "text") {
       block.text.append(text)
-      out.push({ _tag: "TextDelta", index, delta: text })
+      out.push(new TextDeltaPart(index, text))
     }
   }
 
@@ -192,7 +193,7 @@ export class Decoder {
     if (block.kind === "native") return block.input.append(input)
     if (block.kind !== "tool") return
     block.input.append(input)
-    out.push({ _tag: "ToolCallDelta", index, id: block.id, delta: input })
+    out.push(new ToolCallDeltaPart(index, block.id, input))
   }
 
   private nativeResult(
@@ -221,7 +222,7 @@ export class Decoder {
     if (delta.text !== undefined) {
       if (delta.text.length === 0) return
       block.text.append(delta.text)
-      out.push({ _tag: "ThinkingDelta", index, delta: delta.text })
+      out.push(new ThinkingDeltaPart(index, delta.text))
     } else if (delta.signature !== undefined) {
       block.signature = (block.signature ?? "") + delta.signature
       out.push({ _tag: "ThinkingDelta", index, signature: delta.signature })
