@@ -1,6 +1,6 @@
 import { LocalBedrock, LocalBedrockScript as Script } from "@effect-bedrock/local"
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Chunk, Duration, Effect, Fiber, Redacted, Stream } from "effect"
+import { Chunk, Duration, Effect, Exit, Fiber, Redacted, Schedule, Stream } from "effect"
 import * as util from "node:util"
 import * as BedrockClient from "../src/BedrockClient.js"
 import type * as BedrockError from "../src/BedrockError.js"
@@ -260,6 +260,44 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("BedrockClient agains
       }))
       assert.strictEqual(yield* local.openRequests, 0)
     }), { timeout: 60_000 })
+
+  it.scoped(
+    "interrupting converse and countTokens closes their requests (the SDK's handler, our signal)",
+    () =>
+      Effect.gen(function*() {
+        yield* reset
+        const local = yield* LocalBedrock.LocalBedrock
+        const bedrock = yield* client()
+        // `local.hang`: the server never answers; only an abort closes the request.
+        const hanging = input("local.hang")
+        const fibers = yield* Effect.forEach(
+          Array.from({ length: 100 }, (_, i) => i),
+          (i) =>
+            Effect.fork(
+              i % 2 === 0
+                ? Effect.asVoid(bedrock.converse(hanging))
+                : Effect.asVoid(
+                  bedrock.countTokens({ modelId: hanging.modelId, input: { converse: { messages: hanging.messages } } })
+                )
+            )
+        )
+        yield* Effect.repeat(local.openRequests, {
+          until: (open) => open === 100,
+          schedule: Schedule.spaced("5 millis")
+        })
+        const exits = yield* Effect.forEach(fibers, Fiber.interrupt)
+        assert.isTrue(exits.every(Exit.isInterrupted))
+        yield* local.awaitIdle.pipe(Effect.timeoutFail({
+          duration: Duration.seconds(5),
+          onTimeout: () => new Error("requests still open")
+        }))
+        assert.strictEqual(yield* local.openRequests, 0)
+        // The client still works on the same session.
+        const output = yield* bedrock.converse(input())
+        assert.isDefined(output.output)
+      }),
+    { timeout: 30_000 }
+  )
 
   it.scoped("bearer API key; per-call headers; secrets never in the server's log", () =>
     Effect.gen(function*() {

@@ -9,11 +9,16 @@ import type * as BedrockClient from "../../src/BedrockClient.js"
 // A fake HTTP handler: the real SDK pipeline (serialise, sign, deserialise), no network
 // =============================================================================
 
+/** What the SDK's handlers take as a signal: a DOM `AbortSignal` or `@smithy/types`' `aborted` + `onabort`. */
+export type FakeSignal =
+  | AbortSignal
+  | { readonly aborted: boolean; onabort: unknown; readonly addEventListener?: undefined }
+
 export interface FakeRequest {
   readonly path: string
   readonly headers: Record<string, string>
   readonly body: string
-  readonly abortSignal: AbortSignal | undefined
+  readonly abortSignal: FakeSignal | undefined
 }
 
 export interface FakeResponse {
@@ -58,7 +63,7 @@ export const makeFake = (respond: (request: FakeRequest, index: number) => FakeR
     httpHandlerConfigs: () => ({}),
     handle: async (
       request: { path: string; headers: Record<string, string>; body?: unknown },
-      options?: { abortSignal?: AbortSignal }
+      options?: { abortSignal?: FakeSignal }
     ) => {
       const recorded: FakeRequest = {
         path: request.path,
@@ -75,11 +80,16 @@ export const makeFake = (respond: (request: FakeRequest, index: number) => FakeR
       const reply = respond(recorded, index)
       if (reply.hang === true) {
         return new Promise<never>((_, reject) => {
-          options?.abortSignal?.addEventListener("abort", () => {
+          const onAbort = () => {
             const error = new Error("Request aborted")
             error.name = "AbortError"
             reject(error)
-          })
+          }
+          // As the SDK's handlers do: a DOM signal's listener, else the `onabort` of @smithy/types.
+          const signal = options?.abortSignal
+          if (signal === undefined) return
+          if (typeof signal.addEventListener === "function") signal.addEventListener("abort", onAbort)
+          else signal.onabort = onAbort
         })
       }
       const body = reply.body instanceof Readable ? reply.body : Readable.from([Buffer.from(reply.body ?? "")])
