@@ -65,6 +65,7 @@ import * as DocumentNames from "./internal/documentNames.js"
 import * as PromptMapping from "./internal/promptMapping.js"
 import * as ResponseMapping from "./internal/responseMapping.js"
 import { SignatureMemo } from "./internal/signatureMemo.js"
+import * as Streams from "./internal/streams.js"
 import * as Telemetry from "./internal/telemetry.js"
 
 // =============================================================================
@@ -341,14 +342,19 @@ export const make: (
       })
 
     const streamText = (providerOptions: AiLanguageModel.ProviderOptions) =>
-      Stream.contextWithStream((context: Context.Context<never>) => {
+      Streams.contextWith((context: Context.Context<never>) => {
         const config = Context.getOption(context as Context.Context<Config>, Config)
         const prepared = prepare(providerOptions, config, "streamText")
         if (Either.isLeft(prepared)) return Stream.fail(prepared.left)
         const mapped = prepared.right
         const parts = mapped.documentNames === undefined
           ? model.stream(mapped.request)
-          : Stream.provideService(model.stream(mapped.request), DocumentNames.DocumentNames, mapped.documentNames)
+          : Streams.provideServiceIn(
+            model.stream(mapped.request),
+            context,
+            DocumentNames.DocumentNames,
+            mapped.documentNames
+          )
         // This function runs once per run of the stream, so the mapper's state is per run.
         return parts.pipe(
           Stream.mapChunks(ResponseMapping.streamMapper({

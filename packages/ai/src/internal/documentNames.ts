@@ -14,7 +14,7 @@ import * as BedrockClient from "@effect-bedrock/core/BedrockClient"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Stream from "effect/Stream"
+import * as Streams from "./streams.js"
 
 /**
  * The document names of the current call, by the number
@@ -67,7 +67,7 @@ export const wrapClient = (client: BedrockClient.Service): BedrockClient.Service
       Effect.flatMap(Effect.serviceOption(DocumentNames), (names) =>
         client.converse(Option.isNone(names) ? input : rename(input, names.value), options)),
     converseStream: (input, options) =>
-      Stream.contextWithStream((context: Context.Context<never>) => {
+      Streams.contextWith((context: Context.Context<never>) => {
         const names = Context.getOption(context as Context.Context<DocumentNames>, DocumentNames)
         return client.converseStream(Option.isNone(names) ? input : rename(input, names.value), options)
       }),
