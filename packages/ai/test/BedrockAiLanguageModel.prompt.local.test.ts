@@ -76,7 +76,17 @@ layer(Env, { excludeTestServices: true })("BedrockAiLanguageModel prompts", (it)
         { role: "system", content: "Answer briefly." },
         { role: "user", content: "Thanks!" }
       ])
-      yield* LanguageModel.generateText({ prompt })
+      // The history's tools offered again, so their calls and results go as blocks (without tools,
+      // Bedrock rejects them and they go as text).
+      const GetWeather = Tool.make("get_weather", { parameters: { city: Schema.String }, success: Schema.Unknown })
+      const GetTime = Tool.make("get_time", { parameters: { city: Schema.String }, success: Schema.String })
+      const toolkit = Toolkit.make(GetWeather, GetTime)
+      yield* LanguageModel.generateText({ prompt, toolkit }).pipe(
+        Effect.provide(toolkit.toLayer({
+          get_weather: () => Effect.succeed({ celsius: 18 }),
+          get_time: () => Effect.succeed("noon")
+        }))
+      )
       const [body] = yield* bodies
       assert.deepStrictEqual(body.system, [{ text: "You are a travel assistant." }, {
         cachePoint: { type: "default" }
@@ -127,9 +137,29 @@ layer(Env, { excludeTestServices: true })("BedrockAiLanguageModel prompts", (it)
       })
       assert.strictEqual(body.messages.length, 3)
       // The same request streamed: the same body, documents named too.
-      yield* LanguageModel.streamText({ prompt }).pipe(Stream.runDrain)
+      yield* LanguageModel.streamText({ prompt, toolkit }).pipe(
+        Stream.runDrain,
+        Effect.provide(toolkit.toLayer({
+          get_weather: () => Effect.succeed({ celsius: 18 }),
+          get_time: () => Effect.succeed("noon")
+        }))
+      )
       const [, streamed] = yield* bodies
       assert.deepStrictEqual(streamed.messages, body.messages)
+      // Without tools, the same history: its calls and results as text, the rest as it was.
+      yield* LanguageModel.generateText({ prompt })
+      const [, , plain] = yield* bodies
+      assert.isUndefined(plain.toolConfig)
+      assert.deepStrictEqual(plain.messages[0], body.messages[0])
+      assert.deepStrictEqual(plain.messages[1].content.slice(-2), [
+        { text: "[tool call get_weather (id tu-1): {\"city\":\"Porto\"}]" },
+        { text: "[tool call get_time (id tu-2): {\"city\":\"Porto\"}]" }
+      ])
+      assert.deepStrictEqual(plain.messages[2].content.slice(0, 3), [
+        { text: "[tool result for tu-1: {\"celsius\":18}]" },
+        { text: "[tool error for tu-2: clock broken]" },
+        { cachePoint: { type: "default", ttl: "5m" } }
+      ])
     }))
 
   it.effect("bad input fails with MalformedInput before any request", () =>

@@ -434,8 +434,26 @@ layer(Env, { excludeTestServices: true })("BedrockLanguageModel against the loca
       const last = requests.at(-1)!.body
       // user, assistant(toolUse), user(toolResult), assistant(text), user
       assert.deepStrictEqual(last.messages.map((m: any) => m.role), ["user", "assistant", "user", "assistant", "user"])
-      assert.deepStrictEqual(last.messages.slice(0, 3), requests[1]!.body.messages)
       assert.deepStrictEqual(last.messages[4], { role: "user", content: [{ text: "And tomorrow?" }] })
+      // This request has no tools: Bedrock rejects toolUse / toolResult blocks without a toolConfig
+      // (the local Bedrock checks it as Bedrock does), so the history's call and result go as text.
+      assert.isUndefined(last.toolConfig)
+      const [user, assistant, results] = requests[1]!.body.messages
+      assert.deepStrictEqual(last.messages[0], user)
+      const use = assistant.content.find((block: any) => block.toolUse !== undefined).toolUse
+      assert.deepStrictEqual(
+        last.messages[1].content.at(-1),
+        { text: `[tool call ${use.name} (id ${use.toolUseId}): ${JSON.stringify(use.input)}]` }
+      )
+      const result = results.content[0].toolResult
+      assert.deepStrictEqual(last.messages[2].content, [
+        { text: `[tool result for ${result.toolUseId}: ${result.content.map((c: any) => c.text).join("\n")}]` }
+      ])
+      // With the tools again, the same history goes as blocks.
+      const withTools = yield* Toolkit.generate(toolkit, { prompt: Prompt.concat(restored, "And tomorrow?") })
+      assert.isDefined(withTools.response)
+      const again = (yield* bodies).at(-1)!.body
+      assert.deepStrictEqual(again.messages.slice(0, 3), requests[1]!.body.messages)
     }))
 
   it.effect("streams the tool loop: tool call, tool result, then the final answer", () =>

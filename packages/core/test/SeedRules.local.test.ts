@@ -47,12 +47,15 @@ layer(Env, { excludeTestServices: true })("seed rules against the local Bedrock"
       yield* reset
       // `name` left out: the call in the history names the tool.
       const image = Prompt.toolResult({ id: "t1", files: [Prompt.file({ mediaType: "image/png", data: png })] })
-      yield* LanguageModel.generate({ prompt: callThen(image) }).pipe(using(SONNET))
+      // The tool offered again: without tools, tool history goes as text (toolHistory.ts).
+      yield* LanguageModel.generate({ prompt: callThen(image), tools: [tool("chart")] }).pipe(using(SONNET))
       const document = Prompt.toolResult({
         id: "t1",
         files: [Prompt.file({ mediaType: "application/pdf", data: pdf })]
       })
-      yield* LanguageModel.generate({ prompt: callThen(document) }).pipe(using("mistral.mistral-large-2407-v1:0"))
+      yield* LanguageModel.generate({ prompt: callThen(document), tools: [tool("chart")] }).pipe(
+        using("mistral.mistral-large-2407-v1:0")
+      )
       const [claude, mistral] = yield* bodies
       assert.deepStrictEqual(claude.messages[2].content[0].toolResult.content, [
         { image: { format: "png", source: { bytes: Buffer.from(png).toString("base64") } } }

@@ -1,7 +1,7 @@
 // The schema rules Bedrock enforces on strict tools and native structured output, and the
 // history of a native (server) tool: a server_tool_use call answered in the same assistant turn.
 import { assert, describe, it } from "@effect/vitest"
-import { validateConverse } from "../src/internal/validation.js"
+import { validateConverse, validateCountTokens } from "../src/internal/validation.js"
 import { user } from "./fixtures.js"
 
 const MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
@@ -105,13 +105,32 @@ describe("native tool history", () => {
       },
       user("thanks")
     ]
-    assert.isUndefined(validateConverse({ messages: turns }, "us.amazon.nova-2-lite-v1:0"))
+    const toolConfig = { tools: [{ systemTool: { name: "nova_code_interpreter" } }] }
+    assert.isUndefined(validateConverse({ messages: turns, toolConfig }, "us.amazon.nova-2-lite-v1:0"))
     // An ordinary toolResult is still only for user turns.
     const wrong = structuredClone(turns) as any
     delete wrong[1].content[1].toolResult.type
     assert.match(
-      validateConverse({ messages: wrong }, "us.amazon.nova-2-lite-v1:0") ?? "",
+      validateConverse({ messages: wrong, toolConfig }, "us.amazon.nova-2-lite-v1:0") ?? "",
       /only allowed in a user message/
     )
+  })
+
+  it("toolUse and toolResult blocks need a toolConfig, as on Bedrock (Converse and CountTokens)", () => {
+    const turns = [
+      user("weather?"),
+      { role: "assistant", content: [{ toolUse: { toolUseId: "t1", name: "weather", input: {} } }] },
+      { role: "user", content: [{ toolResult: { toolUseId: "t1", content: [{ text: "sunny" }] } }] }
+    ]
+    const message = "The toolConfig field must be defined when using toolUse and toolResult content blocks."
+    assert.strictEqual(validateConverse({ messages: turns }, "us.amazon.nova-micro-v1:0"), message)
+    assert.strictEqual(validateConverse({ messages: turns.slice(0, 2) }, "us.amazon.nova-micro-v1:0"), message)
+    assert.strictEqual(
+      validateCountTokens({ input: { converse: { messages: turns } } }, "amazon.nova-micro-v1:0"),
+      message
+    )
+    const toolConfig = { tools: [{ toolSpec: { name: "weather", inputSchema: { json: { type: "object" } } } }] }
+    assert.isUndefined(validateConverse({ messages: turns, toolConfig }, "us.amazon.nova-micro-v1:0"))
+    assert.isUndefined(validateConverse({ messages: [user("hi")] }, "us.amazon.nova-micro-v1:0"))
   })
 })

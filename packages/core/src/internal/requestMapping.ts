@@ -31,6 +31,7 @@ import { addRequestCachePoints } from "./requestMapping/cachePoints.js"
 import { additionalModelRequestFields, inferenceConfig, isThinkingEnabled } from "./requestMapping/inference.js"
 import { fail, hasKeys, toIssue } from "./requestMapping/issues.js"
 import { mapPrompt } from "./requestMapping/messages.js"
+import { toolHistoryAsText } from "./requestMapping/toolHistory.js"
 import { mapTools } from "./requestMapping/tools.js"
 
 // The constants and helpers of the parts that other modules use.
@@ -191,7 +192,8 @@ const build = (options: MappingInput, forCountTokens: boolean): ConverseMapping 
 
   const input: ConverseCommandInput = {
     modelId: forCountTokens ? options.modelId : settings.inferenceProfile ?? options.modelId,
-    messages: messages.list,
+    // Without a toolConfig, Bedrock rejects toolUse / toolResult blocks: the history's go as text.
+    messages: tools.toolConfig === undefined ? toolHistoryAsText(messages.list) : messages.list,
     system,
     inferenceConfig: inferenceConfig(settings)
   }

@@ -8,7 +8,7 @@ import * as Prompt from "../../src/Prompt.js"
 import {
   bytes,
   CLAUDE,
-  converse,
+  converse as converseAsIs,
   cp,
   DEEPSEEK,
   hi,
@@ -20,8 +20,14 @@ import {
   png,
   profileOf,
   QWEN,
+  weather,
   WRITER
 } from "./fixtures.js"
+
+// Tool calls and results are sent as blocks when the request has tools (without, as text: see
+// toolHistory.test.ts), so these requests carry one.
+const converse = (request: LanguageModel.Request, options?: Parameters<typeof converseAsIs>[1]) =>
+  converseAsIs(request.tools === undefined ? { ...request, tools: [weather] } : request, options)
 
 describe("requestMapping/messages", () => {
   describe("resultBlock", () => {

@@ -22,6 +22,8 @@ const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/
 
 interface Counters {
   cachePoints: number
+  /** toolUse and toolResult blocks in the messages: Bedrock wants a toolConfig beside them. */
+  toolBlocks: number
 }
 
 const checkMessages = (messages: unknown, modelId: string, counters: Counters): void => {
@@ -110,9 +112,11 @@ const checkMessages = (messages: unknown, modelId: string, counters: Counters): 
             constraint(use.type, `${p}.toolUse.type`, "Member must satisfy enum value set: [server_tool_use]")
           }
           toolUseIds.push(use.toolUseId as string)
+          counters.toolBlocks++
           break
         }
         case "toolResult": {
+          counters.toolBlocks++
           const result = block.toolResult
           if (!isObject(result)) return constraint(result, `${p}.toolResult`, "Member must not be null")
           if (role === "assistant" && result.type === "nova_code_interpreter_result") {
@@ -334,7 +338,7 @@ const thinkingEnabled = (fields: unknown): boolean => {
 }
 
 const checkBody = (body: Json, modelId: string, withInference: boolean): void => {
-  const counters: Counters = { cachePoints: 0 }
+  const counters: Counters = { cachePoints: 0, toolBlocks: 0 }
   const isPrompt = /^arn:aws[a-z-]*:bedrock:[^:]*:[^:]*:prompt\//.test(modelId)
   if (!(isPrompt && body.messages === undefined)) checkMessages(body.messages, modelId, counters)
   checkSystem(body.system, counters)
@@ -342,6 +346,9 @@ const checkBody = (body: Json, modelId: string, withInference: boolean): void =>
     constraint(body.additionalModelRequestFields, "additionalModelRequestFields", "Member must be a document object")
   }
   checkToolConfig(body.toolConfig, counters, thinkingEnabled(body.additionalModelRequestFields))
+  if (counters.toolBlocks > 0 && body.toolConfig === undefined) {
+    fail("The toolConfig field must be defined when using toolUse and toolResult content blocks.")
+  }
   checkOutputConfig(body.outputConfig)
   if (withInference) checkInferenceConfig(body.inferenceConfig)
   if (counters.cachePoints > 4) {
