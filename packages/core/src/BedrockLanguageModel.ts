@@ -88,9 +88,14 @@ const outputContext = (mapped: RequestMapping.ConverseMapping) => ({
   unwrapKey: mapped.output?._tag === "Tool" ? mapped.output.unwrapKey : undefined
 })
 
-/** What the mapping could not send as asked (a strict schema that lost meaning), as warnings. */
+/**
+ * What the mapping could not send as asked (a strict schema that lost meaning, tool choice names of
+ * tools not offered), as warnings: each its own message (not `forEach`'s index beside it).
+ */
 const logWarnings = (mapped: RequestMapping.ConverseMapping) =>
-  mapped.warnings === undefined ? Effect.void : Effect.forEach(mapped.warnings, Effect.logWarning, { discard: true })
+  mapped.warnings === undefined
+    ? Effect.void
+    : Effect.forEach(mapped.warnings, (warning) => Effect.logWarning(warning), { discard: true })
 
 /**
  * Builds the service. Fails with `InvalidRequestError` when the model's own
