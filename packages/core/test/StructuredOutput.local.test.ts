@@ -149,8 +149,14 @@ layer(Env, { excludeTestServices: true })("structured output against the local B
       const [toolBody, nativeBody, promptedBody, streamBody] = yield* bodies
       const strings = { type: "array", items: { type: "string" } }
       assert.deepStrictEqual(toolBody.toolConfig.tools[0].toolSpec.inputSchema.json, wrapped(strings))
-      assert.deepStrictEqual(JSON.parse(nativeBody.outputConfig.textFormat.structure.jsonSchema.schema), wrapped(strings))
-      assert.deepStrictEqual(JSON.parse(streamBody.outputConfig.textFormat.structure.jsonSchema.schema), wrapped(strings))
+      assert.deepStrictEqual(
+        JSON.parse(nativeBody.outputConfig.textFormat.structure.jsonSchema.schema),
+        wrapped(strings)
+      )
+      assert.deepStrictEqual(
+        JSON.parse(streamBody.outputConfig.textFormat.structure.jsonSchema.schema),
+        wrapped(strings)
+      )
       assert.include(promptedBody.system.at(-1).text, JSON.stringify(wrapped({ type: "string" })))
     }))
 

@@ -205,9 +205,11 @@ describe("requestMapping/tools", () => {
       })
       assert.deepStrictEqual((output.input as any).toolConfig.toolChoice, { tool: { name: "final_result" } })
       // Not an explicit forced choice: fine on a family that cannot be forced, and with thinking.
-      assert.isFalse("toolConfig" in map({ prompt: "hi", tools: [weather], toolChoice: { tools: [] } }, {
-        modelId: LLAMA
-      }).input)
+      assert.isFalse(
+        "toolConfig" in map({ prompt: "hi", tools: [weather], toolChoice: { tools: [] } }, {
+          modelId: LLAMA
+        }).input
+      )
     })
 
     it("no toolChoice for families without it; a forced choice there is a user error", () => {
@@ -361,12 +363,15 @@ describe("requestMapping/tools", () => {
       )
       assert.deepStrictEqual(native.output, { _tag: "Native", name: "final_result", unwrapKey: "response" })
       const prompted = map({ prompt: "hi", output: { schema: { type: "string" }, mode: "prompted" } })
-      assert.include((prompted.input as any).system.at(-1).text, JSON.stringify({
-        type: "object",
-        properties: { response: { type: "string" } },
-        required: ["response"],
-        additionalProperties: false
-      }))
+      assert.include(
+        (prompted.input as any).system.at(-1).text,
+        JSON.stringify({
+          type: "object",
+          properties: { response: { type: "string" } },
+          required: ["response"],
+          additionalProperties: false
+        })
+      )
       assert.deepStrictEqual(prompted.output, { _tag: "Prompted", name: "final_result", unwrapKey: "response" })
     })
 
