@@ -16,8 +16,10 @@
  *   by declaration merging: cache points, document names, thinking signatures.
  *   Bedrock-only outputs are part metadata under `effectBedrock`: request id,
  *   latency, cache write tokens, service tier, raw stop reason.
- * - `generateObject` uses Bedrock's native JSON schema output where the model
- *   has it, a forced tool elsewhere.
+ * - `generateObject` uses a forced output tool, as pydantic-ai does (with
+ *   thinking on: native JSON schema output where the model has it, else the
+ *   schema in the instructions); `profile: { defaultOutputMode: "native" }`
+ *   asks for native output where the model has it.
  * - Failures are `AiError`s keeping our typed error as `cause`: see
  *   `BedrockAiError`.
  *

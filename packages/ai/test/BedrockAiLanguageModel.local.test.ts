@@ -202,18 +202,18 @@ layer(Env, { excludeTestServices: true })("BedrockAiLanguageModel against the lo
       }
     }).pipe(Effect.provide(TravelHandlers)))
 
-  it.effect("generateObject with a Schema: native JSON schema on Claude, a forced tool on Nova", () =>
+  it.effect("generateObject with a Schema: a forced tool (the seed's default), native JSON schema one setting away", () =>
     Effect.gen(function*() {
       yield* reset
       const CityFacts = Schema.Struct({ city: Schema.String, population: Schema.Number }).annotations({
         identifier: "CityFacts",
         description: "Facts about a city"
       })
-      const native = yield* LanguageModel.generateObject({ prompt: "Facts about Porto", schema: CityFacts })
+      const claude = yield* BedrockAiLanguageModel.make({ model: MODEL, profile: { defaultOutputMode: "native" } })
+      const native = yield* claude.generateObject({ prompt: "Facts about Porto", schema: CityFacts })
       assert.isString(native.value.city)
       assert.isNumber(native.value.population)
-      const nova = yield* BedrockAiLanguageModel.make({ model: "us.amazon.nova-pro-v1:0" })
-      const viaTool = yield* nova.generateObject({ prompt: "Facts about Porto", schema: CityFacts })
+      const viaTool = yield* LanguageModel.generateObject({ prompt: "Facts about Porto", schema: CityFacts })
       assert.isString(viaTool.value.city)
       assert.strictEqual(viaTool.finishReason, "stop")
       assert.strictEqual(viaTool.toolCalls.length, 0)

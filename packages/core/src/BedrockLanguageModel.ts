@@ -49,6 +49,7 @@ import * as RequestValidation from "./internal/requestValidation.js"
 import * as ResponseDecoding from "./internal/responseDecoding.js"
 import * as StreamDecoding from "./internal/streamDecoding.js"
 import * as Streams from "./internal/streams.js"
+import * as StructuredOutput from "./internal/structuredOutput.js"
 import * as LanguageModel from "./LanguageModel.js"
 import * as Prompt from "./Prompt.js"
 import type * as Response from "./Response.js"
@@ -74,14 +75,27 @@ const invalid = (issue: { readonly message: string; readonly path?: string | und
     ...(issue.path !== undefined ? { field: issue.path } : {})
   })
 
+/**
+ * The request's prompt as a `Prompt`. A blank text prompt (allowed when the request has
+ * instructions) is no message at all: Converse rejects blank text, and the mapping then sends the
+ * user turn `.` before the instructions' answer, as pydantic-ai does.
+ */
+const promptOf = (prompt: Prompt.Input): Prompt.Prompt =>
+  typeof prompt === "string" && prompt.trim() === "" ? Prompt.empty : Prompt.make(prompt)
+
 const outputContext = (mapped: RequestMapping.ConverseMapping) => ({
   outputTool: mapped.outputTool,
   unwrapKey: mapped.output?._tag === "Tool" ? mapped.output.unwrapKey : undefined
 })
 
-/** What the mapping could not send as asked (a strict schema that lost meaning), as warnings. */
+/**
+ * What the mapping could not send as asked (a strict schema that lost meaning, tool choice names of
+ * tools not offered), as warnings: each its own message (not `forEach`'s index beside it).
+ */
 const logWarnings = (mapped: RequestMapping.ConverseMapping) =>
-  mapped.warnings === undefined ? Effect.void : Effect.forEach(mapped.warnings, Effect.logWarning, { discard: true })
+  mapped.warnings === undefined
+    ? Effect.void
+    : Effect.forEach(mapped.warnings, (warning) => Effect.logWarning(warning), { discard: true })
 
 /**
  * Builds the service. Fails with `InvalidRequestError` when the model's own
@@ -132,7 +146,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       modelId,
       profile,
       settings: BedrockModelSettings.merge(modelSettings, requestSettings.right),
-      request: { ...request, prompt: Prompt.make(request.prompt) },
+      request: { ...request, prompt: promptOf(request.prompt) },
       nativeTools: request.nativeTools
     })
   }
@@ -186,13 +200,18 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     const mapped = RequestMapping.toConverseInput(input)
     if (Either.isLeft(mapped)) return Effect.fail(invalid(mapped.left, "generate"))
     const mapping = mapped.right
-    const decode = (output: ConverseCommandOutput) =>
-      ResponseDecoding.fromConverseResponse(output, {
+    const output = mapping.output
+    // A non-object schema asked for wrapped in native or prompted mode: the answer unwrapped, as in tool mode.
+    const unwrap = output !== undefined && output._tag !== "Tool" && output.unwrapKey !== undefined
+    const decode = (converseOutput: ConverseCommandOutput) => {
+      const response = ResponseDecoding.fromConverseResponse(converseOutput, {
         modelId,
-        requestId: output.$metadata.requestId,
+        requestId: converseOutput.$metadata.requestId,
         ...outputContext(mapping),
         trimLeadingWhitespace: profile.ignoresLeadingWhitespaceInStream
       })
+      return unwrap ? StructuredOutput.unwrapResponse(response) : response
+    }
     const call = Effect.map(client.converse(mapping.input, callOptions(input.settings)), decode)
     return mapping.warnings === undefined ? call : Effect.zipRight(logWarnings(mapping), call)
   }
@@ -441,6 +460,18 @@ export const generateObject = <A, I, R>(
   request: ObjectRequest<A, I, R>
 ): Effect.Effect<A, LanguageModel.LanguageModelError, LanguageModel.LanguageModel | R> =>
   LanguageModel.generateObject(request)
+
+/**
+ * `LanguageModel.generateObjectResponse` (the value and its response), with the request's settings typed as
+ * Bedrock's.
+ *
+ * @since 0.1.0
+ * @category Accessors
+ */
+export const generateObjectResponse = <A, I, R>(
+  request: ObjectRequest<A, I, R>
+): Effect.Effect<LanguageModel.ObjectResponse<A>, LanguageModel.LanguageModelError, LanguageModel.LanguageModel | R> =>
+  LanguageModel.generateObjectResponse(request)
 
 /**
  * `LanguageModel.streamObject`, with the request's settings typed as Bedrock's.

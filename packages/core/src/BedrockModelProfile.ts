@@ -127,7 +127,11 @@ export interface Profile {
   readonly supportsThinking: boolean
   /** The model always thinks (DeepSeek R1, Magistral): `thinking: false` cannot turn it off. */
   readonly alwaysThinks: boolean
-  /** How structured output is asked for when the request leaves the mode to the model (`auto`). */
+  /**
+   * How structured output is asked for when the request leaves the mode to the model (`auto`) and
+   * thinking is off: `tool` for every family, as in pydantic-ai; set `native` here to make JSON-schema
+   * output the default where `supportsJsonSchemaOutput`.
+   */
   readonly defaultOutputMode: "tool" | "native" | "prompted"
   /** Local `$ref`s are inlined in schemas sent to the model (Amazon, Meta). */
   readonly inlineSchemaDefs: boolean
@@ -330,7 +334,6 @@ const anthropic = (name: string): Profile => {
     supportsPromptCaching: true,
     supportsStrictTools: structured,
     supportsJsonSchemaOutput: structured,
-    defaultOutputMode: structured ? "native" : "tool",
     sendsBackThinking: true,
     allowsLeadingAssistant: true,
     mediaInToolResults: ["image", "document"],
@@ -359,7 +362,7 @@ const amazon = (name: string): Profile => {
 
 const structuredIf = (profile: Profile, supported: boolean): Profile =>
   supported
-    ? { ...profile, supportsStrictTools: true, supportsJsonSchemaOutput: true, defaultOutputMode: "native" }
+    ? { ...profile, supportsStrictTools: true, supportsJsonSchemaOutput: true }
     : profile
 
 const byFamily: Record<Exclude<Family, "unknown">, (name: string) => Profile> = {

@@ -80,15 +80,18 @@ export const Thinking = Schema.Union(Schema.Boolean, Schema.Literal("minimal", "
 export type Thinking = typeof Thinking.Type
 
 /**
- * Converse `guardrailConfig`. `streamProcessingMode` is only sent with
- * ConverseStream.
+ * Converse `guardrailConfig`, in the shape of the AWS SDK's
+ * `GuardrailConfiguration` / `GuardrailStreamConfiguration` (pydantic-ai
+ * passes its `bedrock_guardrail_config` through as that type): every field
+ * optional, as the SDK has them. `streamProcessingMode` is only sent with
+ * ConverseStream. An unknown key is rejected, with the key probably meant.
  *
  * @since 0.1.0
  * @category Schemas
  */
 export const GuardrailConfig = Schema.Struct({
-  guardrailIdentifier: Schema.String,
-  guardrailVersion: Schema.String,
+  guardrailIdentifier: Schema.optional(Schema.String),
+  guardrailVersion: Schema.optional(Schema.String),
   trace: Schema.optional(Schema.Literal("enabled", "disabled", "enabled_full")),
   streamProcessingMode: Schema.optional(Schema.Literal("sync", "async"))
 })
@@ -285,17 +288,38 @@ export const decode = (input: unknown): Either.Either<Settings, SettingsIssue> =
     return Either.left({ message: "Settings must be an object" })
   }
   for (const key of Object.keys(input)) {
-    if (!keySet.has(key) && (input as Record<string, unknown>)[key] !== undefined) {
-      const suggestion = closestKey(key)
-      return Either.left({
-        path: key,
-        message: suggestion === undefined
-          ? `Unknown setting "${key}"`
-          : `Unknown setting "${key}" (did you mean "${suggestion}"?)`
-      })
+    const value = (input as Record<string, unknown>)[key]
+    if (!keySet.has(key) && value !== undefined) return Either.left(unknownKey(key, key, keys))
+    const nested = nestedKeys[key]
+    if (nested !== undefined && typeof value === "object" && value !== null && !Array.isArray(value)) {
+      for (const inner of Object.keys(value)) {
+        if (!nested.includes(inner) && (value as Record<string, unknown>)[inner] !== undefined) {
+          return Either.left(unknownKey(`${key}.${inner}`, inner, nested))
+        }
+      }
     }
   }
   return Either.mapLeft(decodeStruct(input), toIssue)
+}
+
+/** The keys of the settings that are objects of fixed keys: Schema.Struct would drop an unknown one silently. */
+const nestedKeys: Readonly<Record<string, ReadonlyArray<string>>> = {
+  guardrailConfig: Object.keys(GuardrailConfig.fields),
+  performanceConfig: Object.keys(PerformanceConfig.fields),
+  bedrockServiceTier: Object.keys(BedrockServiceTier.fields)
+}
+
+const unknownKey = (path: string, key: string, known: ReadonlyArray<string>): SettingsIssue => {
+  const lower = key.toLowerCase()
+  // A close spelling, else a known key the given one begins (`guardrailId` -> `guardrailIdentifier`).
+  const suggestion = closest(key, known) ??
+    (lower.length >= 4 ? known.find((candidate) => candidate.toLowerCase().startsWith(lower)) : undefined)
+  return {
+    path,
+    message: suggestion === undefined
+      ? `Unknown setting "${path}"`
+      : `Unknown setting "${path}" (did you mean "${suggestion}"?)`
+  }
 }
 
 const toIssue = (error: ParseResult.ParseError): SettingsIssue => {
@@ -307,9 +331,6 @@ const toIssue = (error: ParseResult.ParseError): SettingsIssue => {
     ? { message: first.message }
     : { path, message: `Invalid setting "${path}": ${first.message}` }
 }
-
-// Accept close matches only: a third of the key's length, at least 2 edits.
-const closestKey = (key: string): string | undefined => closest(key, keys)
 
 // =============================================================================
 // Combinators

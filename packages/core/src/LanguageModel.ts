@@ -145,7 +145,10 @@ export const OutputMode: Schema.Schema<OutputMode> = Schema.Literal("auto", "too
  * @category Models
  */
 export interface OutputSchema {
-  /** 1 to 64 letters, digits, `_` or `-` (it may be sent as a tool name). */
+  /**
+   * The answer's name (default `final_result`): any string in `native` and `prompted` modes; in `tool` mode it is
+   * the output tool's name, so 1 to 64 letters, digits, `_` or `-`.
+   */
   readonly name?: string | undefined
   readonly description?: string | undefined
   readonly schema: JsonSchema
@@ -170,7 +173,7 @@ export interface Instruction {
  * @category Schemas
  */
 export const OutputSchema: Schema.Schema<OutputSchema> = Schema.Struct({
-  name: Schema.optional(ToolName),
+  name: Schema.optional(Schema.String),
   description: Schema.optional(Schema.String),
   schema: JsonSchema,
   mode: Schema.optional(OutputMode)
@@ -428,6 +431,20 @@ export interface ObjectRequest<A, I, R> extends Omit<Request, "output" | "tools"
 }
 
 /**
+ * What `generateObjectResponse` returns: the decoded value, the response it came from (usage, cost, finish
+ * reason, request id), and the response of every attempt, that one last (more than one when an answer was sent
+ * back as a retry: each was paid for).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface ObjectResponse<A> {
+  readonly value: A
+  readonly response: Response.Response
+  readonly responses: ReadonlyArray<Response.Response>
+}
+
+/**
  * The last part of `streamObject`: the decoded value and the response it came from.
  *
  * @since 0.1.0
@@ -486,6 +503,36 @@ export const generateObject = <A, I, R>(
   options: ObjectRequest<A, I, R>
 ): Effect.Effect<A, LanguageModelError, LanguageModel | R> =>
   Effect.flatMap(LanguageModel, (model) => StructuredOutput.generateObject(model, options, errors))
+
+/**
+ * `generateObject`, returning the response too (as `generate` does): `{ value, response, responses }`, for the
+ * answer's usage, cost and finish reason. `responses` holds every attempt's response when an answer was sent back
+ * as a retry.
+ *
+ * @example
+ * ```ts
+ * import { LanguageModel } from "@effect-bedrock/core"
+ * import { Effect, Schema } from "effect"
+ *
+ * const City = Schema.Struct({ name: Schema.String, population: Schema.Number })
+ *
+ * const program = Effect.gen(function*() {
+ *   const { response, value } = yield* LanguageModel.generateObjectResponse({ prompt: "Porto", schema: City })
+ *   yield* Effect.log(`${value.name}: ${response.usage.outputTokens} output tokens, ${response.finishReason}`)
+ *   return value
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category Accessors
+ */
+export const generateObjectResponse = <A, I, R>(
+  options: ObjectRequest<A, I, R>
+): Effect.Effect<ObjectResponse<A>, LanguageModelError, LanguageModel | R> =>
+  Effect.flatMap(
+    LanguageModel,
+    (model) => StructuredOutput.generateObjectResponse(model, options, errors, "generateObjectResponse")
+  )
 
 /**
  * `generateObject`, streamed: each attempt's parts as they arrive, a `Retry` part when an answer is sent

@@ -495,12 +495,15 @@ layer(Env, { excludeTestServices: true })("BedrockLanguageModel against the loca
       assert.strictEqual(generated.modelId, MODEL)
     }))
 
-  it.effect("structured output: native JSON schema where supported, a forced output tool elsewhere", () =>
+  it.effect("structured output: native JSON schema when asked (where supported), a forced output tool by default", () =>
     Effect.gen(function*() {
       yield* reset
       const Answer = Schema.Struct({ city: Schema.String, population: Schema.Number })
       const output = { name: "city_facts", schema: Tool.jsonSchema(Answer) }
-      const native = yield* LanguageModel.generate({ prompt: "Facts about Porto as JSON", output })
+      const native = yield* LanguageModel.generate({
+        prompt: "Facts about Porto as JSON",
+        output: { ...output, mode: "native" }
+      })
       const decoded = yield* Schema.decodeUnknown(Schema.parseJson(Answer))(Response.text(native))
       assert.isString(decoded.city)
       assert.strictEqual(native.finishReason, "stop")

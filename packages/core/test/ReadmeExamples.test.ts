@@ -89,9 +89,10 @@ describe("README examples", () => {
     Effect.gen(function*() {
       assert.deepStrictEqual(yield* city, { name: "Lisbon", population: 545000 })
       const [request] = yield* Effect.flatMap(BedrockClientStub.BedrockClientStub, (stub) => stub.requests)
-      // Native output: the schema sent strict, Schema.positive() as a hint in the description.
-      const schema = JSON.parse((request as any).input.outputConfig.textFormat.structure.jsonSchema.schema)
-      assert.strictEqual(schema.properties.population.description, "a positive number (exclusiveMinimum=0)")
+      // `auto`: a forced output tool, as in pydantic-ai (native output is `mode: "native"` away).
+      const tool = (request as any).input.toolConfig.tools[0].toolSpec
+      assert.strictEqual(tool.name, "final_result")
+      assert.strictEqual(tool.inputSchema.json.properties.population.exclusiveMinimum, 0)
     }).pipe(Effect.provide(claudeWith("{\"name\":\"Lisbon\",\"population\":545000}"))))
 
   it.effect("generateObject: after maxRetries the typed error carries the raw text", () =>

@@ -4,7 +4,7 @@
 // static and dynamic instructions, model id suggestions, response timestamps, part constructors.
 import { LocalBedrock, LocalBedrockScript as Script } from "@effect-bedrock/local"
 import { assert, layer } from "@effect/vitest"
-import { Chunk, ConfigProvider, Duration, Effect, Layer, Redacted, Stream } from "effect"
+import { Chunk, ConfigProvider, Duration, Effect, Layer, Logger, LogLevel, Redacted, Schema, Stream } from "effect"
 import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockLanguageModel from "../src/BedrockLanguageModel.js"
 import * as BedrockModelProfile from "../src/BedrockModelProfile.js"
@@ -12,6 +12,8 @@ import type * as BedrockModelSettings from "../src/BedrockModelSettings.js"
 import * as LanguageModel from "../src/LanguageModel.js"
 import * as Prompt from "../src/Prompt.js"
 import type * as Response from "../src/Response.js"
+import * as Tool from "../src/Tool.js"
+import * as Toolkit from "../src/Toolkit.js"
 
 const SONNET = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 const NOVA = "us.amazon.nova-pro-v1:0"
@@ -35,6 +37,19 @@ const tool = (name: string): LanguageModel.ToolDefinition => ({
   name,
   parameters: { type: "object", properties: { q: { type: "string" } } }
 })
+/** Runs `effect` with the warnings it logs collected in `into`. */
+const warningsInto = (into: Array<string>) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.provide(
+    effect,
+    Logger.replace(
+      Logger.defaultLogger,
+      Logger.make(({ logLevel, message }) => {
+        if (LogLevel.greaterThanEqual(logLevel, LogLevel.Warning)) {
+          into.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
+        }
+      })
+    )
+  )
 const callThen = (...parts: ReadonlyArray<Prompt.ToolPart>) => [
   Prompt.user("Show me"),
   Prompt.assistant(Prompt.toolCall({ id: "t1", name: "chart", input: {} })),
@@ -63,6 +78,148 @@ layer(Env, { excludeTestServices: true })("seed rules against the local Bedrock"
       assert.deepStrictEqual(mistral.messages[2].content[0].toolResult.content.map((c: any) => Object.keys(c)), [
         ["document"]
       ])
+    }))
+
+  it.effect("instructions alone: an empty prompt sends the user turn \".\" with the system prompt (pydantic-ai)", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const instructions = "Generate a short greeting."
+      for (const prompt of [[], "", "  ", { messages: [] }] as const) {
+        const response = yield* LanguageModel.generate({ prompt, instructions }).pipe(using(NOVA))
+        assert.isAbove(response.parts.length, 0)
+      }
+      yield* LanguageModel.countTokens({ prompt: [], instructions: [{ text: instructions }] }).pipe(using(SONNET))
+      const Greeting = Schema.Struct({ greeting: Schema.String })
+      const value = yield* LanguageModel.generateObject({ prompt: "", instructions, schema: Greeting }).pipe(
+        using(NOVA)
+      )
+      assert.isString(value.greeting)
+      const sent = yield* bodies
+      assert.strictEqual(sent.length, 6)
+      for (const body of sent.slice(0, 4)) {
+        assert.deepStrictEqual(body.messages, [{ role: "user", content: [{ text: "." }] }])
+        assert.deepStrictEqual(body.system, [{ text: instructions }])
+      }
+      assert.deepStrictEqual(sent[4].input.converse.messages, [{ role: "user", content: [{ text: "." }] }])
+      assert.deepStrictEqual(sent[5].messages, [{ role: "user", content: [{ text: "." }] }])
+      // No instructions and no system message: still a user error, before the network.
+      for (const prompt of [[], "", { messages: [] }] as const) {
+        const error = yield* LanguageModel.generate({ prompt, instructions: " " }).pipe(using(NOVA), Effect.flip)
+        assert.strictEqual(error._tag, "InvalidRequestError")
+        assert.match(error.message, /The prompt is empty/)
+      }
+      assert.strictEqual((yield* bodies).length, 6)
+    }))
+
+  it.effect("a streamed tool call whose arguments are not JSON goes back as { INVALID_JSON } and the loop goes on", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const server = yield* local
+      const usage = { inputTokens: 1, outputTokens: 1, totalTokens: 2 }
+      yield* server.script(
+        Script.stream([
+          Script.event("messageStart", { role: "assistant" }),
+          Script.event("contentBlockStart", {
+            contentBlockIndex: 0,
+            start: { toolUse: { toolUseId: "w1", name: "weather" } }
+          }),
+          Script.event("contentBlockDelta", { contentBlockIndex: 0, delta: { toolUse: { input: "{\"city\": Por" } } }),
+          Script.event("contentBlockStop", { contentBlockIndex: 0 }),
+          Script.event("messageStop", { stopReason: "tool_use" }),
+          Script.event("metadata", { usage, metrics: { latencyMs: 1 } })
+        ]),
+        Script.stream(Script.textEvents(["Sorry, ", "Porto is sunny."]))
+      )
+      const weather = Tool.make("weather", {
+        parameters: Schema.Struct({ city: Schema.String }),
+        handler: () => Effect.succeed("sunny")
+      })
+      const events = yield* Toolkit.stream(Toolkit.make(weather), { prompt: "Weather in Porto?" }).pipe(
+        Stream.runCollect,
+        Effect.map(Chunk.toReadonlyArray),
+        using(SONNET)
+      )
+      assert.deepStrictEqual(events.filter((e) => e._tag === "Retry").map((e: any) => e.toolCallId), ["w1"])
+      const [, retried] = yield* bodies
+      assert.deepStrictEqual(retried.messages[1].content, [
+        { toolUse: { toolUseId: "w1", name: "weather", input: { INVALID_JSON: "{\"city\": Por" } } }
+      ])
+      assert.strictEqual(retried.messages[2].content[0].toolResult.status, "error")
+    }))
+
+  it.effect("tool results that are not objects, for a family that takes json blocks (Mistral)", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const mistral = using("mistral.mistral-large-2407-v1:0")
+      const results = [[{ city: "Porto" }, "Lisbon", 3], 42, [], null]
+      for (const result of results) {
+        yield* LanguageModel.generate({
+          prompt: callThen(Prompt.toolResult({ id: "t1", result })),
+          tools: [tool("chart")]
+        }).pipe(mistral)
+      }
+      const contents = (yield* bodies).map((body) => body.messages[2].content[0].toolResult.content)
+      assert.deepStrictEqual(contents, [
+        [{ json: { city: "Porto" } }, { text: "Lisbon" }, { text: "3" }],
+        [{ text: "42" }],
+        [{ text: "[]" }],
+        [{ text: "null" }]
+      ])
+    }))
+
+  it.effect("tool choice: names not offered are dropped with a warning; { tools: [] } is none", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const warnings: Array<string> = []
+      const tools = [tool("a"), tool("b")]
+      yield* LanguageModel.generate({ prompt: "x", tools, toolChoice: { tools: ["b", "zzz"] } }).pipe(
+        using(NOVA),
+        warningsInto(warnings)
+      )
+      yield* LanguageModel.generate({ prompt: "x", tools, toolChoice: { tools: [] } }).pipe(using(NOVA))
+      const [dropped, none] = yield* bodies
+      assert.deepStrictEqual(dropped.toolConfig.toolChoice, { tool: { name: "b" } })
+      assert.deepStrictEqual(warnings, [
+        "Tool choice names tools the request does not offer, left out: \"zzz\" (offered: a, b)"
+      ])
+      assert.isUndefined(none.toolConfig)
+      // Naming no offered tool at all stays a user error (pydantic-ai raises too).
+      const error = yield* LanguageModel.generate({ prompt: "x", tools, toolChoice: { tool: "zzz" } }).pipe(
+        using(NOVA),
+        Effect.flip
+      )
+      assert.strictEqual(error._tag, "InvalidRequestError")
+      assert.strictEqual((yield* bodies).length, 2)
+    }))
+
+  it.effect("guardrailConfig: the SDK's shape (identifier and version optional); unknown keys refused", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const guardrailConfig = { guardrailIdentifier: "gr-1", guardrailVersion: "DRAFT", trace: "enabled" as const }
+      yield* LanguageModel.generate({ prompt: "x", settings: { guardrailConfig } }).pipe(using(NOVA))
+      yield* LanguageModel.generate({ prompt: "x", settings: { guardrailConfig: { trace: "enabled_full" } } }).pipe(
+        using(NOVA)
+      )
+      const [full, traceOnly] = yield* bodies
+      assert.deepStrictEqual(full.guardrailConfig, guardrailConfig)
+      assert.deepStrictEqual(traceOnly.guardrailConfig, { trace: "enabled_full" })
+      for (
+        const [key, suggestion] of [
+          ["guardrail_identifier", "guardrailIdentifier"],
+          ["guardrailId", "guardrailIdentifier"],
+          ["trce", "trace"]
+        ] as const
+      ) {
+        const error = yield* LanguageModel.generate({
+          prompt: "x",
+          settings: { guardrailConfig: { guardrailVersion: "1", [key]: "x" } as any }
+        }).pipe(using(NOVA), Effect.flip)
+        assert.strictEqual(error._tag, "InvalidRequestError")
+        if (error._tag !== "InvalidRequestError") continue
+        assert.strictEqual(error.field, `guardrailConfig.${key}`)
+        assert.include(error.message, `did you mean "${suggestion}"?`)
+      }
+      assert.strictEqual((yield* bodies).length, 2)
     }))
 
   it.effect("thinking only where the profile supports it", () =>
@@ -197,13 +354,15 @@ layer(Env, { excludeTestServices: true })("seed rules against the local Bedrock"
       assert.isAtLeast(response.timestamp!.getTime(), before)
       const finish = streamed._tag === "Some" && streamed.value._tag === "Finish" ? streamed.value : undefined
       assert.isAtLeast(finish!.response.timestamp!.getTime(), before)
-      yield* server.script(
-        Script.failure("ValidationException", { message: "The provided model identifier is invalid." })
-      )
+      // The local Bedrock refuses the typo itself (one table of model ids with the library).
       const typo = "us.anthropic.claude-sonet-4-5-20250929-v1:0"
       const error = yield* LanguageModel.generate({ prompt: "x" }).pipe(using(typo), Effect.flip)
       assert.strictEqual(error._tag, "ValidationError")
-      if (error._tag === "ValidationError") assert.strictEqual(error.suggestion, SONNET)
+      if (error._tag === "ValidationError") {
+        assert.strictEqual(error.suggestion, SONNET)
+        assert.include(error.message, `Did you mean "${SONNET}"?`)
+      }
+      assert.strictEqual(yield* server.pendingScripts, 0)
     }))
 
   it.effect("part constructors build a history; signed thinking goes back natively with providerName", () =>

@@ -7,6 +7,7 @@ import { assert, layer } from "@effect/vitest"
 import { Chunk, Effect, Layer, Schema, Stream } from "effect"
 import * as BedrockLanguageModel from "../src/BedrockLanguageModel.js"
 import * as LanguageModel from "../src/LanguageModel.js"
+import * as Response from "../src/Response.js"
 import * as Tool from "../src/Tool.js"
 
 const SONNET = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
@@ -40,9 +41,11 @@ layer(Env, { excludeTestServices: true })("structured output against the local B
   it.effect("generateObject decodes the answer; native output sends the schema strict, rewritten", () =>
     Effect.gen(function*() {
       yield* reset
-      const city = yield* LanguageModel.generateObject({ prompt: "The largest city of Portugal", schema: City }).pipe(
-        using(SONNET)
-      )
+      const city = yield* LanguageModel.generateObject({
+        prompt: "The largest city of Portugal",
+        schema: City,
+        mode: "native"
+      }).pipe(using(SONNET))
       assert.isString(city.name)
       assert.isAbove(city.population, 0)
       const [body] = yield* bodies
@@ -81,6 +84,126 @@ layer(Env, { excludeTestServices: true })("structured output against the local B
       )
       assert.strictEqual(native._tag, "InvalidRequestError")
       assert.strictEqual((yield* bodies).length, 2)
+    }))
+
+  it.effect("auto is a forced output tool for every family, Claude Sonnet 4.5 included; native one setting away", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const city = yield* LanguageModel.generateObject({ prompt: "Porto", schema: City }).pipe(using(SONNET))
+      assert.isString(city.name)
+      const native = yield* BedrockLanguageModel.make({ model: SONNET, profile: { defaultOutputMode: "native" } })
+      yield* LanguageModel.generateObject({ prompt: "Porto", schema: City }).pipe(
+        Effect.provideService(LanguageModel.LanguageModel, native)
+      )
+      const [auto, profiled] = yield* bodies
+      assert.deepStrictEqual(auto.toolConfig.tools.map((t: any) => t.toolSpec.name), ["final_result"])
+      assert.deepStrictEqual(auto.toolConfig.toolChoice, { any: {} })
+      assert.isUndefined(auto.outputConfig)
+      assert.isDefined(profiled.outputConfig)
+      assert.isUndefined(profiled.toolConfig)
+    }))
+
+  it.effect("a non-object schema is wrapped as { response } in every mode, and the answer unwrapped", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const server = yield* local
+      const Names = Schema.Array(Schema.String)
+      const wrapped = (schema: unknown) => ({
+        type: "object",
+        properties: { response: schema },
+        required: ["response"],
+        additionalProperties: false
+      })
+      const tool = yield* LanguageModel.generateObject({ prompt: "Cities", schema: Names, mode: "tool" }).pipe(
+        using(NOVA)
+      )
+      const native = yield* LanguageModel.generateObject({ prompt: "Cities", schema: Names, mode: "native" }).pipe(
+        using(SONNET)
+      )
+      yield* server.script(Script.converseText("{\"response\": \"Porto\"}"))
+      const prompted = yield* LanguageModel.generateObject({
+        prompt: "A city",
+        schema: Schema.String,
+        mode: "prompted"
+      }).pipe(using(NOVA))
+      // Streamed, the text is the wrapped JSON; the decoded value is unwrapped.
+      yield* server.script(Script.stream(Script.textEvents(["{\"response\":", " [\"Faro\"]}"])))
+      const streamed = yield* LanguageModel.streamObject({ prompt: "Cities", schema: Names, mode: "native" }).pipe(
+        Stream.runLast,
+        using(SONNET)
+      )
+      // generate's text is the unwrapped value in native mode, as in tool mode.
+      yield* server.script(Script.converseText("{\"response\": [\"Braga\"]}"))
+      const generated = yield* LanguageModel.generate({
+        prompt: "Cities",
+        output: { schema: { type: "array", items: { type: "string" } }, mode: "native" }
+      }).pipe(using(SONNET))
+      assert.isArray(tool)
+      assert.isArray(native)
+      assert.strictEqual(prompted, "Porto")
+      assert.deepStrictEqual(
+        streamed._tag === "Some" && streamed.value._tag === "Object" ? streamed.value.value : undefined,
+        ["Faro"]
+      )
+      assert.deepStrictEqual(generated.parts, [{ _tag: "Text", text: "[\"Braga\"]" }])
+      const [toolBody, nativeBody, promptedBody, streamBody] = yield* bodies
+      const strings = { type: "array", items: { type: "string" } }
+      assert.deepStrictEqual(toolBody.toolConfig.tools[0].toolSpec.inputSchema.json, wrapped(strings))
+      assert.deepStrictEqual(
+        JSON.parse(nativeBody.outputConfig.textFormat.structure.jsonSchema.schema),
+        wrapped(strings)
+      )
+      assert.deepStrictEqual(
+        JSON.parse(streamBody.outputConfig.textFormat.structure.jsonSchema.schema),
+        wrapped(strings)
+      )
+      assert.include(promptedBody.system.at(-1).text, JSON.stringify(wrapped({ type: "string" })))
+    }))
+
+  it.effect("the output name is any string in native and prompted modes (a tool name only in tool mode)", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const name = "City report (Portugal)"
+      yield* LanguageModel.generateObject({ prompt: "Porto", schema: City, name, mode: "native" }).pipe(using(SONNET))
+      yield* LanguageModel.generateObject({ prompt: "Porto", schema: City, name, mode: "prompted" }).pipe(
+        using(NOVA),
+        Effect.ignore
+      )
+      const [native, prompted] = yield* bodies
+      assert.strictEqual(native.outputConfig.textFormat.structure.jsonSchema.name, name)
+      assert.include(prompted.system.at(-1).text, `"title":"${name}"`)
+      const tool = yield* LanguageModel.generateObject({ prompt: "Porto", schema: City, name }).pipe(
+        using(NOVA),
+        Effect.flip
+      )
+      assert.strictEqual(tool._tag, "InvalidRequestError")
+      if (tool._tag === "InvalidRequestError") assert.strictEqual(tool.field, "output.name")
+      assert.strictEqual((yield* bodies).length, 2)
+    }))
+
+  it.effect("generateObjectResponse: the value with its response (usage, finish) and every attempt's", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const server = yield* local
+      const once = yield* LanguageModel.generateObjectResponse({ prompt: "Porto", schema: City }).pipe(using(NOVA))
+      assert.isString(once.value.name)
+      assert.strictEqual(once.response.finishReason, "stop")
+      assert.isAbove(once.response.usage.outputTokens, 0)
+      assert.isString(once.response.requestId)
+      assert.deepStrictEqual(once.responses, [once.response])
+      yield* server.script(
+        Script.converseText("not JSON"),
+        Script.converseText("{\"name\":\"Faro\",\"population\":60000,\"districts\":[]}")
+      )
+      const retried = yield* BedrockLanguageModel.generateObjectResponse({
+        prompt: "Faro",
+        schema: City,
+        mode: "prompted"
+      }).pipe(using(NOVA))
+      assert.strictEqual(retried.value.name, "Faro")
+      assert.strictEqual(retried.responses.length, 2)
+      assert.strictEqual(retried.responses[1], retried.response)
+      assert.strictEqual(Response.text(retried.responses[0]!), "not JSON")
     }))
 
   it.effect("an answer that does not decode goes back as a retry; past the limit a typed error with the text", () =>

@@ -4,11 +4,12 @@ import {
   CountTokensCommand,
   ValidationException
 } from "@aws-sdk/client-bedrock-runtime"
+import * as BedrockModelId from "@effect-bedrock/core/BedrockModelId"
 import { LocalBedrock } from "@effect-bedrock/local"
 import { assert, describe, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { endpointFor, isLoopback } from "../src/internal/host.js"
-import { isAccepted } from "../src/internal/modelIds.js"
+import { isAccepted, refusal } from "../src/internal/modelIds.js"
 import { post, readJson, send, sendError, user } from "./fixtures.js"
 
 const accepted = [
@@ -68,6 +69,30 @@ describe("model ids", () => {
   it("rejects anything else", () => {
     for (const id of rejected) assert.isFalse(isAccepted(id), id)
   })
+
+  it("one table with the library: every id of BedrockModelId.knownModelIds is accepted", () => {
+    for (const id of BedrockModelId.knownModelIds) assert.isTrue(isAccepted(id), id)
+    assert.isTrue(isAccepted("zai.glm-5"))
+    assert.isTrue(isAccepted("moonshotai.kimi-k2.5"))
+  })
+
+  it("a typo of a known id is refused with the known id in the message; other versions pass", () => {
+    assert.strictEqual(
+      refusal("us.anthropic.claude-sonet-4-5-20250929-v1:0"),
+      "The provided model identifier is invalid. Did you mean \"us.anthropic.claude-sonnet-4-5-20250929-v1:0\"?"
+    )
+    assert.strictEqual(
+      refusal("eu.anthropic.claud-sonnet-4-5-20250929-v1:0"),
+      "The provided model identifier is invalid. Did you mean \"eu.anthropic.claude-sonnet-4-5-20250929-v1:0\"?"
+    )
+    assert.match(refusal("amazon.nova-prp-v1:0")!, /Did you mean "us\.amazon\.nova-pro-v1:0"\?$/)
+    // Another version or size of a known model: maybe newer than the table, as Bedrock may serve it.
+    for (const id of ["minimax.minimax-m2.7", "zai.glm-4.6", "mistral.ministral-3-5b-instruct"]) {
+      assert.isUndefined(refusal(id), id)
+    }
+    // No known id close: Bedrock's message alone.
+    assert.strictEqual(refusal("gpt-4o"), "The provided model identifier is invalid.")
+  })
 })
 
 describe("host", () => {
@@ -105,6 +130,14 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("unknown model ids on
         assert.strictEqual(error.message, "The provided model identifier is invalid.")
         assert.strictEqual(error.$metadata.httpStatusCode, 400)
       }
+      // A typo of a known id: refused, the known id in the message; a known id answers.
+      const typo = yield* sendError(
+        new ConverseCommand({ modelId: "us.anthropic.claude-sonet-4-5-20250929-v1:0", messages })
+      )
+      assert.instanceOf(typo, ValidationException)
+      assert.match(typo.message, /Did you mean "us\.anthropic\.claude-sonnet-4-5-20250929-v1:0"\?/)
+      const glm: any = yield* send(new ConverseCommand({ modelId: "zai.glm-5", messages }))
+      assert.strictEqual(glm.$metadata.httpStatusCode, 200)
       const response = yield* post(local.endpoint, "/model/gpt-4o/converse", { messages })
       assert.strictEqual(response.status, 400)
       assert.match(response.headers.get("x-amzn-errortype")!, /^ValidationException:/)

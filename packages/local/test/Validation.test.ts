@@ -91,6 +91,31 @@ const invalid: ReadonlyArray<readonly [string, any, RegExp]> = [
     { messages: [...toolTurns("t1").slice(0, 2), user("never mind")] },
     /Expected toolResult blocks at messages\.2\.content for the following Ids: t1/
   ],
+  ...["{bad", [1], 42, null].map((input) =>
+    [
+      `toolUse.input ${JSON.stringify(input)}, not an object`,
+      {
+        messages: [
+          user("weather?"),
+          { role: "assistant", content: [{ toolUse: { toolUseId: "t1", name: "weather", input } }] },
+          { role: "user", content: [{ toolResult: { toolUseId: "t1", content: [{ text: "sunny" }] } }] }
+        ]
+      },
+      /^The format of the value at messages\.1\.content\.0\.toolUse\.input is invalid\. Provide a json object/
+    ] as const
+  ),
+  ...[[{ temp: 20 }], "sunny", 3].map((json) =>
+    [
+      `toolResult json block ${JSON.stringify(json)}, not an object`,
+      {
+        messages: [
+          ...toolTurns("t1").slice(0, 2),
+          { role: "user", content: [{ toolResult: { toolUseId: "t1", content: [{ text: "ok" }, { json }] } }] }
+        ]
+      },
+      /^The format of the value at messages\.2\.content\.0\.toolResult\.content\.1\.json is invalid\./
+    ] as const
+  ),
   [
     "temperature above 1",
     { messages: [user("a")], inferenceConfig: { temperature: 1.5 } },

@@ -85,16 +85,16 @@ export interface MappingInput {
 /**
  * How a structured output was asked for, so that the response decoder can
  * turn it back into the answer: `Native` and `Prompted` (the text is the
- * JSON) or `Tool` (the input of a call of `toolName` is the answer; when
- * `unwrapKey` is set, the answer is that key of the input, because a
- * non-object schema was wrapped in an object).
+ * JSON) or `Tool` (the input of a call of `toolName` is the answer). When
+ * `unwrapKey` is set, the answer is that key of the JSON, because a
+ * non-object schema was wrapped in an object.
  *
  * @since 0.1.0
  * @internal
  */
 export type OutputMode =
-  | { readonly _tag: "Native"; readonly name: string }
-  | { readonly _tag: "Prompted"; readonly name: string }
+  | { readonly _tag: "Native"; readonly name: string; readonly unwrapKey?: string | undefined }
+  | { readonly _tag: "Prompted"; readonly name: string; readonly unwrapKey?: string | undefined }
   | { readonly _tag: "Tool"; readonly toolName: string; readonly unwrapKey?: string | undefined }
 
 /**

@@ -168,7 +168,7 @@ const restWellFormed = (r: Rec): boolean => {
       (isObject(toolChoice) &&
         (isString(toolChoice.tool) || isNames(toolChoice.tools) || isNames(toolChoice.toolOrOutput)))) &&
     (output === undefined ||
-      (isObject(output) && (output.name === undefined || isToolName(output.name)) &&
+      (isObject(output) && optionalString(output.name) &&
         optionalString(output.description) && isObject(output.schema) &&
         (output.mode === undefined || output.mode === "auto" || output.mode === "tool" || output.mode === "native" ||
           output.mode === "prompted"))) &&
@@ -180,14 +180,29 @@ const restWellFormed = (r: Rec): boolean => {
 // =============================================================================
 
 const emptyPrompt: Issue = {
-  message: "The prompt is empty: give a text or at least one message",
+  message: "The prompt is empty: give a text, at least one message, or instructions",
   path: "prompt"
 }
 
-const checkPrompt = (prompt: unknown): Issue | undefined => {
-  if (typeof prompt === "string") return prompt.trim() === "" ? emptyPrompt : undefined
+/**
+ * Whether the request has instructions with some text. With them an empty prompt is fine: the
+ * conversation is then the instructions alone, and the mapping sends the user turn `.` Converse
+ * needs (as pydantic-ai does).
+ */
+const hasInstructions = (instructions: unknown): boolean => {
+  if (typeof instructions === "string") return instructions.trim() !== ""
+  if (!Array.isArray(instructions)) return false
+  for (const instruction of instructions) {
+    const text = typeof instruction === "string" ? instruction : isObject(instruction) ? instruction.text : undefined
+    if (typeof text === "string" && text.trim() !== "") return true
+  }
+  return false
+}
+
+const checkPrompt = (prompt: unknown, instructed: boolean): Issue | undefined => {
+  if (typeof prompt === "string") return prompt.trim() === "" && !instructed ? emptyPrompt : undefined
   if (Array.isArray(prompt)) {
-    if (prompt.length === 0) return emptyPrompt
+    if (prompt.length === 0) return instructed ? undefined : emptyPrompt
     if (allOf(prompt, isMessage)) return undefined
     const result = validateMessages(prompt)
     return Either.isLeft(result) ? firstIssue(result.left, "prompt") : undefined
@@ -195,7 +210,7 @@ const checkPrompt = (prompt: unknown): Issue | undefined => {
   if (typeof prompt === "object" && prompt !== null) {
     if ("messages" in prompt) {
       const messages = (prompt as Rec).messages
-      if (Array.isArray(messages) && messages.length === 0) return emptyPrompt
+      if (Array.isArray(messages) && messages.length === 0) return instructed ? undefined : emptyPrompt
       if (allOf(messages, isMessage)) return undefined
       const result = validatePrompt(prompt)
       return Either.isLeft(result) ? firstIssue(result.left, "prompt") : undefined
@@ -226,7 +241,7 @@ export const checkRequest = (request: unknown): Issue | undefined => {
     return { message: `A request must be an object ({ prompt, ... }), got ${describe(request)}` }
   }
   const r = request as LanguageModel.Request
-  const promptIssue = checkPrompt(r.prompt)
+  const promptIssue = checkPrompt(r.prompt, hasInstructions(r.instructions))
   if (promptIssue !== undefined) return promptIssue
   if (restWellFormed(request as Rec)) return undefined
   const result = validateRest(request)

@@ -30,6 +30,26 @@ export interface Rejection {
   readonly cause: unknown
 }
 
+/**
+ * Whether an output schema's root is an object. Any other root (a string, an
+ * array, a union, a `$ref`) is asked for wrapped, as the `unwrapKey` property
+ * of an object (pydantic-ai's `outer_typed_dict_key`): tool inputs and
+ * JSON-schema output must be objects.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const isObjectSchema = (schema: LanguageModel.JsonSchema): boolean =>
+  (schema as Record<string, unknown>).type === "object"
+
+/**
+ * The key a non-object answer is wrapped in.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const unwrapKey = "response"
+
 const schemas = new WeakMap<object, LanguageModel.JsonSchema>()
 
 /**
@@ -39,12 +59,17 @@ const schemas = new WeakMap<object, LanguageModel.JsonSchema>()
  * @since 0.1.0
  * @internal
  */
-export const toRequest = <A, I, R>(options: LanguageModel.ObjectRequest<A, I, R>): LanguageModel.Request => {
-  let schema = schemas.get(options.schema)
-  if (schema === undefined) {
-    schema = jsonSchema(options.schema)
-    schemas.set(options.schema, schema)
+const schemaOf = (schema: Schema.Schema.Any): LanguageModel.JsonSchema => {
+  let json = schemas.get(schema)
+  if (json === undefined) {
+    json = jsonSchema(schema)
+    schemas.set(schema, json)
   }
+  return json
+}
+
+export const toRequest = <A, I, R>(options: LanguageModel.ObjectRequest<A, I, R>): LanguageModel.Request => {
+  const schema = schemaOf(options.schema)
   const { description, maxRetries: _, mode, name, schema: __, ...request } = options
   return {
     ...request,
@@ -112,18 +137,72 @@ export const decodeAnswer = <A, I, R>(
 ): Effect.Effect<Either.Either<A, Rejection>, never, R> => {
   const json = answerJson(response)
   if (Either.isLeft(json)) return Effect.succeed(Either.left(json.left))
-  return Schema.decodeUnknown(schema)(json.right).pipe(
+  const decode = Schema.decodeUnknown(schema)
+  const rejection = (error: ParseResult.ParseError): Rejection => ({
+    feedback: `Your answer does not match the schema:\n${
+      ParseResult.TreeFormatter.formatErrorSync(error)
+    }\nFix the errors and answer again.`,
+    text: Response.text(response),
+    cause: error
+  })
+  // A schema whose root is not an object was asked for wrapped, `{ "response": value }`: the tool
+  // mode's answer and `generate`'s arrive unwrapped, a stream's text still wrapped.
+  const wrapped = wrappedValue(schemaOf(schema), json.right)
+  return decode(json.right).pipe(
     Effect.map((value) => Either.right(value)),
     Effect.catchAll((error) =>
-      Effect.succeed(Either.left({
-        feedback: `Your answer does not match the schema:\n${
-          ParseResult.TreeFormatter.formatErrorSync(error)
-        }\nFix the errors and answer again.`,
-        text: Response.text(response),
-        cause: error
-      }))
+      wrapped === noValue
+        ? Effect.succeed(Either.left(rejection(error)))
+        : decode(wrapped).pipe(
+          Effect.map((value) => Either.right(value)),
+          Effect.catchAll((inner) => Effect.succeed(Either.left(rejection(inner))))
+        )
     )
   )
+}
+
+const noValue: unique symbol = Symbol.for("@effect-bedrock/core/structuredOutput/noValue")
+
+/**
+ * The value of an answer wrapped as `{ "response": value }` (the key alone) for a schema whose
+ * root is not an object, else `noValue`.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const wrappedValue = (schema: LanguageModel.JsonSchema, json: unknown): unknown => {
+  if (isObjectSchema(schema) || typeof json !== "object" || json === null || Array.isArray(json)) return noValue
+  const keys = Object.keys(json)
+  return keys.length === 1 && keys[0] === unwrapKey ? (json as Record<string, unknown>)[unwrapKey] : noValue
+}
+
+/**
+ * `generate`'s answer for a non-object schema asked for in native or prompted mode: its JSON
+ * `{ "response": value }` becomes `value`'s JSON, as the tool mode's answer is. An answer that is
+ * not that shape is left as it is (`generateObject` sends it back as a retry).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const unwrapResponse = (response: Response.Response): Response.Response => {
+  const json = answerJson(response)
+  if (Either.isLeft(json)) return response
+  const value = json.right
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return response
+  const keys = Object.keys(value)
+  if (keys.length !== 1 || keys[0] !== unwrapKey) return response
+  const text = JSON.stringify((value as Record<string, unknown>)[unwrapKey])
+  if (text === undefined) return response
+  const parts: Array<Response.Part> = []
+  let placed = false
+  for (const part of response.parts) {
+    if (part._tag !== "Text") parts.push(part)
+    else if (!placed) {
+      parts.push({ _tag: "Text", text })
+      placed = true
+    }
+  }
+  return { ...response, parts }
 }
 
 /**
@@ -172,8 +251,34 @@ export interface Errors {
   readonly incomplete: (operation: string) => LanguageModel.LanguageModelError
 }
 
+/** A blank text prompt (a request made of instructions alone) is no message: Converse rejects blank text. */
+const initialPrompt = (input: Prompt.Input): Prompt.Prompt =>
+  typeof input === "string" && input.trim() === "" ? Prompt.empty : Prompt.make(input)
+
 const maxRetriesOf = (options: { readonly maxRetries?: number | undefined }) =>
   Math.max(0, Math.floor(options.maxRetries ?? 1))
+
+/** @internal */
+export const generateObjectResponse = <A, I, R>(
+  model: LanguageModel.Service,
+  options: LanguageModel.ObjectRequest<A, I, R>,
+  errors: Errors,
+  operation: string
+): Effect.Effect<LanguageModel.ObjectResponse<A>, LanguageModel.LanguageModelError, R> =>
+  Effect.gen(function*() {
+    const request = toRequest(options)
+    const maxRetries = maxRetriesOf(options)
+    const responses: Array<Response.Response> = []
+    let prompt = initialPrompt(options.prompt)
+    for (let attempt = 0;; attempt++) {
+      const response = yield* model.generate({ ...request, prompt })
+      responses.push(response)
+      const result = yield* decodeAnswer(options.schema, response)
+      if (Either.isRight(result)) return { value: result.right, response, responses }
+      if (attempt >= maxRetries) return yield* errors.output(result.left, attempt + 1, operation)
+      prompt = retryPrompt(prompt, response, retryPart(result.left))
+    }
+  })
 
 /** @internal */
 export const generateObject = <A, I, R>(
@@ -181,18 +286,7 @@ export const generateObject = <A, I, R>(
   options: LanguageModel.ObjectRequest<A, I, R>,
   errors: Errors
 ): Effect.Effect<A, LanguageModel.LanguageModelError, R> =>
-  Effect.gen(function*() {
-    const request = toRequest(options)
-    const maxRetries = maxRetriesOf(options)
-    let prompt = Prompt.make(options.prompt)
-    for (let attempt = 0;; attempt++) {
-      const response = yield* model.generate({ ...request, prompt })
-      const result = yield* decodeAnswer(options.schema, response)
-      if (Either.isRight(result)) return result.right
-      if (attempt >= maxRetries) return yield* errors.output(result.left, attempt + 1, "generateObject")
-      prompt = retryPrompt(prompt, response, retryPart(result.left))
-    }
-  })
+  Effect.map(generateObjectResponse(model, options, errors, "generateObject"), (result) => result.value)
 
 /** @internal */
 export const streamObject = <A, I, R>(
@@ -238,5 +332,5 @@ export const streamObject = <A, I, R>(
           })))
         )
       })
-    return attempt(Prompt.make(options.prompt), 0)
+    return attempt(initialPrompt(options.prompt), 0)
   })

@@ -35,10 +35,31 @@ describe("requestMapping/messages", () => {
       assert.deepStrictEqual(Messages.resultBlock("sunny", "json"), { text: "sunny" })
       assert.deepStrictEqual(Messages.resultBlock("", "text"), { text: "[]" })
       assert.deepStrictEqual(Messages.resultBlock(undefined, "text"), { text: "[]" })
-      assert.deepStrictEqual<unknown>(Messages.resultBlock(undefined, "json"), { json: [] })
+      assert.deepStrictEqual<unknown>(Messages.resultBlock(undefined, "json"), { text: "[]" })
       assert.deepStrictEqual(Messages.resultBlock({ temp: 20 }, "text"), { text: "{\"temp\":20}" })
       assert.deepStrictEqual<unknown>(Messages.resultBlock({ temp: 20 }, "json"), { json: { temp: 20 } })
       assert.deepStrictEqual(Messages.resultBlock(() => 1, "text"), { text: "[]" })
+    })
+
+    it("never a json block that is not an object: scalars, lists and nothing go as text", () => {
+      for (const value of [[], [1, 2], 42, true, null]) {
+        assert.deepStrictEqual<unknown>(Messages.resultBlock(value, "json"), { text: JSON.stringify(value) })
+      }
+      assert.deepStrictEqual<unknown>(Messages.resultBlock(undefined, "json"), { text: "[]" })
+    })
+  })
+
+  describe("toolInput", () => {
+    it("always an object, as pydantic-ai's args_as_dict: invalid JSON as { INVALID_JSON: raw }", () => {
+      assert.deepStrictEqual(Messages.toolInput({ city: "Porto" }), { city: "Porto" })
+      assert.deepStrictEqual(Messages.toolInput(undefined), {})
+      assert.deepStrictEqual(Messages.toolInput(null), {})
+      assert.deepStrictEqual(Messages.toolInput(""), {})
+      assert.deepStrictEqual(Messages.toolInput("{\"city\":\"Porto\"}"), { city: "Porto" })
+      assert.deepStrictEqual(Messages.toolInput("{bad"), { INVALID_JSON: "{bad" })
+      assert.deepStrictEqual(Messages.toolInput("[1,2]"), { INVALID_JSON: "[1,2]" })
+      assert.deepStrictEqual(Messages.toolInput([1, 2]), { INVALID_JSON: "[1,2]" })
+      assert.deepStrictEqual(Messages.toolInput(7), { INVALID_JSON: "7" })
     })
   })
 
@@ -266,6 +287,23 @@ describe("requestMapping/messages", () => {
         content: [{ json: { temp: 20 } }],
         status: "success"
       })
+    })
+
+    it("json-format families: a list as one block per item, a scalar or empty result as text (Mistral)", () => {
+      const content = (value: unknown) =>
+        converse({ prompt: history(Prompt.toolResult({ id: "t1", name: "weather", result: value })) }, {
+          modelId: MISTRAL
+        }).messages[2].content[0].toolResult.content
+      assert.deepStrictEqual(content([{ temp: 20 }, "windy", 3, [1]]), [
+        { json: { temp: 20 } },
+        { text: "windy" },
+        { text: "3" },
+        { text: "[1]" }
+      ])
+      assert.deepStrictEqual(content(42), [{ text: "42" }])
+      assert.deepStrictEqual(content(false), [{ text: "false" }])
+      assert.deepStrictEqual(content([]), [{ text: "[]" }])
+      assert.deepStrictEqual(content(undefined), [{ text: "[]" }])
     })
 
     it("no status for Writer: the failure is folded into the text", () => {

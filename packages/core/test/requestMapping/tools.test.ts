@@ -15,6 +15,7 @@ import {
   NOVA,
   NOVA_2,
   profileOf,
+  QWEN,
   spec,
   thrownIssue,
   time,
@@ -94,7 +95,10 @@ describe("requestMapping/tools", () => {
     })
 
     it("native output: outputConfig with the strict schema as JSON text, no tool", () => {
-      const result = tools({ prompt: "hi", output: { schema: { type: "object" }, name: "city", description: "" } })
+      const result = tools({
+        prompt: "hi",
+        output: { schema: { type: "object" }, name: "city", description: "", mode: "native" }
+      })
       const jsonSchema = { name: "city", schema: "{\"type\":\"object\",\"additionalProperties\":false}" }
       assert.deepStrictEqual<unknown>(result, {
         outputConfig: { textFormat: { type: "json_schema", structure: { jsonSchema } } },
@@ -105,7 +109,7 @@ describe("requestMapping/tools", () => {
 
     it("issues name the request field", () => {
       assert.deepStrictEqual(thrownIssue(() => tools({ prompt: "hi", toolChoice: { tool: "x" } })), {
-        message: "Tool choice names an unknown tool \"x\"",
+        message: "Tool choice names a tool the request does not offer: \"x\" (offered: none)",
         path: "toolChoice"
       })
       assert.strictEqual(thrownIssue(() => tools({ prompt: "hi", toolChoice: "required" }, LLAMA)).path, "toolChoice")
@@ -159,11 +163,53 @@ describe("requestMapping/tools", () => {
       )
     })
 
-    it("a named tool must exist", () => {
+    it("a choice naming no offered tool is a user error, as in pydantic-ai", () => {
       assert.deepStrictEqual(issue({ prompt: "hi", tools: [weather], toolChoice: { tool: "nope" } }), {
-        message: "Tool choice names an unknown tool \"nope\"",
+        message: "Tool choice names a tool the request does not offer: \"nope\" (offered: weather)",
         path: "toolChoice"
       })
+      assert.strictEqual(
+        issue({ prompt: "hi", tools: [weather], toolChoice: { toolOrOutput: ["a", "b"] } }).path,
+        "toolChoice"
+      )
+    })
+
+    it("names of tools not offered are dropped with a warning; the request goes on", () => {
+      const some = map({ prompt: "hi", tools: [weather, time], toolChoice: { tools: ["time", "nope", "gone"] } })
+      assert.deepStrictEqual((some.input as any).toolConfig, {
+        tools: [spec(weather), spec(time)],
+        toolChoice: { tool: { name: "time" } }
+      })
+      assert.deepStrictEqual(some.warnings, [
+        "Tool choice names tools the request does not offer, left out: \"nope\", \"gone\" (offered: weather, time)"
+      ])
+      const orOutput = map({
+        prompt: "hi",
+        tools: [weather, time],
+        toolChoice: { toolOrOutput: ["time", "nope"] },
+        output: { schema: { type: "object" } }
+      }, { modelId: NOVA })
+      assert.deepStrictEqual((orOutput.input as any).toolConfig.tools.map((t: any) => t.toolSpec.name), [
+        "time",
+        "final_result"
+      ])
+      assert.strictEqual(orOutput.warnings?.length, 1)
+    })
+
+    it("{ tools: [] } means none (pydantic-ai's tool_choice=[])", () => {
+      const none = map({ prompt: "hi", tools: [weather], toolChoice: { tools: [] } })
+      assert.isFalse("toolConfig" in none.input)
+      // With an output tool, as "none": the output tool forced (the list kept whole, for the cache).
+      const output = map({ prompt: "hi", tools: [weather], toolChoice: { tools: [] }, output: { schema: {} } }, {
+        modelId: NOVA
+      })
+      assert.deepStrictEqual((output.input as any).toolConfig.toolChoice, { tool: { name: "final_result" } })
+      // Not an explicit forced choice: fine on a family that cannot be forced, and with thinking.
+      assert.isFalse(
+        "toolConfig" in map({ prompt: "hi", tools: [weather], toolChoice: { tools: [] } }, {
+          modelId: LLAMA
+        }).input
+      )
     })
 
     it("no toolChoice for families without it; a forced choice there is a user error", () => {
@@ -228,8 +274,20 @@ describe("requestMapping/tools", () => {
   describe("structured output", () => {
     const schema = { type: "object", properties: { city: { type: "string" } } }
 
+    it("auto is a forced output tool for every family, Claude 4.5 included (pydantic-ai's default)", () => {
+      for (const modelId of [CLAUDE, NOVA, LLAMA, "mistral.ministral-3-8b-instruct", QWEN]) {
+        const result = map({ prompt: "hi", output: { schema } }, { modelId })
+        assert.deepStrictEqual(result.output, { _tag: "Tool", toolName: "final_result" }, modelId)
+        assert.isFalse("outputConfig" in result.input, modelId)
+      }
+      // Native stays one setting away: the request's mode, or the profile's default.
+      assert.strictEqual(map({ prompt: "hi", output: { schema, mode: "native" } }).output?._tag, "Native")
+      const profile = { ...profileOf(CLAUDE), defaultOutputMode: "native" as const }
+      assert.strictEqual(map({ prompt: "hi", output: { schema } }, { profile }).output?._tag, "Native")
+    })
+
     it("native outputConfig.textFormat where supported", () => {
-      const result = map({ prompt: "hi", output: { schema, description: "A city" } })
+      const result = map({ prompt: "hi", output: { schema, description: "A city", mode: "native" } })
       assert.deepStrictEqual(result.input.outputConfig, {
         textFormat: {
           type: "json_schema",
@@ -288,6 +346,53 @@ describe("requestMapping/tools", () => {
         additionalProperties: false
       })
       assert.deepStrictEqual(result.output, { _tag: "Tool", toolName: "final_result", unwrapKey: "response" })
+    })
+
+    it("a non-object output schema is wrapped in native and prompted modes too", () => {
+      const strings = { type: "array", items: { type: "string" } }
+      const wrapped = {
+        type: "object",
+        properties: { response: strings },
+        required: ["response"],
+        additionalProperties: false
+      }
+      const native = map({ prompt: "hi", output: { schema: strings, mode: "native" } })
+      assert.deepStrictEqual(
+        JSON.parse((native.input as any).outputConfig.textFormat.structure.jsonSchema.schema),
+        wrapped
+      )
+      assert.deepStrictEqual(native.output, { _tag: "Native", name: "final_result", unwrapKey: "response" })
+      const prompted = map({ prompt: "hi", output: { schema: { type: "string" }, mode: "prompted" } })
+      assert.include(
+        (prompted.input as any).system.at(-1).text,
+        JSON.stringify({
+          type: "object",
+          properties: { response: { type: "string" } },
+          required: ["response"],
+          additionalProperties: false
+        })
+      )
+      assert.deepStrictEqual(prompted.output, { _tag: "Prompted", name: "final_result", unwrapKey: "response" })
+    })
+
+    it("the output name is any string in native and prompted modes, a tool name only in tool mode", () => {
+      const name = "City report (v2)"
+      const native = map({ prompt: "hi", output: { schema, name, mode: "native" } })
+      assert.strictEqual((native.input as any).outputConfig.textFormat.structure.jsonSchema.name, name)
+      const prompted = map({ prompt: "hi", output: { schema, name, mode: "prompted" } })
+      assert.include((prompted.input as any).system.at(-1).text, `"title":"${name}"`)
+      const tool = issue({ prompt: "hi", output: { schema, name } })
+      assert.strictEqual(tool.path, "output.name")
+      assert.match(tool.message, /sent as a tool name in output mode "tool"/)
+    })
+
+    it("the prompted instructions are pydantic-ai's template", () => {
+      const prompted = map({ prompt: "hi", output: { schema, mode: "prompted" } })
+      assert.strictEqual(
+        (prompted.input as any).system.at(-1).text,
+        "Always respond with a JSON object that's compatible with this schema:\n\n" + JSON.stringify(schema) +
+          "\n\nDon't include any text or Markdown fencing before or after."
+      )
     })
   })
 

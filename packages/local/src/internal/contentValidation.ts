@@ -28,6 +28,18 @@ export const constraint = (value: unknown, path: string, rule: string): never =>
   )
 
 /**
+ * Bedrock's message for a JSON document that must be an object (`toolUse.input`, a `toolResult`'s
+ * `json` block, a tool's input schema) and is not: an array, a string, a number, `null`.
+ *
+ * @internal
+ */
+export const checkJsonObject = (value: unknown, path: string): void => {
+  if (!isObject(value)) {
+    fail(`The format of the value at ${path} is invalid. Provide a json object for the field and try again.`)
+  }
+}
+
+/**
  * The members of a message's ContentBlock union.
  *
  * @internal
@@ -160,7 +172,7 @@ export const checkToolResultContent = (content: unknown, path: string): void => 
       case "text":
         return checkText(block.text, p, "ToolResultContentBlock")
       case "json":
-        return
+        return checkJsonObject(block.json, `${p}.json`)
       case "image":
       case "document":
       case "video":

@@ -284,9 +284,8 @@ export class LocalServer {
         "Missing or invalid Authorization header: sign the request with SigV4 or send a Bedrock API key as a Bearer token."
       )
     }
-    if (this.options.allowAnyModelId !== true && !modelIds.isAccepted(modelId)) {
-      return error(400, "ValidationException", modelIds.invalidMessage)
-    }
+    const refusal = this.options.allowAnyModelId === true ? undefined : modelIds.refusal(modelId)
+    if (refusal !== undefined) return error(400, "ValidationException", refusal)
     if (malformed || !isObject(body)) {
       return error(400, "ValidationException", "Malformed input request, please reformat your input and try again.")
     }

@@ -6,6 +6,7 @@
  */
 import {
   checkCachePoint,
+  checkJsonObject,
   checkMedia,
   checkText,
   checkToolResultContent,
@@ -106,6 +107,7 @@ const checkMessages = (messages: unknown, modelId: string, counters: Counters): 
             constraint(use.name, `${p}.toolUse.name`, "Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+")
           }
           if (use.input === undefined) constraint(use.input, `${p}.toolUse.input`, "Member must not be null")
+          checkJsonObject(use.input, `${p}.toolUse.input`)
           // A server tool's call (Nova's code interpreter) is answered by Bedrock itself, in the same turn.
           if (use.type === "server_tool_use") break
           if (use.type !== undefined) {

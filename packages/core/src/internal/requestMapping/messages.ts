@@ -223,8 +223,7 @@ class MessageBuilder {
   assistantBlock(part: Prompt.AssistantPart): Block | undefined {
     if (part._tag === "Text") return part.text === "" ? undefined : { text: part.text }
     if (part._tag === "ToolCall") {
-      const input = part.input === undefined || part.input === null ? {} : part.input
-      return { toolUse: { toolUseId: part.id, name: sanitizeToolName(part.name), input: input as any } }
+      return { toolUse: { toolUseId: part.id, name: sanitizeToolName(part.name), input: toolInput(part.input) as any } }
     }
     return this.otherAssistantBlock(part)
   }
@@ -237,13 +236,13 @@ class MessageBuilder {
         // Sent back as Bedrock returned it: its own provider's parts only.
         const name = nativeToolNames[part.name]
         if (name === undefined || (part.provider !== undefined && part.provider !== providerName)) return undefined
-        const input = part.input === undefined || part.input === null ? {} : part.input
-        return { toolUse: { toolUseId: part.id, name, input: input as any, type: "server_tool_use" } }
+        return { toolUse: { toolUseId: part.id, name, input: toolInput(part.input) as any, type: "server_tool_use" } }
       }
       case "NativeToolResult": {
         const type = nativeResultTypes[part.name]
         if (type === undefined || (part.provider !== undefined && part.provider !== providerName)) return undefined
-        const content = [{ json: (part.result ?? {}) as any }]
+        const result = part.result ?? {}
+        const content = [isJsonObject(result) ? { json: result as any } : { text: textOf(result) }]
         const toolResult: ToolResultBlock = part.status === undefined
           ? { toolUseId: part.id, content, type }
           : { toolUseId: part.id, content, type, status: part.status as ToolResultBlock["status"] }
@@ -298,6 +297,8 @@ class MessageBuilder {
       // A tool that returned only files: the files alone, no empty result in front.
       : part.result === undefined && files !== undefined && files.length > 0
       ? []
+      : profile.toolResultFormat === "json" && Array.isArray(part.result) && part.result.length > 0
+      ? resultBlocks(part.result)
       : [resultBlock(part.result, profile.toolResultFormat)]
     const beside = files === undefined ? undefined : this.toolFiles(files, index, content)
     const result = withStatus
@@ -339,19 +340,69 @@ class MessageBuilder {
 }
 
 /**
- * The content of a successful tool result: a string as is, anything else as
- * JSON text, or as a `json` block for families that take one; never empty
- * (`[]` stands for no result).
+ * The key under which a tool call's input that is not a JSON object is sent
+ * back (pydantic-ai's `INVALID_JSON`): Bedrock takes only an object as
+ * `toolUse.input`, and the model sees what it wrote and can correct it.
  *
  * @since 0.1.0
  * @internal
  */
-export const resultBlock = (result: unknown, format: "text" | "json"): ToolResultContentBlock => {
-  if (typeof result === "string") return { text: result === "" ? "[]" : result }
-  if (result === undefined) return format === "json" ? { json: [] } : { text: "[]" }
-  if (format === "json") return { json: result as any }
-  const text = JSON.stringify(result)
-  return { text: text === undefined || text === "" ? "[]" : text }
+export const invalidJsonKey = "INVALID_JSON"
+
+const isJsonObject = (u: unknown): u is object => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/**
+ * A tool call's input as Converse takes it, always an object (pydantic-ai's
+ * `args_as_dict`): none is `{}`; a string (arguments that were not valid JSON,
+ * kept raw by the decoder) is parsed when it holds an object; anything else
+ * goes as `{ INVALID_JSON: <raw text> }`.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const toolInput = (input: unknown): object => {
+  if (isJsonObject(input)) return input
+  if (input === undefined || input === null || input === "") return {}
+  if (typeof input === "string") {
+    try {
+      const parsed: unknown = JSON.parse(input)
+      if (isJsonObject(parsed)) return parsed
+    } catch {
+      // not JSON: sent back raw
+    }
+    return { [invalidJsonKey]: input }
+  }
+  return { [invalidJsonKey]: textOf(input) }
+}
+
+/** A value as text: a string as is, anything else as JSON (never empty: `[]` stands for nothing). */
+const textOf = (value: unknown): string => {
+  if (typeof value === "string") return value === "" ? "[]" : value
+  const text: string | undefined = JSON.stringify(value)
+  return text === undefined || text === "" ? "[]" : text
+}
+
+/**
+ * The content of a successful tool result: a string as is; for families
+ * that take `json` blocks an object as one; anything else (a scalar, an
+ * empty or missing result, and every value for the other families) as JSON
+ * text. Never a `json` block that is not an object (Bedrock rejects those),
+ * never empty (`[]` stands for no result).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const resultBlock = (result: unknown, format: "text" | "json"): ToolResultContentBlock =>
+  format === "json" && isJsonObject(result) ? { json: result as any } : { text: textOf(result) }
+
+/**
+ * A non-empty list result for families that take `json` blocks: one block per
+ * item, as pydantic-ai sends it (objects as `json`, anything else as text).
+ */
+const resultBlocks = (items: ReadonlyArray<unknown>): Array<ToolResultContentBlock> => {
+  const blocks: Array<ToolResultContentBlock> = []
+  for (let i = 0; i < items.length; i++) blocks.push(resultBlock(items[i], "json"))
+  return blocks
 }
 
 /**

@@ -3,9 +3,12 @@
  * (a forced output tool whose input is the answer), `native`
  * (`outputConfig.textFormat`, the schema sent as strict) and `prompted` (the
  * schema in the instructions, the answer's text parsed). `auto` takes the
- * profile's default; with thinking on, it takes native where the model has
- * it and prompted elsewhere, because Bedrock rejects thinking together with a
- * forced tool and a tool the model may ignore is no answer.
+ * profile's default, `tool` for every Bedrock family as in pydantic-ai; with
+ * thinking on, it takes native where the model has it and prompted
+ * elsewhere, because Bedrock rejects thinking together with a forced tool and
+ * a tool the model may ignore is no answer. A schema whose root is not an
+ * object is wrapped as `{ response: <schema> }` in every mode (pydantic-ai's
+ * `outer_typed_dict_key`), and the answer unwrapped.
  *
  * @since 0.1.0
  * @internal
@@ -13,6 +16,7 @@
 import type { OutputConfig, Tool, ToolSpecification } from "@aws-sdk/client-bedrock-runtime"
 import type * as LanguageModel from "../../LanguageModel.js"
 import type { MappingInput, OutputMode } from "../requestMapping.js"
+import { isObjectSchema, unwrapKey } from "../structuredOutput.js"
 import { fail } from "./issues.js"
 import { forBedrock } from "./jsonSchema.js"
 
@@ -96,8 +100,8 @@ const wrapped = new WeakMap<object, LanguageModel.JsonSchema>()
 
 /**
  * A non-object output schema wrapped as the `response` key of an object
- * schema (tool inputs must be objects); `$defs` stay at the top. Cached per
- * schema object.
+ * schema (tool inputs and Bedrock's JSON-schema output must be objects);
+ * `$defs` stay at the top. Cached per schema object.
  *
  * @since 0.1.0
  * @internal
@@ -118,8 +122,9 @@ export const wrapSchema = (schema: LanguageModel.JsonSchema): LanguageModel.Json
 }
 
 /**
- * The prompted-output instructions for a schema: its name and description go
- * in as the schema's `title` and `description`.
+ * The prompted-output instructions for a schema, in pydantic-ai's words
+ * (`DEFAULT_PROMPTED_OUTPUT_TEMPLATE`): its name and description go in as the
+ * schema's `title` and `description`.
  *
  * @since 0.1.0
  * @internal
@@ -137,8 +142,10 @@ export const promptedInstructions = (
     json = JSON.stringify(described)
   }
   return "Always respond with a JSON object that's compatible with this schema:\n\n" + json +
-    "\n\nReply with the JSON alone: no text and no Markdown fences around it."
+    "\n\nDon't include any text or Markdown fencing before or after."
 }
+
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/
 
 /**
  * The request parts for an output schema in a resolved mode. `warn` receives
@@ -154,12 +161,16 @@ export const mapOutput = (
   warn: (message: string) => void
 ): OutputMapping => {
   const { profile } = options
-  const name = output.name ?? defaultOutputName
+  // "" counts as no name.
+  const given = output.name === undefined || output.name === "" ? undefined : output.name
+  const name = given ?? defaultOutputName
   const inline = profile.inlineSchemaDefs
+  const wrap = !isObjectSchema(output.schema)
+  const schema = wrap ? wrapSchema(output.schema) : output.schema
   switch (mode) {
     case "native": {
       // Bedrock's structured output takes the schema as strict, always.
-      const rewritten = forBedrock(output.schema, true, inline)
+      const rewritten = forBedrock(schema, true, inline)
       for (const warning of rewritten.warnings) warn(warning)
       const jsonSchema: { name: string; schema: string; description?: string } = {
         name,
@@ -167,31 +178,36 @@ export const mapOutput = (
       }
       if (output.description !== undefined && output.description !== "") jsonSchema.description = output.description
       return {
-        mode: { _tag: "Native", name },
+        mode: wrap ? { _tag: "Native", name, unwrapKey } : { _tag: "Native", name },
         outputConfig: { textFormat: { type: "json_schema", structure: { jsonSchema } } }
       }
     }
     case "prompted": {
-      const schema = forBedrock(output.schema, false, inline).schema
+      const rewritten = forBedrock(schema, false, inline).schema
       return {
-        mode: { _tag: "Prompted", name },
-        instructions: promptedInstructions(schema, output.name, output.description)
+        mode: wrap ? { _tag: "Prompted", name, unwrapKey } : { _tag: "Prompted", name },
+        instructions: promptedInstructions(rewritten, given, output.description)
       }
     }
     case "tool": {
+      // Only here does the name become a tool name.
+      if (!TOOL_NAME.test(name)) {
+        fail(
+          `The output name ${JSON.stringify(name.slice(0, 80))} is sent as a tool name in output mode "tool": ` +
+            "use 1 to 64 letters, digits, \"_\" or \"-\", or output mode \"native\" or \"prompted\"",
+          "output.name"
+        )
+      }
       if (options.request.tools?.some((tool) => tool.name === name) === true) {
         fail(`The output tool "${name}" has the same name as one of the tools; name the output schema`, "output.name")
       }
-      const isObject = (output.schema as Record<string, unknown>).type === "object"
       const spec: ToolSpecification = {
         name,
         description: output.description ?? "The final response which ends this conversation",
-        inputSchema: {
-          json: forBedrock(isObject ? output.schema : wrapSchema(output.schema), false, inline).schema as any
-        }
+        inputSchema: { json: forBedrock(schema, false, inline).schema as any }
       }
       return {
-        mode: isObject ? { _tag: "Tool", toolName: name } : { _tag: "Tool", toolName: name, unwrapKey: "response" },
+        mode: wrap ? { _tag: "Tool", toolName: name, unwrapKey } : { _tag: "Tool", toolName: name },
         tool: { toolSpec: spec }
       }
     }

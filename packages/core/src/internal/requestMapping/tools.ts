@@ -47,16 +47,44 @@ interface Resolved {
   readonly names?: ReadonlySet<string> | undefined
 }
 
-const checkNames = (names: ReadonlyArray<string>, tools: ReadonlyArray<LanguageModel.ToolDefinition>): void => {
+/**
+ * The names of a tool choice that name offered tools, as pydantic-ai keeps them: names of tools not
+ * offered are dropped with a warning (tools may be offered per request), but a choice left with
+ * none is a user error.
+ */
+const offeredNames = (
+  names: ReadonlyArray<string>,
+  tools: ReadonlyArray<LanguageModel.ToolDefinition>,
+  warn: (message: string) => void
+): Array<string> => {
+  const offered: Array<string> = []
+  const unknown: Array<string> = []
   for (const name of names) {
-    if (!tools.some((tool) => tool.name === name)) fail(`Tool choice names an unknown tool "${name}"`, "toolChoice")
+    if (tools.some((tool) => tool.name === name)) offered.push(name)
+    else unknown.push(name)
   }
+  if (unknown.length === 0) return offered
+  const available = tools.length === 0 ? "none" : tools.map((tool) => tool.name).join(", ")
+  if (offered.length === 0) {
+    fail(
+      `Tool choice names ${unknown.length === 1 ? "a tool" : "tools"} the request does not offer: ` +
+        `${unknown.map((name) => `"${name}"`).join(", ")} (offered: ${available})`,
+      "toolChoice"
+    )
+  }
+  warn(
+    `Tool choice names tools the request does not offer, left out: ${
+      unknown.map((name) => `"${name}"`).join(", ")
+    } (offered: ${available})`
+  )
+  return offered
 }
 
 const resolveChoice = (
   choice: LanguageModel.ToolChoice | undefined,
   tools: ReadonlyArray<LanguageModel.ToolDefinition>,
-  outputTool: string | undefined
+  outputTool: string | undefined,
+  warn: (message: string) => void
 ): Resolved => {
   // With an output tool the answer must come through a tool: no direct text answer.
   const direct = outputTool === undefined
@@ -64,7 +92,8 @@ const resolveChoice = (
   const restrict = (mode: "auto" | "required", names: ReadonlySet<string>): Resolved =>
     names.size === all ? { mode } : { mode, names }
   if (choice === undefined || choice === "auto") return { mode: direct ? "auto" : "required" }
-  if (choice === "none") {
+  // `{ tools: [] }` names no tool: `none`, as pydantic-ai takes `tool_choice=[]`.
+  if (choice === "none" || (typeof choice === "object" && "tools" in choice && choice.tools.length === 0)) {
     if (direct) return { mode: "none" }
     return tools.length === 0 ? { mode: "required" } : { mode: "required", names: new Set([outputTool]) }
   }
@@ -75,14 +104,13 @@ const resolveChoice = (
     return { mode: "required" }
   }
   if ("tool" in choice || "tools" in choice) {
-    const names = "tool" in choice ? [choice.tool] : choice.tools
-    if (names.length === 0) fail("Tool choice { tools: [] } names no tool: use \"none\"", "toolChoice")
-    checkNames(names, tools)
+    const names = offeredNames("tool" in choice ? [choice.tool] : choice.tools, tools, warn)
     return restrict("required", new Set(names))
   }
-  const names = choice.toolOrOutput
-  checkNames(names, tools)
-  if (names.length === 0) return direct ? { mode: "none" } : { mode: "required", names: new Set([outputTool]) }
+  if (choice.toolOrOutput.length === 0) {
+    return direct ? { mode: "none" } : { mode: "required", names: new Set([outputTool]) }
+  }
+  const names = offeredNames(choice.toolOrOutput, tools, warn)
   const allowed = new Set(names)
   if (!direct) allowed.add(outputTool)
   return restrict(direct ? "auto" : "required", allowed)
@@ -124,9 +152,10 @@ export const mapTools = (
     ? undefined
     : mapOutput(options, request.output, resolveMode(options, request.output, thinkingOn), warn)
   const outputTool = output?.mode._tag === "Tool" ? output.mode.toolName : undefined
-  const resolved = resolveChoice(choice, userTools, outputTool)
+  const resolved = resolveChoice(choice, userTools, outputTool, warn)
 
-  const explicitForced = choice === "required" || (typeof choice === "object" && !("toolOrOutput" in choice))
+  const explicitForced = choice === "required" ||
+    (typeof choice === "object" && !("toolOrOutput" in choice) && !("tools" in choice && choice.tools.length === 0))
   let forcing = profile.supportsToolChoice
   if (explicitForced && !forcing) {
     fail(
