@@ -318,7 +318,7 @@ interface Local {
 /** `npx @effect-bedrock/local --json`: the environment it prints, and the pid of the server itself. */
 const startLocal = (): Promise<Local> =>
   new Promise((resolve, reject) => {
-    const child = spawn("npx", ["@effect-bedrock/local", "--json"], { cwd: app, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn("npx", ["@effect-bedrock/local", "--json", "--port", "0"], { cwd: app, stdio: ["ignore", "pipe", "pipe"] })
     const exit = new Promise<number | null>((done) => child.once("exit", (code) => done(code)))
     const timer = setTimeout(() => reject(new Error("npx @effect-bedrock/local printed nothing in 60 s")), 60_000)
     let out = ""
