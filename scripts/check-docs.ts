@@ -9,6 +9,14 @@
  *   `packages/*\/src` is type-checked against the workspace sources (`@effect-bedrock/core`,
  *   `@effect-bedrock/core/testing`, `@effect-bedrock/local`) and the installed `effect`.
  *
+ * - every ```ts fence of the Markdown docs (`README.md`, `packages/*\/README.md`, `docs/*.md`)
+ *   that imports something is type-checked the same way, as its own module (a fence without an
+ *   import is a fragment of the text around it); the top-level README's are complete programs,
+ *   checked with `noUnusedLocals` too (they run as pasted: `check-pack.ts` runs them);
+ * - every `npm install` / `npm i` line of those docs names the version of each Effect-line package
+ *   (`effect`, `@effect/*`, `vitest`, `@opentelemetry/*`): their `latest` tags are Effect 4 (or
+ *   peers of it), so an unpinned line installs something these packages do not work with.
+ *
  * Unlike docgen it never runs the examples (some would need AWS) and writes no files: the
  * examples are virtual modules of one in-memory TypeScript program.
  */
@@ -172,6 +180,8 @@ interface Example {
   readonly origin: string
   /** The 1-based line in `origin` of each line of `code`. */
   readonly lines: ReadonlyArray<number>
+  /** Whether unused locals are reported (a complete program, pasted as is). */
+  readonly strict?: boolean
 }
 
 const collectExamples = (file: string, workspace: string, docs: ReturnType<typeof jsDocsOf>): Array<Example> => {
@@ -217,6 +227,67 @@ const collectExamples = (file: string, workspace: string, docs: ReturnType<typeo
   return out
 }
 
+/** "declared but never read" and its variants: reported for strict examples only. */
+const UNUSED = new Set([6133, 6138, 6192, 6196, 6198, 6199, 6205])
+
+// =============================================================================
+// Markdown
+// =============================================================================
+
+/** The Markdown docs whose examples and install lines are checked. */
+const markdownFiles = (): Array<string> =>
+  [
+    path.join(root, "README.md"),
+    ...packages.map((workspace) => path.join(root, workspace, "README.md")),
+    ...fs.readdirSync(path.join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => path.join(root, "docs", f))
+  ].filter((file) => fs.existsSync(file))
+
+/** The ```ts fences of a Markdown file that import something: complete modules. */
+const markdownExamples = (file: string): Array<Example> => {
+  const out: Array<Example> = []
+  const lines = fs.readFileSync(file, "utf8").split("\n")
+  const strict = file === path.join(root, "README.md")
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^```(ts|typescript)\s*$/.test(lines[i]!)) continue
+    const start = i + 1
+    let end = start
+    while (end < lines.length && !/^```\s*$/.test(lines[end]!)) end++
+    const code = lines.slice(start, end)
+    if (code.some((line) => /^import\b/.test(line))) {
+      const name = path.relative(root, file).replace(/[\\/]/g, "_")
+      out.push({
+        fileName: path.join(root, ".examples", `${name}.${start + 1}.ts`),
+        code: `${code.join("\n")}\nexport {}\n`,
+        origin: file,
+        lines: code.map((_, k) => start + k + 1),
+        strict
+      })
+    }
+    i = end
+  }
+  return out
+}
+
+/** Packages whose `latest` tag is not for Effect 3: an install line must name their version. */
+const needsVersion = (name: string): boolean =>
+  name === "effect" || name === "vitest" || name.startsWith("@effect/") || name.startsWith("@opentelemetry/")
+
+const checkInstallLines = (file: string) => {
+  const lines = fs.readFileSync(file, "utf8").split("\n")
+  lines.forEach((text, i) => {
+    for (const [, args] of text.matchAll(/npm (?:install|i|add)\s+([^`\n;&|)]*)/g)) {
+      for (const arg of args!.trim().split(/\s+/)) {
+        if (arg.startsWith("-") || arg === "") continue
+        const at = arg.indexOf("@", 1)
+        const name = at === -1 ? arg : arg.slice(0, at)
+        if (needsVersion(name) && at === -1) {
+          report(file, i + 1, `npm install of ${name} without a version: its latest tag is Effect 4 (or for it)`)
+        }
+      }
+    }
+  })
+}
+
 const checkExamples = (examples: ReadonlyArray<Example>) => {
   if (examples.length === 0) return
   const base = ts.getParsedCommandLineOfConfigFile(
@@ -235,8 +306,8 @@ const checkExamples = (examples: ReadonlyArray<Example>) => {
   }
   const options: ts.CompilerOptions = {
     ...base?.options,
-    // A reader copies an example into an unused-variable-free file of their own.
-    noUnusedLocals: false,
+    // Reported for strict examples only: a reader copies a JSDoc example into a file of their own.
+    noUnusedLocals: true,
     noUnusedParameters: false,
     noEmit: true,
     composite: false,
@@ -272,6 +343,7 @@ const checkExamples = (examples: ReadonlyArray<Example>) => {
   for (const example of examples) {
     const source = program.getSourceFile(example.fileName)!
     const diagnostics = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)]
+      .filter((d) => example.strict === true || !UNUSED.has(d.code))
     for (const d of diagnostics) {
       const at = d.start === undefined ? 0 : source.getLineAndCharacterOfPosition(d.start).line
       const line = example.lines[Math.min(at, example.lines.length - 1)] ?? 1
@@ -296,6 +368,14 @@ for (const workspace of packages) {
     for (const example of collectExamples(file, workspace, docs)) examples.push(example)
   }
 }
+let markdownCount = 0
+for (const file of markdownFiles()) {
+  checkInstallLines(file)
+  for (const example of markdownExamples(file)) {
+    examples.push(example)
+    markdownCount++
+  }
+}
 checkExamples(examples)
 
 const seconds = ((performance.now() - started) / 1000).toFixed(1)
@@ -305,5 +385,6 @@ if (problems.length > 0) {
   process.exit(1)
 }
 console.log(
-  `check-docs: ${exportCount} public exports have @since and @category; ${examples.length} examples type-check (${seconds} s)`
+  `check-docs: ${exportCount} public exports have @since and @category; ${examples.length} examples type-check ` +
+    `(${markdownCount} of them in Markdown); install lines name their versions (${seconds} s)`
 )

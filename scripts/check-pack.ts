@@ -12,11 +12,16 @@
  *    `@effect-bedrock` scope at an unreachable registry, so any network access for our own
  *    packages fails the check. Fails on install warnings our packages cause, on `npm ls` problems
  *    (missing or invalid peers), and if `@effect/platform` or `msgpackr-extract` got installed.
+ *    Then the README's other install lines (`@effect/ai`, telemetry), also verbatim: no ERESOLVE, no
+ *    peer problem.
  * 3. Type-checks `scripts/pack-app/` and the README's test example under strict settings with `NodeNext` (ESM and a `.cts`
- *    CommonJS file), `Bundler` and `Node10` resolution.
- * 4. Starts `npx @effect-bedrock/local --json`, runs the ESM program, the CommonJS program and
- *    the README's test example (vitest) against the environment it printed, then stops it with
- *    SIGTERM and expects exit code 0.
+ *    CommonJS file), `Bundler` and `Node10` resolution, and every README program (a ```ts fence
+ *    that runs itself: the quick start, `@effect/ai`, telemetry) pasted as is, with `NodeNext` and
+ *    `noUnusedLocals`.
+ * 4. Starts `npx @effect-bedrock/local --json --port 0`, runs the ESM program, the CommonJS program,
+ *    the README's test example (vitest) and the README programs against the environment it printed
+ *    (each program's output must show what it is about: the answer, the cost, the spans), then stops
+ *    it with SIGTERM and expects exit code 0.
  *
  * `--keep` keeps the app directory. Uses the npm cache (`--prefer-offline`).
  */
@@ -209,17 +214,55 @@ for (const file of fs.readdirSync(path.join(root, "scripts/pack-app"))) {
   fs.copyFileSync(path.join(root, "scripts/pack-app", file), path.join(app, file))
 }
 // The README's test example, as it is written there.
-const testing = /^### Testing your application\n[\s\S]*?```ts\n([\s\S]*?)```/m.exec(readme)?.[1]
+const testing = /^##+ Testing your application\n[\s\S]*?```ts\n([\s\S]*?)```/m.exec(readme)?.[1]
 if (testing === undefined) throw new Error("README.md: no ts example under Testing your application")
 fs.writeFileSync(path.join(app, "app.test.ts"), testing)
 
-let installOutput = ""
-for (const line of installs) {
-  const args = line.split(/\s+/).slice(1).map((arg) => {
+/** A README program: a ```ts fence that runs itself, and what its output must show against the local Bedrock. */
+interface ReadmeProgram {
+  readonly file: string
+  readonly line: number
+  readonly expect: ReadonlyArray<RegExp>
+}
+
+// What each kind of program prints against the local Bedrock's default model (deterministic).
+const expectations: ReadonlyArray<readonly [RegExp, ReadonlyArray<RegExp>]> = [
+  [/NodeSdk\.layer/, [/You said: /, /effect_bedrock\.cost\.total/, /cloud\.region/, /server\.port/]],
+  [/Toolkit\.generate/, [/Based on get_weather: city Porto/]],
+  [/generateObject/, [/Portugal/, /500000/]],
+  [/LanguageModel\.stream\(/, [
+    /You said: Name three Portuguese cities\./,
+    /cost: \d/,
+    /You said: Tell me a short story\./
+  ]],
+  [/generateText/, [/You said: Name three Portuguese cities\./]]
+]
+
+const readmePrograms: Array<ReadmeProgram> = []
+for (const match of readme.matchAll(/^```ts\n([\s\S]*?)^```/gm)) {
+  const code = match[1]!
+  if (!/^Effect\.runPromise\(/m.test(code)) continue
+  const line = readme.slice(0, match.index).split("\n").length + 1
+  const file = `readme-${line}.ts`
+  fs.writeFileSync(path.join(app, file), code)
+  readmePrograms.push({ file, line, expect: expectations.find(([marker]) => marker.test(code))?.[1] ?? [] })
+}
+if (!readmePrograms.some((p) => p.expect.length > 0)) throw new Error("README.md: no quick start program found")
+fs.writeFileSync(
+  path.join(app, "tsconfig.readme.json"),
+  JSON.stringify({ extends: "./tsconfig.nodenext.json", files: readmePrograms.map((p) => p.file) }, null, 2)
+)
+
+/** An install line's arguments, our packages replaced by their tarballs. */
+const installArgs = (line: string): Array<string> =>
+  line.split(/\s+/).slice(1).map((arg) => {
     const name = arg.replace(/(.)@[^/]*$/, "$1")
     return tarballOf.get(name) ?? arg
   })
-  const result = must(line, run("npm", [...args, "--prefer-offline", "--no-audit", "--no-fund"], app))
+
+let installOutput = ""
+for (const line of installs) {
+  const result = must(line, run("npm", [...installArgs(line), "--prefer-offline", "--no-audit", "--no-fund"], app))
   installOutput += result.stdout + result.stderr
 }
 log(`installed (${installs.length} README lines) in ${elapsed()}`)
@@ -266,6 +309,31 @@ const lsProblems: Array<string> = ls.stdout.length > 0 ? JSON.parse(ls.stdout).p
 for (const problem of lsProblems) problems.push(`npm ls: ${problem}`)
 for (const unwanted of ["@effect/platform", "msgpackr-extract"]) {
   if (fs.existsSync(path.join(app, "node_modules", unwanted))) problems.push(`install: ${unwanted} was installed`)
+}
+
+// The README's other install lines (`@effect/ai`, telemetry), verbatim: the Effect 3 versions they
+// name must install beside the first lines without a conflict.
+const otherInstalls = [...readme.replace(section, "").matchAll(/^```sh\n([\s\S]*?)^```/gm)]
+  .flatMap((m) => m[1]!.split("\n"))
+  .map((l) => l.replace(/#.*$/, "").trim())
+  .filter((l) => l.startsWith("npm install "))
+for (const line of otherInstalls) {
+  const result = run("npm", [...installArgs(line), "--prefer-offline", "--no-audit", "--no-fund"], app)
+  if (result.status !== 0) {
+    problems.push(`${line} failed (${result.status}):\n${result.stdout}\n${result.stderr}`)
+    continue
+  }
+  for (const warning of (result.stdout + result.stderr).split("\n").filter((l) => /^npm warn/i.test(l))) {
+    if (/ERESOLVE|peer/i.test(warning)) problems.push(`${line}: ${warning}`)
+  }
+}
+log(`installed the README's other lines (${otherInstalls.length}) in ${elapsed()}`)
+if (otherInstalls.length > 0) {
+  const after = run("npm", ["ls", "--all", "--json"], app)
+  const afterProblems: Array<string> = after.stdout.length > 0
+    ? JSON.parse(after.stdout).problems ?? []
+    : [after.stderr]
+  for (const problem of afterProblems) problems.push(`npm ls (after the README's other lines): ${problem}`)
 }
 
 // =============================================================================
@@ -318,7 +386,10 @@ interface Local {
 /** `npx @effect-bedrock/local --json`: the environment it prints, and the pid of the server itself. */
 const startLocal = (): Promise<Local> =>
   new Promise((resolve, reject) => {
-    const child = spawn("npx", ["@effect-bedrock/local", "--json"], { cwd: app, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn("npx", ["@effect-bedrock/local", "--json", "--port", "0"], {
+      cwd: app,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
     const exit = new Promise<number | null>((done) => child.once("exit", (code) => done(code)))
     const timer = setTimeout(() => reject(new Error("npx @effect-bedrock/local printed nothing in 60 s")), 60_000)
     let out = ""
@@ -351,6 +422,25 @@ const runAgainstLocal = async () => {
       if (result.status !== 0) problems.push(`${what}:\n${result.stdout}${result.stderr}`)
       else log(`${what}: ok (${elapsed()})`)
     }))
+    // The README programs, as pasted (compiled by tsc -b tsconfig.readme.json), one after another.
+    for (const program of readmePrograms) {
+      const what = `README.md:${program.line} (${program.file})`
+      const result = await runAsync(
+        process.execPath,
+        [path.join(app, "out", program.file.replace(/\.ts$/, ".js"))],
+        app,
+        env
+      )
+      const missing = program.expect.filter((pattern) => !pattern.test(result.stdout))
+      if (result.status !== 0 || missing.length > 0) {
+        problems.push(
+          `${what}: exit code ${result.status}${
+            missing.length > 0 ? `, output without ${missing.join(", ")}` : ""
+          }:\n` +
+            `${result.stdout.slice(0, 4000)}${result.stderr.slice(0, 4000)}`
+        )
+      } else log(`${what}: ok (${elapsed()})`)
+    }
   } finally {
     // The server's own process: npm exec re-raises a signal it receives instead of exiting with 0.
     process.kill(local.pid, "SIGTERM")
@@ -364,8 +454,8 @@ const runAgainstLocal = async () => {
 
 // NodeNext first: it emits the programs that run against the local server while Bundler and Node10
 // are checked.
-if (await typeCheck(["tsconfig.nodenext.json"])) {
-  log(`type-checked with NodeNext (ESM and CommonJS) in ${elapsed()}`)
+if (await typeCheck(["tsconfig.nodenext.json", "tsconfig.readme.json"])) {
+  log(`type-checked with NodeNext (ESM and CommonJS, and ${readmePrograms.length} README programs) in ${elapsed()}`)
   await Promise.all([
     runAgainstLocal(),
     typeCheck(["tsconfig.bundler.json", "tsconfig.node10.json"]).then(() =>

@@ -43,7 +43,7 @@
  *
  * @since 0.1.0
  */
-import * as BedrockClient from "@effect-bedrock/core/BedrockClient"
+import type * as BedrockClient from "@effect-bedrock/core/BedrockClient"
 import * as BedrockLanguageModel from "@effect-bedrock/core/BedrockLanguageModel"
 import type * as BedrockModelId from "@effect-bedrock/core/BedrockModelId"
 import type * as BedrockModelProfile from "@effect-bedrock/core/BedrockModelProfile"
@@ -63,7 +63,6 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as BedrockAiError from "./BedrockAiError.js"
-import * as DocumentNames from "./internal/documentNames.js"
 import * as PromptMapping from "./internal/promptMapping.js"
 import * as ResponseMapping from "./internal/responseMapping.js"
 import { SignatureMemo } from "./internal/signatureMemo.js"
@@ -297,14 +296,12 @@ export const make: (
   options: Options
 ) => Effect.Effect<AiLanguageModel.Service, AiError.MalformedInput, BedrockClient.BedrockClient> = Effect.fnUntraced(
   function*(options: Options) {
-    const client = yield* BedrockClient.BedrockClient
     const modelId = options.model
     const model = yield* BedrockLanguageModel.make({
       model: modelId,
       settings: options.config,
       profile: options.profile
     }).pipe(
-      Effect.provideService(BedrockClient.BedrockClient, DocumentNames.wrapClient(client)),
       Effect.mapError((error) =>
         BedrockAiError.fromLanguageModelError(error, { method: "make", modelId }) as AiError.MalformedInput
       )
@@ -331,10 +328,7 @@ export const make: (
         const prepared = prepare(providerOptions, config, "generateText")
         if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
         const mapped = prepared.right
-        const generate = mapped.documentNames === undefined
-          ? model.generate(mapped.request)
-          : Effect.provideService(model.generate(mapped.request), DocumentNames.DocumentNames, mapped.documentNames)
-        return generate.pipe(
+        return model.generate(mapped.request).pipe(
           Effect.mapError(toAiError("generateText")),
           Effect.map((response) => {
             Telemetry.annotateResponse(providerOptions.span, response)
@@ -349,16 +343,8 @@ export const make: (
         const prepared = prepare(providerOptions, config, "streamText")
         if (Either.isLeft(prepared)) return Stream.fail(prepared.left)
         const mapped = prepared.right
-        const parts = mapped.documentNames === undefined
-          ? model.stream(mapped.request)
-          : Streams.provideServiceIn(
-            model.stream(mapped.request),
-            context,
-            DocumentNames.DocumentNames,
-            mapped.documentNames
-          )
         // This function runs once per run of the stream, so the mapper's state is per run.
-        return parts.pipe(
+        return model.stream(mapped.request).pipe(
           Stream.mapChunks(ResponseMapping.streamMapper({
             toolNames: mapped.toolNames,
             memo,

@@ -2,7 +2,6 @@ import { Prompt, Tool } from "@effect/ai"
 import { assert, describe, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
 import * as Tracer from "effect/Tracer"
-import { rename } from "../src/internal/documentNames.js"
 import { bedrockToolName, documentNameFromFileName, mapRequest } from "../src/internal/promptMapping.js"
 import { SignatureMemo } from "../src/internal/signatureMemo.js"
 
@@ -29,7 +28,7 @@ describe("promptMapping", () => {
     assert.isUndefined(documentNameFromFileName("___.pdf"))
   })
 
-  it("names documents in order, keeps them unique, and only records the ones that change", () => {
+  it("names documents on the file part (documentName), unique, only where core's Document N would differ", () => {
     const file = (fileName?: string) => ({
       type: "file" as const,
       mediaType: "application/pdf",
@@ -40,25 +39,10 @@ describe("promptMapping", () => {
       { role: "user", content: [file("a.pdf"), { type: "file", mediaType: "image/png", data: new Uint8Array([1]) }] },
       { role: "user", content: [file(), file("a.pdf")] }
     ])
-    assert.isTrue(Either.isRight(mapped))
-    const names = Either.getOrThrow(mapped).documentNames!
-    assert.deepStrictEqual([...names], [[1, "a"], [3, "a (2)"]])
-  })
-
-  it("rename puts the names on the Converse document blocks, tool results included", () => {
-    const block = (name: string) => ({
-      document: { name, format: "pdf" as const, source: { bytes: new Uint8Array() } }
-    })
-    const input = {
-      modelId: "m",
-      messages: [
-        { role: "user" as const, content: [block("Document 1"), { text: "x" }] },
-        { role: "user" as const, content: [{ toolResult: { toolUseId: "t", content: [block("Document 2")] } }] }
-      ]
-    }
-    rename(input, new Map([[1, "Report"], [2, "Chart"]]))
-    assert.strictEqual((input.messages[0]!.content[0] as any).document.name, "Report")
-    assert.strictEqual((input.messages[1]!.content[0] as any).toolResult.content[0].document.name, "Chart")
+    const messages = (Either.getOrThrow(mapped).request.prompt as any).messages
+    const parts = messages.flatMap((m: any) => m.parts)
+    assert.deepStrictEqual(parts.map((p: any) => p.documentName), ["a", undefined, undefined, "a (2)"])
+    assert.deepStrictEqual(parts.map((p: any) => p.name), ["a.pdf", undefined, undefined, "a.pdf"])
   })
 
   it("files: base64 text becomes bytes, URLs stay URLs, image/* is read from the bytes", () => {

@@ -56,8 +56,26 @@ export const FileSource = Schema.Union(
 export type FileSource = typeof FileSource.Type
 
 /**
+ * The name Bedrock shows the model for a document: letters, digits, whitespace (never two in a row), hyphens,
+ * parentheses and square brackets, 1 to 200 characters (what Converse accepts; no dot, so no file extension).
+ *
+ * @since 0.1.0
+ * @category Parts
+ */
+export const DocumentName = Schema.String.pipe(
+  Schema.pattern(/^[a-zA-Z0-9\s\-()[\]]+$/, {
+    message: () => "A document name may hold letters, digits, whitespace, hyphens, parentheses and square brackets only"
+  }),
+  Schema.filter((name) => !/\s\s/.test(name) || "A document name may not hold two whitespace characters in a row"),
+  Schema.maxLength(200, { message: () => "A document name is at most 200 characters" })
+)
+
+/**
  * A file (image, document, video) given by the user or returned by a tool. An empty `mediaType` means "work
  * it out": from a `data:` URL's own type, a download's `Content-Type`, or the URL's file extension.
+ * `name` names the file in the text that refers to it (a tool's file the model family cannot take in a
+ * tool result). `documentName` is the name Bedrock gives a document (see `DocumentName`; unique in the
+ * request); without it the documents are named `Document 1`, `Document 2`, ... in prompt order.
  *
  * @since 0.1.0
  * @category Parts
@@ -65,7 +83,8 @@ export type FileSource = typeof FileSource.Type
 export const FilePart = Schema.TaggedStruct("File", {
   mediaType: Schema.String,
   source: FileSource,
-  name: Schema.optional(Schema.String)
+  name: Schema.optional(Schema.String),
+  documentName: Schema.optional(DocumentName)
 })
 
 /**
@@ -410,7 +429,16 @@ export const text = (value: string): TextPart => ({ _tag: "Text", text: value })
 
 /**
  * A file from bytes or from a URL (`https://`, `s3://`, `data:`). Without `mediaType`, a URL's file is sent
- * as what its `data:` type, its download's `Content-Type` or its extension says it is.
+ * as what its `data:` type, its download's `Content-Type` or its extension says it is. `documentName` names
+ * a document for the model (default `Document <n>`).
+ *
+ * @example
+ * ```ts
+ * import { Prompt } from "@effect-bedrock/core"
+ *
+ * const report = Prompt.file({ mediaType: "application/pdf", data: new Uint8Array(), documentName: "Q3 report" })
+ * const prompt = Prompt.user("Sum up the Q3 report.", report)
+ * ```
  *
  * @since 0.1.0
  * @category Constructors

@@ -6,10 +6,11 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
+import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { credentials, environment, parse } from "../src/internal/cli.js"
+import { credentials, defaultPort, environment, exportLines, main, parse } from "../src/internal/cli.js"
 import * as scriptFile from "../src/internal/scriptFile.js"
 import { sdkClient, user } from "./fixtures.js"
 
@@ -17,10 +18,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../.
 const bin = path.join(root, "packages/local/src/bin.ts")
 
 describe("command line", () => {
-  it("defaults: ephemeral port on 127.0.0.1, known model ids only, banner", () => {
+  it("defaults: port 4599 on 127.0.0.1, known model ids only, banner; --port 0 for a free port", () => {
+    assert.strictEqual(defaultPort, 4599)
     assert.deepStrictEqual(parse([]), {
       _tag: "Serve",
-      options: { port: 0, host: "127.0.0.1", allowAnyModelId: false },
+      options: { port: 4599, host: "127.0.0.1", allowAnyModelId: false },
       scripts: undefined,
       output: "text"
     })
@@ -33,11 +35,49 @@ describe("command line", () => {
     assert.deepStrictEqual(parse(["--help"]), { _tag: "Help" })
     assert.deepStrictEqual(parse(["--tls"]), {
       _tag: "Serve",
-      options: { port: 0, host: "127.0.0.1", allowAnyModelId: false, tls: true },
+      options: { port: 4599, host: "127.0.0.1", allowAnyModelId: false, tls: true },
       scripts: undefined,
       output: "text"
     })
+    assert.deepStrictEqual((parse(["--port", "0"]) as any).options, {
+      port: 0,
+      host: "127.0.0.1",
+      allowAnyModelId: false
+    })
   })
+
+  it("the README's export lines are what the command prints on its default port", () => {
+    const readme = fs.readFileSync(path.join(root, "README.md"), "utf8")
+    const printed = exportLines(`http://127.0.0.1:${defaultPort}`)
+    for (const file of ["README.md", "packages/local/README.md"]) {
+      const text = fs.readFileSync(path.join(root, file), "utf8")
+      const lines = text.split("\n").filter((line) => line.startsWith("export AWS_"))
+      assert.deepStrictEqual(lines, printed, file)
+    }
+    assert.include(readme, "npx @effect-bedrock/local")
+  })
+
+  it.live("a taken port: exit code 1 and an error that names the port and the ways out", () =>
+    Effect.gen(function*() {
+      // A port of our own, taken for the test (nothing depends on 4599 being free).
+      const blocker = net.createServer()
+      yield* Effect.async<void>((resume) =>
+        void blocker.listen({ host: "127.0.0.1", port: 0 }, () => resume(Effect.void))
+      )
+      const port = (blocker.address() as net.AddressInfo).port
+      const out: Array<string> = []
+      const err: Array<string> = []
+      const code = yield* Effect.promise(() =>
+        main(["--port", String(port)], { out: (line) => out.push(line), err: (line) => err.push(line) })
+      ).pipe(Effect.ensuring(Effect.async<void>((resume) => void blocker.close(() => resume(Effect.void)))))
+      assert.strictEqual(code, 1)
+      assert.deepStrictEqual(out, [])
+      assert.strictEqual(
+        err.join("\n"),
+        `local-bedrock: port ${port} is already in use (127.0.0.1:${port}): another local Bedrock may be running. ` +
+          `Stop it, choose another port with --port <port>, or use --port 0 for a free one.`
+      )
+    }))
 
   it("refuses a non-loopback host unless told, bad ports and unknown options", () => {
     assert.match((parse(["--host", "0.0.0.0"]) as any).message, /not a loopback address.*--allow-non-loopback/)
@@ -136,7 +176,8 @@ interface Started {
 const start = (args: ReadonlyArray<string>, exports = 4) =>
   Effect.acquireRelease(
     Effect.async<Started, Error>((resume) => {
-      const child = spawn(process.execPath, ["--import", "tsx", bin, "--quiet", ...args], {
+      // --port 0: tests never depend on the default port being free.
+      const child = spawn(process.execPath, ["--import", "tsx", bin, "--quiet", "--port", "0", ...args], {
         cwd: root,
         stdio: ["ignore", "pipe", "pipe"]
       })
@@ -224,7 +265,7 @@ describe("npx @effect-bedrock/local, orphaned", () => {
   it.scopedLive("stops when the process that started it ends (npx does not pass SIGTERM on)", () =>
     Effect.gen(function*() {
       // A shell stands in for npx: it starts the server, then is killed without passing anything on.
-      const shell = spawn("sh", ["-c", `"${process.execPath}" --import tsx "${bin}" --json & wait`], {
+      const shell = spawn("sh", ["-c", `"${process.execPath}" --import tsx "${bin}" --json --port 0 & wait`], {
         cwd: root,
         stdio: ["ignore", "pipe", "pipe"]
       })

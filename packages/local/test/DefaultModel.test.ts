@@ -104,6 +104,68 @@ describe("schema-satisfying arguments", () => {
     assert.deepStrictEqual(valueFor({ type: "array", items: { type: "integer" }, maxItems: 0 }), [])
   })
 
+  it("plausible values: strings from the prompt or a small vocabulary, never the field's own name", () => {
+    // The README's structured-output schema (Schema.positive() as exclusiveMinimum, as Bedrock gets it).
+    const city = {
+      type: "object",
+      required: ["name", "population"],
+      properties: {
+        name: { type: "string" },
+        population: { type: "number", exclusiveMinimum: 0 },
+        founded: { type: "number" }
+      }
+    }
+    assert.deepStrictEqual(valueFor(city, "The largest city of Portugal"), {
+      name: "Portugal",
+      population: 500000,
+      founded: 1990
+    })
+    const weather = { type: "object", required: ["city"], properties: { city: { type: "string" } } }
+    assert.deepStrictEqual(valueFor(weather, "Weather in Porto?"), { city: "Porto" })
+    assert.deepStrictEqual(valueFor(weather, "Is it raining in New York today?"), { city: "New York" })
+    // No name in the prompt: the vocabulary's city.
+    assert.deepStrictEqual(valueFor(weather, "What's the weather?"), { city: "Lisbon" })
+    assert.deepStrictEqual(valueFor(weather), { city: "Lisbon" })
+    const search = {
+      type: "object",
+      properties: {
+        query: { type: "string" },
+        cities: { type: "array", items: { type: "string" }, minItems: 3 },
+        unit: { type: "string" },
+        days: { type: "integer" },
+        ratio: { type: "number", minimum: 0, maximum: 1 },
+        topic: { type: "string" },
+        summary: { type: "string" }
+      }
+    }
+    assert.deepStrictEqual(valueFor(search, "Flights to Madrid, \"under 100 euros\""), {
+      query: "Flights to Madrid, \"under 100 euros\"",
+      cities: ["Madrid", "Lisbon", "Porto"],
+      unit: "celsius",
+      days: 3,
+      ratio: 0.5,
+      topic: "Flights to Madrid, \"under 100 euros\"",
+      summary: "A short answer about under 100 euros."
+    })
+    // A field of no known kind: a word of the prompt.
+    assert.deepStrictEqual(valueFor({ type: "object", required: ["thing"], properties: {} }, "pack an umbrella"), {
+      thing: "pack"
+    })
+  })
+
+  it("integers for integer fields, whole numbers where the bounds allow, within every bound", () => {
+    for (const schema of [{ type: "integer" }, { type: "number" }, { type: "number", exclusiveMinimum: 0 }]) {
+      const value = valueFor({ type: "object", required: ["n"], properties: { n: schema } }) as { n: number }
+      assert.isTrue(Number.isInteger(value.n), JSON.stringify(schema))
+    }
+    assert.strictEqual(valueFor({ type: "integer", minimum: 100, maximum: 200 }), 150)
+    assert.strictEqual(valueFor({ type: "integer", exclusiveMaximum: 0 }), -1)
+    const ages = { type: "array", minItems: 3, items: { type: "integer", minimum: 0, maximum: 120 } }
+    assert.deepStrictEqual(valueFor({ type: "object", required: ["ages"], properties: { ages } }), {
+      ages: [30, 31, 32]
+    })
+  })
+
   it("prefers the schema's own examples, then its default", () => {
     assert.deepStrictEqual(
       valueFor({
@@ -143,8 +205,47 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("default model", (it)
       assert.strictEqual(start.start!.toolUse!.name, "clock")
       const pieces = events.flatMap((e) => e.contentBlockDelta?.delta?.toolUse?.input ?? [])
       assert.isAbove(pieces.length, 1)
-      assert.deepStrictEqual(JSON.parse(pieces.join("")), { zone: "zone" })
+      assert.deepStrictEqual(JSON.parse(pieces.join("")), { zone: "Europe/Lisbon" })
       assert.deepStrictEqual(events.at(-2), { messageStop: { stopReason: "tool_use" } })
+    }))
+
+  it.effect("tool input and structured output take their strings from the prompt", () =>
+    Effect.gen(function*() {
+      const getWeather = {
+        toolSpec: {
+          name: "get_weather",
+          inputSchema: {
+            json: { type: "object", properties: { city: { type: "string" } }, required: ["city"] }
+          }
+        }
+      }
+      const called = yield* send(
+        new ConverseCommand({
+          modelId: MODEL,
+          messages: [user("Weather in Porto?")],
+          toolConfig: { tools: [getWeather] }
+        })
+      )
+      assert.deepStrictEqual(called.output.message.content[0].toolUse.input, { city: "Porto" })
+      const schema = {
+        type: "object",
+        properties: { name: { type: "string" }, population: { type: "integer" } },
+        required: ["name", "population"],
+        additionalProperties: false
+      }
+      const out = yield* send(
+        new ConverseCommand({
+          modelId: MODEL,
+          messages: [user("The largest city of Portugal")],
+          outputConfig: {
+            textFormat: {
+              type: "json_schema",
+              structure: { jsonSchema: { name: "final_result", schema: JSON.stringify(schema) } }
+            }
+          }
+        } as any)
+      )
+      assert.deepStrictEqual(JSON.parse(out.output.message.content[0].text), { name: "Portugal", population: 500000 })
     }))
 
   it.effect("after tool results it answers with text mentioning them", () =>

@@ -36,8 +36,6 @@ const fail = (message: string, path?: string): never => {
 /** @internal */
 export interface MappedRequest {
   readonly request: LanguageModel.Request
-  /** Names for the documents that `@effect-bedrock/core` numbers `Document N`, by N; only the renamed ones. */
-  readonly documentNames: ReadonlyMap<number, string> | undefined
   /** Tool names as sent to Bedrock -> the toolkit's names, when a name had to change. */
   readonly toolNames: ReadonlyMap<string, string> | undefined
 }
@@ -133,13 +131,18 @@ const fileSource = (data: string | Uint8Array | URL, path: string): Prompt.FileS
   return { _tag: "Bytes", data: bytes.right }
 }
 
-const filePart = (part: AiPrompt.FilePart, path: string): Prompt.FilePart => {
+/** The core file part; `documentName` when the document is named otherwise than core's `Document N`. */
+const filePart = (part: AiPrompt.FilePart, path: string, documentName: string | undefined): Prompt.FilePart => {
   const source = fileSource(part.data, `${path}.data`)
   let mediaType = part.mediaType
   if (mediaType === "image/*" && source._tag === "Bytes") mediaType = sniffImage(source.data) ?? mediaType
-  return part.fileName === undefined
-    ? { _tag: "File", mediaType, source }
-    : { _tag: "File", mediaType, source, name: part.fileName }
+  return {
+    _tag: "File",
+    mediaType,
+    source,
+    ...(part.fileName !== undefined ? { name: part.fileName } : {}),
+    ...(documentName !== undefined ? { documentName } : {})
+  }
 }
 
 // =============================================================================
@@ -165,7 +168,6 @@ class PromptBuilder {
   /** The cache point asked for on a leading system message: `cacheInstructions`. */
   systemCache: CacheSetting | undefined = undefined
   documents = 0
-  documentNames: Map<number, string> | undefined = undefined
   readonly usedNames = new Set<string>()
 
   constructor(readonly memo: SignatureMemo) {}
@@ -187,8 +189,7 @@ class PromptBuilder {
         parts.push({ _tag: "Text", text: part.text })
       } else {
         const path = `prompt.content[${index}].content[${i}]`
-        parts.push(filePart(part, path))
-        if (isDocumentType(part.mediaType)) this.document(part, path)
+        parts.push(filePart(part, path, isDocumentType(part.mediaType) ? this.document(part, path) : undefined))
       }
       const cache = cachePointOf(part.options as CacheOptions)
       if (cache !== undefined) parts.push(cachePointPart(cache))
@@ -198,8 +199,11 @@ class PromptBuilder {
     this.messages.push({ _tag: "User", parts })
   }
 
-  /** Numbers a document as `@effect-bedrock/core` does, and records the name it should carry. */
-  document(part: AiPrompt.FilePart, path: string): void {
+  /**
+   * Numbers a document as `@effect-bedrock/core` does; the name it should carry when that is not
+   * core's own `Document N` (names unique in the request, as Converse needs).
+   */
+  document(part: AiPrompt.FilePart, path: string): string | undefined {
     const number = ++this.documents
     const option = (part.options as FileOptions).effectBedrock?.documentName
     if (option !== undefined && !isDocumentName(option)) {
@@ -214,7 +218,7 @@ class PromptBuilder {
     // Converse needs names unique in the request.
     for (let n = 2; this.usedNames.has(name); n++) name = `${wanted ?? `Document ${number}`} (${n})`
     this.usedNames.add(name)
-    if (name !== `Document ${number}`) (this.documentNames ??= new Map()).set(number, name)
+    return name === `Document ${number}` ? undefined : name
   }
 
   assistant(message: AiPrompt.AssistantMessage, index: number): void {
@@ -416,5 +420,5 @@ const build = (
     ...(format.type === "json" ? { output: outputSchema(format.objectName, format.schema) } : {}),
     ...(requestSettings !== undefined ? { settings: requestSettings } : {})
   }
-  return { request, documentNames: builder.documentNames, toolNames }
+  return { request, toolNames }
 }

@@ -53,6 +53,7 @@ export const file = (options: {
   readonly mediaType?: string | undefined
   readonly data: Uint8Array | string | URL
   readonly name?: string | undefined
+  readonly documentName?: string | undefined
 }): Prompt.FilePart => ({
   _tag: "File",
   // "" when not given: worked out from a data: URL's type, a download's Content-Type or the extension.
@@ -60,7 +61,8 @@ export const file = (options: {
   source: options.data instanceof Uint8Array
     ? { _tag: "Bytes", data: options.data }
     : { _tag: "Url", url: String(options.data) },
-  ...(options.name !== undefined ? { name: options.name } : {})
+  ...(options.name !== undefined ? { name: options.name } : {}),
+  ...(options.documentName !== undefined ? { documentName: options.documentName } : {})
 })
 
 /** @internal */

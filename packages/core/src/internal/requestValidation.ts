@@ -75,9 +75,14 @@ const isToolName = (u: unknown): boolean => {
   return true
 }
 
+// `Prompt.DocumentName`'s rules.
+const optionalDocumentName = (u: unknown): boolean =>
+  u === undefined || (typeof u === "string" && /^[a-zA-Z0-9\s\-()[\]]{1,200}$/.test(u) && !/\s\s/.test(u))
+
 const isFilePart = (p: Rec): boolean => {
   const source = p.source
-  if (!isString(p.mediaType) || !optionalString(p.name) || !isObject(source)) return false
+  if (!isString(p.mediaType) || !optionalString(p.name) || !optionalDocumentName(p.documentName)) return false
+  if (!isObject(source)) return false
   return source._tag === "Bytes" ? source.data instanceof Uint8Array : source._tag === "Url" && isString(source.url)
 }
 

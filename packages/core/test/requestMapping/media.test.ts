@@ -58,9 +58,9 @@ describe("requestMapping/media", () => {
 
   describe("mediaBlock and blockKind", () => {
     it("a numbered document, an image, a video; and their kinds", () => {
-      const document = Media.mediaBlock(["document", "pdf"], { bytes }, 3)
-      const image = Media.mediaBlock(["image", "gif"], { bytes }, 0)
-      const video = Media.mediaBlock(["video", "webm"], { s3Location: { uri: "s3://b/v" } }, 0)
+      const document = Media.mediaBlock(["document", "pdf"], { bytes }, "Document 3")
+      const image = Media.mediaBlock(["image", "gif"], { bytes }, "")
+      const video = Media.mediaBlock(["video", "webm"], { s3Location: { uri: "s3://b/v" } }, "")
       assert.deepStrictEqual<unknown>(document, { document: { name: "Document 3", format: "pdf", source: { bytes } } })
       assert.deepStrictEqual<unknown>(image, { image: { format: "gif", source: { bytes } } })
       assert.deepStrictEqual<unknown>(video, { video: { format: "webm", source: { s3Location: { uri: "s3://b/v" } } } })
@@ -94,6 +94,37 @@ describe("requestMapping/media", () => {
           { video: { format: "mov", source: { s3Location: { uri: "s3://bucket/v.mov" } } } }
         ]
       }])
+    })
+
+    it("a document's own name (documentName) instead of Document N; the others keep their numbers", () => {
+      const pdf = (documentName?: string) =>
+        Prompt.file({ mediaType: "application/pdf", data: bytes, ...(documentName ? { documentName } : {}) })
+      const result = converse({
+        prompt: [
+          Prompt.user("a", pdf("Q3 report (final)"), pdf()),
+          Prompt.assistant("ok"),
+          Prompt.user("b", pdf(), Prompt.file({ mediaType: "image/png", data: bytes, documentName: "ignored" }))
+        ]
+      })
+      const blocks = result.messages.flatMap((m: any) => m.content)
+      assert.deepStrictEqual(blocks.filter((b: any) => b.document).map((b: any) => b.document.name), [
+        "Q3 report (final)",
+        "Document 2",
+        "Document 3"
+      ])
+      // Images carry no name.
+      assert.deepStrictEqual(blocks.at(-1), { image: { format: "png", source: { bytes } } })
+    })
+
+    it("a document name used twice is an issue before the request (Bedrock rejects duplicates)", () => {
+      const named = Prompt.file({ mediaType: "text/plain", data: bytes, documentName: "Notes" })
+      const twice = issue({ prompt: [Prompt.user("a", named), Prompt.user("b", named)] })
+      assert.strictEqual(twice.path, "prompt.messages[1].parts[1]")
+      assert.match(twice.message, /^Document names must be unique in a request .*"Notes" names two documents/)
+      // Given as another document's default name.
+      const clash = Prompt.file({ mediaType: "text/plain", data: bytes, documentName: "Document 1" })
+      const plain = Prompt.file({ mediaType: "text/plain", data: bytes })
+      assert.match(issue({ prompt: [Prompt.user("a", plain, clash)] }).message, /"Document 1" names two documents/)
     })
 
     it("other URLs must be downloaded first", () => {

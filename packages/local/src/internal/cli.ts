@@ -27,6 +27,15 @@ export const credentials = { accessKeyId: "AKIDLOCALBEDROCK", secretAccessKey: "
 /** @internal */
 export const region = "us-east-1"
 
+/**
+ * The command's port when none is given: a fixed one, so the `export` lines in the README hold
+ * (`--port 0` picks a free one). `LocalBedrock.layer` and `LocalBedrockServer.start` keep an
+ * ephemeral port by default.
+ *
+ * @internal
+ */
+export const defaultPort = 4599
+
 /** @internal */
 export const usage = `Usage: npx @effect-bedrock/local [options]
 
@@ -36,7 +45,7 @@ It prints the environment a client needs, then runs until Ctrl-C (SIGINT), SIGTE
 the process that started it (npx).
 
 Options:
-  -p, --port <port>        port to listen on (default: an ephemeral port)
+  -p, --port <port>        port to listen on (default: 4599; 0 picks a free port)
       --host <address>     address to listen on (default: 127.0.0.1); loopback only
                            (127.0.0.0/8, ::1, localhost) unless --allow-non-loopback
       --allow-non-loopback allow a --host that other machines can reach: the server
@@ -95,7 +104,7 @@ export const parse = (args: ReadonlyArray<string>): Command => {
     return { _tag: "Usage", message: error instanceof Error ? error.message : String(error) }
   }
   if (values.help) return { _tag: "Help" }
-  const port = values.port === undefined ? 0 : Number(values.port)
+  const port = values.port === undefined ? defaultPort : Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535 || values.port?.trim() === "") {
     return { _tag: "Usage", message: `--port must be a port number (0-65535), got '${values.port}'` }
   }
@@ -199,6 +208,20 @@ const banner = (
   "Stop with Ctrl-C."
 ]
 
+/**
+ * Why the server could not listen, in words: a taken port says so and names the ways out.
+ *
+ * @internal
+ */
+export const listenError = (options: Options, error: unknown): string => {
+  const address = `${options.host}:${options.port}`
+  if ((error as NodeJS.ErrnoException | undefined)?.code === "EADDRINUSE") {
+    return `port ${options.port} is already in use (${address}): another local Bedrock may be running. ` +
+      `Stop it, choose another port with --port <port>, or use --port 0 for a free one.`
+  }
+  return `cannot listen on ${address}: ${error instanceof Error ? error.message : String(error)}`
+}
+
 /** @internal */
 export interface Io {
   readonly out: (line: string) => void
@@ -233,8 +256,7 @@ export const main = async (args: ReadonlyArray<string>, io: Io): Promise<number>
   try {
     server = await LocalServer.start(command.options)
   } catch (error) {
-    const address = `${command.options.host}:${command.options.port}`
-    io.err(`local-bedrock: cannot listen on ${address}: ${error instanceof Error ? error.message : String(error)}`)
+    io.err(`local-bedrock: ${listenError(command.options, error)}`)
     return 1
   }
   let certificateFile: string | undefined

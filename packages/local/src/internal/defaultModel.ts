@@ -145,6 +145,8 @@ export const answer = (body: Json, modelId: string, cache: Set<string>): Answer 
   const tools = asArray(toolConfig.tools).flatMap((t) => (isObject(t) && isObject(t.toolSpec) ? [t.toolSpec] : []))
   const choice = isObject(toolConfig.toolChoice) ? toolConfig.toolChoice : {}
   const inference = isObject(body.inferenceConfig) ? body.inferenceConfig : {}
+  // What the user said last: the tool inputs and structured output take their strings from it.
+  const said = textOf(lastUserContent).trim()
   const content: Array<Block> = []
   let stopReason = "end_turn"
   let stopSequence: string | null = null
@@ -165,7 +167,7 @@ export const answer = (body: Json, modelId: string, cache: Set<string>): Answer 
       toolUse: {
         toolUseId: `tooluse_${hash(`${JSON.stringify(messages)}\u0000${name}`)}${hash(name)}`,
         name,
-        input: valueFor(schema)
+        input: valueFor(schema, said)
       }
     })
     stopReason = "tool_use"
@@ -191,11 +193,10 @@ export const answer = (body: Json, modelId: string, cache: Set<string>): Answer 
       } catch {
         schema = {}
       }
-      text = JSON.stringify(valueFor(schema))
+      text = JSON.stringify(valueFor(schema, said))
     } else if (promptedSchema(body.system) !== undefined) {
-      text = JSON.stringify(valueFor(promptedSchema(body.system)))
+      text = JSON.stringify(valueFor(promptedSchema(body.system), said))
     } else {
-      const said = textOf(lastUserContent).trim()
       text = said.length > 0
         ? `You said: ${said}`
         : `You sent ${lastUserContent.length} content block${lastUserContent.length === 1 ? "" : "s"}.`

@@ -235,8 +235,43 @@ export const mustDownload = (file: Prompt.FilePart): string =>
   "Bedrock (only s3:// locations are passed by reference)"
 
 /**
- * The image, video or document block for a file; a document is named
- * `Document <documentNumber>` (Converse requires a name, unique in the request).
+ * The names of a request's documents, in prompt order: a file's own `documentName`, else
+ * `Document <n>` (`n` counts the request's documents, as pydantic-ai does). Converse requires a
+ * name unique in the request: a name given twice (or given as the default name of another
+ * document) is an issue, not a rejected request.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export class DocumentNames {
+  count = 0
+  used: Set<string> | undefined = undefined
+
+  /** The next document's name; `undefined` when it is taken (see `duplicateDocumentName`). */
+  next(file: Prompt.FilePart): string | undefined {
+    const number = ++this.count
+    const name = file.documentName ?? `Document ${number}`
+    const used = this.used ??= new Set()
+    if (used.has(name)) return undefined
+    used.add(name)
+    return name
+  }
+}
+
+/**
+ * The message of the issue for a document name used twice in a request.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const duplicateDocumentName = (file: Prompt.FilePart, names: DocumentNames): string =>
+  `Document names must be unique in a request (Bedrock rejects duplicates): "${
+    file.documentName ?? `Document ${names.count}`
+  }" names two documents; give each its own documentName`
+
+/**
+ * The image, video or document block for a file; a document carries `documentName` (see
+ * `DocumentNames`; Converse requires a name, unique in the request).
  *
  * @since 0.1.0
  * @internal
@@ -244,11 +279,11 @@ export const mustDownload = (file: Prompt.FilePart): string =>
 export const mediaBlock = (
   format: readonly [Kind, string],
   source: Source,
-  documentNumber: number
+  documentName: string
 ): ContentBlock => {
   const kind = format[0]
   if (kind === "document") {
-    return { document: { name: `Document ${documentNumber}`, format: format[1], source } } as ContentBlock
+    return { document: { name: documentName, format: format[1], source } } as ContentBlock
   }
   if (kind === "image") return { image: { format: format[1], source } } as ContentBlock
   return { video: { format: format[1], source } } as ContentBlock

@@ -23,6 +23,8 @@ import { fail } from "./issues.js"
 import type { Kind } from "./media.js"
 import {
   blockKind,
+  DocumentNames,
+  duplicateDocumentName,
   effectiveMediaType,
   fileSource,
   mediaBlock,
@@ -65,7 +67,7 @@ class MessageBuilder {
   readonly system: Array<SystemContentBlock> = []
   cachePoints = 0
   messageIndex = 0
-  documents = 0
+  readonly documents = new DocumentNames()
   files = 0
   /** Content of the last user message pushed: merged into while it is still the last message. */
   tail: Array<Block> | undefined = undefined
@@ -154,7 +156,9 @@ class MessageBuilder {
     if (source === undefined) return fail(mustDownload(file), this.path(part, fileIndex))
     if (typeof source === "string") return fail(source, this.path(part, fileIndex))
     const kind = format[0]
-    return { block: mediaBlock(format, source, kind === "document" ? ++this.documents : 0), kind }
+    const name = kind === "document" ? this.documents.next(file) : ""
+    if (name === undefined) return fail(duplicateDocumentName(file, this.documents), this.path(part, fileIndex))
+    return { block: mediaBlock(format, source, name), kind }
   }
 
   user(message: Prompt.UserMessage): void {
