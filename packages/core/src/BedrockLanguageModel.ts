@@ -37,6 +37,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as BedrockClient from "./BedrockClient.js"
+import * as BedrockError from "./BedrockError.js"
 import type * as BedrockModelId from "./BedrockModelId.js"
 import * as BedrockModelProfile from "./BedrockModelProfile.js"
 import * as BedrockModelSettings from "./BedrockModelSettings.js"
@@ -186,14 +187,28 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     const mapped = RequestMapping.toConverseInput(input)
     if (Either.isLeft(mapped)) return Effect.fail(invalid(mapped.left, "generate"))
     const mapping = mapped.right
-    const decode = (output: ConverseCommandOutput) =>
-      ResponseDecoding.fromConverseResponse(output, {
+    const decode = (output: ConverseCommandOutput): Effect.Effect<Response.Response, BedrockError.TransportError> => {
+      const requestId = output.$metadata?.requestId
+      // Nothing from the network is trusted: a body of the wrong shape is a typed failure, not an empty answer.
+      const problem = ResponseDecoding.converseProblem(output)
+      if (problem !== undefined) {
+        return Effect.fail(
+          new BedrockError.TransportError({
+            kind: "MalformedResponse",
+            message: `Invalid Converse response: ${problem.message}`,
+            operation: "converse",
+            ...(requestId !== undefined ? { requestId } : {})
+          })
+        )
+      }
+      return Effect.succeed(ResponseDecoding.fromConverseResponse(output, {
         modelId,
-        requestId: output.$metadata.requestId,
+        requestId,
         ...outputContext(mapping),
         trimLeadingWhitespace: profile.ignoresLeadingWhitespaceInStream
-      })
-    const call = Effect.map(client.converse(mapping.input, callOptions(input.settings)), decode)
+      }))
+    }
+    const call = Effect.flatMap(client.converse(mapping.input, callOptions(input.settings)), decode)
     return mapping.warnings === undefined ? call : Effect.zipRight(logWarnings(mapping), call)
   }
 
