@@ -54,6 +54,8 @@ export async function* guard(body: AsyncIterable<Uint8Array>, maxEventBytes: num
   for await (const chunk of body) {
     const size = chunk.length
     let offset = 0
+    // Where the frame whose prelude is being read starts in this chunk (0 when it began in an earlier one).
+    let frameStart = 0
     while (offset < size) {
       if (remaining > 0) {
         const left = size - offset
@@ -65,17 +67,23 @@ export async function* guard(body: AsyncIterable<Uint8Array>, maxEventBytes: num
         remaining = 0
         continue
       }
+      if (preludeBytes === 0) frameStart = offset
       const byte = chunk[offset++]!
       // Multiplication, not shifts: a length of 2^31 or more stays positive.
       if (preludeBytes < 4) total = total * 256 + byte
       else headers = headers * 256 + byte
       if (++preludeBytes < 8) continue
-      if (total > maxEventBytes) throw tooLarge(total, maxEventBytes)
-      if (total < MIN_FRAME) {
-        throw frameError(`an event frame declares ${total} bytes, less than the ${MIN_FRAME} of an empty message`)
-      }
-      if (headers > total - MIN_FRAME) {
-        throw frameError(`an event frame of ${total} bytes declares ${headers} bytes of headers, past its end`)
+      const problem = total > maxEventBytes
+        ? tooLarge(total, maxEventBytes)
+        : total < MIN_FRAME
+        ? frameError(`an event frame declares ${total} bytes, less than the ${MIN_FRAME} of an empty message`)
+        : headers > total - MIN_FRAME
+        ? frameError(`an event frame of ${total} bytes declares ${headers} bytes of headers, past its end`)
+        : undefined
+      if (problem !== undefined) {
+        // The frames before this one are delivered first, as the SDK delivers events before a fault.
+        if (frameStart > 0) yield chunk.subarray(0, frameStart)
+        throw problem
       }
       remaining = total - 8
       preludeBytes = 0

@@ -123,6 +123,17 @@ export const fromSdk = (
       kind: "MalformedEventStream"
     }, options)
   }
+  if (answered) {
+    // A 2xx answer the SDK could not deserialise (a body of `null`): the body is not a response.
+    return new BedrockError.TransportError({
+      ...base,
+      message: internal.scrubSecrets(
+        `Malformed response (${rawName}): ${internal.withoutDeserializationNote(rawMessage)}`,
+        secrets
+      ),
+      kind: "MalformedResponse"
+    }, options)
+  }
   return new BedrockError.UnknownBedrockError({
     retryable: status !== undefined && retryableUnknownStatus.has(status),
     ...base
