@@ -39,12 +39,30 @@ export const tooLarge = (declared: number, max: number): Error =>
       "(BedrockClient option maxEventBytes); it was refused before it was read"
   )
 
+/** A big-endian unsigned 32-bit integer (a number, never negative). */
+const uint32 = (bytes: Uint8Array, at: number): number =>
+  bytes[at]! * 0x1000000 + ((bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!)
+
+const sourceKey: unique symbol = Symbol.for("@effect-bedrock/core/FrameGuard/source")
+
 /**
- * The body, passed on chunk by chunk, each checked before it is handed over.
+ * The body, passed on chunk by chunk, each checked before it is handed over. The guarded body keeps
+ * the original under a symbol (`sourceOf`), for tests that look at the HTTP/2 stream itself.
  *
  * @internal
  */
-export async function* guard(body: AsyncIterable<Uint8Array>, maxEventBytes: number): AsyncGenerator<Uint8Array> {
+export const guard = (body: AsyncIterable<Uint8Array>, maxEventBytes: number): AsyncIterable<Uint8Array> =>
+  Object.defineProperty(guarded(body, maxEventBytes), sourceKey, { value: body })
+
+/**
+ * The response body under a guard, or the value itself.
+ *
+ * @internal
+ */
+export const sourceOf = (body: unknown): unknown =>
+  typeof body === "object" && body !== null && sourceKey in body ? (body as { [sourceKey]: unknown })[sourceKey] : body
+
+async function* guarded(body: AsyncIterable<Uint8Array>, maxEventBytes: number): AsyncGenerator<Uint8Array> {
   // Bytes of the current frame still to pass after its prelude; while 0, a prelude is being read.
   let remaining = 0
   // The prelude read so far: its byte count and the two lengths accumulated big-endian.
@@ -67,12 +85,23 @@ export async function* guard(body: AsyncIterable<Uint8Array>, maxEventBytes: num
         remaining = 0
         continue
       }
-      if (preludeBytes === 0) frameStart = offset
-      const byte = chunk[offset++]!
-      // Multiplication, not shifts: a length of 2^31 or more stays positive.
-      if (preludeBytes < 4) total = total * 256 + byte
-      else headers = headers * 256 + byte
-      if (++preludeBytes < 8) continue
+      if (preludeBytes === 0) {
+        frameStart = offset
+        if (offset + 8 <= size) {
+          // The whole prelude is in this chunk (nearly always): read both lengths at once.
+          total = uint32(chunk, offset)
+          headers = uint32(chunk, offset + 4)
+          offset += 8
+          preludeBytes = 8
+        }
+      }
+      if (preludeBytes < 8) {
+        const byte = chunk[offset++]!
+        // Multiplication, not shifts: a length of 2^31 or more stays positive.
+        if (preludeBytes < 4) total = total * 256 + byte
+        else headers = headers * 256 + byte
+        if (++preludeBytes < 8) continue
+      }
       const problem = total > maxEventBytes
         ? tooLarge(total, maxEventBytes)
         : total < MIN_FRAME
