@@ -53,6 +53,7 @@ import * as ClientEndpoint from "./internal/clientEndpoint.js"
 import * as ClientOperations from "./internal/clientOperations.js"
 import * as ClientOptions from "./internal/clientOptions.js"
 import * as ClientRetry from "./internal/clientRetry.js"
+import * as FrameGuard from "./internal/frameGuard.js"
 import * as OptionsValidation from "./internal/optionsValidation.js"
 import { scrubSecrets } from "./internal/sdkErrors.js"
 
@@ -225,6 +226,11 @@ export interface RetryOptions {
  *     stream), overriding the SDK's isolation of event streams. The fastest time to first token, but the
  *     streams share their fate: a GOAWAY, reset or dropped connection fails all of them at once, and they
  *     all wait behind the server's concurrent-stream limit on one connection.
+ * - `maxEventBytes` (default 4 MiB, `defaultMaxEventBytes`): the largest event-stream frame (one event) a
+ *   `converseStream` accepts. A frame declaring more fails the stream with a `TransportError` of kind
+ *   `"MalformedEventStream"` before its bytes are read (the SDK would allocate the declared length at once).
+ *   Bedrock's own events are a few kilobytes at most. Applies to clients built from these options, not to an
+ *   SDK client given to `makeFromClient`.
  * - `transformClientConfig`: last word on the SDK client configuration.
  *
  * @since 0.1.0
@@ -243,8 +249,17 @@ export interface Options {
   readonly tlsSessionResumption?: boolean | undefined
   readonly warmConnection?: boolean | undefined
   readonly shareStreamSessions?: boolean | undefined
+  readonly maxEventBytes?: number | undefined
   readonly transformClientConfig?: ((config: BedrockRuntimeClientConfig) => BedrockRuntimeClientConfig) | undefined
 }
+
+/**
+ * The default of `Options.maxEventBytes`: 4 MiB per event-stream frame.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export const defaultMaxEventBytes: number = FrameGuard.defaultMaxEventBytes
 
 /**
  * Options for wrapping an existing SDK client.
@@ -434,6 +449,7 @@ export type ConfigOptions = { readonly [K in keyof Options]?: Config.Config<Opti
  * - `ca`: the PEM file named by `BEDROCK_CA_BUNDLE`, else `AWS_CA_BUNDLE` (added to Node's roots)
  * - `tlsSessionResumption` / `warmConnection` / `shareStreamSessions`: `BEDROCK_TLS_SESSION_RESUMPTION` /
  *   `BEDROCK_WARM_CONNECTION` / `BEDROCK_SHARE_STREAM_SESSIONS` (`true` / `false`)
+ * - `maxEventBytes`: `BEDROCK_MAX_EVENT_BYTES` (bytes)
  *
  * @since 0.1.0
  * @category Config
@@ -466,6 +482,11 @@ export const defaultConfig: { readonly [K in keyof Options]-?: Config.Config<Opt
   tlsSessionResumption: ClientConfig.optionalConfig(Config.boolean("BEDROCK_TLS_SESSION_RESUMPTION")),
   warmConnection: ClientConfig.optionalConfig(Config.boolean("BEDROCK_WARM_CONNECTION")),
   shareStreamSessions: ClientConfig.optionalConfig(Config.boolean("BEDROCK_SHARE_STREAM_SESSIONS")),
+  maxEventBytes: ClientConfig.optionalConfig(
+    Config.integer("BEDROCK_MAX_EVENT_BYTES").pipe(
+      Config.validate({ message: "Expected at least 16 bytes", validation: (n) => n >= 16 })
+    )
+  ),
   transformClientConfig: Config.succeed(undefined)
 }
 
@@ -489,6 +510,7 @@ export const loadConfig = (config: ConfigOptions = {}): Effect.Effect<Options, C
     tlsSessionResumption: config.tlsSessionResumption ?? defaultConfig.tlsSessionResumption,
     warmConnection: config.warmConnection ?? defaultConfig.warmConnection,
     shareStreamSessions: config.shareStreamSessions ?? defaultConfig.shareStreamSessions,
+    maxEventBytes: config.maxEventBytes ?? defaultConfig.maxEventBytes,
     transformClientConfig: config.transformClientConfig ?? defaultConfig.transformClientConfig
   })
 

@@ -299,13 +299,20 @@ const byExceptionName: ReadonlyMap<string, (typeof exceptions)[number]> = new Ma
 /**
  * What went wrong below the Bedrock protocol.
  *
- * - `ConnectionRefused`, `ConnectionReset`, `ConnectionFailed` (DNS, unreachable), `Timeout`:
- *   retryable.
+ * - `ConnectionRefused`, `ConnectionReset` (also a peer that closes the connection without an
+ *   answer), `ConnectionFailed` (DNS, unreachable), `Timeout`: retryable.
+ * - `CertificateRejected`: the endpoint's TLS certificate failed a check (untrusted issuer,
+ *   self-signed, expired, wrong host name); the message names the check. Not retryable: trust a
+ *   private CA with the client option `ca` (or `BEDROCK_CA_BUNDLE` / `AWS_CA_BUNDLE`).
  * - `Aborted`: the request was aborted (normally by interruption).
  * - `ChecksumMismatch`, `TruncatedEventStream`: event-stream bytes damaged or cut off on the way
- *   (a frame whose CRC does not match, a body that ends inside a frame). Retryable.
- * - `MalformedEventStream`: undecodable event-stream framing. `InvalidEventPayload`: an event whose
- *   JSON payload is invalid. `MalformedResponse`: an undecodable HTTP response body. Not
+ *   (a frame whose CRC does not match, a body that ends inside a frame, a 200 answer with no event
+ *   at all). Retryable.
+ * - `MalformedEventStream`: an event stream that is not one: bad framing (a frame shorter than its
+ *   prelude, headers past its end, longer than `maxEventBytes`), a message without
+ *   `:message-type`, an `error` message, an unknown exception. `InvalidEventPayload`: an event whose
+ *   payload is not valid JSON or not of its documented shape (`eventType` names the event).
+ *   `MalformedResponse`: an undecodable HTTP response body, or one of the wrong shape. Not
  *   retryable: the same answer would be undecodable again.
  *
  * Whatever the kind, a fault that ends a stream after some of its events were delivered is not retryable (see
@@ -319,6 +326,7 @@ export const TransportErrorKind = Schema.Literal(
   "ConnectionReset",
   "ConnectionFailed",
   "Timeout",
+  "CertificateRejected",
   "Aborted",
   "ChecksumMismatch",
   "TruncatedEventStream",
@@ -350,7 +358,11 @@ export const retryableTransportKinds: ReadonlySet<TransportErrorKind> = new Set<
   "TruncatedEventStream"
 ])
 
-const transportFields = { kind: TransportErrorKind }
+const transportFields = {
+  kind: TransportErrorKind,
+  /** The event type of an `InvalidEventPayload` (`contentBlockDelta`, `metadata`, ...). */
+  eventType: Schema.optional(Schema.String)
+}
 
 /**
  * Constructor input of a `TransportError`: `retryable` may be left out and then follows `kind`.

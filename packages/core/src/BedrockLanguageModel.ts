@@ -37,6 +37,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as BedrockClient from "./BedrockClient.js"
+import * as BedrockError from "./BedrockError.js"
 import type * as BedrockModelId from "./BedrockModelId.js"
 import * as BedrockModelProfile from "./BedrockModelProfile.js"
 import * as BedrockModelSettings from "./BedrockModelSettings.js"
@@ -203,16 +204,31 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     const output = mapping.output
     // A non-object schema asked for wrapped in native or prompted mode: the answer unwrapped, as in tool mode.
     const unwrap = output !== undefined && output._tag !== "Tool" && output.unwrapKey !== undefined
-    const decode = (converseOutput: ConverseCommandOutput) => {
+    const decode = (
+      converseOutput: ConverseCommandOutput
+    ): Effect.Effect<Response.Response, BedrockError.TransportError> => {
+      const requestId = converseOutput.$metadata?.requestId
+      // Nothing from the network is trusted: a body of the wrong shape is a typed failure, not an empty answer.
+      const problem = ResponseDecoding.converseProblem(converseOutput)
+      if (problem !== undefined) {
+        return Effect.fail(
+          new BedrockError.TransportError({
+            kind: "MalformedResponse",
+            message: `Invalid Converse response: ${problem.message}`,
+            operation: "converse",
+            ...(requestId !== undefined ? { requestId } : {})
+          })
+        )
+      }
       const response = ResponseDecoding.fromConverseResponse(converseOutput, {
         modelId,
-        requestId: converseOutput.$metadata.requestId,
+        requestId,
         ...outputContext(mapping),
         trimLeadingWhitespace: profile.ignoresLeadingWhitespaceInStream
       })
-      return unwrap ? StructuredOutput.unwrapResponse(response) : response
+      return Effect.succeed(unwrap ? StructuredOutput.unwrapResponse(response) : response)
     }
-    const call = Effect.map(client.converse(mapping.input, callOptions(input.settings)), decode)
+    const call = Effect.flatMap(client.converse(mapping.input, callOptions(input.settings)), decode)
     return mapping.warnings === undefined ? call : Effect.zipRight(logWarnings(mapping), call)
   }
 

@@ -73,6 +73,11 @@ export type FinishReason = typeof FinishReason.Type
  * also given separately; other numeric fields the provider reports are kept in
  * `details`.
  *
+ * `unknown: true` marks usage the provider did not report: a ConverseStream that
+ * ended after its `messageStop` event without the `metadata` event that carries
+ * usage (seen in real traffic). The answer is complete; its counts are then 0, no
+ * cost is computed, and a warning is logged. Absent otherwise.
+ *
  * @since 0.1.0
  * @category Models
  */
@@ -82,7 +87,8 @@ export const Usage = Schema.Struct({
   totalTokens: Schema.Number,
   cacheReadTokens: Schema.Number,
   cacheWriteTokens: Schema.Number,
-  details: Schema.Record({ key: Schema.String, value: Schema.Number })
+  details: Schema.Record({ key: Schema.String, value: Schema.Number }),
+  unknown: Schema.optional(Schema.Literal(true))
 })
 
 /**

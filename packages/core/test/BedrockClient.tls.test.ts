@@ -71,6 +71,27 @@ layer(LocalBedrock.layer({ tls: true }), { excludeTestServices: true })("Bedrock
       assert.deepStrictEqual(yield* local.requests, [])
     }))
 
+  it.scoped("an untrusted certificate: CertificateRejected naming the check and `ca`, not retried", () =>
+    Effect.gen(function*() {
+      const local = yield* LocalBedrock.LocalBedrock
+      yield* local.reset
+      // The default retry policy: a retryable failure would be tried 3 times.
+      const client = yield* BedrockClient.make({ ...clientOptions(local), retry: { baseDelay: "5 millis" } })
+      const converse = yield* Effect.flip(client.converse(input()))
+      const stream = yield* Effect.flip(Stream.runDrain(client.converseStream(input())))
+      for (const error of [converse, stream]) {
+        assert.strictEqual(error._tag, "TransportError")
+        if (error._tag === "TransportError") assert.strictEqual(error.kind, "CertificateRejected")
+        assert.isFalse(error.retryable)
+        assert.match(error.message, /self[- ]signed certificate \(DEPTH_ZERO_SELF_SIGNED_CERT\)/)
+        assert.include(error.message, "`ca`")
+        assert.include(error.message, "BEDROCK_CA_BUNDLE")
+      }
+      // One handshake per call: nothing was retried.
+      assert.strictEqual((yield* local.connections).tlsFailed, 2)
+      assert.deepStrictEqual(yield* local.requests, [])
+    }))
+
   it.scoped("LocalBedrock.layerBedrockClient trusts the server's certificate", () =>
     Effect.gen(function*() {
       const client = yield* BedrockClient.BedrockClient

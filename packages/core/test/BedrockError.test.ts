@@ -242,6 +242,70 @@ describe("BedrockError.fromSdk", () => {
     })
   })
 
+  describe("what an answered request or stream threw (issue 20)", () => {
+    const answered = (error: Error) => Object.assign(error, { $metadata: { httpStatusCode: 200, requestId: "r-200" } })
+    const kindOf = (error: BedrockError.BedrockError) => error._tag === "TransportError" ? error.kind : error._tag
+
+    it("in an event stream: anything but a modelled exception or a transport fault is MalformedEventStream", () => {
+      const errorMessage = Object.assign(new Error("boom"), { name: "InternalFailure" })
+      const missingType = new TypeError("Cannot destructure property 'value' of 'message.headers.:message-type'")
+      for (const thrown of [errorMessage, missingType, new RangeError("Invalid DataView length")]) {
+        const midStream = BedrockError.fromSdk(thrown, "stream", { requestId: "r" })
+        assert.strictEqual(kindOf(midStream), "MalformedEventStream", thrown.name)
+        assert.isFalse(midStream.retryable)
+        const first = BedrockError.fromSdk(answered(thrown), "request", { operation: "converseStream" })
+        assert.strictEqual(kindOf(first), "MalformedEventStream", thrown.name)
+        assert.strictEqual(first.exceptionName, thrown.name)
+      }
+      // Invalid JSON in the first event is an invalid payload, not a malformed response.
+      const json = BedrockError.fromSdk(answered(new SyntaxError("Unexpected token")), "request", {
+        operation: "converseStream"
+      })
+      assert.strictEqual(kindOf(json), "InvalidEventPayload")
+    })
+
+    it("a 2xx body the SDK cannot deserialise is a MalformedResponse", () => {
+      const thrown = answered(new TypeError("Cannot read properties of null (reading 'output')"))
+      const error = BedrockError.fromSdk(thrown, "request", { operation: "converse" })
+      assert.strictEqual(kindOf(error), "MalformedResponse")
+      assert.isFalse(error.retryable)
+      assert.strictEqual(error.requestId, "r-200")
+    })
+
+    it("a rejected TLS certificate is CertificateRejected, naming the check and `ca`", () => {
+      const tls = Object.assign(new Error("self-signed certificate"), { code: "DEPTH_ZERO_SELF_SIGNED_CERT" })
+      const thrown = Object.assign(
+        new Error("The pending stream has been canceled (caused by: self-signed certificate)"),
+        {
+          code: "ERR_HTTP2_STREAM_CANCEL",
+          cause: tls
+        }
+      )
+      const error = BedrockError.fromSdk(thrown, "request")
+      assert.strictEqual(kindOf(error), "CertificateRejected")
+      assert.isFalse(error.retryable)
+      assert.include(error.message, "self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)")
+      assert.include(error.message, "`ca`")
+      const hostname = Object.assign(new Error("Hostname/IP does not match certificate's altnames"), {
+        code: "ERR_TLS_CERT_ALTNAME_INVALID"
+      })
+      assert.include(BedrockError.fromSdk(hostname, "request").message, "not for the host name")
+    })
+
+    it("a connection closed before any answer is ConnectionReset, whatever the SDK names it", () => {
+      const thrown = Object.assign(new Error("Unexpected error: http2 request did not get a response"), {
+        name: "TimeoutError"
+      })
+      const error = BedrockError.fromSdk(thrown, "request")
+      assert.strictEqual(kindOf(error), "ConnectionReset")
+      assert.isTrue(error.retryable)
+      const timeout = Object.assign(new Error("Stream timed out because of no activity for 10 ms"), {
+        name: "TimeoutError"
+      })
+      assert.strictEqual(kindOf(BedrockError.fromSdk(timeout, "request")), "Timeout")
+    })
+  })
+
   describe("credentials", () => {
     it("CredentialsProviderError", () => {
       const thrown = Object.assign(new Error("Could not load credentials from any providers"), {

@@ -123,14 +123,25 @@ describe("stream decoding", () => {
       assert.deepStrictEqual(direct.providerFields, { additionalModelResponseFields: { foo: 1 } })
     }))
 
-  it.effect("never finishes before metadata: a stream ending without usage fails", () =>
+  it.effect("never finishes before messageStop: a stream ending before it fails", () =>
     Effect.gen(function*() {
-      const result = yield* decodeAll(events.slice(0, -1)).pipe(Effect.either)
+      const result = yield* decodeAll(events.slice(0, -2)).pipe(Effect.either)
       assert.isTrue(Either.isLeft(result))
       if (Either.isLeft(result)) {
         assert.strictEqual(result.left._tag, "TransportError")
         assert.strictEqual((result.left as BedrockError.TransportError).kind, "TruncatedEventStream")
       }
+    }))
+
+  it.effect("after messageStop without metadata: finishes, usage marked unknown", () =>
+    Effect.gen(function*() {
+      const parts = yield* decodeAll(events.slice(0, -1))
+      const finish = parts.at(-1) as Response.Finish
+      assert.strictEqual(finish._tag, "Finish")
+      assert.strictEqual(finish.finishReason, "tool-calls")
+      assert.strictEqual(finish.usage.unknown, true)
+      assert.strictEqual(finish.usage.totalTokens, 0)
+      assert.deepStrictEqual(finish.response.usage, finish.usage)
     }))
 
   it.effect("an exception event fails the stream after the parts before it were delivered", () =>

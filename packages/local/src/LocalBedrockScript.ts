@@ -101,6 +101,15 @@ export interface Failure extends Filter {
 }
 
 /**
+ * The value of a raw frame header: a string, a boolean, a number (a 32-bit integer header, a 64-bit
+ * one outside that range) or bytes (a binary header).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type RawHeaderValue = string | boolean | number | Uint8Array
+
+/**
  * One entry of a scripted event stream.
  *
  * @since 0.1.0
@@ -120,10 +129,20 @@ export type StreamEntry =
     readonly message: string
   }
   | {
-    /** A frame with exactly these string headers and this body, e.g. an invalid JSON payload. */
+    /** A frame with exactly these headers and this body, e.g. an invalid JSON payload. */
     readonly _tag: "Raw"
-    readonly headers: Readonly<Record<string, string>>
-    readonly body: string
+    readonly headers: Readonly<Record<string, RawHeaderValue>>
+    readonly body: string | Uint8Array
+  }
+  | {
+    /**
+     * Bytes written as they are, `repeat` times (default 1), with back-pressure: broken framing, or
+     * a frame declaring a huge length followed by that many bytes. Each write counts as one frame
+     * for a fault's `after`.
+     */
+    readonly _tag: "Bytes"
+    readonly bytes: Uint8Array
+    readonly repeat?: number | undefined
   }
 
 /**
@@ -304,12 +323,52 @@ export const exception: (exceptionType: StreamExceptionType | (string & {}), mes
   internal.exception
 
 /**
- * A raw frame entry for {@link stream} (string headers, body as given: may be invalid JSON).
+ * A raw frame entry for {@link stream}: these headers (strings, or other header types, see
+ * `RawHeaderValue`) and this body as given (may be invalid JSON, `null`, anything), framed with
+ * valid lengths and CRCs.
  *
  * @since 0.1.0
  * @category Constructors
  */
-export const raw: (headers: Readonly<Record<string, string>>, body: string) => StreamEntry = internal.raw
+export const raw: (headers: Readonly<Record<string, RawHeaderValue>>, body: string | Uint8Array) => StreamEntry =
+  internal.raw
+
+/**
+ * A bytes entry for {@link stream}: `bytes` written as they are, `repeat` times (default 1), with
+ * back-pressure. With {@link frameBytes}, any framing a client must survive: a frame of length 0,
+ * headers past its end, a prelude declaring 1.5 GB followed by hundreds of megabytes.
+ *
+ * @example
+ * ```ts
+ * import { LocalBedrockScript as Script } from "@effect-bedrock/local"
+ *
+ * // A frame declaring 1.5 GB, then 64 MiB of its bytes.
+ * const huge = Script.stream([
+ *   Script.event("messageStart", { role: "assistant" }),
+ *   Script.bytes(Script.frameBytes({}, "", { totalLength: 1_500_000_000 }).subarray(0, 12)),
+ *   Script.bytes(new Uint8Array(64 * 1024), { repeat: 1024 })
+ * ])
+ * ```
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const bytes: (bytes: Uint8Array, options?: { readonly repeat?: number | undefined }) => StreamEntry =
+  internal.bytes
+
+/**
+ * The bytes of one event-stream frame with these headers and this body, its prelude's declared
+ * lengths optionally replaced (`totalLength`, `headersLength`), both CRCs computed over the bytes
+ * as they then are: a frame whose only fault is the one asked for. Write it with {@link bytes}.
+ *
+ * @since 0.1.0
+ * @category Encoding
+ */
+export const frameBytes: (
+  headers: Readonly<Record<string, RawHeaderValue>>,
+  body: string | Uint8Array,
+  options?: { readonly totalLength?: number | undefined; readonly headersLength?: number | undefined }
+) => Uint8Array = internal.frameBytes
 
 /**
  * The events of a text answer: `messageStart`, one `contentBlockDelta` per given piece,

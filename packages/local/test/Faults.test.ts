@@ -9,13 +9,16 @@ import {
 } from "@aws-sdk/client-bedrock-runtime"
 import { LocalBedrock, LocalBedrockScript } from "@effect-bedrock/local"
 import { assert, layer } from "@effect/vitest"
+import { EventStreamCodec } from "@smithy/eventstream-codec"
 import { NodeHttp2Handler } from "@smithy/node-http-handler"
+import { fromUtf8, toUtf8 } from "@smithy/util-utf8"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import { client, collect, post, sdkClient, send, sendError, textOf, user } from "./fixtures.js"
 
 const MODEL = "us.amazon.nova-micro-v1:0"
+const codec = new EventStreamCodec(toUtf8, fromUtf8)
 const streamCommand = (modelId = MODEL, text = "alpha beta gamma delta") =>
   new ConverseStreamCommand({ modelId, messages: [user(text)] })
 
@@ -332,5 +335,35 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })("load and reserved mo
 
       const crc = yield* collect(streamCommand("local.badcrc-1"))
       assert.match(crc.error.message, /checksum/)
+    }))
+
+  it.effect("raw frames of any header type and body; bytes written as given, repeated; frameBytes", () =>
+    Effect.gen(function*() {
+      const local = yield* LocalBedrock.LocalBedrock
+      yield* local.reset
+      const headers = { ":message-type": "event", ":event-type": "odd", flag: true, n: 7, big: 2 ** 40 }
+      const body = Uint8Array.of(0xff, 0, 1)
+      // Without overrides, frameBytes is the codec's own encoding (same CRCs).
+      const frame = LocalBedrockScript.frameBytes({ ":event-type": "x" }, "{}")
+      const encoded = codec.encode({ headers: { ":event-type": { type: "string", value: "x" } }, body: fromUtf8("{}") })
+      assert.deepStrictEqual([...frame], [...encoded])
+      const cut = LocalBedrockScript.frameBytes({ ":event-type": "x" }, "{}", { totalLength: 1_500_000_000 })
+      assert.strictEqual(new DataView(cut.buffer).getUint32(0), 1_500_000_000)
+      yield* local.script(LocalBedrockScript.stream([
+        LocalBedrockScript.raw({ ...headers, bin: Uint8Array.of(1, 2) }, body),
+        LocalBedrockScript.bytes(Uint8Array.of(9, 8, 7), { repeat: 3 }),
+        LocalBedrockScript.bytes(Uint8Array.of(6))
+      ]))
+      const response = yield* post(local.endpoint, `/model/${MODEL}/converse-stream`, { messages: [user("hi")] })
+      const bytes = new Uint8Array(yield* Effect.promise(() => response.arrayBuffer()))
+      const length = new DataView(bytes.buffer).getUint32(0)
+      const message = codec.decode(bytes.subarray(0, length))
+      assert.deepStrictEqual(message.headers.flag, { type: "boolean", value: true })
+      assert.deepStrictEqual(message.headers.n, { type: "integer", value: 7 })
+      assert.strictEqual(message.headers.big?.type, "long")
+      assert.strictEqual(Number(message.headers.big?.value.valueOf()), 2 ** 40)
+      assert.deepStrictEqual(message.headers.bin, { type: "binary", value: Uint8Array.of(1, 2) })
+      assert.deepStrictEqual([...message.body], [...body])
+      assert.deepStrictEqual([...bytes.subarray(length)], [9, 8, 7, 9, 8, 7, 9, 8, 7, 6])
     }))
 })

@@ -8,6 +8,7 @@ import type { BedrockRuntimeClientConfig } from "@aws-sdk/client-bedrock-runtime
 import { NodeHttp2Handler } from "@smithy/node-http-handler"
 import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
+import * as FrameGuard from "./frameGuard.js"
 import * as TlsConnector from "./tlsConnector.js"
 
 /** @internal */
@@ -27,6 +28,7 @@ export interface SdkOptions {
   readonly tlsSessionResumption?: boolean | undefined
   readonly warmConnection?: boolean | undefined
   readonly shareStreamSessions?: boolean | undefined
+  readonly maxEventBytes?: number | undefined
   readonly transformClientConfig?: ((config: BedrockRuntimeClientConfig) => BedrockRuntimeClientConfig) | undefined
 }
 
@@ -64,27 +66,42 @@ export const warmConnectionIdleMs = 10_000
 
 type HandleArgs = Parameters<NodeHttp2Handler["handle"]>
 
+type Handled = Awaited<ReturnType<NodeHttp2Handler["handle"]>>
+
 /**
  * `NodeHttp2Handler` with our connector: its sockets come from `TlsConnector` (connect timeout,
  * extra CAs, TLS session resumption, warm spare), its spare connections close with the client
  * (`client.destroy()` destroys the handler), and with `shareStreams` event streams go through the
  * pooled session like other requests instead of a session of their own (the SDK's `isEventStream`
- * marker is what isolates them; see docs/reliability.md).
+ * marker is what isolates them; see docs/reliability.md). The body of an event stream Bedrock
+ * answered goes through `FrameGuard` (the size of one event, preludes no frame can have) before
+ * the SDK's framing reads it.
  */
 class Handler extends NodeHttp2Handler {
   constructor(
     options: ConstructorParameters<typeof NodeHttp2Handler>[0],
     private readonly connector: TlsConnector.Connector,
-    private readonly shareStreams: boolean
+    private readonly shareStreams: boolean,
+    private readonly maxEventBytes: number
   ) {
     super(options)
   }
 
   override handle(request: HandleArgs[0], options?: HandleArgs[1]): ReturnType<NodeHttp2Handler["handle"]> {
-    return super.handle(
-      request,
-      this.shareStreams && options?.isEventStream === true ? { ...options, isEventStream: false } : options
+    if (options?.isEventStream !== true) return super.handle(request, options)
+    return super.handle(request, this.shareStreams ? { ...options, isEventStream: false } : options).then(
+      this.guardBody
     )
+  }
+
+  private readonly guardBody = (handled: Handled): Handled => {
+    const response = handled.response
+    const status = response.statusCode
+    // Only an answer's event stream: an error answer's body is read whole by the SDK, as a stream.
+    if (status >= 200 && status < 300 && response.body != null) {
+      response.body = FrameGuard.guard(response.body as AsyncIterable<Uint8Array>, this.maxEventBytes)
+    }
+    return handled
   }
 
   override destroy(): void {
@@ -121,7 +138,8 @@ export const toClientConfig = (options: SdkOptions): BedrockRuntimeClientConfig 
         nodeHttp2ConnectOptions: { createConnection: connector.connect }
       },
       connector,
-      options.shareStreamSessions === true
+      options.shareStreamSessions === true,
+      options.maxEventBytes ?? FrameGuard.defaultMaxEventBytes
     ),
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),

@@ -20,7 +20,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type * as BedrockClient from "../BedrockClient.js"
-import type * as BedrockError from "../BedrockError.js"
+import * as BedrockError from "../BedrockError.js"
 import { type CallContext, contextOf, metadataOf, runOnResponse, streamTimeoutError } from "./clientCall.js"
 import * as ClientOptions from "./clientOptions.js"
 import { holdEvent } from "./deltaObjects.js"
@@ -111,7 +111,7 @@ class Attempt {
       return this.request
     }
     const events = this.pump
-    if (events === undefined) return END
+    if (events === undefined) return this.delivered ? END : this.fromTake(ENDED)
     const ready = events.poll()
     if (ready !== undefined) return this.fromTake(ready)
     return Effect.async<Chunk.Chunk<ConverseStreamOutput>, Option.Option<BedrockError.BedrockError>>((resume) => {
@@ -145,15 +145,20 @@ class Attempt {
         if (done) return
         // Start reading events at once, while the fiber resumes: the first event is decoded by
         // the time the stream is pulled.
-        if (output.stream !== undefined) {
-          this.iterator = output.stream[Symbol.asyncIterator]()
-          this.pump = new EventPump.EventPump(this.iterator, {
-            highWaterMark: EVENT_BATCH,
-            idleTimeoutMs: this.call.streamIdleTimeout,
-            onIdleTimeout: () => this.controller.abort(CLOSED),
-            hold: holdEvent
-          })
-          this.pump.start()
+        try {
+          if (output.stream !== undefined) {
+            this.iterator = output.stream[Symbol.asyncIterator]()
+            this.pump = new EventPump.EventPump(this.iterator, {
+              highWaterMark: EVENT_BATCH,
+              idleTimeoutMs: this.call.streamIdleTimeout,
+              onIdleTimeout: () => this.controller.abort(CLOSED),
+              hold: holdEvent
+            })
+            this.pump.start()
+          }
+        } catch (error) {
+          // Never a throw out of this promise callback.
+          return failed(error)
         }
         settle(Effect.succeed(output))
       }
@@ -198,7 +203,9 @@ class Attempt {
         this.delivered = true
         return Effect.succeed(Chunk.unsafeFromArray(take.events))
       case "End":
-        return END
+        // A 200 answer whose event stream ended before any event: nothing was delivered, so this is
+        // a failed request like a reset before the first event, and a new attempt may succeed.
+        return this.delivered ? END : Effect.fail(Option.some(emptyStreamError(this.metadata?.requestId)))
       case "Failure":
         return Effect.fail(Option.some(
           take.timeout
@@ -210,3 +217,15 @@ class Attempt {
 }
 
 const END = Effect.fail(Option.none())
+
+const ENDED: EventPump.Take<never> = { _tag: "End" }
+
+const emptyStreamError = (requestId: string | undefined) =>
+  new BedrockError.TransportError({
+    kind: "TruncatedEventStream",
+    message: "Bedrock answered the ConverseStream request with an event stream that ended before its first event",
+    position: "request",
+    operation: "converseStream",
+    retryable: true,
+    ...(requestId !== undefined ? { requestId } : {})
+  })

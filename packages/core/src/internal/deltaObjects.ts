@@ -73,18 +73,20 @@ class ContentBlockDeltaEvent {
  */
 export const holdEvent = (event: ConverseStreamOutput): ConverseStreamOutput => {
   const block = event.contentBlockDelta
-  if (block === undefined) return event
+  // Anything but an object (a `null` payload, a number) is left as it came, for the decoder to refuse.
+  if (typeof block !== "object" || block === null) return event
   const delta = block.delta
-  if (delta === undefined) return event
+  if (typeof delta !== "object" || delta === null) return event
   if (typeof delta.text === "string") {
     return new ContentBlockDeltaEvent(new TextDeltaBody(delta.text), block.contentBlockIndex) as ConverseStreamOutput
   }
-  const input = delta.toolUse?.input
+  const toolUse = delta.toolUse
+  const input = typeof toolUse === "object" && toolUse !== null ? toolUse.input : undefined
   if (typeof input === "string") {
     return new ContentBlockDeltaEvent(new ToolUseDeltaBody(input), block.contentBlockIndex) as ConverseStreamOutput
   }
   const reasoning = delta.reasoningContent
-  if (reasoning !== undefined && typeof reasoning.text === "string") {
+  if (typeof reasoning === "object" && reasoning !== null && typeof reasoning.text === "string") {
     return new ContentBlockDeltaEvent(
       new ReasoningDeltaBody(reasoning.text),
       block.contentBlockIndex

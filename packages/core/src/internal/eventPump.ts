@@ -11,7 +11,8 @@
  *   event of a stream is not held back for more.
  * - Idle timeout: only while a `next()` is pending (time spent by the consumer does not count),
  *   like an Effect timeout around each `next()` did.
- * - A failure is delivered after the events read before it.
+ * - A failure is delivered after the events read before it. Nothing thrown while an event is
+ *   read or held escapes the promise callbacks: it becomes the pump's failure.
  * - What is held: `hold` maps each event as it is stored (events wait in the buffer across young
  *   GCs; see deltaObjects.ts).
  *
@@ -130,7 +131,14 @@ export class EventPump<A> {
       this.clearTimer()
       return this.wake()
     }
-    this.buffer.push(this.options.hold(result.value))
+    let held: A
+    try {
+      held = this.options.hold(result.value)
+    } catch (error) {
+      // Nothing that arrives may throw out of this promise callback (an unhandled rejection).
+      return this.onError(error)
+    }
+    this.buffer.push(held)
     this.wake()
     if (this.buffer.length >= this.options.highWaterMark) {
       this.reading = false

@@ -42,10 +42,18 @@ export const fromSdk = (
   // A 2xx status means the service answered: whatever failed after it (the SDK reads a stream's
   // first event while deserialising the response) happened to the transport or the framing.
   const answered = metadataStatus !== undefined && metadataStatus >= 200 && metadataStatus < 300
-  const kind = internal.transportKind(error, position)
+  // Read from an event stream Bedrock answered with: mid-stream, or its first event (which the SDK
+  // reads while deserialising the response, so `send` throws it with the 200 status).
+  const eventStream = (position === "stream" && (metadataStatus === undefined || answered)) ||
+    (answered && context?.operation === "converseStream")
+  const kind = internal.transportKind(error, eventStream ? "stream" : position)
   const rawMessage = internal.stringOf(record.message) ?? rawName
   const message = internal.scrubSecrets(
-    answered && kind !== undefined ? internal.withoutDeserializationNote(rawMessage) : rawMessage,
+    kind === "CertificateRejected"
+      ? internal.certificateMessage(error)
+      : answered && kind !== undefined
+      ? internal.withoutDeserializationNote(rawMessage)
+      : rawMessage,
     secrets
   )
   const Exception = BedrockError.exceptionClass(rawName)
@@ -103,6 +111,28 @@ export const fromSdk = (
       ) === undefined
   if (kind !== undefined && !unparsedErrorAnswer) {
     return new BedrockError.TransportError({ ...base, kind }, options)
+  }
+  if (eventStream) {
+    // Whatever else the SDK threw while decoding a stream Bedrock answered (a message without
+    // `:message-type`, an `error` message, an unknown exception, headers past the frame's end):
+    // the answer is not the event stream the API describes. Not retryable, whatever status it had.
+    const detail = internal.withoutDeserializationNote(rawMessage)
+    return new BedrockError.TransportError({
+      ...base,
+      message: internal.scrubSecrets(`Malformed event stream (${rawName}): ${detail}`, secrets),
+      kind: "MalformedEventStream"
+    }, options)
+  }
+  if (answered) {
+    // A 2xx answer the SDK could not deserialise (a body of `null`): the body is not a response.
+    return new BedrockError.TransportError({
+      ...base,
+      message: internal.scrubSecrets(
+        `Malformed response (${rawName}): ${internal.withoutDeserializationNote(rawMessage)}`,
+        secrets
+      ),
+      kind: "MalformedResponse"
+    }, options)
   }
   return new BedrockError.UnknownBedrockError({
     retryable: status !== undefined && retryableUnknownStatus.has(status),

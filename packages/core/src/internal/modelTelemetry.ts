@@ -162,6 +162,8 @@ export const make = (options: Options) => {
     response: Response.Response,
     requestedTier: string | undefined
   ): Response.Response => {
+    // Usage the provider did not report: no cost rather than a cost of 0.
+    if (response.usage.unknown === true) return response
     const cost = prices.cost({ modelId, region, serviceTier: tierFor(response, requestedTier), usage: response.usage })
     return cost === undefined ? response : { ...response, cost }
   }

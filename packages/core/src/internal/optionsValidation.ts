@@ -164,6 +164,12 @@ const optionalBoolean: Check = (value, path) =>
     ? undefined
     : invalid(path, `expected true or false, got ${describe(value)}`)
 
+/** `maxEventBytes`: a whole number of bytes, at least the 16 of an empty event-stream message. */
+const eventBytes: Check = (value, path) =>
+  value === undefined || (typeof value === "number" && Number.isSafeInteger(value) && value >= 16)
+    ? undefined
+    : invalid(path, `expected a whole number of bytes, 16 or more, got ${describe(value)}`)
+
 const fn: Check = (value, path) =>
   value === undefined || typeof value === "function" ? undefined : invalid(path, "expected a function")
 
@@ -180,6 +186,7 @@ const optionChecks: ReadonlyArray<readonly [string, Check]> = [
   ["tlsSessionResumption", optionalBoolean],
   ["warmConnection", optionalBoolean],
   ["shareStreamSessions", optionalBoolean],
+  ["maxEventBytes", eventBytes],
   ["transformClientConfig", fn]
 ]
 

@@ -78,13 +78,165 @@ const finishReasons: Record<string, Response.FinishReason> = {
 export const finishReason = (raw: string | undefined): Response.FinishReason =>
   raw !== undefined && Object.hasOwn(finishReasons, raw) ? finishReasons[raw]! : "unknown"
 
-const usageKeys = new Set([
+const usageKeys: ReadonlySet<string> = new Set([
   "inputTokens",
   "outputTokens",
   "totalTokens",
   "cacheReadInputTokens",
   "cacheWriteInputTokens"
 ])
+
+/**
+ * The usage of a stream that ended after `messageStop` without its `metadata` event.
+ *
+ * @internal
+ */
+export const unknownUsage: Response.Usage = {
+  inputTokens: 0,
+  outputTokens: 0,
+  totalTokens: 0,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  details: {},
+  unknown: true
+}
+
+// =============================================================================
+// Payload checks
+// =============================================================================
+
+/**
+ * What is wrong with a value read from the network: a description and the value.
+ *
+ * @internal
+ */
+export interface Problem {
+  readonly message: string
+  readonly value: unknown
+}
+
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
+
+const isCount = (u: unknown): boolean => typeof u === "number" && Number.isSafeInteger(u) && u >= 0
+
+/**
+ * The first problem with a `usage` object (Converse response or stream `metadata`): each count
+ * Bedrock documents must be absent or a whole number of tokens, 0 or more (`"5"` would become
+ * `"500"` once cache counts are added, a negative count a negative cost).
+ *
+ * @internal
+ */
+export const usageProblem = (raw: unknown, path: string): Problem | undefined => {
+  if (raw === undefined) return undefined
+  if (!isObject(raw) || Array.isArray(raw)) return { message: `${path} is not an object`, value: raw }
+  for (const key of usageKeys) {
+    const value = raw[key]
+    if (value !== undefined && !isCount(value)) {
+      return { message: `${path}.${key} is not a count of tokens`, value }
+    }
+  }
+  return undefined
+}
+
+/**
+ * The first problem with a stream's `metadata` event payload.
+ *
+ * @internal
+ */
+export const metadataProblem = (metadata: unknown): Problem | undefined => {
+  if (!isObject(metadata) || Array.isArray(metadata)) {
+    return { message: "the payload is not an object", value: metadata }
+  }
+  const usageIssue = usageProblem(metadata.usage, "usage")
+  if (usageIssue !== undefined) return usageIssue
+  const metrics = metadata.metrics
+  if (metrics === undefined) return undefined
+  if (!isObject(metrics)) return { message: "metrics is not an object", value: metrics }
+  const latencyMs = metrics.latencyMs
+  if (latencyMs !== undefined && !(typeof latencyMs === "number" && Number.isFinite(latencyMs) && latencyMs >= 0)) {
+    return { message: "metrics.latencyMs is not a duration", value: latencyMs }
+  }
+  return undefined
+}
+
+/**
+ * The first problem with a Converse response, before it is decoded: a body that is `{}`, `null`,
+ * a string or an array gives an output without `output.message`, which must not pass for an empty
+ * answer.
+ *
+ * @internal
+ */
+export const converseProblem = (output: ConverseResponse): Problem | undefined => {
+  const wrapper: unknown = output.output
+  if (!isObject(wrapper)) return { message: "the response has no output", value: wrapper }
+  const message = wrapper.message
+  if (!isObject(message)) return { message: "output.message is not an object", value: message }
+  const content = message.content
+  if (!Array.isArray(content)) return { message: "output.message.content is not an array", value: content }
+  for (let i = 0; i < content.length; i++) {
+    const block: unknown = content[i]
+    if (!isObject(block)) return { message: `output.message.content[${i}] is not an object`, value: block }
+    if (block.text !== undefined && typeof block.text !== "string") {
+      return { message: `output.message.content[${i}].text is not a string`, value: block.text }
+    }
+    const toolUse = block.toolUse
+    if (toolUse !== undefined) {
+      if (!isObject(toolUse)) {
+        return { message: `output.message.content[${i}].toolUse is not an object`, value: toolUse }
+      }
+      for (const key of ["toolUseId", "name", "type"] as const) {
+        const value = toolUse[key]
+        if (value !== undefined && typeof value !== "string") {
+          return { message: `output.message.content[${i}].toolUse.${key} is not a string`, value }
+        }
+      }
+    }
+    const reasoning = block.reasoningContent
+    if (reasoning !== undefined) {
+      const problem = reasoningProblem(reasoning, `output.message.content[${i}].reasoningContent`)
+      if (problem !== undefined) return problem
+    }
+    const toolResult = block.toolResult
+    if (toolResult !== undefined && (!isObject(toolResult) || !isOptionalArray(toolResult.content))) {
+      return { message: `output.message.content[${i}].toolResult is not a tool result`, value: toolResult }
+    }
+  }
+  const stopReason: unknown = output.stopReason
+  if (stopReason !== undefined && typeof stopReason !== "string") {
+    return { message: "stopReason is not a string", value: stopReason }
+  }
+  const usageIssue = usageProblem(output.usage, "usage")
+  if (usageIssue !== undefined) return usageIssue
+  const metrics: unknown = output.metrics
+  if (metrics !== undefined) {
+    const latencyMs = isObject(metrics) ? metrics.latencyMs : metrics
+    if (latencyMs !== undefined && !(typeof latencyMs === "number" && Number.isFinite(latencyMs) && latencyMs >= 0)) {
+      return { message: "metrics.latencyMs is not a duration", value: latencyMs }
+    }
+  }
+  return undefined
+}
+
+const isOptionalArray = (u: unknown): boolean => u === undefined || Array.isArray(u)
+
+const reasoningProblem = (reasoning: unknown, path: string): Problem | undefined => {
+  if (!isObject(reasoning)) return { message: `${path} is not an object`, value: reasoning }
+  const text = reasoning.reasoningText
+  if (text !== undefined) {
+    if (!isObject(text)) return { message: `${path}.reasoningText is not an object`, value: text }
+    for (const key of ["text", "signature"] as const) {
+      const value = text[key]
+      if (value !== undefined && typeof value !== "string") {
+        return { message: `${path}.reasoningText.${key} is not a string`, value }
+      }
+    }
+  }
+  const redacted = reasoning.redactedContent
+  if (redacted !== undefined && !(redacted instanceof Uint8Array)) {
+    return { message: `${path}.redactedContent is not bytes`, value: redacted }
+  }
+  return undefined
+}
 
 /**
  * Input tokens include cache reads and writes, which Bedrock reports apart.
@@ -164,8 +316,8 @@ export const finishReasonOf = (
 
 const contentPart = (block: ContentBlock, context: DecodeContext): Response.Part | undefined => {
   if (block.text !== undefined) {
-    if (context.trimLeadingWhitespace !== true) return { _tag: "Text", text: block.text }
-    const text = block.text.trimStart()
+    // An empty text block is skipped, as a stream skips empty deltas.
+    const text = context.trimLeadingWhitespace === true ? block.text.trimStart() : block.text
     return text === "" ? undefined : { _tag: "Text", text }
   }
   if (block.toolUse !== undefined) {
@@ -184,7 +336,7 @@ const contentPart = (block: ContentBlock, context: DecodeContext): Response.Part
         _tag: "NativeToolResult",
         id: result.toolUseId ?? "",
         name: native,
-        result: first !== undefined && "json" in first ? first.json : undefined,
+        result: isObject(first) && "json" in first ? first.json : undefined,
         ...(result.status !== undefined ? { status: result.status } : {}),
         provider: "bedrock"
       }

@@ -61,6 +61,40 @@ const resetCodes = new Set([
 const failedCodes = new Set(["ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "ENETDOWN", "EHOSTDOWN"])
 const timeoutCodes = new Set(["ETIMEDOUT", "ESOCKETTIMEDOUT", "ERR_HTTP2_SESSION_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"])
 
+// OpenSSL's certificate verification results as Node reports them (`X509_V_ERR_*` without the prefix),
+// and Node's own host name check.
+const certificateCodes = new Set([
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_DECRYPT_CERT_SIGNATURE",
+  "UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_NOT_YET_VALID",
+  "CERT_HAS_EXPIRED",
+  "ERROR_IN_CERT_NOT_BEFORE_FIELD",
+  "ERROR_IN_CERT_NOT_AFTER_FIELD",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "CERT_CHAIN_TOO_LONG",
+  "CERT_REVOKED",
+  "INVALID_CA",
+  "PATH_LENGTH_EXCEEDED",
+  "INVALID_PURPOSE",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "HOSTNAME_MISMATCH",
+  "ERR_TLS_CERT_ALTNAME_INVALID"
+])
+
+/**
+ * The code of the errors `FrameGuard` throws for an event-stream frame it refuses (too large, or
+ * a prelude no frame can have).
+ *
+ * @internal
+ */
+export const malformedFrameCode = "EFFECT_BEDROCK_MALFORMED_FRAME"
+
 const codesOf = (u: unknown): Array<string> => {
   const out: Array<string> = []
   let current: unknown = u
@@ -88,7 +122,12 @@ export const transportKind = (error: unknown, position: "request" | "stream"): T
   const message = stringOf(record.message) ?? ""
   const codes = codesOf(error)
   if (name === "AbortError" || codes.includes("ABORT_ERR")) return "Aborted"
+  if (codes.includes(malformedFrameCode)) return "MalformedEventStream"
   if (codes.includes("ECONNREFUSED") || message.includes("ECONNREFUSED")) return "ConnectionRefused"
+  if (codes.some((code) => certificateCodes.has(code))) return "CertificateRejected"
+  // The SDK's HTTP/2 handler names this `TimeoutError` when the session is gone, but nothing timed
+  // out: the peer closed the connection before answering (a peer that closes on accept, in 8 ms).
+  if (/did not get a response/i.test(message)) return "ConnectionReset"
   if (name === "TimeoutError" || codes.some((code) => timeoutCodes.has(code))) return "Timeout"
   if (codes.some((code) => failedCodes.has(code))) return "ConnectionFailed"
   if (/checksum/i.test(message) && /(did not match|does not match)/i.test(message)) return "ChecksumMismatch"
@@ -106,6 +145,37 @@ export const transportKind = (error: unknown, position: "request" | "stream"): T
   if (name === "SyntaxError") return position === "stream" ? "InvalidEventPayload" : "MalformedResponse"
   if (stringOf((record as { $responseBodyText?: unknown }).$responseBodyText) !== undefined) return "MalformedResponse"
   return undefined
+}
+
+/**
+ * The message of a `CertificateRejected` failure: which check failed (from the TLS error in the
+ * cause chain) and what to do about it.
+ *
+ * @internal
+ */
+export const certificateMessage = (error: unknown): string => {
+  let current: unknown = error
+  let code: string | undefined
+  let reason: string | undefined
+  for (let depth = 0; depth < 4; depth++) {
+    const record = asRecord(current)
+    if (record === undefined) break
+    const own = stringOf(record.code)
+    if (own !== undefined && certificateCodes.has(own)) {
+      code = own
+      reason = stringOf(record.message)
+      break
+    }
+    current = record.cause
+  }
+  const check = `${reason ?? "certificate check failed"}${code === undefined ? "" : ` (${code})`}`
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID" || code === "HOSTNAME_MISMATCH") {
+    return `The endpoint's TLS certificate was rejected: ${check}. The certificate is not for the host name ` +
+      "the client connects to: use the endpoint's own name (trusting another CA with `ca` does not change this)."
+  }
+  return `The endpoint's TLS certificate was rejected: ${check}. If the endpoint uses a private or ` +
+    "self-signed CA (a proxy, a local server), trust it with the client option `ca` (PEM text) or " +
+    "BEDROCK_CA_BUNDLE / AWS_CA_BUNDLE (a PEM file); never turn certificate checks off."
 }
 
 const deserializationNote =

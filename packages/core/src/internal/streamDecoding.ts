@@ -3,14 +3,17 @@
  *
  * A decoder holds only what the final response needs (the text so far, open
  * tool-call arguments, usage); events are not kept. `Finish` is emitted after
- * the upstream ends and only if `metadata` (usage) arrived, so a consumer never
- * sees a response finished without its usage.
+ * the upstream ends, once `messageStop` arrived: with the usage of the `metadata`
+ * event, or, when the stream ended without one, with usage marked unknown and a
+ * warning logged. Every payload is checked as it is read; one of the wrong shape
+ * ends the stream with a `TransportError` of kind `InvalidEventPayload`.
  *
  * @internal
  */
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime"
 import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import type * as BedrockClient from "../BedrockClient.js"
 import * as BedrockError from "../BedrockError.js"
@@ -72,6 +75,29 @@ const concatBytes = (pieces: ReadonlyArray<Uint8Array>): Uint8Array => {
   return out
 }
 
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
+
+const isOptionalString = (u: unknown): u is string | undefined => u === undefined || typeof u === "string"
+
+const isIndex = (u: unknown): u is number => typeof u === "number" && Number.isInteger(u) && u >= 0
+
+/** A short description of a refused value, for the error message (never the whole value). */
+const describeValue = (u: unknown): string => {
+  if (u === null) return "null"
+  if (Array.isArray(u)) return "an array"
+  switch (typeof u) {
+    case "string":
+      return u.length > 40 ? `a string of ${u.length} characters` : `the string ${JSON.stringify(u)}`
+    case "number":
+    case "boolean":
+      return `${typeof u} ${String(u)}`
+    case "object":
+      return "an object"
+    default:
+      return typeof u
+  }
+}
+
 /**
  * A stateful decoder for one stream. `step` appends the parts an event yields
  * to `out`; `finish` gives the final part once the stream ended.
@@ -81,6 +107,7 @@ const concatBytes = (pieces: ReadonlyArray<Uint8Array>): Uint8Array => {
 export class Decoder {
   private readonly open = new Map<number, Block>()
   private readonly done: Array<{ readonly index: number; readonly part: Response.Part }> = []
+  private stopped = false
   private stopReason: string | undefined
   private additionalFields: unknown
   private metadata: ConverseStreamOutput.MetadataMember["metadata"] | undefined
@@ -99,52 +126,66 @@ export class Decoder {
 
   step(event: BedrockClient.StreamEvent, out: Array<Response.StreamPart>): void {
     if (this.failure !== undefined) return
-    if (event.contentBlockDelta !== undefined) {
-      const { contentBlockIndex, delta } = event.contentBlockDelta
-      const index = contentBlockIndex ?? 0
+    // Every payload is checked where it is read (typeof checks only: this runs once per delta). A
+    // payload of the wrong shape ends the stream with `InvalidEventPayload`, naming the event type.
+    const blockDelta = event.contentBlockDelta
+    if (blockDelta !== undefined) {
+      if (!isObject(blockDelta)) return this.invalid("contentBlockDelta", "the payload is not an object", blockDelta)
+      const index = blockDelta.contentBlockIndex ?? 0
+      if (!isIndex(index)) return this.invalid("contentBlockDelta", "contentBlockIndex is not an index", index)
+      const delta = blockDelta.delta
       if (delta === undefined) return
-      if (delta.text !== undefined) return this.text(index, delta.text, out)
-      if (delta.toolUse !== undefined) return this.toolInput(index, delta.toolUse.input ?? "", out)
+      if (!isObject(delta)) return this.invalid("contentBlockDelta", "delta is not an object", delta)
+      const text = delta.text
+      if (text !== undefined) {
+        if (typeof text !== "string") return this.invalid("contentBlockDelta", "delta.text is not a string", text)
+        return this.text(index, text, out)
+      }
+      const toolUse = delta.toolUse
+      if (toolUse !== undefined) {
+        if (!isObject(toolUse)) return this.invalid("contentBlockDelta", "delta.toolUse is not an object", toolUse)
+        const input = toolUse.input ?? ""
+        if (typeof input !== "string") {
+          return this.invalid("contentBlockDelta", "delta.toolUse.input is not a string", input)
+        }
+        return this.toolInput(index, input, out)
+      }
       if (delta.reasoningContent !== undefined) return this.thinking(index, delta.reasoningContent, out)
       if (delta.toolResult !== undefined) return this.nativeResult(index, delta.toolResult)
       return
     }
-    if (event.contentBlockStart !== undefined) {
-      const { contentBlockIndex, start } = event.contentBlockStart
-      const index = contentBlockIndex ?? 0
-      const toolUse = start?.toolUse
-      if (toolUse !== undefined) {
-        const id = toolUse.toolUseId ?? ""
-        const name = toolUse.name ?? ""
-        if (toolUse.type === "server_tool_use") {
-          // A native tool's call: its input arrives as tool-use deltas; emitted whole at the stop.
-          this.open.set(index, { kind: "native", id, name, input: new TextBuffer() })
-          return
-        }
-        this.open.set(index, { kind: "tool", id, name, input: new TextBuffer() })
-        out.push({ _tag: "ToolCallStart", index, id, name })
-        return
+    const blockStart = event.contentBlockStart
+    if (blockStart !== undefined) return this.start(blockStart, out)
+    const blockStop = event.contentBlockStop
+    if (blockStop !== undefined) {
+      if (!isObject(blockStop)) return this.invalid("contentBlockStop", "the payload is not an object", blockStop)
+      const index = blockStop.contentBlockIndex ?? 0
+      if (!isIndex(index)) return this.invalid("contentBlockStop", "contentBlockIndex is not an index", index)
+      return this.stop(index, out)
+    }
+    const messageStop = event.messageStop
+    if (messageStop !== undefined) {
+      if (!isObject(messageStop)) return this.invalid("messageStop", "the payload is not an object", messageStop)
+      if (!isOptionalString(messageStop.stopReason)) {
+        return this.invalid("messageStop", "stopReason is not a string", messageStop.stopReason)
       }
-      const toolResult = start?.toolResult
-      const native = ResponseDecoding.nativeToolOfResult(toolResult?.type)
-      if (toolResult !== undefined && native !== undefined) {
-        const block: Block = { kind: "nativeResult", id: toolResult.toolUseId ?? "", name: native, result: undefined }
-        if (toolResult.status !== undefined) block.status = toolResult.status
-        this.open.set(index, block)
-      }
+      this.stopped = true
+      this.stopReason = messageStop.stopReason
+      this.additionalFields = messageStop.additionalModelResponseFields
       return
     }
-    if (event.contentBlockStop !== undefined) return this.stop(event.contentBlockStop.contentBlockIndex ?? 0, out)
-    if (event.messageStop !== undefined) {
-      this.stopReason = event.messageStop.stopReason
-      this.additionalFields = event.messageStop.additionalModelResponseFields
+    const metadata = event.metadata
+    if (metadata !== undefined) {
+      const problem = ResponseDecoding.metadataProblem(metadata)
+      if (problem !== undefined) return this.invalid("metadata", problem.message, problem.value)
+      this.metadata = metadata
       return
     }
-    if (event.metadata !== undefined) {
-      this.metadata = event.metadata
+    const messageStart = event.messageStart
+    if (messageStart !== undefined) {
+      if (!isObject(messageStart)) return this.invalid("messageStart", "the payload is not an object", messageStart)
       return
     }
-    if (event.messageStart !== undefined) return
     if ("initialResponse" in event) {
       // Each attempt starts with its own: the id of the attempt that produced the answer wins.
       this.requestId = event.initialResponse.requestId ?? this.requestId
@@ -152,11 +193,12 @@ export class Decoder {
       return
     }
     for (const [key, Exception] of streamExceptions) {
-      const exception = (event as unknown as Record<string, { message?: string } | undefined>)[key]
+      const exception = (event as unknown as Record<string, unknown>)[key]
       if (exception !== undefined) {
         const name = Exception.exception.name
+        const message = isObject(exception) && typeof exception.message === "string" ? exception.message : name
         this.failure = BedrockError.fromSdk(
-          Object.assign(new Error(exception.message ?? name), { name, $fault: "server" }),
+          Object.assign(new Error(message), { name, $fault: "server" }),
           "stream",
           { requestId: this.requestId }
         )
@@ -164,6 +206,65 @@ export class Decoder {
       }
     }
     // Unknown events are dropped, as the SDK itself does.
+  }
+
+  /** Ends the stream with `InvalidEventPayload`: `problem` of an event of type `eventType`. */
+  private invalid(eventType: string, problem: string, value: unknown): void {
+    this.failure = new BedrockError.TransportError({
+      kind: "InvalidEventPayload",
+      message: `Invalid ${eventType} event: ${problem} (${describeValue(value)})`,
+      eventType,
+      position: "stream",
+      retryable: false,
+      ...(this.requestId !== undefined ? { requestId: this.requestId } : {})
+    })
+  }
+
+  private start(
+    payload: NonNullable<ConverseStreamOutput.ContentBlockStartMember["contentBlockStart"]>,
+    out: Array<Response.StreamPart>
+  ): void {
+    if (!isObject(payload)) return this.invalid("contentBlockStart", "the payload is not an object", payload)
+    const index = payload.contentBlockIndex ?? 0
+    if (!isIndex(index)) return this.invalid("contentBlockStart", "contentBlockIndex is not an index", index)
+    const start = payload.start
+    if (start === undefined) return
+    if (!isObject(start)) return this.invalid("contentBlockStart", "start is not an object", start)
+    const toolUse = start.toolUse
+    if (toolUse !== undefined) {
+      if (!isObject(toolUse)) return this.invalid("contentBlockStart", "start.toolUse is not an object", toolUse)
+      const { name, toolUseId, type } = toolUse
+      if (!isOptionalString(toolUseId)) {
+        return this.invalid("contentBlockStart", "start.toolUse.toolUseId is not a string", toolUseId)
+      }
+      if (!isOptionalString(name)) return this.invalid("contentBlockStart", "start.toolUse.name is not a string", name)
+      const id = toolUseId ?? ""
+      if (type === "server_tool_use") {
+        // A native tool's call: its input arrives as tool-use deltas; emitted whole at the stop.
+        this.open.set(index, { kind: "native", id, name: name ?? "", input: new TextBuffer() })
+        return
+      }
+      this.open.set(index, { kind: "tool", id, name: name ?? "", input: new TextBuffer() })
+      out.push({ _tag: "ToolCallStart", index, id, name: name ?? "" })
+      return
+    }
+    const toolResult = start.toolResult
+    if (toolResult === undefined) return
+    if (!isObject(toolResult)) return this.invalid("contentBlockStart", "start.toolResult is not an object", toolResult)
+    const { status, toolUseId, type } = toolResult
+    if (!isOptionalString(type)) return this.invalid("contentBlockStart", "start.toolResult.type is not a string", type)
+    if (!isOptionalString(toolUseId)) {
+      return this.invalid("contentBlockStart", "start.toolResult.toolUseId is not a string", toolUseId)
+    }
+    if (!isOptionalString(status)) {
+      return this.invalid("contentBlockStart", "start.toolResult.status is not a string", status)
+    }
+    const native = ResponseDecoding.nativeToolOfResult(type)
+    if (native !== undefined) {
+      const block: Block = { kind: "nativeResult", id: toolUseId ?? "", name: native, result: undefined }
+      if (status !== undefined) block.status = status
+      this.open.set(index, block)
+    }
   }
 
   private text(index: number, text: string, out: Array<Response.StreamPart>) {
@@ -200,9 +301,10 @@ export class Decoder {
     index: number,
     delta: NonNullable<ConverseStreamOutput.ContentBlockDeltaMember["contentBlockDelta"]["delta"]>["toolResult"]
   ) {
+    if (!Array.isArray(delta)) return this.invalid("contentBlockDelta", "delta.toolResult is not an array", delta)
     const block = this.open.get(index)
-    const first = delta?.[0]
-    if (block === undefined || block.kind !== "nativeResult" || first === undefined) return
+    const first: unknown = delta[0]
+    if (block === undefined || block.kind !== "nativeResult" || !isObject(first)) return
     if ("json" in first && first.json !== undefined) block.result = first.json
   }
 
@@ -212,6 +314,17 @@ export class Decoder {
     out: Array<Response.StreamPart>
   ) {
     if (delta === undefined) return
+    if (!isObject(delta)) return this.invalid("contentBlockDelta", "delta.reasoningContent is not an object", delta)
+    const { redactedContent, signature, text } = delta
+    if (!isOptionalString(text)) {
+      return this.invalid("contentBlockDelta", "delta.reasoningContent.text is not a string", text)
+    }
+    if (!isOptionalString(signature)) {
+      return this.invalid("contentBlockDelta", "delta.reasoningContent.signature is not a string", signature)
+    }
+    if (redactedContent !== undefined && !(redactedContent instanceof Uint8Array)) {
+      return this.invalid("contentBlockDelta", "delta.reasoningContent.redactedContent is not bytes", redactedContent)
+    }
     let block = this.open.get(index)
     if (block === undefined) {
       block = { kind: "thinking", text: new TextBuffer(), signature: undefined, redacted: undefined }
@@ -219,16 +332,16 @@ export class Decoder {
       out.push({ _tag: "ThinkingStart", index })
     }
     if (block.kind !== "thinking") return
-    if (delta.text !== undefined) {
-      if (delta.text.length === 0) return
-      block.text.append(delta.text)
-      out.push(new ThinkingDeltaPart(index, delta.text))
-    } else if (delta.signature !== undefined) {
-      block.signature = (block.signature ?? "") + delta.signature
-      out.push({ _tag: "ThinkingDelta", index, signature: delta.signature })
-    } else if (delta.redactedContent !== undefined) {
-      ;(block.redacted ??= []).push(delta.redactedContent)
-      out.push({ _tag: "ThinkingDelta", index, redacted: delta.redactedContent })
+    if (text !== undefined) {
+      if (text.length === 0) return
+      block.text.append(text)
+      out.push(new ThinkingDeltaPart(index, text))
+    } else if (signature !== undefined) {
+      block.signature = (block.signature ?? "") + signature
+      out.push({ _tag: "ThinkingDelta", index, signature })
+    } else if (redactedContent !== undefined) {
+      ;(block.redacted ??= []).push(redactedContent)
+      out.push({ _tag: "ThinkingDelta", index, redacted: redactedContent })
     }
   }
 
@@ -315,6 +428,14 @@ export class Decoder {
     return this.metadata !== undefined
   }
 
+  /**
+   * True once `messageStop` arrived: the answer is whole even without its `metadata` event (seen in
+   * real traffic), whose usage is then unknown.
+   */
+  get answered(): boolean {
+    return this.stopped
+  }
+
   /** The final response, from the blocks seen (open ones included). */
   response(): Response.Response {
     const parts = this.done.slice()
@@ -331,7 +452,7 @@ export class Decoder {
       parts: finalParts,
       finishReason: ResponseDecoding.finishReasonOf(rawFinishReason, finalParts, this.context),
       rawFinishReason,
-      usage: ResponseDecoding.usage(this.metadata?.usage),
+      usage: this.metadata === undefined ? ResponseDecoding.unknownUsage : ResponseDecoding.usage(this.metadata.usage),
       modelId: this.context.modelId,
       ...(this.requestId !== undefined ? { requestId: this.requestId } : {}),
       ...(latencyMs !== undefined ? { latencyMs } : {}),
@@ -372,16 +493,34 @@ export const decode = (context: StreamDecodeContext) =>
       onInput: (chunk: Chunk.Chunk<BedrockClient.StreamEvent>) => {
         const out: Array<Response.StreamPart> = []
         for (const event of chunk) decoder.step(event, out)
-        return out.length === 0 ? loop : Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), loop)
+        // An exception event or an invalid payload ends the stream at once, after the parts before it
+        // (the upstream's finaliser then closes the request).
+        const next = decoder.failure === undefined ? loop : Channel.fail(decoder.failure)
+        return out.length === 0 ? next : Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), next)
       },
       onFailure: Channel.failCause,
       onDone: () => {
         if (decoder.failure !== undefined) return Channel.fail(decoder.failure)
         if (!decoder.complete) {
+          if (decoder.answered) {
+            // `messageStop` without `metadata`: the answer is whole, its usage unknown.
+            return Channel.zipRight(
+              Channel.fromEffect(
+                Effect.logWarning(
+                  "The ConverseStream ended after messageStop without its metadata event: the answer is complete, " +
+                    "its usage unknown (usage.unknown is true, counted as 0 tokens)"
+                ).pipe(Effect.annotateLogs({
+                  "gen_ai.request.model": context.modelId,
+                  ...(decoder.currentRequestId !== undefined ? { "gen_ai.response.id": decoder.currentRequestId } : {})
+                }))
+              ),
+              Channel.write(Chunk.of<Response.StreamPart>(decoder.finish()))
+            )
+          }
           return Channel.fail(
             new BedrockError.TransportError({
               kind: "TruncatedEventStream",
-              message: "The ConverseStream ended before its metadata event (usage), so the answer is incomplete",
+              message: "The ConverseStream ended before its messageStop event, so the answer is incomplete",
               position: "stream",
               retryable: false,
               ...(decoder.currentRequestId !== undefined ? { requestId: decoder.currentRequestId } : {})

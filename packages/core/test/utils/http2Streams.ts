@@ -7,6 +7,7 @@ import type { NodeHttp2Handler } from "@smithy/node-http-handler"
 import type * as http2 from "node:http2"
 import * as v8 from "node:v8"
 import * as vm from "node:vm"
+import { sourceOf } from "../../src/internal/frameGuard.js"
 
 export interface SeenRequest {
   /** The per-request `requestTimeout` the client gave the SDK's handler. */
@@ -22,7 +23,8 @@ export const watchHttp2 = () => {
     const handle = handler.handle.bind(handler)
     handler.handle = async (request, options) => {
       const out = await handle(request, options)
-      const stream = out.response.body as http2.ClientHttp2Stream
+      // An event stream's body is under our frame guard: the HTTP/2 stream is its source.
+      const stream = sourceOf(out.response.body) as http2.ClientHttp2Stream
       seen.push({
         requestTimeout: options?.requestTimeout,
         stream: new WeakRef(stream),

@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { EventStreamCodec } from "@smithy/eventstream-codec"
+import { EventStreamCodec, Int64 } from "@smithy/eventstream-codec"
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8"
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8)
@@ -40,14 +40,64 @@ export const encodeException = (exceptionType: string, message: string): Buffer 
     ":content-type": "application/json"
   }, JSON.stringify({ message }))
 
+type HeaderValue = string | boolean | number | Uint8Array
+
+const headerOf = (value: HeaderValue): Parameters<EventStreamCodec["encode"]>[0]["headers"][string] => {
+  if (typeof value === "string") return { type: "string", value }
+  if (typeof value === "boolean") return { type: "boolean", value }
+  if (typeof value === "number") {
+    return Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31
+      ? { type: "integer", value }
+      : { type: "long", value: Int64.fromNumber(value) }
+  }
+  return { type: "binary", value }
+}
+
 /** @internal */
-export const encodeRaw = (headers: Readonly<Record<string, string>>, body: string): Buffer => {
+export const encodeRaw = (headers: Readonly<Record<string, HeaderValue>>, body: string | Uint8Array): Buffer => {
   const messageHeaders: Parameters<EventStreamCodec["encode"]>[0]["headers"] = {}
   for (const [name, value] of Object.entries(headers)) {
-    messageHeaders[name] = { type: "string", value }
+    messageHeaders[name] = headerOf(value)
   }
-  const bytes = codec.encode({ headers: messageHeaders, body: fromUtf8(body) })
+  const bytes = codec.encode({ headers: messageHeaders, body: typeof body === "string" ? fromUtf8(body) : body })
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+// CRC-32 (IEEE), as the event-stream prelude and message checksums use it.
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256)
+  for (let n = 0; n < 256; n++) {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    table[n] = c >>> 0
+  }
+  return table
+})()
+
+const crc32 = (bytes: Uint8Array): number => {
+  let crc = 0xffffffff
+  for (let i = 0; i < bytes.length; i++) crc = CRC_TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8)
+  return (crc ^ 0xffffffff) >>> 0
+}
+
+/**
+ * A frame's bytes with its prelude's declared lengths replaced, both CRCs computed over the
+ * result (see `LocalBedrockScript.frameBytes`).
+ *
+ * @internal
+ */
+export const frameBytes = (
+  headers: Readonly<Record<string, HeaderValue>>,
+  body: string | Uint8Array,
+  options?: { readonly totalLength?: number | undefined; readonly headersLength?: number | undefined }
+): Uint8Array => {
+  const frame = new Uint8Array(encodeRaw(headers, body))
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength)
+  if (options?.totalLength !== undefined) view.setUint32(0, options.totalLength, false)
+  if (options?.headersLength !== undefined) view.setUint32(4, options.headersLength, false)
+  view.setUint32(8, crc32(frame.subarray(0, 8)), false)
+  view.setUint32(frame.length - 4, crc32(frame.subarray(0, frame.length - 4)), false)
+  return frame
 }
 
 /**

@@ -11,8 +11,16 @@ import * as operations from "./operations.js"
 import * as streamPlan from "./streamPlan.js"
 import * as tokenCount from "./tokenCount.js"
 
-const entryFrames = (entries: ReadonlyArray<Script.StreamEntry>, padding: boolean): Array<Buffer> => {
-  const frames: Array<Buffer> = []
+const entrySegments = (
+  entries: ReadonlyArray<Script.StreamEntry>,
+  padding: boolean
+): Array<streamPlan.Segment> => {
+  const segments: Array<streamPlan.Segment> = []
+  let frames: Array<Buffer> = []
+  const flush = () => {
+    if (frames.length > 0) segments.push({ _tag: "Frames", frames })
+    frames = []
+  }
   for (const entry of entries) {
     switch (entry._tag) {
       case "Event":
@@ -21,13 +29,26 @@ const entryFrames = (entries: ReadonlyArray<Script.StreamEntry>, padding: boolea
       case "Raw":
         frames.push(eventStream.encodeRaw(entry.headers, entry.body))
         break
+      case "Bytes": {
+        const bytes = Buffer.from(entry.bytes.buffer, entry.bytes.byteOffset, entry.bytes.byteLength)
+        const repeat = entry.repeat ?? 1
+        if (repeat === 1) {
+          frames.push(bytes)
+        } else if (repeat > 1) {
+          flush()
+          segments.push({ _tag: "Repeat", bytes, count: repeat })
+        }
+        break
+      }
       case "Exception":
         frames.push(eventStream.encodeException(entry.exceptionType, entry.message))
         // Bedrock ends the stream after an exception.
-        return frames
+        flush()
+        return segments
     }
   }
-  return frames
+  flush()
+  return segments
 }
 
 const generatedPlan = (call: operations.Call, script: Script.Generated): streamPlan.Plan => {
@@ -86,11 +107,11 @@ export const answer = async (call: operations.Call, script: Script.Script): Prom
       if (ex.signal.aborted) return
       return operations.answer(call)
     case "Stream": {
-      const frames = script.events !== undefined
-        ? entryFrames(script.events, call.padding)
-        : operations.defaultStreamFrames(call)
+      const segments: Array<streamPlan.Segment> = script.events !== undefined
+        ? entrySegments(script.events, call.padding)
+        : [{ _tag: "Frames", frames: operations.defaultStreamFrames(call) }]
       return streamPlan.run(ex, {
-        segments: [{ _tag: "Frames", frames }],
+        segments,
         delayFirstMs: script.delayFirstMs,
         delayBetweenMs: script.delayBetweenMs,
         fault: script.fault

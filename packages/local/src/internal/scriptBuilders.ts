@@ -5,6 +5,7 @@
  */
 import type * as Script from "../LocalBedrockScript.js"
 import * as errors from "./errors.js"
+import * as eventStream from "./eventStream.js"
 
 /** Only the filter fields that are set (so an unset one matches everything). */
 const filter = (options: Script.Filter | undefined): Script.Filter => ({
@@ -72,6 +73,17 @@ export const raw: typeof Script.raw = (headers, body) => ({
   headers,
   body
 })
+
+/** @internal */
+export const bytes: typeof Script.bytes = (data, options) => ({
+  _tag: "Bytes",
+  bytes: data,
+  ...(options?.repeat !== undefined ? { repeat: options.repeat } : {})
+})
+
+/** @internal */
+export const frameBytes: typeof Script.frameBytes = (headers, body, options) =>
+  eventStream.frameBytes(headers, body, options)
 
 /** @internal */
 export const textEvents: typeof Script.textEvents = (pieces, options) => {

@@ -14,6 +14,7 @@ export type Segment =
   | { readonly _tag: "Frames"; readonly frames: ReadonlyArray<Buffer> }
   | { readonly _tag: "Deltas"; readonly count: number; readonly batch: eventStream.DeltaBatch }
   | { readonly _tag: "Pause"; readonly ms: number }
+  | { readonly _tag: "Repeat"; readonly bytes: Buffer; readonly count: number }
 
 /** @internal */
 export interface Plan {
@@ -59,6 +60,15 @@ export const run = async (ex: Exchange, plan: Plan, requestId: string): Promise<
             break outer
           }
           if (!(await one(frame))) return
+        }
+        break
+      case "Repeat":
+        for (let i = 0; i < segment.count; i++) {
+          if (written >= limit) {
+            next = segment.bytes
+            break outer
+          }
+          if (!(await one(segment.bytes))) return
         }
         break
       case "Deltas": {
