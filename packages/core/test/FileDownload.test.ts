@@ -135,6 +135,25 @@ layer(Env, { excludeTestServices: true })("FileDownload", (it) => {
         const error = yield* refused(url, { allowLocalAddresses: true })
         assert.match(error.message, /metadata/, url)
       }
+      // IPv6 addresses embedding an IPv4 address in a deprecated way: refused whatever the options.
+      for (
+        const [url, reason] of [
+          [`http://[::127.0.0.1]:${port}/file.png`, /IPv4-compatible/],
+          ["http://[::169.254.169.254]/latest/meta-data/", /metadata|IPv4-compatible/],
+          ["http://[::8.8.8.8]/file.png", /IPv4-compatible/],
+          [`http://[::ffff:0:127.0.0.1]:${port}/file.png`, /IPv4-translated/],
+          ["http://[2002:7f00:1::]/file.png", /6to4/],
+          ["http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/file.png", /Teredo/],
+          ["http://[2600:1f18::5efe:7f00:1]/file.png", /ISATAP/],
+          ["http://[2600:1f18::200:5efe:a9fe:a9fe]/file.png", /ISATAP/]
+        ] as const
+      ) {
+        for (const allowLocalAddresses of [false, true]) {
+          const error = yield* refused(url, { allowLocalAddresses })
+          assert.strictEqual(error.reason, "ForbiddenAddress", url)
+          assert.match(error.message, reason, url)
+        }
+      }
       assert.deepStrictEqual(files.hits, [])
     }))
 

@@ -87,9 +87,32 @@ const embeddedIpv4 = (ip: ipaddrModule.IPv6): ipaddrModule.IPv4 | undefined => {
 }
 
 /**
+ * Which deprecated way of embedding an IPv4 address this IPv6 address uses, if any: IPv4-compatible
+ * (`::a.b.c.d`, RFC 4291), IPv4-translated (`::ffff:0:a.b.c.d`, RFC 6145/7915), 6to4
+ * (`2002::/16`, RFC 7526), Teredo (`2001::/32`) and ISATAP interface ids (`...:0:5efe:a.b.c.d`).
+ * Stacks and tunnels may still route them to the IPv4 address inside, so they are refused whatever
+ * the options.
+ */
+const deprecatedEmbedding = (ip: ipaddrModule.IPv6): string | undefined => {
+  const parts = ip.parts
+  if (parts.slice(0, 6).every((part) => part === 0) && (parts[6] !== 0 || parts[7]! > 1)) {
+    return "an IPv4-compatible IPv6 address (::a.b.c.d, deprecated)"
+  }
+  const range = ip.range()
+  if (range === "rfc6145") return "an IPv4-translated IPv6 address (::ffff:0:a.b.c.d, deprecated)"
+  if (range === "6to4") return "a 6to4 address (2002::/16, deprecated)"
+  if (range === "teredo") return "a Teredo address (2001::/32, deprecated)"
+  if ((parts[4] === 0 || parts[4] === 0x200) && parts[5] === 0x5efe) {
+    return "an ISATAP address (an IPv4 address in its interface id, deprecated)"
+  }
+  return undefined
+}
+
+/**
  * Why a download may not connect to this address (`"a loopback address"`), or `undefined` when it
- * may: only public unicast addresses, unless `allowLocal`; never a metadata address. IPv4-mapped
- * IPv6 addresses are checked as the IPv4 address they map.
+ * may: only public unicast addresses, unless `allowLocal`; never a metadata address, nor an IPv6
+ * address embedding an IPv4 one in a deprecated way. IPv4-mapped IPv6 addresses are checked as the
+ * IPv4 address they map.
  *
  * @internal
  */
@@ -107,6 +130,8 @@ export const addressProblem = (address: string, allowLocal: boolean): string | u
   if (metadataAddresses.has(ip.toNormalizedString()) || (embedded && metadataAddresses.has(embedded.toString()))) {
     return "a cloud metadata address"
   }
+  const deprecated = ip.kind() === "ipv6" ? deprecatedEmbedding(ip as ipaddrModule.IPv6) : undefined
+  if (deprecated !== undefined) return deprecated
   const range = ip.range()
   if (range === "unicast" || allowLocal) return undefined
   return `a ${rangeNames[range] ?? `non-public (${range})`} address`
