@@ -199,6 +199,59 @@ layer(Env, { excludeTestServices: true })("FileDownload", (it) => {
       assert.isFalse(missing.retryable)
     }))
 
+  it.scoped("a byte budget for all the files of a request, enforced while reading", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const files = yield* fileServer
+      const mib = 1024 * 1024
+      // Eight files of 4 MiB each, each under maxBytes, 32 MiB in all: over a 10 MiB budget.
+      const eight = Prompt.make([Prompt.user(
+        "Compare",
+        ...Array.from({ length: 8 }, (_, i) =>
+          Prompt.file({ data: `${files.origin}/sized?mib=4&n=${i}`, mediaType: "image/png" }))
+      )])
+      const error = yield* LanguageModel.generate({ prompt: eight }).pipe(
+        Effect.provide(FileDownload.layer({ allowLocalAddresses: true, maxBytes: 5 * mib, maxTotalBytes: 10 * mib })),
+        Effect.flip
+      )
+      if (error._tag !== "FileDownloadError") {
+        return assert.fail(`${error._tag}: ${error.message}`)
+      }
+      assert.strictEqual(error.reason, "TooLarge")
+      assert.include(error.message, `${10 * mib} bytes together (FileDownload's maxTotalBytes)`)
+      assert.isFalse(error.retryable)
+      assert.deepStrictEqual(yield* sent, [])
+      // Reading stopped at the budget (plus what was in flight), far from the 32 MiB asked for.
+      assert.isBelow(files.sizedBytesSent(), 24 * mib)
+      // A declared Content-Length over what is left is refused before reading.
+      const declared = yield* LanguageModel.generate({
+        prompt: Prompt.make([Prompt.user(
+          "Compare",
+          Prompt.file({ data: `${files.origin}/sized?mib=3&declared`, mediaType: "image/png" }),
+          Prompt.file({ data: `${files.origin}/sized?mib=3&declared&n=2`, mediaType: "image/png" })
+        )])
+      }).pipe(
+        Effect.provide(FileDownload.layer({ allowLocalAddresses: true, maxTotalBytes: 5 * mib })),
+        Effect.flip
+      )
+      assert.strictEqual(declared._tag === "FileDownloadError" ? declared.reason : declared._tag, "TooLarge")
+      // Under the budget the request goes out with every file.
+      yield* LanguageModel.generate({
+        prompt: Prompt.make([Prompt.user(
+          "Compare",
+          Prompt.file({ data: `${files.origin}/sized?mib=1`, mediaType: "image/png" }),
+          Prompt.file({ data: `${files.origin}/sized?mib=1&n=2`, mediaType: "image/png" })
+        )])
+      }).pipe(Effect.provide(FileDownload.layer({ allowLocalAddresses: true, maxTotalBytes: 2 * mib })))
+      assert.strictEqual((yield* sent).length, 1)
+      const invalid = yield* LanguageModel.generate({ prompt: withFile("https://example.com/cat.png") }).pipe(
+        Effect.provide(FileDownload.layer({ maxTotalBytes: 0 })),
+        Effect.flip
+      )
+      assert.strictEqual(invalid._tag, "InvalidRequestError")
+      assert.include(invalid.message, "maxTotalBytes")
+    }))
+
   it.effect("refuses YouTube pages, other schemes, and everything when downloads are off", () =>
     Effect.gen(function*() {
       for (const url of ["https://www.youtube.com/watch?v=dQw4w9WgXcQ", "https://youtu.be/dQw4w9WgXcQ"]) {
@@ -257,12 +310,13 @@ layer(Env, { excludeTestServices: true })("FileDownload", (it) => {
 })
 
 describe("FileDownload options", () => {
-  it("defaults: on, public addresses only, 30 s, 50 MiB, 5 redirects", () => {
+  it("defaults: on, public addresses only, 30 s, 50 MiB a file, 100 MiB a request, 5 redirects", () => {
     assert.deepStrictEqual(FileDownload.defaults, {
       enabled: true,
       allowLocalAddresses: false,
       timeout: "30 seconds",
       maxBytes: 52428800,
+      maxTotalBytes: 104857600,
       maxRedirects: 5
     })
   })

@@ -55,6 +55,10 @@ const checkOptions = (options: FileDownload.Options): string | undefined => {
   if (!(Number.isSafeInteger(options.maxBytes) && options.maxBytes > 0)) {
     return "maxBytes must be a positive whole number"
   }
+  const maxTotalBytes = options.maxTotalBytes ?? FileDownload.defaults.maxTotalBytes
+  if (!(Number.isSafeInteger(maxTotalBytes) && maxTotalBytes > 0)) {
+    return "maxTotalBytes must be a positive whole number"
+  }
   if (!(Number.isSafeInteger(options.maxRedirects) && options.maxRedirects >= 0)) {
     return "maxRedirects must be a whole number, 0 or more"
   }
@@ -82,7 +86,9 @@ export const resolveUrls = (
       allowLocalAddresses: options.allowLocalAddresses,
       timeoutMs: Duration.isFinite(timeout) ? Math.max(1, Math.round(Duration.toMillis(timeout))) : undefined,
       maxBytes: options.maxBytes,
-      maxRedirects: options.maxRedirects
+      maxRedirects: options.maxRedirects,
+      // One budget per request, shared by its downloads.
+      budget: { maxTotalBytes: options.maxTotalBytes ?? FileDownload.defaults.maxTotalBytes, used: 0 }
     }
     return download(prompt, options.enabled, fetchOptions, operation)
   })

@@ -26,6 +26,18 @@ export interface FetchOptions {
   readonly timeoutMs: number | undefined
   readonly maxBytes: number
   readonly maxRedirects: number
+  /** The byte budget shared by every download of one request. */
+  readonly budget?: Budget | undefined
+}
+
+/**
+ * The bytes all the downloads of one request may still read together, counted as they arrive.
+ *
+ * @internal
+ */
+export interface Budget {
+  readonly maxTotalBytes: number
+  used: number
 }
 
 /** @internal */
@@ -224,21 +236,50 @@ const get = (url: URL, raw: string, options: FetchOptions, signal: AbortSignal):
 const tooLarge = (raw: string, maxBytes: number) =>
   new Refusal("TooLarge", `the file is larger than ${maxBytes} bytes (FileDownload's maxBytes)`, raw)
 
-const readBody = async (response: http.IncomingMessage, raw: string, maxBytes: number): Promise<Uint8Array> => {
+const overBudget = (raw: string, budget: Budget) =>
+  new Refusal(
+    "TooLarge",
+    `the request's files are larger than ${budget.maxTotalBytes} bytes together (FileDownload's maxTotalBytes)`,
+    raw
+  )
+
+const readBody = async (
+  response: http.IncomingMessage,
+  raw: string,
+  maxBytes: number,
+  budget: Budget | undefined
+): Promise<Uint8Array> => {
   const declared = Number(response.headers["content-length"])
   if (Number.isFinite(declared) && declared > maxBytes) {
     response.destroy()
     throw tooLarge(raw, maxBytes)
   }
+  if (budget !== undefined && Number.isFinite(declared) && budget.used + declared > budget.maxTotalBytes) {
+    response.destroy()
+    throw overBudget(raw, budget)
+  }
   const chunks: Array<Buffer> = []
   let total = 0
-  for await (const chunk of response as AsyncIterable<Buffer>) {
-    total += chunk.length
-    if (total > maxBytes) {
-      response.destroy()
-      throw tooLarge(raw, maxBytes)
+  try {
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      total += chunk.length
+      if (total > maxBytes) {
+        response.destroy()
+        throw tooLarge(raw, maxBytes)
+      }
+      if (budget !== undefined) {
+        budget.used += chunk.length
+        if (budget.used > budget.maxTotalBytes) {
+          response.destroy()
+          throw overBudget(raw, budget)
+        }
+      }
+      chunks.push(chunk)
     }
-    chunks.push(chunk)
+  } catch (error) {
+    // What this download read no longer counts: it is dropped.
+    if (budget !== undefined) budget.used -= total
+    throw error
   }
   const buffer = Buffer.concat(chunks, total)
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
@@ -279,7 +320,7 @@ export const fetchFile = async (raw: string, options: FetchOptions, signal: Abor
         response.destroy()
         throw new Refusal("HttpStatus", `the server answered HTTP ${status}`, current, status)
       }
-      const bytes = await readBody(response, current, options.maxBytes)
+      const bytes = await readBody(response, current, options.maxBytes, options.budget)
       const contentType = response.headers["content-type"]
       return { bytes, contentType, url: current }
     }
