@@ -163,6 +163,13 @@ layer(Env, { excludeTestServices: true })("guarded inputs: the tool loop", (it) 
       assert.strictEqual(cap.field, "maxResultBytes")
       const prompt = yield* loopFailure(toolkit, { prompt: null as never }, "echo")
       assert.strictEqual(prompt.field, "prompt")
+      // Unknown keys would vanish: a typo, and tools given to the loop instead of the toolkit.
+      const typo = yield* loopFailure(toolkit, { maxStep: 3 } as Partial<Toolkit.Options>, "echo")
+      assert.strictEqual(typo.field, "maxStep")
+      assert.include(typo.message, "did you mean \"maxSteps\"")
+      const tools = yield* loopFailure(toolkit, { tools: [echo.definition] } as Partial<Toolkit.Options>, "echo")
+      assert.strictEqual(tools.field, "tools")
+      assert.include(tools.message, "the tools come from the toolkit")
       assert.strictEqual(yield* sentCount, 0)
     }))
 

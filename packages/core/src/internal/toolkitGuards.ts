@@ -10,7 +10,16 @@ import * as LanguageModel from "../LanguageModel.js"
 import type * as Prompt from "../Prompt.js"
 import * as Tool from "../Tool.js"
 import type * as Toolkit from "../Toolkit.js"
-import { checkRequest } from "./requestValidation.js"
+import { checkRequest, requestKeys, unknownKey } from "./requestValidation.js"
+
+// The keys of `Toolkit.Options`: a request's (its tools come from the toolkit) and the loop's.
+const optionKeys: ReadonlyArray<string> = [
+  ...requestKeys.filter((key) => key !== "tools"),
+  "maxSteps",
+  "concurrency",
+  "maxResultBytes",
+  "usageLimits"
+]
 
 /**
  * Why a value cannot be sent (no JSON form, or more than `maxBytes` of it), or `undefined` when
@@ -114,6 +123,13 @@ export const optionsProblem = (
     return invalid(
       `maxResultBytes must be a whole number, at least 1, got ${String(options.maxResultBytes)}`,
       "maxResultBytes"
+    )
+  }
+  const keyIssue = unknownKey(options as unknown as Readonly<Record<string, unknown>>, optionKeys, "option")
+  if (keyIssue !== undefined) {
+    return invalid(
+      keyIssue.path !== "tools" ? keyIssue.message : `${keyIssue.message}; the tools come from the toolkit`,
+      keyIssue.path
     )
   }
   const issue = checkRequest({ prompt: options.prompt })
