@@ -7,6 +7,7 @@ import { Cause, ConfigError, ConfigProvider, Effect, Exit, Layer, Redacted, Sche
 import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockClientSwap from "../src/BedrockClientSwap.js"
 import * as BedrockLanguageModel from "../src/BedrockLanguageModel.js"
+import type * as Prompt from "../src/Prompt.js"
 import * as Tool from "../src/Tool.js"
 import * as Toolkit from "../src/Toolkit.js"
 
@@ -128,6 +129,31 @@ const echo = Tool.make("echo", {
   handler: ({ text }) => Effect.succeed(text)
 })
 
+const sentBodies = Effect.map(
+  Effect.flatMap(LocalBedrock.LocalBedrock, (server) => server.requests),
+  (requests) => requests.map((request) => request.body as any)
+)
+
+/** The tool results of a finished loop's conversation. */
+const toolResults = (prompt: Prompt.Prompt) =>
+  prompt.messages.flatMap((message) =>
+    message._tag === "Tool"
+      ? message.parts.flatMap((part) =>
+        part._tag === "ToolResult" ? [{ isError: part.isError, result: part.result }] : []
+      )
+      : []
+  )
+
+/** The toolResult block a Converse body sent (its status and content). */
+const sentToolResult = (body: any): { readonly status?: string; readonly content: unknown } => {
+  for (const message of body.messages) {
+    for (const block of message.content) {
+      if (block.toolResult !== undefined) return { status: block.toolResult.status, content: block.toolResult.content }
+    }
+  }
+  return assert.fail("no toolResult was sent")
+}
+
 /** A handler as a JavaScript caller may write it. */
 const untyped = (name: string, handler: (params: unknown) => unknown) =>
   Tool.make(name, { parameters: Schema.Struct({}), handler: handler as never })
@@ -187,24 +213,97 @@ layer(Env, { excludeTestServices: true })("guarded inputs: the tool loop", (it) 
       }
     }))
 
-  it.effect("a tool result over maxResultBytes fails with a clear error; under it goes through", () =>
+  it.effect("a tool result over maxResultBytes goes back to the model as an error; the loop goes on", () =>
     Effect.gen(function*() {
       const big = untyped("big", () => Effect.succeed("x".repeat(20 * 1024 * 1024)))
-      const error = yield* loopFailure(Toolkit.make(big), {}, "big")
-      assert.strictEqual(error._tag, "InvalidResultError")
-      assert.include(error.message, "20971520 bytes as sent, more than the 1048576 allowed")
-      assert.include(error.message, "maxResultBytes")
-      // Only the calls that asked for the tool were sent (generate and stream), never the 20 MB result.
-      assert.strictEqual(yield* sentCount, 2)
-      const small = untyped("small", () => Effect.succeed({ data: "y".repeat(2000) }))
-      const capped = yield* loopFailure(Toolkit.make(small), { maxResultBytes: 1024 }, "small")
-      assert.include(capped.message, "more than the 1024 allowed")
       yield* reset
-      yield* Toolkit.generate(Toolkit.make(small), {
+      const result = yield* Toolkit.generate(Toolkit.make(big), { prompt: "Go", toolChoice: { tool: "big" } })
+      const message = "Tool \"big\": result too large: 20971520 bytes, limit 1048576"
+      assert.deepStrictEqual(toolResults(result.prompt), [{ isError: true, result: message }])
+      // The model got the error (a status "error" tool result), never the 20 MB.
+      const requests = yield* sentBodies
+      assert.strictEqual(requests.length, 2)
+      assert.deepStrictEqual(sentToolResult(requests[1]), { status: "error", content: [{ text: message }] })
+      assert.isBelow(JSON.stringify(requests[1]).length, 10_000)
+      // The cap stays configurable; the stream says the same.
+      const small = untyped("small", () => Effect.succeed({ data: "y".repeat(2000) }))
+      const streamed = yield* Toolkit.stream(Toolkit.make(small), {
+        prompt: "Go",
+        toolChoice: { tool: "small" },
+        maxResultBytes: 1024
+      }).pipe(Stream.runCollect)
+      const parts = [...streamed].filter((part) => part._tag === "ToolResult")
+      assert.deepStrictEqual(parts.map((part) => part.result), [
+        "Tool \"small\": result too large: 2011 bytes, limit 1024"
+      ])
+      const fits = yield* Toolkit.generate(Toolkit.make(small), {
         prompt: "Go",
         toolChoice: { tool: "small" },
         maxResultBytes: 4096
       })
-      assert.strictEqual(yield* sentCount, 2)
+      assert.deepStrictEqual(toolResults(fits.prompt), [{ isError: false, result: { data: "y".repeat(2000) } }])
+    }))
+
+  it.effect("results JSON would change (undefined, NaN, a Map) go back to the model as an error naming the tool", () =>
+    Effect.gen(function*() {
+      const cases: ReadonlyArray<readonly [unknown, RegExp]> = [
+        [undefined, /returned undefined/],
+        [Number.NaN, /NaN has no JSON form/],
+        [new Map([["a", 1]]), /a Map, sent as \{\}/],
+        [{ rows: [1, Infinity] }, /Infinity/],
+        [{ seen: new Set([1]) }, /a Set/]
+      ]
+      for (const [value, reason] of cases) {
+        yield* reset
+        const lossy = untyped("lossy", () => Effect.succeed(value))
+        const result = yield* Toolkit.generate(Toolkit.make(lossy), { prompt: "Go", toolChoice: { tool: "lossy" } })
+        const [sent] = toolResults(result.prompt)
+        assert.isTrue(sent?.isError, String(value))
+        assert.match(String(sent?.result), /^Tool "lossy": the result cannot be sent: /)
+        assert.match(String(sent?.result), reason)
+        const requests = yield* sentBodies
+        assert.strictEqual(sentToolResult(requests[1]).status, "error")
+      }
+      // A tool that declares no result (success: Schema.Void) returns nothing without an error.
+      const done = Tool.make("done", {
+        parameters: Schema.Struct({}),
+        success: Schema.Void,
+        handler: () => Effect.void
+      })
+      const result = yield* Toolkit.generate(Toolkit.make(done), { prompt: "Go", toolChoice: { tool: "done" } })
+      assert.deepStrictEqual(toolResults(result.prompt), [{ isError: false, result: undefined }])
+    }))
+
+  it.effect("a handler that dies ends the loop with a defect naming the tool and the call", () =>
+    Effect.gen(function*() {
+      const dies = Tool.make("dies", {
+        parameters: Schema.Struct({}),
+        handler: (): Effect.Effect<string> => Effect.die(new Error("boom"))
+      })
+      const throwsInSync = Tool.make("throws_in_sync", {
+        parameters: Schema.Struct({}),
+        handler: () =>
+          Effect.sync((): string => {
+            throw new TypeError("cannot read x of undefined")
+          })
+      })
+      for (const [tool, original] of [[dies, "boom"], [throwsInSync, "cannot read x of undefined"]] as const) {
+        const runs = [
+          Toolkit.generate(Toolkit.make(tool), { prompt: "Go", toolChoice: { tool: tool.name } }),
+          Stream.runDrain(Toolkit.stream(Toolkit.make(tool), { prompt: "Go", toolChoice: { tool: tool.name } }))
+        ]
+        for (const run of runs) {
+          const exit = yield* Effect.exit(run)
+          if (Exit.isSuccess(exit)) return assert.fail("the loop succeeded")
+          assert.isTrue(Cause.isDie(exit.cause), Cause.pretty(exit.cause))
+          const defect = Cause.squash(exit.cause)
+          if (!(defect instanceof Tool.HandlerDefect)) return assert.fail(String(defect))
+          assert.strictEqual(defect.toolName, tool.name)
+          assert.isString(defect.toolCallId)
+          assert.include(defect.message, `Tool "${tool.name}" (call ${defect.toolCallId}) died: ${original}`)
+          assert.include(String((defect.cause as Error).message), original)
+          assert.include(Cause.pretty(exit.cause), tool.name)
+        }
+      }
     }))
 })
