@@ -12,9 +12,11 @@ import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
 import * as crypto from "node:crypto"
 
-type Check = (value: unknown, path: Array<string>) => ConfigError.ConfigError | undefined
+/** @internal */
+export type Check = (value: unknown, path: Array<string>) => ConfigError.ConfigError | undefined
 
-const invalid = (path: Array<string>, message: string): ConfigError.ConfigError =>
+/** @internal */
+export const invalid = (path: Array<string>, message: string): ConfigError.ConfigError =>
   ConfigError.InvalidData(path, `Invalid option "${path.join(".")}": ${message}`)
 
 const describe = (value: unknown): string =>
@@ -72,7 +74,8 @@ const redacted = (required: boolean): Check => (value, path) => {
  * A positive duration: `Duration.infinity` is allowed (no timeout); zero, negative, `NaN` and text
  * that is not a duration are not (`Duration.decode` would turn the first three into 0).
  */
-const duration = (allowZero: boolean): Check => (value, path) => {
+/** @internal */
+export const duration = (allowZero: boolean): Check => (value, path) => {
   if (value === undefined) return undefined
   if (typeof value === "number" && Number.isNaN(value)) return invalid(path, "NaN is not a duration")
   let decoded: Duration.Duration | undefined
@@ -93,7 +96,8 @@ const duration = (allowZero: boolean): Check => (value, path) => {
   return undefined
 }
 
-const retry: Check = (value, path) => {
+/** @internal */
+export const retry: Check = (value, path) => {
   if (value === undefined || value === false) return undefined
   if (!isRecord(value)) {
     return invalid(path, `expected false or { maxAttempts, baseDelay, maxDelay }, got ${describe(value)}`)
