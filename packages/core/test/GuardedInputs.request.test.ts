@@ -3,7 +3,7 @@
 // something else. The local Bedrock's request log proves that nothing was sent.
 import { LocalBedrock } from "@effect-bedrock/local"
 import { assert, layer } from "@effect/vitest"
-import { Cause, Effect, Exit, Layer, Stream } from "effect"
+import { Cause, Effect, Exit, Layer, Logger, Stream } from "effect"
 import * as BedrockLanguageModel from "../src/BedrockLanguageModel.js"
 import * as LanguageModel from "../src/LanguageModel.js"
 import * as Prompt from "../src/Prompt.js"
@@ -238,6 +238,31 @@ layer(Env, { excludeTestServices: true })("guarded inputs: the request", (it) =>
         const error = yield* rejected({ prompt: "x", tools: [{ name: "a", parameters }] }, "tools[0].parameters")
         assert.include(error.message, "object")
       }
+    }))
+
+  it.effect("a cache point dropped (more than 4) or moved (after a document) is logged as a warning", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const logs: Array<string> = []
+      const capture = Logger.replace(
+        Logger.defaultLogger,
+        Logger.make(({ logLevel, message }) => {
+          logs.push(`${logLevel.label}: ${Array.isArray(message) ? message.join(" ") : String(message)}`)
+        })
+      )
+      const pdf = Prompt.file({ mediaType: "application/pdf", data: new TextEncoder().encode("%PDF-1.4") })
+      yield* LanguageModel.generate({
+        prompt: [
+          ...["1", "2", "3", "4"].flatMap((n) => [Prompt.user(n, Prompt.cachePoint()), Prompt.assistant("ok")]),
+          Prompt.user("5", pdf, Prompt.cachePoint())
+        ]
+      }).pipe(Effect.provide(capture))
+      assert.strictEqual(yield* sentCount, 1)
+      assert.isTrue(
+        logs.some((line) => /^WARN: The cache point at prompt\.messages\[8\]\.parts\[2\] .* was moved/.test(line)),
+        logs.join("\n")
+      )
+      assert.isTrue(logs.some((line) => line.startsWith("WARN: 1 message cache point was dropped")), logs.join("\n"))
     }))
 
   it.effect("a well-formed request still goes through, with or without the Schema check", () =>
