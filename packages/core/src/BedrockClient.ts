@@ -310,7 +310,7 @@ export const withRetry: {
 /**
  * A service over an existing SDK client, which stays yours (it is not destroyed). Its own retry setting
  * (`maxAttempts`) still applies; set it to 1 to leave retries to `options.retry`. Invalid options (a
- * non-`Redacted` secret, `maxAttempts: NaN`) fail with a `ConfigError`.
+ * non-`Redacted` secret, `maxAttempts: NaN`) and a client without a region fail with a `ConfigError`.
  *
  * @since 0.1.0
  * @category Constructors
@@ -325,6 +325,7 @@ export const makeFromClient = (
     const region = yield* Effect.tryPromise(() => client.config.region()).pipe(
       Effect.orElseSucceed(() => undefined)
     )
+    if (region === undefined || region === "") return yield* Effect.fail(missingRegion("the SDK client has none"))
     const server = yield* ClientEndpoint.serverOf(client)
     return ClientCall.printable(
       withRetry(
@@ -344,11 +345,20 @@ export const makeFromClient = (
     )
   })
 
+const missingRegion = (why: string): ConfigError.ConfigError =>
+  ConfigError.MissingData(
+    ["region"],
+    `No AWS region (${why}): give the region option (BedrockClient.layer({ region: "us-east-1" })), set ` +
+      "AWS_REGION (or AWS_DEFAULT_REGION for layerConfig), or use a profile that has one (the profile option or " +
+      "AWS_PROFILE). A custom endpoint, such as a local Bedrock, needs a region too: requests are signed with it"
+  )
+
 /**
  * Builds an SDK client from `options` inside the current scope and destroys it (closing its connections) when
  * the scope closes. Invalid options (an empty or malformed region, a timeout that is not a positive duration,
  * a secret not wrapped in `Redacted`, an endpoint that is not a URL) fail with a `ConfigError` naming the
- * option, before any client is built.
+ * option, before any client is built. So does a missing region (neither the `region` option, nor
+ * `AWS_REGION`, nor the profile's): every request needs one, also to a custom endpoint.
  *
  * @since 0.1.0
  * @category Constructors
@@ -374,6 +384,9 @@ export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.
     )
     const region = options.region ??
       (yield* Effect.tryPromise(() => client.config.region()).pipe(Effect.orElseSucceed(() => undefined)))
+    // Every request needs one, also to a custom endpoint (SigV4 signs with it; the SDK resolves it
+    // before it looks at the auth scheme): fail here, not at the first call.
+    if (region === undefined || region === "") return yield* Effect.fail(missingRegion("none was found"))
     const server = yield* ClientEndpoint.serverOf(client)
     const service = withRetry(
       {

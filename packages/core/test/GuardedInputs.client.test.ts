@@ -1,9 +1,12 @@
 // Bad client options and tool loop inputs: each is a typed failure (ConfigError from the layer,
 // InvalidRequestError or Tool.InvalidResultError from the loop), never a defect and never a value
 // quietly turned into another (a negative timeout into 1 ms, maxSteps NaN into no limit).
+import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime"
 import { LocalBedrock } from "@effect-bedrock/local"
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Cause, ConfigError, ConfigProvider, Effect, Exit, Layer, Redacted, Schema, type Scope, Stream } from "effect"
+import * as os from "node:os"
+import * as path from "node:path"
 import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockClientSwap from "../src/BedrockClientSwap.js"
 import * as BedrockLanguageModel from "../src/BedrockLanguageModel.js"
@@ -24,6 +27,25 @@ const configError = <E>(build: Effect.Effect<unknown, E, Scope.Scope>, path: str
     return Cause.pretty(exit.cause)
   })
 
+/** For the rest of the scope: no region, credentials or profile from the environment or ~/.aws. */
+const withoutAwsEnvironment = Effect.acquireRelease(
+  Effect.sync(() => {
+    const saved = { ...process.env }
+    for (const key of Object.keys(process.env)) {
+      if (key.startsWith("AWS_") && key !== "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED") delete process.env[key]
+    }
+    process.env.AWS_CONFIG_FILE = path.join(os.tmpdir(), "effect-bedrock-no-such-config")
+    process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(os.tmpdir(), "effect-bedrock-no-such-credentials")
+    process.env.AWS_EC2_METADATA_DISABLED = "true"
+    return saved
+  }),
+  (saved) =>
+    Effect.sync(() => {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
+      Object.assign(process.env, saved)
+    })
+)
+
 const buildLayer = (options: unknown) => Layer.build(BedrockClient.layer(options as BedrockClient.Options))
 
 const fromEnv = (env: Record<string, string>) =>
@@ -43,6 +65,56 @@ describe("guarded inputs: client options", () => {
       yield* configError(buildLayer({ region: "us-east-1", endpoint: "ftp://127.0.0.1:1" }), "endpoint")
       yield* configError(buildLayer({ region: "us-east-1", profile: "" }), "profile")
       yield* configError(fromEnv({ AWS_REGION: "" }), "AWS_REGION")
+    }))
+
+  it.scoped("no region: a ConfigError saying how to give one, when the layer is built (also with an endpoint)", () =>
+    Effect.gen(function*() {
+      yield* withoutAwsEnvironment
+      for (
+        const options of [
+          {},
+          { endpoint: "http://127.0.0.1:1" },
+          { endpoint: "http://127.0.0.1:1", apiKey: Redacted.make("ABSKQmVkcm9ja0FQSUtleS1leGFtcGxl") }
+        ]
+      ) {
+        const printed = yield* configError(buildLayer(options), "region")
+        assert.include(printed, "give the region option")
+        assert.include(printed, "AWS_REGION")
+        assert.include(printed, "profile")
+      }
+      yield* configError(fromEnv({}), "region")
+      const printed = yield* configError(
+        Layer.build(BedrockClient.layerFromClient(new BedrockRuntimeClient({}))),
+        "region"
+      )
+      assert.include(printed, "the SDK client has none")
+    }))
+
+  it.scoped("no credentials: the error at the first call says the four ways to give them", () =>
+    Effect.gen(function*() {
+      yield* withoutAwsEnvironment
+      const error = yield* Effect.gen(function*() {
+        const local = yield* LocalBedrock.LocalBedrock
+        const client = yield* BedrockClient.make({ region: "us-east-1", endpoint: local.endpoint, retry: false })
+        return yield* client.converse({
+          modelId: "us.amazon.nova-micro-v1:0",
+          messages: [{ role: "user", content: [{ text: "hi" }] }]
+        }).pipe(Effect.flip)
+      }).pipe(Effect.provide(LocalBedrock.layer()))
+      assert.strictEqual(error._tag, "CredentialsError")
+      assert.include(error.message, "Could not load credentials from any providers")
+      for (
+        const way of [
+          "credentials option",
+          "AWS_ACCESS_KEY_ID",
+          "apiKey",
+          "AWS_BEARER_TOKEN_BEDROCK",
+          "AWS_PROFILE",
+          "role"
+        ]
+      ) {
+        assert.include(error.message, way)
+      }
     }))
 
   it.effect("timeouts that are negative, NaN, zero or not durations", () =>
