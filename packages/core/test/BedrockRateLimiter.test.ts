@@ -438,11 +438,11 @@ describe("README setup", () => {
     const budgets = { [model]: { requestsPerMinute: 200, tokensPerMinute: 400_000 } }
     const Bedrock = BedrockLanguageModel.layer({ model }).pipe(
       Layer.provide(BedrockRateLimiter.layer({ budgets })),
-      Layer.provide(BedrockClient.layer({ retry: false }))
+      Layer.provide(BedrockClient.layer({ region: "us-east-1", retry: false }))
     )
     const FleetBedrock = BedrockLanguageModel.layer({ model }).pipe(
       Layer.provide(BedrockRateLimiter.layerRedis({ budgets, redis: { url: "redis://redis.internal:6379" } })),
-      Layer.provide(BedrockClient.layer({ retry: false }))
+      Layer.provide(BedrockClient.layer({ region: "us-east-1", retry: false }))
     )
     const same: typeof Bedrock = FleetBedrock
     return Effect.gen(function*() {

@@ -112,6 +112,16 @@ export const retry: Check = (value, path) => {
       `expected a whole number of attempts, at least 1, got ${String(maxAttempts)}`
     )
   }
+  const timeoutRetries = value.timeoutRetries
+  if (
+    timeoutRetries !== undefined &&
+    (typeof timeoutRetries !== "number" || !Number.isInteger(timeoutRetries) || timeoutRetries < 0)
+  ) {
+    return invalid(
+      [...path, "timeoutRetries"],
+      `expected a whole number of retries, 0 or more, got ${String(timeoutRetries)}`
+    )
+  }
   return duration(true)(value.baseDelay, [...path, "baseDelay"]) ??
     duration(true)(value.maxDelay, [...path, "maxDelay"])
 }
@@ -179,6 +189,7 @@ const optionChecks: ReadonlyArray<readonly [string, Check]> = [
   ["apiKey", redacted(false)],
   ["connectTimeout", duration(false)],
   ["requestTimeout", duration(false)],
+  ["deadline", duration(false)],
   ["retry", retry],
   ["ca", checkCa],
   ["tlsSessionResumption", optionalBoolean],
@@ -210,7 +221,7 @@ export const checkOptions = (options: unknown): ConfigError.ConfigError | undefi
 export const checkFromClientOptions = (options: unknown): ConfigError.ConfigError | undefined => {
   if (options === undefined) return undefined
   if (!isRecord(options)) return invalid([], `expected an options object, got ${describe(options)}`)
-  const problem = retry(options.retry, ["retry"])
+  const problem = retry(options.retry, ["retry"]) ?? duration(false)(options.deadline, ["deadline"])
   if (problem !== undefined) return problem
   const secrets = options.secrets
   if (secrets === undefined) return undefined
