@@ -89,7 +89,10 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })(
           for (
             const run of [
               bedrock.converse(input),
-              bedrock.countTokens({ modelId: "amazon.nova-micro-v1:0", input: { converse: { messages: input.messages } } }),
+              bedrock.countTokens({
+                modelId: "amazon.nova-micro-v1:0",
+                input: { converse: { messages: input.messages } }
+              }),
               Stream.runDrain(bedrock.converseStream(input))
             ] as ReadonlyArray<Effect.Effect<unknown, BedrockError.BedrockError>>
           ) {
@@ -97,7 +100,7 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })(
             const started = Date.now()
             const error = yield* Effect.flip(run)
             const elapsed = Date.now() - started
-        assert.include(error.message, "deadline", error.message)
+            assert.include(error.message, "deadline", error.message)
             assert.isAtLeast(elapsed, 350)
             assert.isBelow(elapsed, 1500, "the deadline did not stop the call")
             assert.strictEqual(error._tag === "TransportError" ? error.kind : error._tag, "Timeout")
