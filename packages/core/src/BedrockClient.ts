@@ -187,8 +187,9 @@ export interface StaticCredentials {
 /**
  * Our retry policy (the SDK's own retries are off). Exponential backoff from `baseDelay` (default 500 ms,
  * doubling, jittered x0.5 to x1.5) capped at `maxDelay` (default 20 s), `maxAttempts` attempts in total
- * (default 3), retryable errors only (`BedrockError.isRetryable`). A stream is retried only when it failed
- * before its first event. For another `Schedule`, see `withRetry`.
+ * (default 3), retryable errors only (`BedrockError.isRetryable`), and a timed-out attempt retried at most
+ * `timeoutRetries` times (default 1). A stream is retried only when it failed before its first event. For
+ * another `Schedule`, see `withRetry`.
  *
  * @since 0.1.0
  * @category Models
@@ -197,6 +198,12 @@ export interface RetryOptions {
   readonly maxAttempts?: number | undefined
   readonly baseDelay?: Duration.DurationInput | undefined
   readonly maxDelay?: Duration.DurationInput | undefined
+  /**
+   * How many times an attempt that timed out (`TransportError` of kind `"Timeout"`) is retried
+   * (default 1, `0` for none): a server that never answers holds a call for two timeouts, not
+   * `maxAttempts` of them.
+   */
+  readonly timeoutRetries?: number | undefined
 }
 
 /**
@@ -210,6 +217,11 @@ export interface RetryOptions {
  *   between two events, failing with a `TransportError` of kind `"Timeout"`). `Duration.infinity`
  *   disables one, and so does a duration longer than a timer can wait (24.8 days).
  * - `retry`: see `RetryOptions`; `false` disables retries.
+ * - `deadline`: an overall time limit for each call, every attempt and retry delay included (`converse` and
+ *   `countTokens` as a whole, `converseStream` until its first event); when it passes the call fails with a
+ *   `TransportError` of kind `"Timeout"`, not retryable. No default. Without it, a server that never answers
+ *   holds a call for two `requestTimeout`s (300 s each by default, the retry of a timed-out attempt is
+ *   limited to one) plus one retry delay: about 10 minutes.
  * - `ca`: extra CA certificates (PEM: one string, which may hold several, or an array) to trust
  *   for an `https:` endpoint, on top of Node's bundled roots (`tls.rootCertificates`), for this
  *   client only: for private endpoints, TLS-inspecting proxies and tests (a local server's
@@ -245,6 +257,7 @@ export interface Options {
   readonly connectTimeout?: Duration.DurationInput | undefined
   readonly requestTimeout?: Duration.DurationInput | undefined
   readonly retry?: RetryOptions | false | undefined
+  readonly deadline?: Duration.DurationInput | undefined
   readonly ca?: string | ReadonlyArray<string> | undefined
   readonly tlsSessionResumption?: boolean | undefined
   readonly warmConnection?: boolean | undefined
@@ -269,6 +282,8 @@ export const defaultMaxEventBytes: number = FrameGuard.defaultMaxEventBytes
  */
 export interface FromClientOptions {
   readonly retry?: RetryOptions | false | undefined
+  /** See `Options.deadline`. */
+  readonly deadline?: Duration.DurationInput | undefined
   /** Secrets to remove from error messages, if the client was built with any. */
   readonly secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined
 }
@@ -325,7 +340,7 @@ export const withRetry: {
 /**
  * A service over an existing SDK client, which stays yours (it is not destroyed). Its own retry setting
  * (`maxAttempts`) still applies; set it to 1 to leave retries to `options.retry`. Invalid options (a
- * non-`Redacted` secret, `maxAttempts: NaN`) fail with a `ConfigError`.
+ * non-`Redacted` secret, `maxAttempts: NaN`) and a client without a region fail with a `ConfigError`.
  *
  * @since 0.1.0
  * @category Constructors
@@ -340,30 +355,43 @@ export const makeFromClient = (
     const region = yield* Effect.tryPromise(() => client.config.region()).pipe(
       Effect.orElseSucceed(() => undefined)
     )
+    if (region === undefined || region === "") return yield* Effect.fail(missingRegion("the SDK client has none"))
     const server = yield* ClientEndpoint.serverOf(client)
     return ClientCall.printable(
-      withRetry(
-        {
-          ...ClientOperations.make(client, {
+      ClientRetry.withDeadline(
+        withRetry(
+          {
+            ...ClientOperations.make(client, {
+              region,
+              secrets: options?.secrets ?? [],
+              streamIdleTimeout: undefined,
+              ownsStreamTimers: false
+            }),
             region,
-            secrets: options?.secrets ?? [],
-            streamIdleTimeout: undefined,
-            ownsStreamTimers: false
-          }),
-          region,
-          server
-        },
-        options?.retry
+            server
+          },
+          options?.retry
+        ),
+        options?.deadline
       ),
       { region, retry: options?.retry ?? {} }
     )
   })
 
+const missingRegion = (why: string): ConfigError.ConfigError =>
+  ConfigError.MissingData(
+    ["region"],
+    `No AWS region (${why}): give the region option (BedrockClient.layer({ region: "us-east-1" })), set ` +
+      "AWS_REGION (or AWS_DEFAULT_REGION for layerConfig), or use a profile that has one (the profile option or " +
+      "AWS_PROFILE). A custom endpoint, such as a local Bedrock, needs a region too: requests are signed with it"
+  )
+
 /**
  * Builds an SDK client from `options` inside the current scope and destroys it (closing its connections) when
  * the scope closes. Invalid options (an empty or malformed region, a timeout that is not a positive duration,
  * a secret not wrapped in `Redacted`, an endpoint that is not a URL) fail with a `ConfigError` naming the
- * option, before any client is built.
+ * option, before any client is built. So does a missing region (neither the `region` option, nor
+ * `AWS_REGION`, nor the profile's): every request needs one, also to a custom endpoint.
  *
  * @since 0.1.0
  * @category Constructors
@@ -389,19 +417,25 @@ export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.
     )
     const region = options.region ??
       (yield* Effect.tryPromise(() => client.config.region()).pipe(Effect.orElseSucceed(() => undefined)))
+    // Every request needs one, also to a custom endpoint (SigV4 signs with it; the SDK resolves it
+    // before it looks at the auth scheme): fail here, not at the first call.
+    if (region === undefined || region === "") return yield* Effect.fail(missingRegion("none was found"))
     const server = yield* ClientEndpoint.serverOf(client)
-    const service = withRetry(
-      {
-        ...ClientOperations.make(client, {
+    const service = ClientRetry.withDeadline(
+      withRetry(
+        {
+          ...ClientOperations.make(client, {
+            region,
+            secrets: ClientOptions.secretsOf(options),
+            streamIdleTimeout: ClientOptions.requestTimeoutMillis(options),
+            ownsStreamTimers: true
+          }),
           region,
-          secrets: ClientOptions.secretsOf(options),
-          streamIdleTimeout: ClientOptions.requestTimeoutMillis(options),
-          ownsStreamTimers: true
-        }),
-        region,
-        server
-      },
-      options.retry
+          server
+        },
+        options.retry
+      ),
+      options.deadline
     )
     return ClientCall.printable(service, ClientOperations.describe(options, region))
   })
@@ -446,6 +480,7 @@ export type ConfigOptions = { readonly [K in keyof Options]?: Config.Config<Opti
  *   (`"30 seconds"` or milliseconds), else pydantic-ai's `AWS_CONNECT_TIMEOUT` / `AWS_READ_TIMEOUT`
  *   (seconds)
  * - `retry`: `BEDROCK_MAX_ATTEMPTS` (attempts in total)
+ * - `deadline`: `BEDROCK_DEADLINE` (`"2 minutes"` or milliseconds)
  * - `ca`: the PEM file named by `BEDROCK_CA_BUNDLE`, else `AWS_CA_BUNDLE` (added to Node's roots)
  * - `tlsSessionResumption` / `warmConnection` / `shareStreamSessions`: `BEDROCK_TLS_SESSION_RESUMPTION` /
  *   `BEDROCK_WARM_CONNECTION` / `BEDROCK_SHARE_STREAM_SESSIONS` (`true` / `false`)
@@ -472,6 +507,7 @@ export const defaultConfig: { readonly [K in keyof Options]-?: Config.Config<Opt
   apiKey: ClientConfig.optionalConfig(Config.redacted("AWS_BEARER_TOKEN_BEDROCK")),
   connectTimeout: ClientConfig.timeoutConfig("BEDROCK_CONNECT_TIMEOUT", "AWS_CONNECT_TIMEOUT"),
   requestTimeout: ClientConfig.timeoutConfig("BEDROCK_REQUEST_TIMEOUT", "AWS_READ_TIMEOUT"),
+  deadline: ClientConfig.durationConfig("BEDROCK_DEADLINE"),
   retry: ClientConfig.optionalConfig(
     Config.integer("BEDROCK_MAX_ATTEMPTS").pipe(
       Config.validate({ message: "Expected at least 1 attempt", validation: (n) => n >= 1 }),
@@ -506,6 +542,7 @@ export const loadConfig = (config: ConfigOptions = {}): Effect.Effect<Options, C
     connectTimeout: config.connectTimeout ?? defaultConfig.connectTimeout,
     requestTimeout: config.requestTimeout ?? defaultConfig.requestTimeout,
     retry: config.retry ?? defaultConfig.retry,
+    deadline: config.deadline ?? defaultConfig.deadline,
     ca: config.ca ?? defaultConfig.ca,
     tlsSessionResumption: config.tlsSessionResumption ?? defaultConfig.tlsSessionResumption,
     warmConnection: config.warmConnection ?? defaultConfig.warmConnection,

@@ -44,6 +44,7 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { closest } from "./internal/closest.js"
+import { jsonProblem } from "./internal/jsonValue.js"
 import { modelIdProblem } from "./internal/requestValidation.js"
 
 // =============================================================================
@@ -299,7 +300,14 @@ export const decode = (input: unknown): Either.Either<Settings, SettingsIssue> =
       }
     }
   }
-  return Either.mapLeft(decodeStruct(input), toIssue)
+  const decoded = Either.mapLeft(decodeStruct(input), toIssue)
+  if (Either.isLeft(decoded) || decoded.right.additionalModelRequestFields === undefined) return decoded
+  // Sent as JSON: a BigInt or a cycle would throw in the SDK, after the request was counted.
+  const problem = jsonProblem(decoded.right.additionalModelRequestFields)
+  return problem === undefined ? decoded : Either.left({
+    path: `additionalModelRequestFields${problem.path}`,
+    message: `Invalid setting "additionalModelRequestFields${problem.path}": ${problem.message}`
+  })
 }
 
 /** The keys of the settings that are objects of fixed keys: Schema.Struct would drop an unknown one silently. */

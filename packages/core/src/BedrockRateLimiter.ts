@@ -48,6 +48,7 @@
  */
 import type { ConverseCommandInput, ConverseStreamCommandInput } from "@aws-sdk/client-bedrock-runtime"
 import type * as ExperimentalRateLimiter from "@effect/experimental/RateLimiter"
+import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -229,8 +230,14 @@ const optionalPeer = <A>(name: string, load: () => Promise<A>): Effect.Effect<A>
 const build = (
   options: Options,
   makeStore: (RateLimiter: RateLimiterModule) => Effect.Effect<Store, never, Scope.Scope>
-): Layer.Layer<BedrockClient.BedrockClient | BedrockRateLimiter, never, BedrockClient.BedrockClient> =>
+): Layer.Layer<
+  BedrockClient.BedrockClient | BedrockRateLimiter,
+  ConfigError.ConfigError,
+  BedrockClient.BedrockClient
+> =>
   Layer.scopedContext(Effect.gen(function*() {
+    const problem = internal.checkOptions(options)
+    if (problem !== undefined) return yield* Effect.fail(problem)
     const RateLimiter = yield* optionalPeer("@effect/experimental", () => import("@effect/experimental/RateLimiter"))
     const store = yield* makeStore(RateLimiter)
     const limiter = yield* Effect.provideService(RateLimiter.make, RateLimiter.RateLimiterStore, store)
@@ -243,13 +250,21 @@ const build = (
 
 /**
  * The limited `BedrockClient` over the one it is given, with the budgets in this instance's memory.
+ * Invalid options (a rate of 0, negative or NaN, which would mean no limit; a `maxWait` that is not
+ * a duration; `budgets` that is not an object) fail the Layer with a `ConfigError` naming the
+ * option. An `estimateTokens` result below 0 counts as 0; one that is not a finite number (or a
+ * throw) counts as the default estimate, with a warning.
  *
  * @since 0.1.0
  * @category Layers
  */
 export const layer = (
   options: Options
-): Layer.Layer<BedrockClient.BedrockClient | BedrockRateLimiter, never, BedrockClient.BedrockClient> =>
+): Layer.Layer<
+  BedrockClient.BedrockClient | BedrockRateLimiter,
+  ConfigError.ConfigError,
+  BedrockClient.BedrockClient
+> =>
   build(options, (RateLimiter) =>
     Effect.map(
       Layer.build(RateLimiter.layerStoreMemory),
@@ -319,5 +334,8 @@ const redisStore = (redis: RedisOptions): Effect.Effect<Store, never, Scope.Scop
  */
 export const layerRedis = (
   options: Options & { readonly redis: RedisOptions }
-): Layer.Layer<BedrockClient.BedrockClient | BedrockRateLimiter, never, BedrockClient.BedrockClient> =>
-  build(options, () => redisStore(options.redis))
+): Layer.Layer<
+  BedrockClient.BedrockClient | BedrockRateLimiter,
+  ConfigError.ConfigError,
+  BedrockClient.BedrockClient
+> => build(options, () => redisStore(options.redis))

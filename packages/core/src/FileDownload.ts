@@ -14,6 +14,8 @@
  * - any redirect hop breaks these rules (redirects are followed here, at most `maxRedirects`);
  * - it is not `http:` or `https:`, or it is a YouTube page;
  * - it takes longer than `timeout`, or sends more than `maxBytes` (checked while reading);
+ * - the request's files together send more than `maxTotalBytes` (checked while reading: the
+ *   other downloads of the request are stopped);
  * - downloads are off (`enabled: false`).
  *
  * When a file has no media type (`Prompt.file({ data: url })`), it is taken from the response's
@@ -64,6 +66,12 @@ export interface Options {
   readonly timeout: Duration.DurationInput
   /** The most bytes one file may have (default 50 MiB). */
   readonly maxBytes: number
+  /**
+   * The most bytes all the files of one request may have together (default 100 MiB), counted
+   * while reading, so a request with many large files stops at the budget instead of holding all
+   * of them in memory.
+   */
+  readonly maxTotalBytes: number
   /** The most redirects followed for one file (default 5). */
   readonly maxRedirects: number
 }
@@ -77,6 +85,7 @@ export const defaults: Options = {
   allowLocalAddresses: false,
   timeout: "30 seconds",
   maxBytes: 50 * 1024 * 1024,
+  maxTotalBytes: 100 * 1024 * 1024,
   maxRedirects: 5
 }
 
@@ -109,7 +118,8 @@ export const layer = (options: Partial<Options>): Layer.Layer<never> =>
  * - `Disabled`: downloads are off (`enabled: false`).
  * - `InvalidUrl`, `UnsupportedScheme` (not `http:`/`https:`), `YouTube` (a page, not a file).
  * - `ForbiddenAddress`: the host is or resolves to a local or metadata address.
- * - `TooManyRedirects`, `TooLarge`, `Timeout`.
+ * - `TooManyRedirects`, `Timeout`.
+ * - `TooLarge`: one file over `maxBytes`, or the request's files over `maxTotalBytes` together.
  * - `HttpStatus`: the server answered with a status other than 2xx (see `status`).
  * - `ConnectionFailed`: DNS, connection or TLS failure.
  *
@@ -137,8 +147,8 @@ export type Reason = typeof Reason.Type
 
 /**
  * A file given by URL could not be downloaded, so nothing was sent to the model. `url` is the
- * URL that failed (a redirect hop, when it came to that) with any user name and password
- * replaced by `<redacted>`; `field` is where the file is in the request
+ * URL that failed (a redirect hop, when it came to that) with its user info (user name and
+ * password) and every query and fragment value replaced by `<redacted>`; `field` is where the file is in the request
  * (`prompt.messages[0].parts[1]`). Retryable only for timeouts, connection failures and
  * 408/429/5xx answers.
  *

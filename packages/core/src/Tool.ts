@@ -8,7 +8,9 @@
  * string and a `Schema.BigInt` as a decimal string. Leaving `success` out keeps
  * the result as it is (`Schema.Unknown`), which suits JSON-safe values. A
  * result that fails its Schema, or whose encoded form has no JSON form (a
- * bigint, a cycle), fails the loop with `Tool.InvalidResultError`.
+ * bigint, a cycle), fails the loop with `Tool.InvalidResultError`; one that
+ * JSON would change (`undefined`, `NaN`, a `Map`) goes back to the model as an
+ * error result. A tool that returns nothing declares `success: Schema.Void`.
  *
  * @example
  * ```ts
@@ -106,6 +108,25 @@ export class InvalidResultError extends Schema.TaggedError<InvalidResultError>(
   cause: Schema.optional(Schema.Defect)
 }) {}
 
+/**
+ * A tool's handler died (`Effect.die`, a throw inside `Effect.sync`): the loop ends with this as
+ * its defect (still a defect: `Cause.isDie` holds), naming the tool and the call; the original
+ * defect is its `cause`. The tool call's `execute_tool` span carries the same name and id, and so
+ * do the logs written while the handler ran.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class HandlerDefect extends Schema.TaggedError<HandlerDefect>("@effect-bedrock/core/Tool/HandlerDefect")(
+  "HandlerDefect",
+  {
+    toolName: Schema.String,
+    toolCallId: Schema.String,
+    message: Schema.String,
+    cause: Schema.optional(Schema.Defect)
+  }
+) {}
+
 interface Options<Params, I> {
   readonly description?: string | undefined
   readonly parameters: Schema.Schema<Params, I>
@@ -115,7 +136,8 @@ interface Options<Params, I> {
 
 /**
  * Makes a tool. With `success`, the handler returns that Schema's `Type` and
- * the result is encoded with it; without, the result is sent as it is.
+ * the result is encoded with it; without, the result is sent as it is. A
+ * `parameters` Schema with no JSON Schema throws an `Error` naming the tool.
  *
  * @since 0.1.0
  * @category Constructors
@@ -150,10 +172,30 @@ export const make: {
   definition: {
     name,
     ...(options.description !== undefined ? { description: options.description } : {}),
-    parameters: jsonSchema(options.parameters),
+    parameters: parametersSchema(name, options.parameters),
     ...(options.strict !== undefined ? { strict: options.strict } : {})
   }
 })
+
+/**
+ * The JSON Schema of a tool's parameters; a Schema without one (a `Schema.declare`, a
+ * `Schema.instanceOf` with no `jsonSchema` annotation) throws an `Error` naming the tool.
+ */
+const parametersSchema = (name: string, parameters: Schema.Schema<any, any, any>): LanguageModel.JsonSchema => {
+  if (!Schema.isSchema(parameters)) {
+    throw new globalThis.Error(`Tool.make("${name}"): parameters must be an Effect Schema, got ${typeof parameters}`)
+  }
+  try {
+    return jsonSchema(parameters)
+  } catch (cause) {
+    throw new globalThis.Error(
+      `Tool.make("${name}"): the parameters Schema has no JSON Schema to send to the model (${
+        cause instanceof globalThis.Error ? cause.message.split("\n")[0] : String(cause)
+      }); give it a jsonSchema annotation or use Schemas that have one`,
+      { cause }
+    )
+  }
+}
 
 /**
  * The JSON Schema of a parameters Schema, with local `$ref`s inlined where

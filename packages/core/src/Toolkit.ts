@@ -7,8 +7,11 @@
  * Arguments that fail to decode, unknown tool names and handlers failing with
  * `Tool.RetryRequest` go back to the model as retry requests; any other
  * handler failure fails the loop with its own typed error. Results are encoded
- * with each tool's `success` Schema; one that cannot be sent fails the loop
- * with `Tool.InvalidResultError`.
+ * with each tool's `success` Schema; one with no JSON form (a BigInt, a cycle)
+ * fails the loop with `Tool.InvalidResultError`, one that JSON would change
+ * (`undefined`, `NaN`, a `Map`) or one over `maxResultBytes` goes back to the
+ * model as an error result naming the tool. A handler that dies ends the loop
+ * with a `Tool.HandlerDefect` defect naming the tool and the call.
  *
  * @example
  * ```ts
@@ -53,13 +56,33 @@ export interface Toolkit<Tools extends Tool.Any> {
 }
 
 /**
+ * A toolkit of these tools. Two tools with the same name (or an argument that is not a tool)
+ * throw an `Error` saying which: a mistake in the program's definition, found when it loads.
+ *
  * @since 0.1.0
  * @category Constructors
  */
 export const make = <const Tools extends ReadonlyArray<Tool.Any>>(...tools: Tools): Toolkit<Tools[number]> => {
   const byName = new Map<string, Tools[number]>()
-  for (const tool of tools) {
-    if (byName.has(tool.name)) throw new globalThis.Error(`Toolkit.make: two tools are named "${tool.name}"`)
+  const positions = new Map<string, number>()
+  for (let i = 0; i < tools.length; i++) {
+    const tool = tools[i]!
+    // A definition-time mistake, not a failure of a running program: a clear message, thrown.
+    if (typeof tool !== "object" || tool === null || typeof tool.name !== "string" || tool.definition === undefined) {
+      throw new globalThis.Error(
+        `Toolkit.make: argument ${i + 1} is not a tool (make tools with Tool.make), got ${
+          tool === null ? "null" : typeof tool
+        }`
+      )
+    }
+    const first = positions.get(tool.name)
+    if (first !== undefined) {
+      throw new globalThis.Error(
+        `Toolkit.make: tools ${first + 1} and ${i + 1} are both named "${tool.name}"; the model calls a tool by ` +
+          "its name, so names must be unique (rename one)"
+      )
+    }
+    positions.set(tool.name, i)
     byName.set(tool.name, tool)
   }
   return { tools, definitions: tools.map((tool) => tool.definition), get: (name) => byName.get(name) }
@@ -91,7 +114,8 @@ export interface Options extends Omit<LanguageModel.Request, "tools"> {
   readonly concurrency?: number | "unbounded" | undefined
   /**
    * The largest result one tool call may send back, in bytes of its JSON text (default 1 MiB,
-   * `defaultMaxResultBytes`). A larger result fails the loop with `Tool.InvalidResultError`.
+   * `defaultMaxResultBytes`). A larger result goes back to the model as an error result
+   * ("result too large: N bytes, limit M"), with a warning log; the loop goes on.
    */
   readonly maxResultBytes?: number | undefined
   /** Caps on requests, tokens and cost for the whole loop (see `UsageLimits`). */
@@ -152,13 +176,22 @@ export const addUsage = (self: Response.Usage, that: Response.Usage): Response.U
 
 const formatIssue = (error: ParseResult.ParseError) => ParseResult.TreeFormatter.formatErrorSync(error)
 
-/** Encodes a handler's result with the tool's `success` Schema and checks it can be sent as JSON. */
+const declaresNoResult = (tool: Tool.Any) => {
+  const tag = tool.success.ast._tag
+  return tag === "VoidKeyword" || tag === "UndefinedKeyword"
+}
+
+/**
+ * Encodes a handler's result with the tool's `success` Schema and checks it can be sent as JSON:
+ * a result with no JSON form fails with `Tool.InvalidResultError`; one that JSON would change
+ * (`undefined`, `NaN`, a `Map`) or one over `maxBytes` goes back to the model as an error result.
+ */
 const encodeResult = (
   tool: Tool.Any,
   call: Prompt.ToolCallPart,
   result: unknown,
   maxBytes: number
-): Effect.Effect<unknown, Tool.InvalidResultError> =>
+): Effect.Effect<Prompt.ToolPart, Tool.InvalidResultError> =>
   Schema.encode(tool.success)(result).pipe(
     Effect.mapError((error) =>
       new Tool.InvalidResultError({
@@ -169,15 +202,29 @@ const encodeResult = (
       })
     ),
     Effect.flatMap((encoded) => {
-      const problem = ToolkitGuards.jsonProblem(encoded, maxBytes)
-      if (problem === undefined) return Effect.succeed(encoded)
-      return Effect.fail(
-        new Tool.InvalidResultError({
-          toolName: call.name,
-          toolCallId: call.id,
-          message: `Tool "${call.name}" returned a result that cannot be sent: ${problem.message}`,
-          ...(problem.cause !== undefined ? { cause: problem.cause } : {})
-        })
+      const problem = ToolkitGuards.resultProblem(encoded, maxBytes, declaresNoResult(tool))
+      if (problem === undefined) {
+        return Effect.succeed(Prompt.toolResult({ id: call.id, name: call.name, result: encoded }))
+      }
+      if (problem._tag === "invalid") {
+        return Effect.fail(
+          new Tool.InvalidResultError({
+            toolName: call.name,
+            toolCallId: call.id,
+            message: `Tool "${call.name}" returned a result that cannot be sent: ${problem.message}`,
+            ...(problem.cause !== undefined ? { cause: problem.cause } : {})
+          })
+        )
+      }
+      const message = problem._tag === "tooLarge"
+        ? `Tool "${call.name}": result too large: ${problem.bytes} bytes, limit ${problem.maxBytes}`
+        : `Tool "${call.name}": the result cannot be sent: ${problem.message}`
+      // The model sees the error and can try another way; the developer sees a warning.
+      return Effect.as(
+        Effect.logWarning(
+          problem._tag === "tooLarge" ? `${message} (Toolkit option maxResultBytes)` : message
+        ).pipe(Effect.annotateLogs({ "gen_ai.tool.name": call.name, "gen_ai.tool.call.id": call.id })),
+        Prompt.toolResult({ id: call.id, name: call.name, result: message, isError: true })
       )
     })
   )
@@ -185,7 +232,9 @@ const encodeResult = (
 /**
  * Runs the tool calls of one answer and returns what goes back to the model. A handler that
  * throws, or returns something other than an Effect, fails with `Tool.InvalidResultError`; so does
- * a result over `maxResultBytes` (default `defaultMaxResultBytes`).
+ * a result with no JSON form. A result over `maxResultBytes` (default `defaultMaxResultBytes`),
+ * `undefined` (unless the tool's `success` is `Schema.Void`), `NaN` or a `Map` is sent back as an
+ * error result the model sees. A handler's defect stays a defect, wrapped in `Tool.HandlerDefect`.
  *
  * @since 0.1.0
  * @category Execution
@@ -234,12 +283,12 @@ export const handle = <Tools extends Tool.Any>(
               Effect.flatMap((result) =>
                 encodeResult(tool, call, result, options?.maxResultBytes ?? defaultMaxResultBytes)
               ),
-              Effect.map((result): Prompt.ToolPart => Prompt.toolResult({ id: call.id, name: call.name, result })),
               Effect.catchIf(
                 (error: unknown): error is Tool.RetryRequest => error instanceof Tool.RetryRequest,
                 (error) =>
                   Effect.succeed(Prompt.retry({ message: error.message, toolCallId: call.id, toolName: call.name }))
-              )
+              ),
+              ToolkitGuards.annotateDefect(call)
             )
         })
       ) as Effect.Effect<Prompt.ToolPart, Tool.Error<Tools> | Tool.InvalidResultError, Tool.Requirements<Tools>>

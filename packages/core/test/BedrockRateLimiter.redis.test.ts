@@ -34,10 +34,10 @@ const converse = (n: number) =>
 const instance = (
   limiter: Layer.Layer<
     BedrockClient.BedrockClient | BedrockRateLimiter.BedrockRateLimiter,
-    never,
+    ConfigError.ConfigError,
     BedrockClient.BedrockClient
   >
-) => limiter.pipe(Layer.provide(LocalBedrock.layerBedrockClient({ retry: false })))
+) => limiter.pipe(Layer.provide(LocalBedrock.layerBedrockClient({ retry: false })), Layer.orDie)
 
 /** Runs `calls` calls in each instance at once; the server's verdicts for the quota'd model. */
 const both = (

@@ -2,7 +2,20 @@
 // client is the observable.
 import type { ConverseCommandInput, ConverseCommandOutput, ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime"
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Duration, Effect, Either, Fiber, Layer, Schema, Stream, TestClock } from "effect"
+import {
+  Cause,
+  Clock,
+  ConfigError,
+  Duration,
+  Effect,
+  Either,
+  Exit,
+  Fiber,
+  Layer,
+  Schema,
+  Stream,
+  TestClock
+} from "effect"
 import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockError from "../src/BedrockError.js"
 import * as BedrockLanguageModel from "../src/BedrockLanguageModel.js"
@@ -312,6 +325,66 @@ describe("BedrockRateLimiter", () => {
     }).pipe(Effect.provide(limited(s, { budgets: { other: { requestsPerMinute: 1 } } })))
   })
 
+  it.effect("invalid options fail the layer with a ConfigError naming the option, never a defect or no limit", () =>
+    Effect.gen(function*() {
+      const cases: ReadonlyArray<readonly [unknown, string]> = [
+        [{ budgets: { [MODEL]: { requestsPerMinute: 0 } } }, `budgets.${MODEL}.requestsPerMinute`],
+        [{ budgets: { [MODEL]: { requestsPerMinute: -5 } } }, `budgets.${MODEL}.requestsPerMinute`],
+        [{ budgets: { [MODEL]: { requestsPerMinute: Number.NaN } } }, `budgets.${MODEL}.requestsPerMinute`],
+        [{ budgets: { "*": { tokensPerMinute: Number.NaN } } }, "budgets.*.tokensPerMinute"],
+        [{ budgets: { "*": { concurrency: 1.5 } } }, "budgets.*.concurrency"],
+        [{ budgets: { "*": { requestsPerMinte: 10 } } }, "budgets.*.requestsPerMinte"],
+        [{ budgets: { "*": null } }, "budgets.*"],
+        [{ budgets: null }, "budgets"],
+        [{}, "budgets"],
+        [{ budgets: {}, maxWait: "banana" }, "maxWait"],
+        [{ budgets: {}, maxWait: -1 }, "maxWait"],
+        [{ budgets: {}, burst: 0 }, "burst"],
+        [{ budgets: {}, maxQueued: Number.NaN }, "maxQueued"],
+        [{ budgets: {}, defaultMaxTokens: -1 }, "defaultMaxTokens"],
+        [{ budgets: {}, estimateTokens: 42 }, "estimateTokens"],
+        [{ budgets: {}, adaptive: { decrease: 2 } }, "adaptive.decrease"],
+        [{ budgets: {}, adaptive: { interval: "soon" } }, "adaptive.interval"],
+        [{ budgets: {}, retry: { maxAttempts: 0 } }, "retry.maxAttempts"]
+      ]
+      for (const [options, path] of cases) {
+        const exit = yield* Effect.exit(
+          Effect.scoped(Layer.build(
+            BedrockRateLimiter.layer(options as BedrockRateLimiter.Options).pipe(
+              Layer.provide(stub().layer)
+            )
+          ))
+        )
+        if (Exit.isSuccess(exit)) return assert.fail(`${path}: the layer was built`)
+        assert.isFalse(Cause.isDie(exit.cause), `${path}: ${Cause.pretty(exit.cause)}`)
+        const error = Cause.squash(exit.cause)
+        assert.isTrue(ConfigError.isConfigError(error), String(error))
+        assert.include(String(error), `Invalid option "${path}"`)
+      }
+    }))
+
+  it.effect("an estimate that is NaN or throws counts as the default estimate, never as no limit", () => {
+    const s = stub()
+    let calls = 0
+    return Effect.gen(function*() {
+      // 100 tokens a second, a bucket of 100; the default estimate of each call is 80 + its input.
+      const fibers = yield* Effect.forEach([1, 2, 3], () => Effect.fork(converse(input({ maxTokens: 80 }))))
+      yield* TestClock.adjust("5 seconds")
+      yield* Effect.forEach(fibers, Fiber.join)
+      const [first, second, third] = times(s)
+      assert.strictEqual(first, 0)
+      assert.isAbove(second!, 500)
+      assert.isAbove(third!, second!)
+    }).pipe(Effect.provide(limited(s, {
+      budgets: { [MODEL]: { tokensPerMinute: 6000 } },
+      estimateTokens: () => {
+        if (++calls % 2 === 0) throw new Error("no estimate")
+        return Number.NaN
+      },
+      adaptive: false
+    })))
+  })
+
   it("BudgetExhaustedError is a BedrockError: schema round trip, safe printing", () => {
     const error = new BedrockError.BudgetExhaustedError({
       message: "queue full",
@@ -365,11 +438,11 @@ describe("README setup", () => {
     const budgets = { [model]: { requestsPerMinute: 200, tokensPerMinute: 400_000 } }
     const Bedrock = BedrockLanguageModel.layer({ model }).pipe(
       Layer.provide(BedrockRateLimiter.layer({ budgets })),
-      Layer.provide(BedrockClient.layer({ retry: false }))
+      Layer.provide(BedrockClient.layer({ region: "us-east-1", retry: false }))
     )
     const FleetBedrock = BedrockLanguageModel.layer({ model }).pipe(
       Layer.provide(BedrockRateLimiter.layerRedis({ budgets, redis: { url: "redis://redis.internal:6379" } })),
-      Layer.provide(BedrockClient.layer({ retry: false }))
+      Layer.provide(BedrockClient.layer({ region: "us-east-1", retry: false }))
     )
     const same: typeof Bedrock = FleetBedrock
     return Effect.gen(function*() {

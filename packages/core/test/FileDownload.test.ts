@@ -135,6 +135,25 @@ layer(Env, { excludeTestServices: true })("FileDownload", (it) => {
         const error = yield* refused(url, { allowLocalAddresses: true })
         assert.match(error.message, /metadata/, url)
       }
+      // IPv6 addresses embedding an IPv4 address in a deprecated way: refused whatever the options.
+      for (
+        const [url, reason] of [
+          [`http://[::127.0.0.1]:${port}/file.png`, /IPv4-compatible/],
+          ["http://[::169.254.169.254]/latest/meta-data/", /metadata|IPv4-compatible/],
+          ["http://[::8.8.8.8]/file.png", /IPv4-compatible/],
+          [`http://[::ffff:0:127.0.0.1]:${port}/file.png`, /IPv4-translated/],
+          ["http://[2002:7f00:1::]/file.png", /6to4/],
+          ["http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/file.png", /Teredo/],
+          ["http://[2600:1f18::5efe:7f00:1]/file.png", /ISATAP/],
+          ["http://[2600:1f18::200:5efe:a9fe:a9fe]/file.png", /ISATAP/]
+        ] as const
+      ) {
+        for (const allowLocalAddresses of [false, true]) {
+          const error = yield* refused(url, { allowLocalAddresses })
+          assert.strictEqual(error.reason, "ForbiddenAddress", url)
+          assert.match(error.message, reason, url)
+        }
+      }
       assert.deepStrictEqual(files.hits, [])
     }))
 
@@ -178,6 +197,59 @@ layer(Env, { excludeTestServices: true })("FileDownload", (it) => {
       assert.strictEqual(missing.reason, "HttpStatus")
       assert.strictEqual(missing.status, 404)
       assert.isFalse(missing.retryable)
+    }))
+
+  it.scoped("a byte budget for all the files of a request, enforced while reading", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const files = yield* fileServer
+      const mib = 1024 * 1024
+      // Eight files of 4 MiB each, each under maxBytes, 32 MiB in all: over a 10 MiB budget.
+      const eight = Prompt.make([Prompt.user(
+        "Compare",
+        ...Array.from({ length: 8 }, (_, i) =>
+          Prompt.file({ data: `${files.origin}/sized?mib=4&n=${i}`, mediaType: "image/png" }))
+      )])
+      const error = yield* LanguageModel.generate({ prompt: eight }).pipe(
+        Effect.provide(FileDownload.layer({ allowLocalAddresses: true, maxBytes: 5 * mib, maxTotalBytes: 10 * mib })),
+        Effect.flip
+      )
+      if (error._tag !== "FileDownloadError") {
+        return assert.fail(`${error._tag}: ${error.message}`)
+      }
+      assert.strictEqual(error.reason, "TooLarge")
+      assert.include(error.message, `${10 * mib} bytes together (FileDownload's maxTotalBytes)`)
+      assert.isFalse(error.retryable)
+      assert.deepStrictEqual(yield* sent, [])
+      // Reading stopped at the budget (plus what was in flight), far from the 32 MiB asked for.
+      assert.isBelow(files.sizedBytesSent(), 24 * mib)
+      // A declared Content-Length over what is left is refused before reading.
+      const declared = yield* LanguageModel.generate({
+        prompt: Prompt.make([Prompt.user(
+          "Compare",
+          Prompt.file({ data: `${files.origin}/sized?mib=3&declared`, mediaType: "image/png" }),
+          Prompt.file({ data: `${files.origin}/sized?mib=3&declared&n=2`, mediaType: "image/png" })
+        )])
+      }).pipe(
+        Effect.provide(FileDownload.layer({ allowLocalAddresses: true, maxTotalBytes: 5 * mib })),
+        Effect.flip
+      )
+      assert.strictEqual(declared._tag === "FileDownloadError" ? declared.reason : declared._tag, "TooLarge")
+      // Under the budget the request goes out with every file.
+      yield* LanguageModel.generate({
+        prompt: Prompt.make([Prompt.user(
+          "Compare",
+          Prompt.file({ data: `${files.origin}/sized?mib=1`, mediaType: "image/png" }),
+          Prompt.file({ data: `${files.origin}/sized?mib=1&n=2`, mediaType: "image/png" })
+        )])
+      }).pipe(Effect.provide(FileDownload.layer({ allowLocalAddresses: true, maxTotalBytes: 2 * mib })))
+      assert.strictEqual((yield* sent).length, 1)
+      const invalid = yield* LanguageModel.generate({ prompt: withFile("https://example.com/cat.png") }).pipe(
+        Effect.provide(FileDownload.layer({ maxTotalBytes: 0 })),
+        Effect.flip
+      )
+      assert.strictEqual(invalid._tag, "InvalidRequestError")
+      assert.include(invalid.message, "maxTotalBytes")
     }))
 
   it.effect("refuses YouTube pages, other schemes, and everything when downloads are off", () =>
@@ -238,12 +310,13 @@ layer(Env, { excludeTestServices: true })("FileDownload", (it) => {
 })
 
 describe("FileDownload options", () => {
-  it("defaults: on, public addresses only, 30 s, 50 MiB, 5 redirects", () => {
+  it("defaults: on, public addresses only, 30 s, 50 MiB a file, 100 MiB a request, 5 redirects", () => {
     assert.deepStrictEqual(FileDownload.defaults, {
       enabled: true,
       allowLocalAddresses: false,
       timeout: "30 seconds",
       maxBytes: 52428800,
+      maxTotalBytes: 104857600,
       maxRedirects: 5
     })
   })

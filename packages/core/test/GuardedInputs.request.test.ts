@@ -3,7 +3,7 @@
 // something else. The local Bedrock's request log proves that nothing was sent.
 import { LocalBedrock } from "@effect-bedrock/local"
 import { assert, layer } from "@effect/vitest"
-import { Cause, Effect, Exit, Layer, Stream } from "effect"
+import { Cause, Effect, Exit, Layer, Logger, Stream } from "effect"
 import * as BedrockLanguageModel from "../src/BedrockLanguageModel.js"
 import * as LanguageModel from "../src/LanguageModel.js"
 import * as Prompt from "../src/Prompt.js"
@@ -163,6 +163,106 @@ layer(Env, { excludeTestServices: true })("guarded inputs: the request", (it) =>
         yield* rejected({ prompt: "x", settings: { inferenceProfile } }, "inferenceProfile")
       }
       assert.strictEqual(yield* sentCount, 0)
+    }))
+
+  it.effect("unknown top-level keys, which used to vanish, with a \"did you mean\"", () =>
+    Effect.gen(function*() {
+      // Held in a variable, these compile: `system` and `maxTokens` would silently not be sent.
+      const request = { prompt: "x", system: "Be brief.", maxTokens: 5 }
+      const error = yield* rejected(request, "system")
+      assert.include(error.message, "Unknown request key \"system\"")
+      const typo = yield* rejected({ prompt: "x", setings: { maxTokens: 5 } }, "setings")
+      assert.include(typo.message, "did you mean \"settings\"")
+      const tools = yield* rejected({ prompt: "x", tool: [tool("a")] }, "tool")
+      assert.include(tools.message, "did you mean \"tools\"")
+      yield* rejected({ prompt: "x", maxTokens: 5 }, "maxTokens")
+      // An unknown key whose value is undefined is nothing to lose.
+      yield* reset
+      yield* LanguageModel.generate({ prompt: "x", system: undefined } as LanguageModel.Request)
+      assert.strictEqual(yield* sentCount, 1)
+    }))
+
+  it.effect("values with no JSON form (a BigInt, a cycle), before anything is sent", () =>
+    Effect.gen(function*() {
+      const cycle: Record<string, unknown> = { a: 1 }
+      cycle.self = cycle
+      const call = (input: unknown) => ({ _tag: "ToolCall", id: "t1", name: "a", input })
+      const result = (value: unknown) => ({ _tag: "ToolResult", id: "t1", name: "a", result: value, isError: false })
+      const conversation = (input: unknown, value: unknown) => ({
+        prompt: [Prompt.user("go"), { _tag: "Assistant", parts: [call(input)] }, {
+          _tag: "Tool",
+          parts: [result(value)]
+        }],
+        tools: [tool("a")]
+      })
+      for (const bad of [10n, cycle, { nested: [1, { deep: 2n }] }]) {
+        const inCall = yield* rejected(conversation(bad, "ok"), "prompt[1].parts[0].input")
+        assert.match(inCall.message, /BigInt|circular/i)
+        const inResult = yield* rejected(conversation({}, bad), "prompt[2].parts[0].result")
+        assert.match(inResult.message, /BigInt|circular/i)
+        const inSettings = yield* rejected(
+          { prompt: "x", settings: { additionalModelRequestFields: { x: bad } } },
+          /additionalModelRequestFields/
+        )
+        assert.match(inSettings.message, /BigInt|circular/i)
+      }
+    }))
+
+  it.effect("cyclic or too deeply nested tool and output schemas", () =>
+    Effect.gen(function*() {
+      const cyclic: Record<string, unknown> = { type: "object", properties: {} }
+      ;(cyclic.properties as Record<string, unknown>).self = cyclic
+      let deep: Record<string, unknown> = { type: "string" }
+      for (let i = 0; i < 2000; i++) deep = { type: "object", properties: { x: deep } }
+      for (const schema of [cyclic, deep]) {
+        const inTool = yield* rejected(
+          { prompt: "x", tools: [{ name: "a", parameters: schema }] },
+          "tools[0].parameters"
+        )
+        assert.match(inTool.message, /circular|deeper/)
+        const inOutput = yield* rejected({ prompt: "x", output: { schema } }, "output.schema")
+        assert.match(inOutput.message, /circular|deeper/)
+      }
+    }))
+
+  it.effect("s3:// locations without a bucket, and tool parameters that are not an object schema", () =>
+    Effect.gen(function*() {
+      for (const url of ["s3:///key.png", "s3://", "s3:///", "s3://?bucketOwner=123456789012"]) {
+        const error = yield* rejected(
+          { prompt: [Prompt.user("x", Prompt.file({ data: url, mediaType: "image/png" }))] },
+          "prompt.messages[0].parts[1]"
+        )
+        assert.include(error.message, "bucket")
+      }
+      for (const parameters of [{ type: "string" }, { type: "array", items: { type: "string" } }]) {
+        const error = yield* rejected({ prompt: "x", tools: [{ name: "a", parameters }] }, "tools[0].parameters")
+        assert.include(error.message, "object")
+      }
+    }))
+
+  it.effect("a cache point dropped (more than 4) or moved (after a document) is logged as a warning", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const logs: Array<string> = []
+      const capture = Logger.replace(
+        Logger.defaultLogger,
+        Logger.make(({ logLevel, message }) => {
+          logs.push(`${logLevel.label}: ${Array.isArray(message) ? message.join(" ") : String(message)}`)
+        })
+      )
+      const pdf = Prompt.file({ mediaType: "application/pdf", data: new TextEncoder().encode("%PDF-1.4") })
+      yield* LanguageModel.generate({
+        prompt: [
+          ...["1", "2", "3", "4"].flatMap((n) => [Prompt.user(n, Prompt.cachePoint()), Prompt.assistant("ok")]),
+          Prompt.user("5", pdf, Prompt.cachePoint())
+        ]
+      }).pipe(Effect.provide(capture))
+      assert.strictEqual(yield* sentCount, 1)
+      assert.isTrue(
+        logs.some((line) => /^WARN: The cache point at prompt\.messages\[8\]\.parts\[2\] .* was moved/.test(line)),
+        logs.join("\n")
+      )
+      assert.isTrue(logs.some((line) => line.startsWith("WARN: 1 message cache point was dropped")), logs.join("\n"))
     }))
 
   it.effect("a well-formed request still goes through, with or without the Schema check", () =>

@@ -274,3 +274,37 @@ describe("Toolkit results", () => {
     Tool.make("wrong", { parameters: Schema.Struct({}), success: Schema.Number, handler: () => Effect.succeed("x") })
   })
 })
+
+describe("Toolkit and tool definitions", () => {
+  it("two tools with the same name: the error says which, and why", () => {
+    const other = Tool.make("get_weather", { parameters: Schema.Struct({}), handler: () => Effect.succeed("x") })
+    assert.throws(
+      () => Toolkit.make(getWeather, other),
+      /^Toolkit\.make: tools 1 and 2 are both named "get_weather"; the model calls a tool by its name/
+    )
+    assert.throws(
+      () => Toolkit.make(getWeather, undefined as never),
+      /argument 2 is not a tool \(make tools with Tool\.make\)/
+    )
+  })
+
+  it("a parameters Schema with no JSON Schema: the error names the tool and says how to fix it", () => {
+    class Point {
+      constructor(readonly x: number) {}
+    }
+    assert.throws(
+      () =>
+        Tool.make("plot", {
+          parameters: Schema.Struct({ at: Schema.instanceOf(Point) }),
+          handler: () => Effect.succeed("ok")
+        }),
+      /^Tool\.make\("plot"\): the parameters Schema has no JSON Schema to send to the model \(.+\); give it a jsonSchema annotation/
+    )
+    // With an annotation it has one.
+    const plot = Tool.make("plot", {
+      parameters: Schema.Struct({ at: Schema.instanceOf(Point, { jsonSchema: { type: "object" } }) }),
+      handler: () => Effect.succeed("ok")
+    })
+    assert.deepStrictEqual((plot.definition.parameters as Record<string, unknown>).type, "object")
+  })
+})

@@ -1,5 +1,8 @@
-import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, Schedule } from "effect"
+import { LocalBedrock, LocalBedrockScript as Script } from "@effect-bedrock/local"
+import { assert, describe, it, layer } from "@effect/vitest"
+import { Chunk, Duration, Effect, Redacted, Schedule, Stream } from "effect"
+import * as BedrockClient from "../src/BedrockClient.js"
+import type * as BedrockError from "../src/BedrockError.js"
 import { makeSchedule } from "../src/internal/clientRetry.js"
 
 describe("the retry schedule", () => {
@@ -7,7 +10,7 @@ describe("the retry schedule", () => {
     Effect.gen(function*() {
       const schedule = makeSchedule({ maxAttempts: 6, baseDelay: "100 millis", maxDelay: "500 millis" })!
       const runs = yield* Effect.forEach(Array.from({ length: 20 }), () =>
-        Schedule.run(Schedule.delays(schedule), 0, [1, 2, 3, 4, 5]).pipe(
+        Schedule.run(Schedule.delays(schedule), 0, [1, 2, 3, 4, 5] as unknown as Array<BedrockError.BedrockError>).pipe(
           Effect.map((delays) =>
             Chunk.toReadonlyArray(delays).map(Duration.toMillis)
           )
@@ -24,3 +27,97 @@ describe("the retry schedule", () => {
       assert.isTrue(runs.some((delays) => delays[0] !== 100))
     }))
 })
+
+const MODEL = "us.amazon.nova-micro-v1:0"
+const input = { modelId: MODEL, messages: [{ role: "user" as const, content: [{ text: "hi" }] }] }
+
+/** A client of the local Bedrock, tiny retry delays. */
+const client = (options: Partial<BedrockClient.Options>) =>
+  Effect.flatMap(LocalBedrock.LocalBedrock, (local) =>
+    BedrockClient.make({
+      region: "us-east-1",
+      endpoint: local.endpoint,
+      credentials: { accessKeyId: "AKIDLOCAL", secretAccessKey: Redacted.make("local-secret") },
+      ...options,
+      retry: { baseDelay: "10 millis", ...(options.retry === false ? {} : options.retry) }
+    }))
+
+const requestCount = Effect.flatMap(LocalBedrock.LocalBedrock, (local) => Effect.map(local.requests, (r) => r.length))
+
+/** A server that never answers, for the next `n` requests. */
+const hangs = (n: number) =>
+  Effect.flatMap(
+    LocalBedrock.LocalBedrock,
+    (local) => Effect.zipRight(local.reset, local.script(...Array.from({ length: n }, () => Script.hang())))
+  )
+
+layer(LocalBedrock.layer(), { excludeTestServices: true })(
+  "bounded worst cases, against a server that never answers",
+  (it) => {
+    it.scoped("a timed-out attempt is retried once by default, not maxAttempts times", () =>
+      Effect.gen(function*() {
+        const bedrock = yield* client({ requestTimeout: "200 millis" })
+        yield* hangs(5)
+        const error = yield* Effect.flip(bedrock.converse(input))
+        assert.strictEqual(error._tag === "TransportError" ? error.kind : error._tag, "Timeout")
+        assert.strictEqual(yield* requestCount, 2)
+        yield* hangs(5)
+        yield* Effect.flip(Stream.runDrain(bedrock.converseStream(input)))
+        assert.strictEqual(yield* requestCount, 2)
+        // Configurable: none, or as many as maxAttempts allows.
+        const never = yield* client({ requestTimeout: "200 millis", retry: { timeoutRetries: 0 } })
+        yield* hangs(5)
+        yield* Effect.flip(never.converse(input))
+        assert.strictEqual(yield* requestCount, 1)
+        const all = yield* client({ requestTimeout: "200 millis", retry: { maxAttempts: 4, timeoutRetries: 3 } })
+        yield* hangs(5)
+        yield* Effect.flip(all.converse(input))
+        assert.strictEqual(yield* requestCount, 4)
+        // Other retryable failures still get every attempt.
+        const local = yield* LocalBedrock.LocalBedrock
+        yield* local.reset
+        yield* local.script(Script.failure("ThrottlingException"), Script.hang())
+        yield* bedrock.converse(input)
+        assert.strictEqual(yield* requestCount, 3)
+      }), 30_000)
+
+    it.scoped(
+      "a deadline covers every attempt: the call fails when it passes, not after the timeouts",
+      () =>
+        Effect.gen(function*() {
+          const bedrock = yield* client({ requestTimeout: "2 seconds", deadline: "400 millis" })
+          for (
+            const run of [
+              bedrock.converse(input),
+              bedrock.countTokens({
+                modelId: "amazon.nova-micro-v1:0",
+                input: { converse: { messages: input.messages } }
+              }),
+              Stream.runDrain(bedrock.converseStream(input))
+            ] as ReadonlyArray<Effect.Effect<unknown, BedrockError.BedrockError>>
+          ) {
+            yield* hangs(5)
+            const started = Date.now()
+            const error = yield* Effect.flip(run)
+            const elapsed = Date.now() - started
+            assert.include(error.message, "deadline", error.message)
+            assert.isAtLeast(elapsed, 350)
+            assert.isBelow(elapsed, 1500, "the deadline did not stop the call")
+            assert.strictEqual(error._tag === "TransportError" ? error.kind : error._tag, "Timeout")
+            assert.include(error.message, "deadline of 400 ms")
+            assert.isFalse(error.retryable)
+          }
+          // Within the deadline a call goes through, and a stream is not cut once its events flow.
+          const local = yield* LocalBedrock.LocalBedrock
+          yield* local.reset
+          yield* bedrock.converse(input)
+          yield* local.script(Script.stream(undefined, { delayBetweenMs: 100 }))
+          yield* Stream.runDrain(bedrock.converseStream(input))
+          // An invalid deadline is a ConfigError.
+          const invalid = yield* Effect.flip(client({ deadline: -1 }))
+          assert.include(String(invalid), "deadline")
+        }),
+      30_000
+    )
+  }
+)

@@ -1,9 +1,15 @@
 import { LocalBedrock, LocalBedrockScript as Script } from "@effect-bedrock/local"
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Cause, Effect, Redacted, Schema, Stream } from "effect"
+import { Cause, Effect, Layer, Redacted, Schema, Stream } from "effect"
 import * as util from "node:util"
 import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockError from "../src/BedrockError.js"
+import * as BedrockLanguageModel from "../src/BedrockLanguageModel.js"
+import * as FileDownload from "../src/FileDownload.js"
+import * as LanguageModel from "../src/LanguageModel.js"
+import * as Prompt from "../src/Prompt.js"
+import { closedPort } from "./utils/closedPort.js"
+import { fileServer } from "./utils/fileServer.js"
 
 // Credentials of every kind, shaped like real ones.
 const accessKeyId = "AKIAIOSFODNN7EXAMPLE"
@@ -105,7 +111,10 @@ const printedBy = (effect: Effect.Effect<void>): string => {
 }
 
 /** Every way a failure gets printed, serialised or rethrown. */
-const representations = (error: BedrockError.BedrockError) =>
+const representations = <E extends Error>(
+  error: E,
+  schema: Schema.Schema<E, any> = BedrockError.BedrockError as unknown as Schema.Schema<E, any>
+) =>
   Effect.gen(function*() {
     const cause = Cause.fail(error)
     const rejected = yield* Effect.promise(() =>
@@ -118,7 +127,7 @@ const representations = (error: BedrockError.BedrockError) =>
       toJSON: JSON.stringify(error),
       inspect: util.inspect(error, { depth: 10, showHidden: true }),
       cause: util.inspect(error.cause, { depth: 10, showHidden: true }),
-      "Schema.encode": JSON.stringify(Schema.encodeSync(BedrockError.BedrockError)(error)),
+      "Schema.encode": JSON.stringify(Schema.encodeSync(schema)(error)),
       "Effect.logError(cause)": printedBy(Effect.logError(cause)),
       "Effect.logError(error)": printedBy(Effect.logError(error)),
       "Effect.runPromise rejection": [
@@ -236,5 +245,157 @@ describe("secrets never show, without the exact values (patterns only)", () => {
         cause: new Error(`Bearer ${longTermApiKey}`)
       })
       assertClean(yield* representations(error), [sessionToken, longTermApiKey])
+    }))
+})
+
+// =============================================================================
+// Download errors: the same credentials, in the URL of a file
+// =============================================================================
+
+/** Where a credential can sit in a URL, and the credential kinds of the Bedrock errors above. */
+const urlCredentials: ReadonlyArray<readonly [string, (host: string) => string, ReadonlyArray<string>]> = [
+  [
+    "an access key id as user name, its secret as password",
+    (host) => `http://${accessKeyId}:${encodeURIComponent(secretAccessKey)}@${host}/file.png`,
+    [accessKeyId, secretAccessKey, encodeURIComponent(secretAccessKey)]
+  ],
+  [
+    "a password with quotes and angle brackets",
+    (host) => `http://admin:p"w<'x>${signature.slice(0, 12)}@${host}/file.png`,
+    [`p"w<'x>${signature.slice(0, 12)}`, signature.slice(0, 12), "p%22w%3C'x%3E"]
+  ],
+  [
+    "a user name alone (a token)",
+    (host) => `http://${shortTermApiKey}@${host}/file.png`,
+    [shortTermApiKey]
+  ],
+  [
+    "token= query value (the client's own session token)",
+    (host) => `http://${host}/file.png?token=${encodeURIComponent(sessionToken)}`,
+    [sessionToken, encodeURIComponent(sessionToken), "IQoJb3JpZ2luX2VjEJr"]
+  ],
+  ["sig= query value", (host) => `http://${host}/file.png?a=1&sig=${signature}`, [signature]],
+  [
+    "access_token= query value",
+    (host) => `http://${host}/file.png?access_token=${longTermApiKey}&x=y`,
+    [longTermApiKey, encodeURIComponent(longTermApiKey)]
+  ],
+  [
+    "a presigned S3-style URL",
+    (host) =>
+      `http://${host}/file.png?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${accessKeyId}%2F20261125%2F` +
+      `us-east-1%2Fs3%2Faws4_request&X-Amz-Security-Token=${
+        encodeURIComponent(sessionToken)
+      }&X-Amz-Signature=${signature}`,
+    [accessKeyId, sessionToken, encodeURIComponent(sessionToken), signature]
+  ],
+  [
+    "a secret key in a fragment",
+    (host) => `http://${host}/file.png#secret=${encodeURIComponent(secretAccessKey)}`,
+    [secretAccessKey, encodeURIComponent(secretAccessKey)]
+  ]
+]
+
+const DownloadEnv = BedrockLanguageModel.layer({ model: MODEL }).pipe(
+  Layer.provideMerge(LocalBedrock.layerWithClient({ client: { retry: false } })),
+  Layer.orDie
+)
+
+layer(DownloadEnv, { excludeTestServices: true })("secrets in download errors never show", (it) => {
+  it.scoped(
+    "every credential kind, every position in the URL, every failure, every representation",
+    () =>
+      Effect.gen(function*() {
+        const files = yield* fileServer
+        const port = yield* closedPort
+        const failures: ReadonlyArray<
+          readonly [string, string, Partial<FileDownload.Options>, FileDownload.Reason]
+        > = [
+          ["a forbidden address", `127.0.0.1:${files.port}`, {}, "ForbiddenAddress"],
+          ["a refused connection", `127.0.0.1:${port}`, { allowLocalAddresses: true }, "ConnectionFailed"],
+          ["an HTTP error", `127.0.0.1:${files.port}`, { allowLocalAddresses: true }, "HttpStatus"],
+          ["a timeout", `127.0.0.1:${files.port}`, { allowLocalAddresses: true, timeout: "50 millis" }, "Timeout"],
+          ["downloads turned off", `127.0.0.1:${files.port}`, { enabled: false }, "Disabled"]
+        ]
+        let checks = 0
+        for (const [position, url, secrets] of urlCredentials) {
+          for (const [failure, host, options, reason] of failures) {
+            const raw = url(host)
+            // An HTTP error: the file server answers 404 for /missing; a timeout: /hang never answers.
+            const target = reason === "HttpStatus"
+              ? raw.replace("/file.png", "/missing")
+              : reason === "Timeout"
+              ? raw.replace("/file.png", "/hang")
+              : raw
+            const error = yield* LanguageModel.generate({
+              prompt: [Prompt.user("What is this?", Prompt.file({ data: target, mediaType: "image/png" }))]
+            }).pipe(Effect.provide(FileDownload.layer(options)), Effect.flip)
+            if (error._tag !== "FileDownloadError") return assert.fail(`${position}, ${failure}: ${error._tag}`)
+            assert.strictEqual(error.reason, reason, `${position}, ${failure}: ${error.message}`)
+            // The host and path stay, so the error still says which file.
+            assert.include(error.url, `127.0.0.1`)
+            assert.include(error.message, "<redacted>", `${position}, ${failure}`)
+            const texts = yield* representations(error, FileDownload.FileDownloadError)
+            for (const [name, text] of Object.entries(texts)) {
+              for (const secret of secrets) {
+                checks++
+                assert.notInclude(text, secret, `${position}, ${failure}: ${name} shows a secret`)
+              }
+            }
+          }
+        }
+        assert.isAbove(checks, 1000)
+      }),
+    60_000
+  )
+
+  it.scoped("a redirect to a URL with credentials: both URLs redacted", () =>
+    Effect.gen(function*() {
+      const files = yield* fileServer
+      const to = `http://${accessKeyId}:${encodeURIComponent(secretAccessKey)}@169.254.169.254/latest?sig=${signature}`
+      const error = yield* LanguageModel.generate({
+        prompt: [Prompt.user(
+          "What is this?",
+          Prompt.file({
+            data: `${files.origin}/redirect?to=${encodeURIComponent(to)}&token=${encodeURIComponent(sessionToken)}`,
+            mediaType: "image/png"
+          })
+        )]
+      }).pipe(Effect.provide(FileDownload.layer({ allowLocalAddresses: true })), Effect.flip)
+      if (error._tag !== "FileDownloadError") return assert.fail(error._tag)
+      assert.strictEqual(error.reason, "ForbiddenAddress")
+      assert.strictEqual(error.url, "http://<redacted>@169.254.169.254/latest?sig=<redacted>")
+      assertClean(yield* representations(error, FileDownload.FileDownloadError), [
+        accessKeyId,
+        secretAccessKey,
+        encodeURIComponent(secretAccessKey),
+        signature,
+        sessionToken,
+        encodeURIComponent(sessionToken)
+      ])
+    }))
+  it.effect("an unparseable URL and an unsupported scheme are scrubbed as text", () =>
+    Effect.gen(function*() {
+      const cases: ReadonlyArray<readonly [string, FileDownload.Reason]> = [
+        [`http://${accessKeyId}:p"w<x>${secretAccessKey}@[::1/file.png?token=${sessionToken}`, "InvalidUrl"],
+        [
+          `ftp://${accessKeyId}:${encodeURIComponent(secretAccessKey)}@files.example.com/a.png?sig=${signature}`,
+          "UnsupportedScheme"
+        ]
+      ]
+      for (const [url, reason] of cases) {
+        const error = yield* LanguageModel.generate({
+          prompt: [Prompt.user("What is this?", Prompt.file({ data: url, mediaType: "image/png" }))]
+        }).pipe(Effect.flip)
+        if (error._tag !== "FileDownloadError") return assert.fail(`${url}: ${error._tag} ${error.message}`)
+        assert.strictEqual(error.reason, reason)
+        assertClean(yield* representations(error, FileDownload.FileDownloadError), [
+          accessKeyId,
+          secretAccessKey,
+          encodeURIComponent(secretAccessKey),
+          signature,
+          sessionToken
+        ])
+      }
     }))
 })

@@ -31,6 +31,24 @@ const invalid: ReadonlyArray<readonly [string, any, RegExp]> = [
     /at 'messages' failed to satisfy constraint: Member must have length greater than or equal to 1/
   ],
   ["no messages", {}, /Value null at 'messages'/],
+  [
+    "an s3 location without a bucket",
+    {
+      messages: [{
+        role: "user",
+        content: [{ image: { format: "png", source: { s3Location: { uri: "s3:///a.png" } } } }]
+      }]
+    },
+    /messages\.0\.content\.0\.image\.source\.s3Location\.uri' failed to satisfy constraint/
+  ],
+  [
+    "tool parameters that are not an object schema",
+    {
+      messages: [user("x")],
+      toolConfig: { tools: [{ toolSpec: { name: "t", inputSchema: { json: { type: "string" } } } }] }
+    },
+    /toolConfig\.tools\.0\.toolSpec\.inputSchema\.json\.type must be one of the following: object/
+  ],
   ["first message not user", { messages: [assistant("hi"), user("x")] }, /must start with a user message/],
   ["not alternating", { messages: [user("a"), user("b")] }, /must alternate between user and assistant/],
   [

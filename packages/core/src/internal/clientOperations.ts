@@ -94,5 +94,6 @@ export const describe = (options: BedrockClient.Options, region: string | undefi
   accessKeyId: options.credentials?.accessKeyId,
   connectTimeout: Duration.format(Duration.decode(options.connectTimeout ?? ClientOptions.defaultConnectTimeout)),
   requestTimeout: Duration.format(Duration.decode(options.requestTimeout ?? ClientOptions.defaultRequestTimeout)),
-  retry: options.retry ?? {}
+  retry: options.retry ?? {},
+  ...(options.deadline === undefined ? {} : { deadline: Duration.format(Duration.decode(options.deadline)) })
 })

@@ -5,12 +5,14 @@
  * @internal
  */
 import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import type * as BedrockClient from "../BedrockClient.js"
-import type * as BedrockError from "../BedrockError.js"
+import * as BedrockError from "../BedrockError.js"
 import { isRetryable } from "../BedrockError.js"
 import * as Telemetry from "./telemetry.js"
 
@@ -19,7 +21,28 @@ export interface RetryOptions {
   readonly maxAttempts?: number | undefined
   readonly baseDelay?: Duration.DurationInput | undefined
   readonly maxDelay?: Duration.DurationInput | undefined
+  readonly timeoutRetries?: number | undefined
 }
+
+/**
+ * How many times an attempt that timed out (a `TransportError` of kind `"Timeout"`: no answer
+ * within `connectTimeout` / `requestTimeout`) is retried by default: once. A server that never
+ * answers then holds a call for two timeouts, not `maxAttempts` of them.
+ *
+ * @internal
+ */
+export const defaultTimeoutRetries = 1
+
+const isTimeout = (error: BedrockError.BedrockError): boolean =>
+  error._tag === "TransportError" && error.kind === "Timeout"
+
+/** Continues while at most `retries` of the failures so far were timeouts. */
+const timeoutBudget = (retries: number): Schedule.Schedule<number, BedrockError.BedrockError> =>
+  Schedule.identity<BedrockError.BedrockError>().pipe(
+    // The output of a step is the count before its input (`reduce` emits the previous state).
+    Schedule.reduce(0, (timeouts, error) => isTimeout(error) ? timeouts + 1 : timeouts),
+    Schedule.check((error, before) => before + (isTimeout(error) ? 1 : 0) <= retries)
+  )
 
 /** @internal */
 export const defaultMaxAttempts = 3
@@ -32,12 +55,14 @@ export const defaultMaxDelay: Duration.Duration = Duration.seconds(20)
 
 /**
  * Exponential backoff (`baseDelay`, doubling) with jitter (x0.5 to x1.5), capped at `maxDelay`,
- * `maxAttempts` attempts in total. `undefined` when retries are off (`false` or
+ * `maxAttempts` attempts in total, of which at most `timeoutRetries` retries of timed-out attempts. `undefined` when retries are off (`false` or
  * `maxAttempts <= 1`). Which errors are retried is decided by `retryService`, not here.
  *
  * @internal
  */
-export const makeSchedule = (options: RetryOptions | false | undefined): Schedule.Schedule<unknown> | undefined => {
+export const makeSchedule = (
+  options: RetryOptions | false | undefined
+): Schedule.Schedule<unknown, BedrockError.BedrockError> | undefined => {
   if (options === false) return undefined
   const maxAttempts = Math.floor(options?.maxAttempts ?? defaultMaxAttempts)
   if (!(maxAttempts > 1)) return undefined
@@ -46,7 +71,8 @@ export const makeSchedule = (options: RetryOptions | false | undefined): Schedul
     Schedule.jitteredWith({ min: 0.5, max: 1.5 }),
     // The delay is the second argument: the first is the exponential output, without the jitter.
     Schedule.modifyDelay((_, delay) => Duration.min(delay, maxDelay)),
-    Schedule.intersect(Schedule.recurs(maxAttempts - 1))
+    Schedule.intersect(Schedule.recurs(maxAttempts - 1)),
+    Schedule.intersect(timeoutBudget(Math.floor(options?.timeoutRetries ?? defaultTimeoutRetries)))
   )
 }
 
@@ -92,5 +118,76 @@ export const retryService = <Out>(service: BedrockClient.Service, policy: Policy
           )
         )
       })
+  }
+}
+
+// =============================================================================
+// Deadline
+// =============================================================================
+
+const deadlineError = (operation: string, deadlineMillis: number): BedrockError.BedrockError =>
+  new BedrockError.TransportError({
+    message: `No answer within the call's deadline of ${deadlineMillis} ms, every attempt and retry delay ` +
+      "included (BedrockClient option deadline)",
+    kind: "Timeout",
+    position: "request",
+    operation,
+    // The time is up: another attempt would break the deadline too.
+    retryable: false
+  }, { disableValidation: true })
+
+/**
+ * A stream whose attempts must produce their first event within `deadlineMillis` of the call's
+ * start; after it, the stream's idle timeout (`requestTimeout`) applies alone.
+ */
+const streamWithDeadline = (
+  stream: Stream.Stream<BedrockClient.StreamEvent, BedrockError.BedrockError>,
+  deadlineMillis: number
+): Stream.Stream<BedrockClient.StreamEvent, BedrockError.BedrockError> =>
+  Stream.unwrapScoped(Effect.gen(function*() {
+    const start = yield* Clock.currentTimeMillis
+    const pull = yield* Stream.toPull(stream)
+    let started = false
+    const expired = Option.some(deadlineError("converseStream", deadlineMillis))
+    const next = Effect.suspend(() => {
+      if (started) return pull
+      return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const left = deadlineMillis - (now - start)
+        if (left <= 0) return Effect.fail(expired)
+        return Effect.map(
+          Effect.timeoutFail(pull, { duration: Duration.millis(left), onTimeout: () => expired }),
+          (chunk) => {
+            // The initial response alone does not start a stream: its first event does.
+            if (Chunk.some(chunk, (event) => !("initialResponse" in event))) started = true
+            return chunk
+          }
+        )
+      })
+    })
+    return Stream.repeatEffectChunkOption(next)
+  }))
+
+/**
+ * Bounds each call by `deadline`, all its attempts and retry delays included: `converse` and
+ * `countTokens` as a whole, `converseStream` until its first event. When it passes, the call fails
+ * with a `TransportError` of kind `"Timeout"`, not retryable. `undefined`: no deadline.
+ *
+ * @internal
+ */
+export const withDeadline = (
+  service: BedrockClient.Service,
+  deadline: Duration.DurationInput | undefined
+): BedrockClient.Service => {
+  if (deadline === undefined) return service
+  const decoded = Duration.decode(deadline)
+  if (!Duration.isFinite(decoded)) return service
+  const millis = Duration.toMillis(decoded)
+  const bound = <A>(effect: Effect.Effect<A, BedrockError.BedrockError>, operation: string) =>
+    Effect.timeoutFail(effect, { duration: decoded, onTimeout: () => deadlineError(operation, millis) })
+  return {
+    ...service,
+    converse: (input, options) => bound(service.converse(input, options), "converse"),
+    countTokens: (input, options) => bound(service.countTokens(input, options), "countTokens"),
+    converseStream: (input, options) => streamWithDeadline(service.converseStream(input, options), millis)
   }
 }

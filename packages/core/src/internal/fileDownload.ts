@@ -13,7 +13,7 @@ import type * as Prompt from "../Prompt.js"
 import { needsDownload } from "./fileUrls.js"
 import { mediaFormat, mediaTypeOfPath } from "./requestMapping/media.js"
 import * as SafeFetch from "./safeFetch.js"
-import { redactUrl, scrubCause } from "./sdkErrors.js"
+import { redactUrl, scrubCause, scrubSecrets, urlSecrets } from "./sdkErrors.js"
 
 const retryableStatus = (status: number | undefined) =>
   status !== undefined && (status === 408 || status === 429 || status >= 500)
@@ -22,7 +22,11 @@ const toError = (refusal: unknown, url: string, field: string, operation: string
   const known = refusal instanceof SafeFetch.Refusal ? refusal : undefined
   const reason = known?.reason ?? "ConnectionFailed"
   const failedUrl = redactUrl(known?.url ?? url)
-  const text = redactUrl(known?.message ?? String(refusal))
+  // The URLs' own secrets, exactly, for texts that quote them in another form (a cause's message).
+  const secrets = known === undefined || known.url === url
+    ? urlSecrets(url)
+    : [...urlSecrets(url), ...urlSecrets(known.url)]
+  const text = scrubSecrets(known?.message ?? String(refusal), secrets)
   return new FileDownload.FileDownloadError({
     message: `Could not download the file at ${failedUrl}: ${text}` +
       (failedUrl === redactUrl(url) ? "" : ` (redirected from ${redactUrl(url)})`),
@@ -32,7 +36,7 @@ const toError = (refusal: unknown, url: string, field: string, operation: string
     field,
     retryable: reason === "Timeout" || reason === "ConnectionFailed" || retryableStatus(known?.status),
     ...(known?.status !== undefined ? { status: known.status } : {}),
-    ...(known?.cause !== undefined ? { cause: scrubCause(known.cause) } : {})
+    ...(known?.cause !== undefined ? { cause: scrubCause(known.cause, secrets) } : {})
   })
 }
 
@@ -50,6 +54,10 @@ const mediaTypeOf = (fetched: SafeFetch.Fetched, url: string): string => {
 const checkOptions = (options: FileDownload.Options): string | undefined => {
   if (!(Number.isSafeInteger(options.maxBytes) && options.maxBytes > 0)) {
     return "maxBytes must be a positive whole number"
+  }
+  const maxTotalBytes = options.maxTotalBytes ?? FileDownload.defaults.maxTotalBytes
+  if (!(Number.isSafeInteger(maxTotalBytes) && maxTotalBytes > 0)) {
+    return "maxTotalBytes must be a positive whole number"
   }
   if (!(Number.isSafeInteger(options.maxRedirects) && options.maxRedirects >= 0)) {
     return "maxRedirects must be a whole number, 0 or more"
@@ -78,7 +86,9 @@ export const resolveUrls = (
       allowLocalAddresses: options.allowLocalAddresses,
       timeoutMs: Duration.isFinite(timeout) ? Math.max(1, Math.round(Duration.toMillis(timeout))) : undefined,
       maxBytes: options.maxBytes,
-      maxRedirects: options.maxRedirects
+      maxRedirects: options.maxRedirects,
+      // One budget per request, shared by its downloads.
+      budget: { maxTotalBytes: options.maxTotalBytes ?? FileDownload.defaults.maxTotalBytes, used: 0 }
     }
     return download(prompt, options.enabled, fetchOptions, operation)
   })

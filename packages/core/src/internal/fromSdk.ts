@@ -102,7 +102,7 @@ export const fromSdk = (
     return new Exception(props, options)
   }
   if (internal.isCredentialsFailure(error)) {
-    return new BedrockError.CredentialsError(base, options)
+    return new BedrockError.CredentialsError({ ...base, message: internal.withCredentialsHint(message) }, options)
   }
   // An error answer the SDK could not parse (a proxy's 502 page) is classified by its status, not
   // by what its text happens to contain.

@@ -12,9 +12,11 @@ import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
 import * as crypto from "node:crypto"
 
-type Check = (value: unknown, path: Array<string>) => ConfigError.ConfigError | undefined
+/** @internal */
+export type Check = (value: unknown, path: Array<string>) => ConfigError.ConfigError | undefined
 
-const invalid = (path: Array<string>, message: string): ConfigError.ConfigError =>
+/** @internal */
+export const invalid = (path: Array<string>, message: string): ConfigError.ConfigError =>
   ConfigError.InvalidData(path, `Invalid option "${path.join(".")}": ${message}`)
 
 const describe = (value: unknown): string =>
@@ -72,7 +74,8 @@ const redacted = (required: boolean): Check => (value, path) => {
  * A positive duration: `Duration.infinity` is allowed (no timeout); zero, negative, `NaN` and text
  * that is not a duration are not (`Duration.decode` would turn the first three into 0).
  */
-const duration = (allowZero: boolean): Check => (value, path) => {
+/** @internal */
+export const duration = (allowZero: boolean): Check => (value, path) => {
   if (value === undefined) return undefined
   if (typeof value === "number" && Number.isNaN(value)) return invalid(path, "NaN is not a duration")
   let decoded: Duration.Duration | undefined
@@ -93,7 +96,8 @@ const duration = (allowZero: boolean): Check => (value, path) => {
   return undefined
 }
 
-const retry: Check = (value, path) => {
+/** @internal */
+export const retry: Check = (value, path) => {
   if (value === undefined || value === false) return undefined
   if (!isRecord(value)) {
     return invalid(path, `expected false or { maxAttempts, baseDelay, maxDelay }, got ${describe(value)}`)
@@ -106,6 +110,16 @@ const retry: Check = (value, path) => {
     return invalid(
       [...path, "maxAttempts"],
       `expected a whole number of attempts, at least 1, got ${String(maxAttempts)}`
+    )
+  }
+  const timeoutRetries = value.timeoutRetries
+  if (
+    timeoutRetries !== undefined &&
+    (typeof timeoutRetries !== "number" || !Number.isInteger(timeoutRetries) || timeoutRetries < 0)
+  ) {
+    return invalid(
+      [...path, "timeoutRetries"],
+      `expected a whole number of retries, 0 or more, got ${String(timeoutRetries)}`
     )
   }
   return duration(true)(value.baseDelay, [...path, "baseDelay"]) ??
@@ -181,6 +195,7 @@ const optionChecks: ReadonlyArray<readonly [string, Check]> = [
   ["apiKey", redacted(false)],
   ["connectTimeout", duration(false)],
   ["requestTimeout", duration(false)],
+  ["deadline", duration(false)],
   ["retry", retry],
   ["ca", checkCa],
   ["tlsSessionResumption", optionalBoolean],
@@ -213,7 +228,7 @@ export const checkOptions = (options: unknown): ConfigError.ConfigError | undefi
 export const checkFromClientOptions = (options: unknown): ConfigError.ConfigError | undefined => {
   if (options === undefined) return undefined
   if (!isRecord(options)) return invalid([], `expected an options object, got ${describe(options)}`)
-  const problem = retry(options.retry, ["retry"])
+  const problem = retry(options.retry, ["retry"]) ?? duration(false)(options.deadline, ["deadline"])
   if (problem !== undefined) return problem
   const secrets = options.secrets
   if (secrets === undefined) return undefined

@@ -13,13 +13,16 @@
 import type { ConverseCommandInput, ConverseStreamCommandInput } from "@aws-sdk/client-bedrock-runtime"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
+import type * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as BedrockClient from "../BedrockClient.js"
 import * as BedrockError from "../BedrockError.js"
 import type * as BedrockRateLimiter from "../BedrockRateLimiter.js"
+import * as OptionsValidation from "./optionsValidation.js"
 import * as TokenEstimate from "./tokenEstimate.js"
 
 // =============================================================================
@@ -44,6 +47,115 @@ interface Settings {
   readonly adaptive: Adaptive | undefined
   readonly keyPrefix: string
   readonly storeTimeout: Duration.Duration
+}
+
+// =============================================================================
+// Options
+// =============================================================================
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const show = (value: unknown): string =>
+  value === null ? "null" : typeof value === "string" ? JSON.stringify(value).slice(0, 60) : String(value)
+
+/** A number in a range (`whole`: an integer), or `undefined`. */
+const numberIn = (
+  value: unknown,
+  path: Array<string>,
+  min: number,
+  max: number,
+  whole: boolean,
+  minExclusive = false
+): ConfigError.ConfigError | undefined => {
+  if (value === undefined) return undefined
+  const ok = typeof value === "number" && Number.isFinite(value) && (minExclusive ? value > min : value >= min) &&
+    value <= max && (!whole || Number.isInteger(value))
+  if (ok) return undefined
+  const range = max === Infinity
+    ? `${minExclusive ? "more than" : "at least"} ${min}`
+    : `from ${min}${minExclusive ? " (excluded)" : ""} to ${max}`
+  return OptionsValidation.invalid(
+    path,
+    `expected ${whole ? "a whole number" : "a number"} ${range}, got ${show(value)}`
+  )
+}
+
+const checkBudget = (budget: unknown, path: Array<string>): ConfigError.ConfigError | undefined => {
+  if (!isRecord(budget)) {
+    return OptionsValidation.invalid(
+      path,
+      `expected { requestsPerMinute?, tokensPerMinute?, concurrency? }, got ${show(budget)}`
+    )
+  }
+  for (const key of Object.keys(budget)) {
+    if (
+      key !== "requestsPerMinute" && key !== "tokensPerMinute" && key !== "concurrency" && budget[key] !== undefined
+    ) {
+      return OptionsValidation.invalid(
+        [...path, key],
+        "unknown budget (requestsPerMinute, tokensPerMinute or concurrency)"
+      )
+    }
+  }
+  return numberIn(budget.requestsPerMinute, [...path, "requestsPerMinute"], 0, Infinity, false, true) ??
+    numberIn(budget.tokensPerMinute, [...path, "tokensPerMinute"], 0, Infinity, false, true) ??
+    numberIn(budget.concurrency, [...path, "concurrency"], 1, Infinity, true)
+}
+
+/**
+ * The first invalid option, as a `ConfigError` naming it: a budget of 0, a negative or NaN rate (which
+ * would mean no limit at all), a `maxWait` that is not a duration, `budgets: null`...
+ *
+ * @internal
+ */
+export const checkOptions = (options: unknown): ConfigError.ConfigError | undefined => {
+  if (!isRecord(options)) {
+    return OptionsValidation.invalid([], `expected options ({ budgets, ... }), got ${show(options)}`)
+  }
+  const budgets = options.budgets
+  if (!isRecord(budgets)) {
+    return OptionsValidation.invalid(
+      ["budgets"],
+      `expected { [modelId]: { requestsPerMinute?, ... } }, got ${show(budgets)}`
+    )
+  }
+  for (const modelId of Object.keys(budgets)) {
+    const problem = checkBudget(budgets[modelId], ["budgets", modelId])
+    if (problem !== undefined) return problem
+  }
+  const { adaptive, estimateTokens, keyPrefix } = options
+  if (estimateTokens !== undefined && typeof estimateTokens !== "function") {
+    return OptionsValidation.invalid(["estimateTokens"], `expected a function, got ${show(estimateTokens)}`)
+  }
+  if (keyPrefix !== undefined && typeof keyPrefix !== "string") {
+    return OptionsValidation.invalid(["keyPrefix"], `expected a string, got ${show(keyPrefix)}`)
+  }
+  if (adaptive !== undefined && adaptive !== false && !isRecord(adaptive)) {
+    return OptionsValidation.invalid(
+      ["adaptive"],
+      `expected false or { decrease, increase, interval, min, max }, got ${show(adaptive)}`
+    )
+  }
+  const adaptiveProblem = isRecord(adaptive)
+    ? numberIn(adaptive.decrease, ["adaptive", "decrease"], 0.01, 0.99, false) ??
+      numberIn(adaptive.increase, ["adaptive", "increase"], 0.001, 1, false) ??
+      numberIn(adaptive.min, ["adaptive", "min"], 0.001, 1, false) ??
+      numberIn(
+        adaptive.max,
+        ["adaptive", "max"],
+        typeof adaptive.min === "number" ? adaptive.min : 0.001,
+        100,
+        false
+      ) ??
+      OptionsValidation.duration(false)(adaptive.interval, ["adaptive", "interval"])
+    : undefined
+  return adaptiveProblem ??
+    OptionsValidation.duration(true)(options.maxWait, ["maxWait"]) ??
+    OptionsValidation.duration(false)(options.burst, ["burst"]) ??
+    OptionsValidation.duration(false)(options.storeTimeout, ["storeTimeout"]) ??
+    numberIn(options.maxQueued, ["maxQueued"], 1, Infinity, true) ??
+    numberIn(options.defaultMaxTokens, ["defaultMaxTokens"], 1, Infinity, true) ??
+    (Schedule.isSchedule(options.retry) ? undefined : OptionsValidation.retry(options.retry, ["retry"]))
 }
 
 const positive = (n: number | undefined): number | undefined =>
@@ -407,15 +519,37 @@ export const make = (
           : Effect.void
       })
 
-    const estimateOf = (input: ConverseCommandInput | ConverseStreamCommandInput): number =>
-      Math.max(
-        0,
-        Math.ceil(settings.estimate({
-          input,
-          inputTokens: TokenEstimate.inputTokens(input),
-          maxTokens: TokenEstimate.maxTokens(input, settings.defaultMaxTokens)
-        }))
-      )
+    let warnedEstimate = false
+    /**
+     * The caller's estimate, clamped to 0 or more; one that throws or is not a finite number is
+     * replaced by the default estimate (input + max tokens), with a warning the first time: a NaN
+     * would lift the token budget, a negative one would fill the bucket.
+     */
+    const estimateOf = (input: ConverseCommandInput | ConverseStreamCommandInput): Effect.Effect<number> =>
+      Effect.suspend(() => {
+        const inputTokens = TokenEstimate.inputTokens(input)
+        const maxTokens = TokenEstimate.maxTokens(input, settings.defaultMaxTokens)
+        let estimate: unknown
+        try {
+          estimate = settings.estimate({ input, inputTokens, maxTokens })
+        } catch (error) {
+          estimate = error
+        }
+        if (typeof estimate === "number" && Number.isFinite(estimate)) {
+          return Effect.succeed(Math.max(0, Math.ceil(estimate)))
+        }
+        const fallback = inputTokens + maxTokens
+        if (warnedEstimate) return Effect.succeed(fallback)
+        warnedEstimate = true
+        return Effect.as(
+          Effect.logWarning(
+            `BedrockRateLimiter: estimateTokens ${
+              estimate instanceof Error ? `threw (${estimate.message})` : `returned ${String(estimate)}`
+            }, not a finite number; the default estimate (input + max tokens) is used instead`
+          ),
+          fallback
+        )
+      })
 
     // -------------------------------------------------------------------------
     // Operations
@@ -425,7 +559,7 @@ export const make = (
       const state = stateOf(input.modelId)
       if (state === undefined) return underlying.converse(input, options)
       return Effect.scoped(Effect.flatMap(
-        Effect.suspend(() => admit(state, "converse", estimateOf(input))),
+        Effect.flatMap(estimateOf(input), (tokens) => admit(state, "converse", tokens)),
         (ticket) =>
           underlying.converse(input, options).pipe(
             Effect.tapBoth({
@@ -440,7 +574,7 @@ export const make = (
       const state = stateOf(input.modelId)
       if (state === undefined) return underlying.converseStream(input, options)
       return Stream.unwrapScoped(Effect.map(
-        Effect.suspend(() => admit(state, "converseStream", estimateOf(input))),
+        Effect.flatMap(estimateOf(input), (tokens) => admit(state, "converseStream", tokens)),
         (ticket) => {
           let used: number | undefined
           let failed = false

@@ -187,7 +187,8 @@ const build = (options: MappingInput, forCountTokens: boolean): ConverseMapping 
     staticSystemEnd,
     tools.toolConfig === undefined ? undefined : tools.toolConfig.tools,
     messages.list,
-    messages.cachePoints
+    messages.cachePoints,
+    warn
   )
 
   const input: ConverseCommandInput = {

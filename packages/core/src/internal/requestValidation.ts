@@ -18,6 +18,8 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as LanguageModel from "../LanguageModel.js"
 import * as Prompt from "../Prompt.js"
+import { closest } from "./closest.js"
+import { jsonProblem } from "./jsonValue.js"
 
 /** @internal */
 export interface Issue {
@@ -237,6 +239,94 @@ const checkPrompt = (prompt: unknown, instructed: boolean): Issue | undefined =>
 }
 
 /**
+ * The keys of a `LanguageModel.Request`.
+ *
+ * @internal
+ */
+export const requestKeys: ReadonlyArray<string> = Object.keys(LanguageModel.Request.fields)
+
+/**
+ * A key of `object` that is not one of `known` (and not `undefined`): it would be dropped
+ * silently, so it is an issue, with the closest known key as a suggestion.
+ *
+ * @internal
+ */
+export const unknownKey = (object: Rec, known: ReadonlyArray<string>, what: string): Issue | undefined => {
+  for (const key in object) {
+    if (object[key] === undefined || known.includes(key)) continue
+    const suggestion = closest(key, known)
+    return {
+      message: `Unknown ${what} key "${key}"` +
+        (suggestion === undefined ? ` (known keys: ${known.join(", ")})` : ` (did you mean "${suggestion}"?)`),
+      path: key
+    }
+  }
+  return undefined
+}
+
+const jsonIssue = (value: unknown, path: string, prefix = ""): Issue | undefined => {
+  const problem = jsonProblem(value)
+  return problem === undefined ? undefined : {
+    message: `Invalid request field "${path}${problem.path}": ${prefix}${problem.message}`,
+    path
+  }
+}
+
+/** What a message holds that has no JSON form: a tool call's input, a tool result. */
+const messageJsonIssue = (message: Rec, base: string): Issue | undefined => {
+  if (message._tag !== "Assistant" && message._tag !== "Tool") return undefined
+  const parts = message.parts as ReadonlyArray<Rec>
+  for (let j = 0; j < parts.length; j++) {
+    const part = parts[j]!
+    const issue = part._tag === "ToolCall"
+      ? jsonIssue(part.input, `${base}.parts[${j}].input`)
+      : part._tag === "ToolResult"
+      ? jsonIssue(part.result, `${base}.parts[${j}].result`)
+      : undefined
+    if (issue !== undefined) return issue
+  }
+  return undefined
+}
+
+const promptJsonIssue = (prompt: unknown): Issue | undefined => {
+  if (typeof prompt !== "object" || prompt === null) return undefined
+  const [messages, base] = Array.isArray(prompt)
+    ? [prompt as ReadonlyArray<Rec>, "prompt"]
+    : "messages" in prompt
+    ? [(prompt as Rec).messages as ReadonlyArray<Rec>, "prompt.messages"]
+    : [[prompt as Rec], undefined]
+  for (let i = 0; i < messages.length; i++) {
+    const issue = messageJsonIssue(messages[i]!, base === undefined ? "prompt" : `${base}[${i}]`)
+    if (issue !== undefined) return issue
+  }
+  return undefined
+}
+
+/** Schemas and values the mapping walks and the SDK serialises: JSON-safe, and tool parameters an object. */
+const restJsonIssue = (r: Rec): Issue | undefined => {
+  const tools = r.tools as ReadonlyArray<LanguageModel.ToolDefinition> | undefined
+  if (tools !== undefined) {
+    for (let i = 0; i < tools.length; i++) {
+      const path = `tools[${i}].parameters`
+      const parameters = tools[i]!.parameters
+      const issue = jsonIssue(parameters, path, "the schema cannot be sent: ")
+      if (issue !== undefined) return issue
+      const type = (parameters as Rec).type
+      if (type !== undefined && type !== "object") {
+        return {
+          message: `Invalid request field "${path}": a tool's parameters must be an object schema ` +
+            `({ type: "object", properties }), got type ${JSON.stringify(type)} (Bedrock refuses it; wrap the value ` +
+            `in an object: { type: "object", properties: { value: ... } })`,
+          path
+        }
+      }
+    }
+  }
+  const output = r.output as LanguageModel.OutputSchema | undefined
+  return output === undefined ? undefined : jsonIssue(output.schema, "output.schema", "the schema cannot be sent: ")
+}
+
+/**
  * The first problem with a request, or `undefined` when it is well formed.
  *
  * @internal
@@ -248,9 +338,13 @@ export const checkRequest = (request: unknown): Issue | undefined => {
   const r = request as LanguageModel.Request
   const promptIssue = checkPrompt(r.prompt, hasInstructions(r.instructions))
   if (promptIssue !== undefined) return promptIssue
-  if (restWellFormed(request as Rec)) return undefined
-  const result = validateRest(request)
-  return Either.isLeft(result) ? firstIssue(result.left, "") : undefined
+  const keyIssue = unknownKey(request as Rec, requestKeys, "request")
+  if (keyIssue !== undefined) return keyIssue
+  if (!restWellFormed(request as Rec)) {
+    const result = validateRest(request)
+    if (Either.isLeft(result)) return firstIssue(result.left, "")
+  }
+  return promptJsonIssue(r.prompt) ?? restJsonIssue(request as Rec)
 }
 
 /**

@@ -26,6 +26,18 @@ export interface FetchOptions {
   readonly timeoutMs: number | undefined
   readonly maxBytes: number
   readonly maxRedirects: number
+  /** The byte budget shared by every download of one request. */
+  readonly budget?: Budget | undefined
+}
+
+/**
+ * The bytes all the downloads of one request may still read together, counted as they arrive.
+ *
+ * @internal
+ */
+export interface Budget {
+  readonly maxTotalBytes: number
+  used: number
 }
 
 /** @internal */
@@ -87,9 +99,32 @@ const embeddedIpv4 = (ip: ipaddrModule.IPv6): ipaddrModule.IPv4 | undefined => {
 }
 
 /**
+ * Which deprecated way of embedding an IPv4 address this IPv6 address uses, if any: IPv4-compatible
+ * (`::a.b.c.d`, RFC 4291), IPv4-translated (`::ffff:0:a.b.c.d`, RFC 6145/7915), 6to4
+ * (`2002::/16`, RFC 7526), Teredo (`2001::/32`) and ISATAP interface ids (`...:0:5efe:a.b.c.d`).
+ * Stacks and tunnels may still route them to the IPv4 address inside, so they are refused whatever
+ * the options.
+ */
+const deprecatedEmbedding = (ip: ipaddrModule.IPv6): string | undefined => {
+  const parts = ip.parts
+  if (parts.slice(0, 6).every((part) => part === 0) && (parts[6] !== 0 || parts[7]! > 1)) {
+    return "an IPv4-compatible IPv6 address (::a.b.c.d, deprecated)"
+  }
+  const range = ip.range()
+  if (range === "rfc6145") return "an IPv4-translated IPv6 address (::ffff:0:a.b.c.d, deprecated)"
+  if (range === "6to4") return "a 6to4 address (2002::/16, deprecated)"
+  if (range === "teredo") return "a Teredo address (2001::/32, deprecated)"
+  if ((parts[4] === 0 || parts[4] === 0x200) && parts[5] === 0x5efe) {
+    return "an ISATAP address (an IPv4 address in its interface id, deprecated)"
+  }
+  return undefined
+}
+
+/**
  * Why a download may not connect to this address (`"a loopback address"`), or `undefined` when it
- * may: only public unicast addresses, unless `allowLocal`; never a metadata address. IPv4-mapped
- * IPv6 addresses are checked as the IPv4 address they map.
+ * may: only public unicast addresses, unless `allowLocal`; never a metadata address, nor an IPv6
+ * address embedding an IPv4 one in a deprecated way. IPv4-mapped IPv6 addresses are checked as the
+ * IPv4 address they map.
  *
  * @internal
  */
@@ -107,6 +142,8 @@ export const addressProblem = (address: string, allowLocal: boolean): string | u
   if (metadataAddresses.has(ip.toNormalizedString()) || (embedded && metadataAddresses.has(embedded.toString()))) {
     return "a cloud metadata address"
   }
+  const deprecated = ip.kind() === "ipv6" ? deprecatedEmbedding(ip as ipaddrModule.IPv6) : undefined
+  if (deprecated !== undefined) return deprecated
   const range = ip.range()
   if (range === "unicast" || allowLocal) return undefined
   return `a ${rangeNames[range] ?? `non-public (${range})`} address`
@@ -199,21 +236,50 @@ const get = (url: URL, raw: string, options: FetchOptions, signal: AbortSignal):
 const tooLarge = (raw: string, maxBytes: number) =>
   new Refusal("TooLarge", `the file is larger than ${maxBytes} bytes (FileDownload's maxBytes)`, raw)
 
-const readBody = async (response: http.IncomingMessage, raw: string, maxBytes: number): Promise<Uint8Array> => {
+const overBudget = (raw: string, budget: Budget) =>
+  new Refusal(
+    "TooLarge",
+    `the request's files are larger than ${budget.maxTotalBytes} bytes together (FileDownload's maxTotalBytes)`,
+    raw
+  )
+
+const readBody = async (
+  response: http.IncomingMessage,
+  raw: string,
+  maxBytes: number,
+  budget: Budget | undefined
+): Promise<Uint8Array> => {
   const declared = Number(response.headers["content-length"])
   if (Number.isFinite(declared) && declared > maxBytes) {
     response.destroy()
     throw tooLarge(raw, maxBytes)
   }
+  if (budget !== undefined && Number.isFinite(declared) && budget.used + declared > budget.maxTotalBytes) {
+    response.destroy()
+    throw overBudget(raw, budget)
+  }
   const chunks: Array<Buffer> = []
   let total = 0
-  for await (const chunk of response as AsyncIterable<Buffer>) {
-    total += chunk.length
-    if (total > maxBytes) {
-      response.destroy()
-      throw tooLarge(raw, maxBytes)
+  try {
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      total += chunk.length
+      if (total > maxBytes) {
+        response.destroy()
+        throw tooLarge(raw, maxBytes)
+      }
+      if (budget !== undefined) {
+        budget.used += chunk.length
+        if (budget.used > budget.maxTotalBytes) {
+          response.destroy()
+          throw overBudget(raw, budget)
+        }
+      }
+      chunks.push(chunk)
     }
-    chunks.push(chunk)
+  } catch (error) {
+    // What this download read no longer counts: it is dropped.
+    if (budget !== undefined) budget.used -= total
+    throw error
   }
   const buffer = Buffer.concat(chunks, total)
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
@@ -254,7 +320,7 @@ export const fetchFile = async (raw: string, options: FetchOptions, signal: Abor
         response.destroy()
         throw new Refusal("HttpStatus", `the server answered HTTP ${status}`, current, status)
       }
-      const bytes = await readBody(response, current, options.maxBytes)
+      const bytes = await readBody(response, current, options.maxBytes, options.budget)
       const contentType = response.headers["content-type"]
       return { bytes, contentType, url: current }
     }

@@ -220,6 +220,26 @@ export const isCredentialsFailure = (error: unknown): boolean => {
     .test(message)
 }
 
+/**
+ * A credentials failure's message with how to fix it: the SDK's "Region is missing" and "Could not
+ * load credentials from any providers" say nothing about where a region or credentials come from.
+ *
+ * @internal
+ */
+export const withCredentialsHint = (message: string): string => {
+  if (/^Region is missing/i.test(message)) {
+    return `${message}: give the region option (BedrockClient.layer({ region: "us-east-1" })), set AWS_REGION, ` +
+      "or use a profile that has a region (the profile option or AWS_PROFILE)"
+  }
+  if (/Could not load credentials|Unable to load credentials/i.test(message)) {
+    return `${message}. Give credentials one of four ways: the credentials option (static keys, secrets as ` +
+      "Redacted) or AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN); a Bedrock API key (the apiKey " +
+      "option or AWS_BEARER_TOKEN_BEDROCK); a profile (the profile option or AWS_PROFILE, SSO after `aws sso " +
+      "login`); or, on AWS, the instance, container or web-identity role"
+  }
+  return message
+}
+
 // =============================================================================
 // Secrets
 // =============================================================================
@@ -250,19 +270,79 @@ export const scrubSecrets = (text: string, secrets?: ReadonlyArray<string> | und
     .replace(/\bABSK[A-Za-z0-9+/=]{16,}/g, "<redacted>")
     .replace(/\bbedrock-api-key-[A-Za-z0-9+/=_-]{8,}/g, "<redacted>")
     .replace(/\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, "<redacted>")
-    .replace(urlUserInfo, "$1<redacted>@")
+    .replace(urlInText, redactUrlInText)
 }
 
-// `scheme://user:password@host`, `scheme://token@host`
-const urlUserInfo = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@'"<>]+@/gi
+// A URL in a text: a scheme, then everything up to white space. Its user info is everything up to
+// the last `@` before the path, query or fragment (a password may hold quotes or angle brackets).
+const urlInText = /\b[a-z][a-z0-9+.-]*:\/\/[^\s]+/gi
+const userInfo = /^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i
+// A query or fragment parameter: its name stays, its value goes (`?token=...`, `&sig=...`, `#k=...`).
+// In a text a value ends at white space, a quote or an angle bracket.
+const parameterValue = /([?&;#][^=&;#?\s"'<>]*=)([^&;#\s"'<>]*)/g
+// A query or fragment item without a value (`?AKIA...`) may be a secret itself.
+const bareParameter = /([?&;#])(?![^=&;#\s"'<>]*=)([^&;#\s"'<>]+)/g
+// Punctuation that ends a sentence rather than a value (`...?sig=<redacted>: the server answered`).
+const trailing = /[.,:)\]]+$/
+
+const redactValue = (_: string, key: string, value: string) => `${key}<redacted>${trailing.exec(value)?.[0] ?? ""}`
+
+const redactUrlInText = (url: string): string =>
+  url.replace(userInfo, "$1<redacted>@").replace(parameterValue, redactValue).replace(bareParameter, redactValue)
 
 /**
- * A URL for messages: user name and password replaced by `<redacted>`; an unparseable URL is
- * scrubbed as text.
+ * A URL for messages, logs and spans: its whole user info (user name and password) and every
+ * query and fragment value replaced by `<redacted>`; the scheme, host, port and path stay. An
+ * unparseable URL is scrubbed as text.
  *
  * @internal
  */
-export const redactUrl = (url: string): string => scrubSecrets(url)
+export const redactUrl = (url: string): string => {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    // Not a URL (a password holding a "/", a broken host): everything up to its last "@" may be user info.
+    return scrubSecrets(url.replace(/^(\s*[a-z][a-z0-9+.-]*:\/\/)[^]*@/i, "$1<redacted>@"))
+  }
+  const slashes = /^[a-z][a-z0-9+.-]*:\/\//i.test(url.trim()) ? "//" : ""
+  const credentials = parsed.username !== "" || parsed.password !== "" ? "<redacted>@" : ""
+  return scrubSecrets(
+    `${parsed.protocol}${slashes}${credentials}${parsed.host}${parsed.pathname}${parsed.search}${parsed.hash}`
+  )
+}
+
+/**
+ * The exact secrets of a URL (user name, password, every query and fragment value, raw and
+ * decoded), to scrub from texts that quote it in another form (a cause's message).
+ *
+ * @internal
+ */
+export const urlSecrets = (url: string): ReadonlyArray<string> => {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return []
+  }
+  const out = new Set<string>()
+  const add = (value: string) => {
+    if (value === "") return
+    out.add(value)
+    try {
+      out.add(decodeURIComponent(value))
+    } catch {
+      // not percent-encoded
+    }
+  }
+  add(parsed.username)
+  add(parsed.password)
+  for (const part of `${parsed.search.slice(1)}&${parsed.hash.slice(1)}`.split(/[&;]/)) {
+    const eq = part.indexOf("=")
+    add(eq === -1 ? part : part.slice(eq + 1))
+  }
+  return [...out]
+}
 
 // =============================================================================
 // Scrubbed causes

@@ -13,6 +13,7 @@ import {
   hi,
   issue,
   LLAMA,
+  map,
   mp4,
   NOVA,
   pdf,
@@ -261,6 +262,30 @@ describe("requestMapping/cachePoints", () => {
           { video: { format: "mp4", source: { bytes } } }
         ]
       )
+    })
+
+    it("a dropped or moved cache point is sent as before, with a warning saying so", () => {
+      const moved = map({ prompt: [Prompt.user("a", pdf, Prompt.cachePoint())] })
+      assert.deepStrictEqual<unknown>(moved.input.messages![0]!.content![1], cp)
+      assert.deepStrictEqual(moved.warnings, [
+        "The cache point at prompt.messages[0].parts[2] follows a document or video, which Bedrock rejects: " +
+        "it was moved before the trailing documents and videos of its message"
+      ])
+      // Five message cache points and one for the system prompt: the two oldest go.
+      const dropped = map({
+        prompt: [
+          Prompt.system("s"),
+          ...["1", "2", "3", "4", "5"].flatMap((n) => [Prompt.user(n, Prompt.cachePoint()), Prompt.assistant("ok")])
+        ]
+      }, { settings: { cacheInstructions: true } })
+      const blocks = dropped.input.messages!.flatMap((m) => m.content ?? [])
+      assert.strictEqual(blocks.filter((block) => block.cachePoint !== undefined).length, 3)
+      assert.deepStrictEqual(dropped.warnings, [
+        "2 message cache points were dropped, the oldest: Bedrock allows 4 cache points per request " +
+        "(1 in the system prompt and tool definitions)"
+      ])
+      // Nothing moved or dropped: no warning.
+      assert.isUndefined(map({ prompt: [Prompt.user("a", Prompt.cachePoint(), pdf)] }).warnings)
     })
 
     it("a CachePoint after only a document/video is a user error", () => {

@@ -17,6 +17,8 @@ export interface FileServer {
   readonly hits: Array<string>
   /** Bytes `/big` managed to write before the client went away. */
   readonly bigBytesSent: () => number
+  /** Bytes every `/sized` answer wrote so far. */
+  readonly sizedBytesSent: () => number
 }
 
 const megabyte = Buffer.alloc(1024 * 1024, 7)
@@ -25,6 +27,7 @@ export const fileServer: Effect.Effect<FileServer, never, Scope.Scope> = Effect.
   Effect.async<{ readonly server: http.Server; readonly state: FileServer }>((resume) => {
     const hits: Array<string> = []
     let bigSent = 0
+    let sizedSent = 0
     const server = http.createServer((request, response) => {
       const url = new URL(request.url ?? "/", "http://127.0.0.1")
       hits.push(url.pathname + url.search)
@@ -65,6 +68,27 @@ export const fileServer: Effect.Effect<FileServer, never, Scope.Scope> = Effect.
           })
           return pump()
         }
+        case "/sized": {
+          // `mib` MiB, chunked (no Content-Length) unless `declared` is set; counted in `sizedBytesSent`.
+          const declared = url.searchParams.has("declared")
+          let left = Number(url.searchParams.get("mib") ?? "1")
+          response.writeHead(200, {
+            "content-type": "image/png",
+            ...(declared ? { "content-length": String(left * megabyte.length) } : {})
+          })
+          const pump = () => {
+            while (left > 0) {
+              left--
+              sizedSent += megabyte.length
+              if (!response.write(megabyte)) return response.once("drain", pump)
+            }
+            response.end()
+          }
+          response.on("close", () => {
+            left = 0
+          })
+          return pump()
+        }
         case "/hang":
           // Never answers; the server's close ends it.
           return
@@ -76,7 +100,13 @@ export const fileServer: Effect.Effect<FileServer, never, Scope.Scope> = Effect.
       const port = (server.address() as AddressInfo).port
       resume(Effect.succeed({
         server,
-        state: { port, origin: `http://127.0.0.1:${port}`, hits, bigBytesSent: () => bigSent }
+        state: {
+          port,
+          origin: `http://127.0.0.1:${port}`,
+          hits,
+          bigBytesSent: () => bigSent,
+          sizedBytesSent: () => sizedSent
+        }
       }))
     })
   }),

@@ -7,6 +7,9 @@
  */
 import { isObject, type Json } from "./json.js"
 
+// S3Location.uri: Bedrock refuses a location without a bucket name.
+const S3_URI = /^s3:\/\/[^/?#\s]+/
+
 /** @internal */
 export class Invalid extends Error {}
 
@@ -113,11 +116,11 @@ const checkSource = (
   }
   if (kind === "s3Location") {
     const loc = source.s3Location
-    if (!isObject(loc) || typeof loc.uri !== "string" || !loc.uri.startsWith("s3://")) {
+    if (!isObject(loc) || typeof loc.uri !== "string" || !S3_URI.test(loc.uri)) {
       constraint(
         isObject(loc) ? loc.uri : loc,
         `${path}.source.s3Location.uri`,
-        "Member must satisfy regular expression pattern: s3://..."
+        "Member must satisfy regular expression pattern: s3://[bucket]/..."
       )
     }
   }

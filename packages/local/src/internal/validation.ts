@@ -251,6 +251,10 @@ const checkToolConfig = (toolConfig: unknown, counters: Counters, thinking: bool
             "Member must not be null"
           )
         }
+        const jsonType = ((schema as Json).json as Json).type
+        if (jsonType !== undefined && jsonType !== "object") {
+          fail(`The value at ${p}.toolSpec.inputSchema.json.type must be one of the following: object.`)
+        }
         checkStrictTool(spec, `${p}.toolSpec`)
         if (spec.strict === true && ++strictTools > maxStrictTools) {
           fail(

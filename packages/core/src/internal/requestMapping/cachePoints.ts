@@ -102,6 +102,19 @@ export const placeCachePoint = (
   return "inserted"
 }
 
+// The cache point parts that went before a trailing document or video instead of where they were
+// put, by the message list they are in: `addRequestCachePoints` reports them.
+const movedCachePoints = new WeakMap<Array<Message>, Array<string>>()
+
+const recordMoved = (messages: Array<Message>, path: string) => {
+  const moved = movedCachePoints.get(messages)
+  if (moved === undefined) movedCachePoints.set(messages, [path])
+  else moved.push(path)
+}
+
+const endsWithDocumentOrVideo = (content: ReadonlyArray<ContentBlock>) =>
+  content.length > 0 && isDocumentOrVideo(content[content.length - 1]!)
+
 /**
  * A `CachePoint` part of a user message whose mapped blocks so far are
  * `content` (`messages` holds the turns before): the cache point ends that
@@ -122,7 +135,10 @@ export const addCachePointPart = (
     if (content[content.length - 1]!.cachePoint !== undefined) {
       fail("Two cache points in a row: there must be content between cache points", path)
     }
-    return placeCachePoint(content, cachePoint, "fail", "keep", path) === "inserted" ? 1 : 0
+    const moved = endsWithDocumentOrVideo(content)
+    const placement = placeCachePoint(content, cachePoint, "fail", "keep", path)
+    if (moved && placement === "inserted") recordMoved(messages, path)
+    return placement === "inserted" ? 1 : 0
   }
   for (let m = messages.length - 1; m >= 0; m--) {
     const message = messages[m]!
@@ -132,7 +148,10 @@ export const addCachePointPart = (
       previous[previous.length - 1] = cachePoint
       return 0
     }
-    return placeCachePoint(previous, cachePoint, "skip", "replace", path) === "inserted" ? 1 : 0
+    const moved = endsWithDocumentOrVideo(previous)
+    const placement = placeCachePoint(previous, cachePoint, "skip", "replace", path)
+    if (moved && placement === "inserted") recordMoved(messages, path)
+    return placement === "inserted" ? 1 : 0
   }
   return fail(
     "A cache point cannot come first in the conversation: there is nothing before it to cache " +
@@ -166,16 +185,21 @@ export const cacheLastUserMessage = (messages: Array<Message>, setting: BedrockM
  * @since 0.1.0
  * @internal
  */
-export const limitCachePoints = (messages: Array<Message>, budget: number): void => {
+export const limitCachePoints = (messages: Array<Message>, budget: number): number => {
   let remaining = budget
+  let dropped = 0
   for (let m = messages.length - 1; m >= 0; m--) {
     const content = messages[m]!.content!
     for (let i = content.length - 1; i >= 0; i--) {
       if (content[i]!.cachePoint === undefined) continue
       if (remaining > 0) remaining--
-      else content.splice(i, 1)
+      else {
+        content.splice(i, 1)
+        dropped++
+      }
     }
   }
+  return dropped
 }
 
 /**
@@ -185,6 +209,8 @@ export const limitCachePoints = (messages: Array<Message>, budget: number): void
  * prefix) and after the tool definitions (`cacheToolDefinitions`, where the
  * family caches tools); then the message cache points (`messageCachePoints`
  * of them) are cut down to what is left of `maxCachePoints`, oldest first.
+ * Each dropped point, and each cache point part moved before a trailing
+ * document or video, is reported to `warn` (the request is still sent).
  *
  * @since 0.1.0
  * @internal
@@ -196,8 +222,18 @@ export const addRequestCachePoints = (
   staticSystemEnd: number | undefined,
   tools: Array<Tool> | undefined,
   messages: Array<Message>,
-  messageCachePoints: number
+  messageCachePoints: number,
+  warn?: (message: string) => void
 ): void => {
+  const moved = movedCachePoints.get(messages)
+  if (moved !== undefined && warn !== undefined) {
+    for (const path of moved) {
+      warn(
+        `The cache point at ${path} follows a document or video, which Bedrock rejects: it was moved before ` +
+          "the trailing documents and videos of its message"
+      )
+    }
+  }
   if (profile.supportsPromptCaching && isOn(settings.cacheInstructions) && system.length > 0) {
     const cachePoint = cachePointBlock(settings.cacheInstructions!) as SystemContentBlock
     // Nothing static to cache (only dynamic instructions): no cache point.
@@ -213,6 +249,14 @@ export const addRequestCachePoints = (
     if (budget < 0) {
       fail(`Too many cache points: system and tool definitions use ${used}, Bedrock allows ${maxCachePoints}`)
     }
-    if (messageCachePoints > budget) limitCachePoints(messages, budget)
+    if (messageCachePoints > budget) {
+      const dropped = limitCachePoints(messages, budget)
+      if (dropped > 0 && warn !== undefined) {
+        warn(
+          `${dropped} message cache point${dropped === 1 ? " was" : "s were"} dropped, the oldest: Bedrock allows ` +
+            `${maxCachePoints} cache points per request (${used} in the system prompt and tool definitions)`
+        )
+      }
+    }
   }
 }

@@ -197,6 +197,9 @@ const hexValue = (byte: number | undefined): number | undefined => {
   return undefined
 }
 
+// s3://, a bucket, then the key: Bedrock refuses a location without a bucket.
+const s3Uri = /^s3:\/\/[^/?#\s]+/
+
 /**
  * The source of a file: its bytes, a `data:` URL decoded, or an `s3://`
  * location (with `?bucketOwner=` read out); `undefined` for any other URL,
@@ -212,9 +215,12 @@ export const fileSource = (file: Prompt.FilePart): Source | string | undefined =
   const url = source.url
   if (url.startsWith("s3://")) {
     const question = url.indexOf("?")
-    if (question === -1) return { s3Location: { uri: url } }
+    const uri = question === -1 ? url : url.slice(0, question)
+    if (!s3Uri.test(uri)) {
+      return `Invalid s3:// location "${uri}": it has no bucket name (give s3://bucket/key)`
+    }
+    if (question === -1) return { s3Location: { uri } }
     const bucketOwner = new URLSearchParams(url.slice(question + 1)).get("bucketOwner")
-    const uri = url.slice(0, question)
     return { s3Location: bucketOwner ? { uri, bucketOwner } : { uri } }
   }
   if (url.startsWith("data:")) {
