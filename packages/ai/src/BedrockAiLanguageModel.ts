@@ -148,6 +148,11 @@ export type FinishMetadata = {
   /** Input tokens written to the prompt cache. */
   readonly cacheWriteTokens: number
   readonly serviceTier?: string | undefined
+  /**
+   * `true` when Bedrock reported no usage (a ConverseStream that ended after `messageStop` without
+   * its `metadata` event): the token counts of the finish part are then `undefined`, not 0.
+   */
+  readonly usageUnknown?: true | undefined
   /** Other token counts Bedrock reported. */
   readonly usageDetails?: Readonly<Record<string, number>> | undefined
   /** Guardrail / prompt-router trace, when asked for. */

@@ -2,7 +2,7 @@
 // (its region and endpoint), so prices load and the spans say where requests went; documents are
 // named by the file part itself. Against the local Bedrock, with a model that has a price.
 import { BedrockAiLanguageModel } from "@effect-bedrock/ai"
-import { LocalBedrock } from "@effect-bedrock/local"
+import { LocalBedrock, LocalBedrockScript as Script } from "@effect-bedrock/local"
 import { LanguageModel } from "@effect/ai"
 import { assert, layer } from "@effect/vitest"
 import { Chunk, Effect, Layer, Stream, Tracer } from "effect"
@@ -74,5 +74,28 @@ layer(Env, { excludeTestServices: true })("@effect/ai path: cost, region, server
         const blocks = (request.body as any).messages[0].content
         assert.deepStrictEqual(blocks.find((block: any) => block.document).document.name, "q3")
       }
+    }))
+
+  it.effect("a stream that ends after messageStop without metadata: usage undefined (unknown), not 0, and no cost", () =>
+    Effect.gen(function*() {
+      const server = yield* LocalBedrock.LocalBedrock
+      yield* server.reset
+      // The text events without their last (metadata) event, as seen in recorded Bedrock traffic.
+      yield* server.script(Script.stream(Script.textEvents(["Hello", " there"]).slice(0, -1)))
+      const parts = yield* LanguageModel.streamText({ prompt: "Say hello" }).pipe(
+        Stream.runCollect,
+        Effect.map(Chunk.toReadonlyArray)
+      )
+      const finish = parts.at(-1)
+      assert.strictEqual(finish?.type, "finish")
+      if (finish?.type !== "finish") return
+      assert.strictEqual(finish.reason, "stop")
+      assert.isUndefined(finish.usage.inputTokens)
+      assert.isUndefined(finish.usage.outputTokens)
+      assert.isUndefined(finish.usage.totalTokens)
+      assert.strictEqual(finish.metadata.effectBedrock?.usageUnknown, true)
+      assert.isUndefined(finish.metadata.effectBedrock?.cost)
+      const text = parts.flatMap((part) => part.type === "text-delta" ? [part.delta] : []).join("")
+      assert.strictEqual(text, "Hello there")
     }))
 })

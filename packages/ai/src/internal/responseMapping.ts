@@ -75,6 +75,7 @@ export const finishMetadata = (response: Response.Response): FinishMetadata => {
   if (response.cost !== undefined) metadata.cost = response.cost
   const tier = serviceTierOf(fields)
   if (tier !== undefined) metadata.serviceTier = tier
+  if (usage.unknown === true) metadata.usageUnknown = true
   if (Object.keys(usage.details).length > 0) metadata.usageDetails = usage.details
   if (fields?.trace !== undefined) metadata.trace = fields.trace
   if (fields?.performanceConfig !== undefined) metadata.performanceConfig = fields.performanceConfig
@@ -89,12 +90,15 @@ export const finishMetadata = (response: Response.Response): FinishMetadata => {
 const finishPart = (response: Response.Response): AiResponse.FinishPartEncoded => ({
   type: "finish",
   reason: response.finishReason,
-  usage: {
-    inputTokens: response.usage.inputTokens,
-    outputTokens: response.usage.outputTokens,
-    totalTokens: response.usage.totalTokens,
-    cachedInputTokens: response.usage.cacheReadTokens
-  },
+  // Usage Bedrock never reported is unknown (`undefined`, as @effect/ai's Usage allows), not 0.
+  usage: response.usage.unknown === true
+    ? { inputTokens: undefined, outputTokens: undefined, totalTokens: undefined }
+    : {
+      inputTokens: response.usage.inputTokens,
+      outputTokens: response.usage.outputTokens,
+      totalTokens: response.usage.totalTokens,
+      cachedInputTokens: response.usage.cacheReadTokens
+    },
   metadata: { effectBedrock: finishMetadata(response) }
 })
 
