@@ -47,7 +47,6 @@ import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type * as BedrockError from "./BedrockError.js"
-import * as ClientCall from "./internal/clientCall.js"
 import * as ClientConfig from "./internal/clientConfig.js"
 import * as ClientEndpoint from "./internal/clientEndpoint.js"
 import * as ClientOperations from "./internal/clientOperations.js"
@@ -293,11 +292,13 @@ export interface FromClientOptions {
 // =============================================================================
 
 /**
- * Wraps a service with a retry policy: any `Schedule` (it decides the delays and how many retries),
- * `RetryOptions` for the default exponential backoff, or `false`. Whatever the schedule, only retryable
- * failures (`BedrockError.isRetryable`) are retried, and a stream only when it failed before its first event,
- * so no output is ever duplicated. `false` (or `maxAttempts <= 1`) returns the service unchanged. `make` and
- * `makeFromClient` already apply `options.retry`; build with `retry: false` to use your own schedule instead.
+ * Sets a service's retry policy: any `Schedule` (it decides the delays and how many retries), `RetryOptions`
+ * for the default exponential backoff, or `false` (no retries). It replaces the policy the client was built
+ * with (`options.retry` of `make` and `makeFromClient`, or an earlier `withRetry`) instead of nesting inside
+ * it, so a call makes the attempts this policy says, not a product of two; the client's `deadline` stays
+ * outermost. Over a `BedrockRateLimiter` client it replaces the limiter's policy, and every attempt is still
+ * admitted. Whatever the schedule, only retryable failures (`BedrockError.isRetryable`) are retried, and a
+ * stream only when it failed before its first event, so no output is ever duplicated.
  *
  * @example
  * ```ts
@@ -311,7 +312,7 @@ export interface FromClientOptions {
  * const Client = Layer.effect(
  *   BedrockClient.BedrockClient,
  *   Effect.map(BedrockClient.BedrockClient, BedrockClient.withRetry(policy))
- * ).pipe(Layer.provide(BedrockClient.layer({ region: "us-east-1", retry: false })))
+ * ).pipe(Layer.provide(BedrockClient.layer({ region: "us-east-1" })))
  * ```
  *
  * @since 0.1.0
@@ -357,24 +358,20 @@ export const makeFromClient = (
     )
     if (region === undefined || region === "") return yield* Effect.fail(missingRegion("the SDK client has none"))
     const server = yield* ClientEndpoint.serverOf(client)
-    return ClientCall.printable(
-      ClientRetry.withDeadline(
-        withRetry(
-          {
-            ...ClientOperations.make(client, {
-              region,
-              secrets: options?.secrets ?? [],
-              streamIdleTimeout: undefined,
-              ownsStreamTimers: false
-            }),
-            region,
-            server
-          },
-          options?.retry
-        ),
-        options?.deadline
-      ),
-      { region, retry: options?.retry ?? {} }
+    return ClientRetry.assemble(
+      {
+        ...ClientOperations.make(client, {
+          region,
+          secrets: options?.secrets ?? [],
+          streamIdleTimeout: undefined,
+          ownsStreamTimers: false
+        }),
+        region,
+        server
+      },
+      options?.retry,
+      options?.deadline,
+      { region }
     )
   })
 
@@ -421,23 +418,21 @@ export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.
     // before it looks at the auth scheme): fail here, not at the first call.
     if (region === undefined || region === "") return yield* Effect.fail(missingRegion("none was found"))
     const server = yield* ClientEndpoint.serverOf(client)
-    const service = ClientRetry.withDeadline(
-      withRetry(
-        {
-          ...ClientOperations.make(client, {
-            region,
-            secrets: ClientOptions.secretsOf(options),
-            streamIdleTimeout: ClientOptions.requestTimeoutMillis(options),
-            ownsStreamTimers: true
-          }),
+    return ClientRetry.assemble(
+      {
+        ...ClientOperations.make(client, {
           region,
-          server
-        },
-        options.retry
-      ),
-      options.deadline
+          secrets: ClientOptions.secretsOf(options),
+          streamIdleTimeout: ClientOptions.requestTimeoutMillis(options),
+          ownsStreamTimers: true
+        }),
+        region,
+        server
+      },
+      options.retry,
+      options.deadline,
+      ClientOperations.describe(options, region)
     )
-    return ClientCall.printable(service, ClientOperations.describe(options, region))
   })
 
 // =============================================================================

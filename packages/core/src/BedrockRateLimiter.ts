@@ -17,9 +17,11 @@
  *   back off together. Both are optional peer dependencies: install `@effect/experimental` to use
  *   this module, and `ioredis` for `layerRedis`; they are loaded when the Layer is built.
  *
- * Retries belong outside the limiter, so that every attempt is admitted: build the wrapped client
- * with `retry: false`; the limiter applies `options.retry` (by default the client's default policy)
- * around its admission.
+ * Retry is applied once, outside the limiter, so that every attempt is admitted: the limiter takes
+ * the wrapped client apart, limits its attempts, and applies one retry policy around them
+ * (`options.retry`, by default the client's own) and the client's `deadline` around it all, so the
+ * deadline covers the time a call waits for budget too. `BedrockClient.withRetry` over the limited
+ * client replaces that policy.
  *
  * @example
  * ```ts
@@ -31,7 +33,7 @@
  * // One instance: budgets in memory.
  * const Bedrock = BedrockLanguageModel.layer({ model }).pipe(
  *   Layer.provide(BedrockRateLimiter.layer({ budgets: { [model]: { requestsPerMinute: 50, tokensPerMinute: 200_000 } } })),
- *   Layer.provide(BedrockClient.layer({ region: "us-east-1", retry: false }))
+ *   Layer.provide(BedrockClient.layer({ region: "us-east-1" }))
  * )
  *
  * // A fleet: the same budgets, shared by every instance through Redis.
@@ -40,7 +42,7 @@
  *     budgets: { [model]: { requestsPerMinute: 50, tokensPerMinute: 200_000 } },
  *     redis: { url: "redis://127.0.0.1:6379" }
  *   })),
- *   Layer.provide(BedrockClient.layer({ region: "us-east-1", retry: false }))
+ *   Layer.provide(BedrockClient.layer({ region: "us-east-1" }))
  * )
  * ```
  *
@@ -59,6 +61,7 @@ import type * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as BedrockClient from "./BedrockClient.js"
 import type * as BedrockError from "./BedrockError.js"
+import * as ClientRetry from "./internal/clientRetry.js"
 import * as internal from "./internal/rateLimiter.js"
 
 // =============================================================================
@@ -131,8 +134,9 @@ export interface AdaptiveOptions {
  *   is what Bedrock reserves); the real usage corrects it when the call ends.
  * - `defaultMaxTokens`: what a request without `maxTokens` may generate (default 4,096).
  * - `adaptive`: see `AdaptiveOptions`; `false` keeps the configured rates.
- * - `retry`: the retry policy around each admitted attempt (as for `BedrockClient.withRetry`;
- *   default: the client's default policy). Build the wrapped client with `retry: false`.
+ * - `retry`: the retry policy around the admitted attempts (as for `BedrockClient.withRetry`), in
+ *   place of the wrapped client's own, which is the default (a client built with `retry: false`
+ *   gets the default policy here; give `retry: false` here for none).
  * - `keyPrefix`: prefix of the store's keys (default `"effect-bedrock:ratelimit:"`).
  * - `storeTimeout`: a store (Redis) that fails or does not answer within it lets the call through,
  *   with a logged warning (default 1 second).
@@ -241,9 +245,17 @@ const build = (
     const RateLimiter = yield* optionalPeer("@effect/experimental", () => import("@effect/experimental/RateLimiter"))
     const store = yield* makeStore(RateLimiter)
     const limiter = yield* Effect.provideService(RateLimiter.make, RateLimiter.RateLimiterStore, store)
-    const underlying = yield* BedrockClient.BedrockClient
-    const limited = yield* internal.make(underlying, limiter, options)
-    return Context.make(BedrockClient.BedrockClient, BedrockClient.withRetry(limited.client, options.retry ?? {})).pipe(
+    // Retry (and the call deadline) once, outermost, around the limited unretried client: every
+    // attempt is admitted, and the deadline covers the wait for budget too.
+    const underlying = ClientRetry.unretried(yield* BedrockClient.BedrockClient)
+    const limited = yield* internal.make(underlying.base, limiter, options)
+    const client = ClientRetry.assemble(
+      limited.client,
+      // A client built with `retry: false` (once the advice for the wrapped client) keeps the default policy.
+      options.retry ?? (underlying.policy === false ? undefined : underlying.policy),
+      underlying.deadline
+    )
+    return Context.make(BedrockClient.BedrockClient, client).pipe(
       Context.add(BedrockRateLimiter, BedrockRateLimiter.of({ stats: limited.stats }))
     )
   }))

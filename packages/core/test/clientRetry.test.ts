@@ -2,7 +2,7 @@ import { LocalBedrock, LocalBedrockScript as Script } from "@effect-bedrock/loca
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Chunk, Duration, Effect, Redacted, Schedule, Stream } from "effect"
 import * as BedrockClient from "../src/BedrockClient.js"
-import type * as BedrockError from "../src/BedrockError.js"
+import * as BedrockError from "../src/BedrockError.js"
 import { makeSchedule } from "../src/internal/clientRetry.js"
 
 describe("the retry schedule", () => {
@@ -30,6 +30,35 @@ describe("the retry schedule", () => {
 
 const MODEL = "us.amazon.nova-micro-v1:0"
 const input = { modelId: MODEL, messages: [{ role: "user" as const, content: [{ text: "hi" }] }] }
+
+/** A service whose every call is throttled, counting the calls per operation. */
+const throttled = () => {
+  const calls = { converse: 0, converseStream: 0, countTokens: 0 }
+  const error = new BedrockError.ThrottlingError({ message: "Too many requests", status: 429 })
+  const service: BedrockClient.Service = {
+    converse: () => Effect.suspend(() => (calls.converse++, Effect.fail(error))),
+    converseStream: () => Stream.suspend(() => (calls.converseStream++, Stream.fail(error))),
+    countTokens: () => Effect.suspend(() => (calls.countTokens++, Effect.fail(error)))
+  }
+  return { calls, service }
+}
+
+describe("withRetry replaces the policy, never nests", () => {
+  it.effect("withRetry(withRetry(s, a), b) retries per b only", () =>
+    Effect.gen(function*() {
+      const { calls, service } = throttled()
+      const bedrock = BedrockClient.withRetry(BedrockClient.withRetry(service, Schedule.recurs(4)), Schedule.recurs(1))
+      yield* Effect.flip(bedrock.converse(input))
+      yield* Effect.flip(Stream.runDrain(bedrock.converseStream(input)))
+      yield* Effect.flip(bedrock.countTokens({ modelId: MODEL, input: { converse: { messages: input.messages } } }))
+      // Nested, it would be 5 x 2 = 10 each.
+      assert.deepStrictEqual(calls, { converse: 2, converseStream: 2, countTokens: 2 })
+      // Data-last, and `false` turns the retry off, whatever was applied before.
+      const none = BedrockClient.withRetry(false)(BedrockClient.withRetry(bedrock, Schedule.recurs(3)))
+      yield* Effect.flip(none.converse(input))
+      assert.strictEqual(calls.converse, 3)
+    }))
+})
 
 /** A client of the local Bedrock, tiny retry delays. */
 const client = (options: Partial<BedrockClient.Options>) =>
@@ -113,6 +142,12 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })(
           yield* bedrock.converse(input)
           yield* local.script(Script.stream(undefined, { delayBetweenMs: 100 }))
           yield* Stream.runDrain(bedrock.converseStream(input))
+          // A new policy replaces the client's, and the deadline stays outermost.
+          const replaced = BedrockClient.withRetry(bedrock, Schedule.spaced("1 millis"))
+          assert.include(String(replaced), "BedrockClient")
+          yield* hangs(5)
+          const error = yield* Effect.flip(replaced.converse(input))
+          assert.include(error.message, "deadline of 400 ms")
           // An invalid deadline is a ConfigError.
           const invalid = yield* Effect.flip(client({ deadline: -1 }))
           assert.include(String(invalid), "deadline")

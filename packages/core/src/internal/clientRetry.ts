@@ -1,6 +1,6 @@
 /**
- * The client's retry policy: the default schedule from `RetryOptions`, and a service wrapped with
- * any schedule.
+ * The client's retry policy and deadline: the default schedule from `RetryOptions`, and a service
+ * wrapped with any schedule, once (a new policy replaces the old one), under its deadline.
  *
  * @internal
  */
@@ -14,6 +14,7 @@ import * as Stream from "effect/Stream"
 import type * as BedrockClient from "../BedrockClient.js"
 import * as BedrockError from "../BedrockError.js"
 import { isRetryable } from "../BedrockError.js"
+import * as ClientCall from "./clientCall.js"
 import * as Telemetry from "./telemetry.js"
 
 /** @internal */
@@ -80,14 +81,71 @@ export const makeSchedule = (
 export type Policy<Out> = Schedule.Schedule<Out, BedrockError.BedrockError> | RetryOptions | false | undefined
 
 /**
- * Wraps a service with a retry policy (a schedule, or `RetryOptions` for the default one). Only
- * retryable errors are retried, whatever the schedule; a stream only when it failed before its
- * first event, so no output is ever duplicated. A policy that never retries returns the service
- * unchanged.
+ * What a service returned by `withRetry` (or built by `BedrockClient.make`) was made of: the service
+ * without any retry (`base`), the policy applied over it, the call deadline applied over both, and how
+ * the client prints. `retryService` and `BedrockRateLimiter` read it, so that retry is applied once,
+ * outermost: a new policy replaces the old one instead of nesting inside it.
+ */
+interface Assembly {
+  readonly base: BedrockClient.Service
+  readonly policy: Policy<unknown>
+  readonly deadline: Duration.DurationInput | undefined
+  readonly description: Record<string, unknown> | undefined
+}
+
+const assemblies = new WeakMap<BedrockClient.Service, Assembly>()
+
+/**
+ * What `service` was assembled from: its unretried base, its retry policy and its deadline (`{ base:
+ * service }` for a service that `assemble` did not make).
+ *
+ * @internal
+ */
+export const unretried = (service: BedrockClient.Service): {
+  readonly base: BedrockClient.Service
+  readonly policy: Policy<unknown>
+  readonly deadline: Duration.DurationInput | undefined
+} => assemblies.get(service) ?? { base: service, policy: undefined, deadline: undefined }
+
+const describePolicy = (policy: Policy<unknown>): unknown => Schedule.isSchedule(policy) ? "Schedule" : policy ?? {}
+
+/**
+ * `base` with `policy` applied once, then `deadline` over it (see `withDeadline`), printable as
+ * `description` (with its `retry` field set to the policy) when one is given. The result is remembered,
+ * so that `retryService` and `BedrockRateLimiter` can take it apart again.
+ *
+ * @internal
+ */
+export const assemble = (
+  base: BedrockClient.Service,
+  policy: Policy<unknown>,
+  deadline: Duration.DurationInput | undefined,
+  description?: Record<string, unknown>
+): BedrockClient.Service => {
+  // `base` itself when the policy never retries and there is no deadline.
+  const service = withDeadline(applyPolicy(base, policy), deadline)
+  if (description !== undefined) ClientCall.printable(service, { ...description, retry: describePolicy(policy) })
+  assemblies.set(service, { base, policy, deadline, description })
+  return service
+}
+
+/**
+ * Wraps a service with a retry policy (a schedule, or `RetryOptions` for the default one), replacing
+ * the policy it was built or wrapped with: the new policy applies to the service's unretried base, once,
+ * and the call deadline (if any) stays outermost. Only retryable errors are retried, whatever the
+ * schedule; a stream only when it failed before its first event, so no output is ever duplicated.
  *
  * @internal
  */
 export const retryService = <Out>(service: BedrockClient.Service, policy: Policy<Out>): BedrockClient.Service => {
+  const known = assemblies.get(service)
+  return known === undefined
+    ? assemble(service, policy, undefined)
+    : assemble(known.base, policy, known.deadline, known.description)
+}
+
+/** `service` with `policy` applied (unchanged when the policy never retries). */
+const applyPolicy = <Out>(service: BedrockClient.Service, policy: Policy<Out>): BedrockClient.Service => {
   const base = Schedule.isSchedule(policy)
     ? policy as Schedule.Schedule<Out, BedrockError.BedrockError>
     : makeSchedule(policy as RetryOptions | false | undefined)
