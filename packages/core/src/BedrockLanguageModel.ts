@@ -175,7 +175,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       (module) => module.resolveUrls(Prompt.make(input.request.prompt), operation)
     ).pipe(Effect.map((prompt): RequestMapping.MappingInput => ({ ...input, request: { ...input.request, prompt } })))
 
-  /** `prepare`, then `download` when needed: as an effect, for `generate` and `countTokens`. */
+  /** `prepare`, then `download` when needed: as an effect, for `countTokens`. */
   const prepareEffect = (request: LanguageModel.Request, operation: string) =>
     Effect.flatMap(Effect.serviceOption(ScopedSettings), (scoped) => {
       const input = prepare(request, operation, scoped)
@@ -232,8 +232,22 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     return mapping.warnings === undefined ? call : Effect.zipRight(logWarnings(mapping), call)
   }
 
+  /** The `withConfigOverride` in scope, read once per call. */
+  const scopedIn = (context: Context.Context<never>) =>
+    Context.getOption(context as Context.Context<ScopedSettings>, ScopedSettings)
+
+  // The context is read and the request prepared once per call: the mapping, the span and the price
+  // all see the same settings (and service tier).
   const generate = (request: LanguageModel.Request) =>
-    Effect.flatMap(prepareEffect(request, "generate"), generateFrom).pipe(telemetry.generate(request))
+    Effect.contextWithEffect((context: Context.Context<never>) => {
+      const input = prepare(request, "generate", scopedIn(context))
+      if (Either.isLeft(input)) return telemetry.generate(request, undefined, context, Effect.fail(input.left))
+      const prepared = input.right
+      const call = needsDownload(prepared)
+        ? Effect.flatMap(download(prepared, "generate"), generateFrom)
+        : generateFrom(prepared)
+      return telemetry.generate(request, prepared.settings, context, call)
+    })
 
   const streamFrom = (
     input: RequestMapping.MappingInput
@@ -250,17 +264,6 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     return mapping.warnings === undefined ? decoded : Streams.unwrap(Effect.as(logWarnings(mapping), decoded))
   }
 
-  // Without files to download the request is prepared and mapped synchronously: fewer Effect
-  // steps before the request is sent, so less added time to first token.
-  const streamParts = (request: LanguageModel.Request, context: Context.Context<never>) => {
-    const scoped = Context.getOption(context as Context.Context<ScopedSettings>, ScopedSettings)
-    const input = prepare(request, "stream", scoped)
-    if (Either.isLeft(input)) return Stream.fail(input.left)
-    return needsDownload(input.right)
-      ? Streams.unwrap(Effect.map(download(input.right, "stream"), streamFrom))
-      : streamFrom(input.right)
-  }
-
   const countTokens = (request: LanguageModel.Request) =>
     Effect.gen(function*() {
       const input = yield* prepareEffect(request, "countTokens")
@@ -275,18 +278,23 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   // Spans, metrics, logs, cost and usage limits around each call (internal/modelTelemetry.ts).
   const telemetry = ModelTelemetry.make({
     modelId,
-    settings: modelSettings,
-    scopedSettings: (context) =>
-      Option.getOrUndefined(Context.getOption(context as Context.Context<ScopedSettings>, ScopedSettings)),
     client,
     // The prices in context now; the bundled ones load on the first response that needs a price.
     pricing: PricingSource.make(yield* Effect.serviceOption(BedrockPricing.BedrockPricing), client.region),
     countTokens: (request) => countTokens(request)
   })
+  // Without files to download the request is prepared and mapped synchronously: fewer Effect
+  // steps before the request is sent, so less added time to first token.
   const stream = (request: LanguageModel.Request) =>
-    Streams.contextWith((context: Context.Context<never>) =>
-      telemetry.stream(request, context, streamParts(request, context))
-    )
+    Streams.contextWith((context: Context.Context<never>) => {
+      const input = prepare(request, "stream", scopedIn(context))
+      if (Either.isLeft(input)) return telemetry.stream(request, undefined, context, Stream.fail(input.left))
+      const prepared = input.right
+      const parts = needsDownload(prepared)
+        ? Streams.unwrap(Effect.map(download(prepared, "stream"), streamFrom))
+        : streamFrom(prepared)
+      return telemetry.stream(request, prepared.settings, context, parts)
+    })
 
   return LanguageModel.make({
     modelId,

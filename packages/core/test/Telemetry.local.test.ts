@@ -5,6 +5,8 @@ import { layer } from "@effect/vitest"
 import { assert } from "@effect/vitest"
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api"
 import { Effect, Fiber, Stream } from "effect"
+import * as BedrockLanguageModel from "../src/BedrockLanguageModel.js"
+import * as BedrockPricing from "../src/BedrockPricing.js"
 import * as LanguageModel from "../src/LanguageModel.js"
 import { millis, withDebugLogs } from "./utils/otel.js"
 import {
@@ -348,5 +350,51 @@ layer(Env, { excludeTestServices: true })("telemetry against the local Bedrock",
         "error.type": "AccessDeniedError"
       })
       assert.isAtLeast(failed.point!.value.count, 1)
+    }))
+
+  it.effect("the effective service tier (bedrockServiceTier over serviceTier) is the span's and the priced one", () =>
+    Effect.gen(function*() {
+      const server = yield* local
+      // A tier-aware price list that records the tier it is asked for.
+      const asked: Array<string | undefined> = []
+      const pricing: BedrockPricing.Service = {
+        cost: (query) => {
+          asked.push(query.serviceTier)
+          return undefined
+        }
+      }
+      const model = yield* BedrockLanguageModel.make({ model: MODEL, settings: { serviceTier: "flex" } }).pipe(
+        Effect.provideService(BedrockPricing.BedrockPricing, pricing)
+      )
+      const settings = { bedrockServiceTier: { type: "priority" as const } }
+      for (const run of ["generate", "stream"] as const) {
+        yield* reset
+        asked.length = 0
+        if (run === "generate") {
+          yield* server.script(answer("Hi"))
+          yield* model.generate({ prompt: "Hi", settings }).pipe(
+            BedrockLanguageModel.withConfigOverride({ temperature: 0.5 })
+          )
+        } else {
+          yield* server.script(streamed(["Hi"], 0))
+          yield* Stream.runDrain(model.stream({ prompt: "Hi", settings })).pipe(
+            BedrockLanguageModel.withConfigOverride({ temperature: 0.5 })
+          )
+        }
+        const sent = (yield* server.requests).at(-1)!
+        assert.deepStrictEqual((sent.body as { serviceTier?: unknown }).serviceTier, { type: "priority" })
+        assert.strictEqual(otel.span(`chat ${MODEL}`).attributes["aws.bedrock.service_tier"], "priority", run)
+        assert.deepStrictEqual(asked, ["priority"], run)
+        // The same merged settings: the scoped override is the span's too.
+        assert.strictEqual(otel.span(`chat ${MODEL}`).attributes["gen_ai.request.temperature"], 0.5, run)
+      }
+      // Invalid settings: the call fails before it is sent, and its span has no settings attributes.
+      yield* reset
+      const error = yield* Effect.flip(model.generate({ prompt: "Hi", settings: { maxTokens: -1 } }))
+      assert.strictEqual(error._tag, "InvalidRequestError")
+      const failed = otel.span(`chat ${MODEL}`).attributes
+      assert.isUndefined(failed["gen_ai.request.max_tokens"])
+      assert.isUndefined(failed["aws.bedrock.service_tier"])
+      assert.strictEqual(failed["error.type"], "InvalidRequestError")
     }))
 })

@@ -29,6 +29,7 @@ import * as Response from "../Response.js"
 import * as Telemetry from "../Telemetry.js"
 import { UsageLimitExceededError } from "../UsageLimits.js"
 import type * as PricingSource from "./pricingSource.js"
+import { effectiveServiceTier } from "./requestMapping.js"
 import * as Streams from "./streams.js"
 import { attr, errorTypeOf, labels, nanosToSeconds, providerName, streamSpan } from "./telemetry.js"
 import * as Metrics from "./telemetry.js"
@@ -38,10 +39,6 @@ import * as UsageBudget from "./usageBudget.js"
 /** @internal */
 export interface Options {
   readonly modelId: string
-  /** The model's own settings (the layer's). */
-  readonly settings: BedrockModelSettings.Settings
-  /** Settings of a `withConfigOverride` in scope. */
-  readonly scopedSettings: (context: Context.Context<never>) => BedrockModelSettings.Settings | undefined
   readonly client: { readonly region?: string | undefined; readonly server?: BedrockClient.ServerInfo | undefined }
   /** Loads the bundled prices on the first response that needs one (`internal/pricingSource.ts`). */
   readonly pricing: PricingSource.PricingSource
@@ -114,35 +111,29 @@ export const make = (options: Options) => {
   // Requests
   // ===========================================================================
 
-  const setting = (
-    request: LanguageModel.Request,
-    scoped: BedrockModelSettings.Settings | undefined,
-    key: "maxTokens" | "temperature" | "topP" | "topK" | "stopSequences" | "serviceTier"
-  ): unknown => request.settings?.[key] ?? scoped?.[key] ?? options.settings[key]
-
+  /**
+   * The span's request attributes. `settings` are the call's effective ones (the model's < scoped <
+   * the request's, merged and decoded once by the caller), undefined when they were invalid: then the
+   * call fails before it is sent, and the span has no settings attributes.
+   */
   const requestAttributes = (
     request: LanguageModel.Request,
-    scoped: BedrockModelSettings.Settings | undefined,
+    settings: BedrockModelSettings.Settings | undefined,
+    tier: string | undefined,
     stream: boolean,
     record: boolean
   ): Record<string, unknown> => {
     const attributes = baseAttributes("chat")
     if (stream) attributes[attr.requestStream] = true
-    for (
-      const [key, name] of [
-        ["maxTokens", attr.requestMaxTokens],
-        ["temperature", attr.requestTemperature],
-        ["topP", attr.requestTopP],
-        ["topK", attr.requestTopK]
-      ] as const
-    ) {
-      const value = setting(request, scoped, key)
-      if (typeof value === "number") attributes[name] = value
+    if (settings !== undefined) {
+      if (settings.maxTokens !== undefined) attributes[attr.requestMaxTokens] = settings.maxTokens
+      if (settings.temperature !== undefined) attributes[attr.requestTemperature] = settings.temperature
+      if (settings.topP !== undefined) attributes[attr.requestTopP] = settings.topP
+      if (settings.topK !== undefined) attributes[attr.requestTopK] = settings.topK
+      const stop = settings.stopSequences
+      if (stop !== undefined && stop.length > 0) attributes[attr.requestStopSequences] = JSON.stringify(stop)
     }
-    const stop = setting(request, scoped, "stopSequences")
-    if (Array.isArray(stop) && stop.length > 0) attributes[attr.requestStopSequences] = JSON.stringify(stop)
     if (request.output !== undefined) attributes[attr.outputType] = "json"
-    const tier = tierOf(setting(request, scoped, "serviceTier"))
     if (tier !== undefined) attributes[attr.serviceTier] = tier
     if (record) {
       attributes[attr.inputMessages] = Contents.inputMessages(request)
@@ -299,58 +290,63 @@ export const make = (options: Options) => {
   // Operations
   // ===========================================================================
 
-  const generate = (request: LanguageModel.Request) =>
-  <E>(
+  /**
+   * Wraps a generate call. `settings` are the call's effective settings (undefined when invalid) and
+   * `context` the caller's, both read once per call by the caller.
+   */
+  const generate = <E>(
+    request: LanguageModel.Request,
+    settings: BedrockModelSettings.Settings | undefined,
+    context: Context.Context<never>,
     self: Effect.Effect<Response.Response, E>
-  ): Effect.Effect<Response.Response, E | LanguageModel.LanguageModelError> =>
-    Effect.contextWithEffect((context: Context.Context<never>) => {
-      const scoped = options.scopedSettings(context)
-      const record = Context.get(context as Context.Context<Telemetry.RecordContents>, Telemetry.RecordContents)
-      const budget = Context.getOption(context as Context.Context<UsageBudget.CurrentBudget>, UsageBudget.CurrentBudget)
-      const tier = tierOf(setting(request, scoped, "serviceTier"))
-      let call: Effect.Effect<Response.Response, E | LanguageModel.LanguageModelError> = Effect.flatMap(
-        self,
-        (response) => {
-          const ready = pricing.ready(tierFor(response, tier))
-          return ready !== undefined
-            ? Effect.succeed(priced(ready, response, tier))
-            : Effect.map(pricing.load, (prices) => priced(prices, response, tier))
-        }
-      )
-      if (Option.isSome(budget)) {
-        call = Effect.zipRight(
-          checkBefore(budget.value, request, tier),
-          Effect.flatMap(call, (response) => {
-            const violation = budget.value.after(response.usage, response.cost)
-            return violation === undefined
-              ? Effect.succeed(response)
-              : Effect.fail(new UsageLimitExceededError(violation))
-          })
-        )
+  ): Effect.Effect<Response.Response, E | LanguageModel.LanguageModelError> => {
+    const record = Context.get(context as Context.Context<Telemetry.RecordContents>, Telemetry.RecordContents)
+    const budget = Context.getOption(context as Context.Context<UsageBudget.CurrentBudget>, UsageBudget.CurrentBudget)
+    const tier = settings === undefined ? undefined : effectiveServiceTier(settings)
+    let call: Effect.Effect<Response.Response, E | LanguageModel.LanguageModelError> = Effect.flatMap(
+      self,
+      (response) => {
+        const ready = pricing.ready(tierFor(response, tier))
+        return ready !== undefined
+          ? Effect.succeed(priced(ready, response, tier))
+          : Effect.map(pricing.load, (prices) => priced(prices, response, tier))
       }
-      return Effect.clockWith((clock) =>
-        Effect.useSpan(
-          `chat ${modelId}`,
-          spanOptions(requestAttributes(request, scoped, false, record)),
-          (span) =>
-            Effect.onExit(Effect.withParentSpan(call, span), (exit) =>
-              finishChat(span, clock, exit, exit._tag === "Success" ? exit.value : undefined, record))
-        )
+    )
+    if (Option.isSome(budget)) {
+      call = Effect.zipRight(
+        checkBefore(budget.value, request, tier),
+        Effect.flatMap(call, (response) => {
+          const violation = budget.value.after(response.usage, response.cost)
+          return violation === undefined
+            ? Effect.succeed(response)
+            : Effect.fail(new UsageLimitExceededError(violation))
+        })
       )
-    })
+    }
+    return Effect.clockWith((clock) =>
+      Effect.useSpan(
+        `chat ${modelId}`,
+        spanOptions(requestAttributes(request, settings, tier, false, record)),
+        (span) =>
+          Effect.onExit(Effect.withParentSpan(call, span), (exit) =>
+            finishChat(span, clock, exit, exit._tag === "Success" ? exit.value : undefined, record))
+      )
+    )
+  }
 
+  /** Wraps a stream, as `generate` a generate call. */
   const stream = (
     request: LanguageModel.Request,
+    settings: BedrockModelSettings.Settings | undefined,
     context: Context.Context<never>,
     self: Stream.Stream<Response.StreamPart, LanguageModel.LanguageModelError>
   ): Stream.Stream<Response.StreamPart, LanguageModel.LanguageModelError> => {
-    const scoped = options.scopedSettings(context)
     const record = Context.get(context as Context.Context<Telemetry.RecordContents>, Telemetry.RecordContents)
     const budget = Context.getOption(context as Context.Context<UsageBudget.CurrentBudget>, UsageBudget.CurrentBudget)
-    const tier = tierOf(setting(request, scoped, "serviceTier"))
+    const tier = settings === undefined ? undefined : effectiveServiceTier(settings)
     return streamSpan(
       `chat ${modelId}`,
-      spanOptions(requestAttributes(request, scoped, true, record)),
+      spanOptions(requestAttributes(request, settings, tier, true, record)),
       // Per run: a re-run of the stream starts afresh.
       (): { response: Response.Response | undefined } => ({ response: undefined }),
       (span, clock, state) => {

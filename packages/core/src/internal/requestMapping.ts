@@ -42,6 +42,19 @@ export { providerName } from "./requestMapping/messages.js"
 export { defaultOutputName } from "./requestMapping/output.js"
 export { sanitizeToolName } from "./requestMapping/tools.js"
 
+/**
+ * The service tier a request asks for: the Bedrock object wins over the unified string (and is the
+ * only way to ask for `reserved`). `"auto"` is sent as no tier. The mapping, the span and the price
+ * all read this one.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const effectiveServiceTier = (
+  settings: BedrockModelSettings.Settings
+): BedrockModelSettings.ServiceTier | BedrockModelSettings.BedrockServiceTier["type"] | undefined =>
+  settings.bedrockServiceTier?.type ?? settings.serviceTier
+
 // =============================================================================
 // Models
 // =============================================================================
@@ -221,11 +234,8 @@ const build = (options: MappingInput, forCountTokens: boolean): ConverseMapping 
   if (settings.promptVariables !== undefined && hasKeys(settings.promptVariables)) {
     input.promptVariables = settings.promptVariables as ConverseCommandInput["promptVariables"]
   }
-  // The Bedrock object wins over the unified string (and is the only way to ask for `reserved`).
-  const bedrockTier = settings.bedrockServiceTier
-  const tier = settings.serviceTier
-  if (bedrockTier !== undefined) input.serviceTier = { type: bedrockTier.type }
-  else if (tier !== undefined && tier !== "auto") input.serviceTier = { type: tier }
+  const tier = effectiveServiceTier(settings)
+  if (tier !== undefined && tier !== "auto") input.serviceTier = { type: tier }
   const output = tools.output
   if (output === undefined) return warnings === undefined ? { input } : { input, warnings }
   const mapping: ConverseMapping = output._tag === "Tool"

@@ -133,20 +133,8 @@ export const mapTools = (
 ): ToolsMapping => {
   const { profile, request } = options
   const userTools = request.tools ?? []
+  // Its shape was checked with the request's (`checkRequest`), before the mapping.
   const choice = request.toolChoice
-  if (
-    choice !== undefined && choice !== "auto" && choice !== "none" && choice !== "required" &&
-    !(typeof choice === "object" && choice !== null &&
-      (typeof (choice as { tool?: unknown }).tool === "string" ||
-        Array.isArray((choice as { tools?: unknown }).tools) ||
-        Array.isArray((choice as { toolOrOutput?: unknown }).toolOrOutput)))
-  ) {
-    fail(
-      `Unknown tool choice ${JSON.stringify(choice)}: use "auto", "required", "none", { tool }, { tools } or ` +
-        "{ toolOrOutput }",
-      "toolChoice"
-    )
-  }
 
   const output = request.output === undefined
     ? undefined
