@@ -1,0 +1,34 @@
+/**
+ * `@effect-bedrock/converse`: what Amazon Bedrock's Converse API is, in plain TypeScript with no Effect in
+ * it, shared by `@effect-bedrock/core`, `@effect-bedrock/ai` and `@effect-bedrock/local`. Synchronous
+ * functions that return a value or a `Result` listing every problem; nothing here does I/O.
+ *
+ * Every module is also reachable by its own path (`@effect-bedrock/converse/request/issue`); the price data
+ * (`pricing/bundled`) and the guarded fetch (`net/safeFetch`) are only reachable that way, so importing this
+ * index never loads them.
+ *
+ * @since 0.1.0
+ */
+
+// =============================================================================
+// Scaffold: types, models, rules, exceptions (S0)
+// =============================================================================
+
+/**
+ * Problems with an input, and the `Result` every check returns.
+ *
+ * @since 0.1.0
+ */
+export * as Issue from "./request/issue.js"
+
+// =============================================================================
+// Mapping, response, stream, pricing (A2)
+// =============================================================================
+
+// =============================================================================
+// Validation, settings, prepare (B2)
+// =============================================================================
+
+// =============================================================================
+// Errors, retry, net, limits (C2)
+// =============================================================================
