@@ -21,6 +21,34 @@
  */
 export * as Issue from "./request/issue.js"
 
+/**
+ * Bedrock's rules for a request, as data (name patterns, media formats, strict schemas, limits).
+ *
+ * @since 0.1.0
+ */
+export * as Rules from "./request/rules.js"
+
+/**
+ * The modelled Bedrock exceptions, as data.
+ *
+ * @since 0.1.0
+ */
+export * as Exceptions from "./errors/exceptions.js"
+
+/**
+ * The known model ids, and the closest one to a mistyped id.
+ *
+ * @since 0.1.0
+ */
+export * as ModelIds from "./models/modelIds.js"
+
+/**
+ * What each model family accepts on the Converse API.
+ *
+ * @since 0.1.0
+ */
+export * as Profiles from "./models/profiles.js"
+
 // =============================================================================
 // Mapping, response, stream, pricing (A2)
 // =============================================================================
