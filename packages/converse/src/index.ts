@@ -49,6 +49,41 @@ export * as ModelIds from "./models/modelIds.js"
  */
 export * as Profiles from "./models/profiles.js"
 
+/**
+ * The prompt's types: messages and their parts.
+ *
+ * @since 0.1.0
+ */
+export type * from "./prompt/types.js"
+
+/**
+ * The request's types: tools, tool choice, structured output, instructions.
+ *
+ * @since 0.1.0
+ */
+export type * from "./request/types.js"
+
+/**
+ * The response's types: parts, usage, cost, stream parts.
+ *
+ * @since 0.1.0
+ */
+export type * from "./response/types.js"
+
+/**
+ * Bedrock's model settings.
+ *
+ * @since 0.1.0
+ */
+export type * from "./settings/types.js"
+
+/**
+ * `Issue` is also a namespace above; `Result` is the type every check returns.
+ *
+ * @since 0.1.0
+ */
+export type { Result } from "./request/issue.js"
+
 // =============================================================================
 // Mapping, response, stream, pricing (A2)
 // =============================================================================
