@@ -37,9 +37,15 @@
  *
  * @example
  * ```ts
- * import { BedrockModelProfile, Prompt } from "@effect-bedrock/core"
+ * import type { ThinkingPart } from "@effect-bedrock/converse"
+ * import * as BedrockModelProfile from "@effect-bedrock/converse/models/profiles"
  *
- * const thought = Prompt.thinking({ text: "...", signature: "sig", provider: BedrockModelProfile.providerName })
+ * const thought: ThinkingPart = {
+ *   _tag: "Thinking",
+ *   text: "...",
+ *   signature: "sig",
+ *   provider: BedrockModelProfile.providerName
+ * }
  * ```
  *
  * @since 0.1.0
