@@ -73,5 +73,15 @@ export default tseslint.config(
       // `src/` imports `effect/Effect`, never the `effect` barrel (type-only imports are fine).
       "@effect/no-import-from-barrel-package": ["error", { packageNames: ["effect", "@effect/platform"] }]
     }
+  },
+  {
+    // The engine (`@effect-bedrock/converse`) is plain TypeScript, shared by the Effect 3 packages, the
+    // Effect 4 package to come and the local Bedrock: importing Effect there is an error, types included.
+    files: ["packages/converse/{src,test}/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{ group: ["effect", "effect/*", "@effect/*"], message: "the engine has no Effect" }]
+      }]
+    }
   }
 )

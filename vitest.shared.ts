@@ -14,10 +14,14 @@ const alias = (name: string) => ({
 export const shared: ViteUserConfig = {
   resolve: {
     alias: [
-      { find: /^@effect-bedrock\/(core|local|ai)$/, replacement: path.join(root, "packages") + "/$1/src/index.ts" },
+      {
+        find: /^@effect-bedrock\/(core|local|ai|converse)$/,
+        replacement: path.join(root, "packages") + "/$1/src/index.ts"
+      },
       alias("core"),
       alias("local"),
-      alias("ai")
+      alias("ai"),
+      alias("converse")
     ]
   },
   test: {

@@ -7,7 +7,9 @@
  *   every public module opens with a `/** ... @since *\/` block;
  * - every `@example` holds at least one ```ts fence, and every such fence in any JSDoc of
  *   `packages/*\/src` is type-checked against the workspace sources (`@effect-bedrock/core`,
- *   `@effect-bedrock/core/testing`, `@effect-bedrock/local`) and the installed `effect`.
+ *   `@effect-bedrock/core/testing`, `@effect-bedrock/local`, `@effect-bedrock/ai`, the engine
+ *   `@effect-bedrock/converse` and its deep paths such as `@effect-bedrock/converse/request/issue`)
+ *   and the installed `effect`.
  *
  * - every ```ts fence of the Markdown docs (`README.md`, `packages/*\/README.md`, `docs/*.md`)
  *   that imports something is type-checked the same way, as its own module (a fence without an

@@ -99,6 +99,9 @@ const versionOf = (name: string): string => readJson(path.join(root, "node_modul
 const workspaces: ReadonlyArray<string> = readJson(path.join(root, "package.json")).workspaces
 const manifests = new Map(workspaces.map((dir) => [dir, readJson(path.join(root, dir, "package.json"))]))
 const ours = new Set([...manifests.values()].map((m) => m.name as string))
+/** Our packages with no Effect in them (the engine): `effect` is not their peer, and must not be a dependency. */
+const effectFree = new Set(["@effect-bedrock/converse"])
+const isEffect = (name: string) => name === "effect" || name.startsWith("@effect/")
 
 must(
   "tsc -b",
@@ -171,6 +174,12 @@ for (const [dir, manifest] of manifests) {
     }
   }
   const peers = Object.keys(manifest.peerDependencies ?? {})
+  if (effectFree.has(manifest.name)) {
+    // The engine is plain TypeScript: no Effect line may come with it, as a dependency or a peer.
+    const effects = [...Object.keys(manifest.dependencies ?? {}), ...peers].filter(isEffect)
+    for (const name of effects) problems.push(`${manifest.name}: depends on ${name}, but it has no Effect in it`)
+    continue
+  }
   if (!peers.includes("effect")) problems.push(`${manifest.name}: effect is not a peer dependency`)
   // The @effect/ai provider needs @effect/ai (which needs @effect/platform) and our core: those
   // are the point of installing it. Every other peer of ours must be optional.
@@ -253,11 +262,31 @@ fs.writeFileSync(
   JSON.stringify({ extends: "./tsconfig.nodenext.json", files: readmePrograms.map((p) => p.file) }, null, 2)
 )
 
-/** An install line's arguments, our packages replaced by their tarballs. */
+/** Our package `name` and the packages of ours it depends on (core brings the engine), each once. */
+const withOurDependencies = (name: string, into: Set<string> = new Set()): Set<string> => {
+  if (into.has(name)) return into
+  into.add(name)
+  const manifest = [...manifests.values()].find((m) => m.name === name)
+  for (const dependency of Object.keys(manifest?.dependencies ?? {})) {
+    if (ours.has(dependency)) withOurDependencies(dependency, into)
+  }
+  return into
+}
+
+/** Our packages an install line has passed so far. */
+const passed = new Set<string>()
+
+/** An install line's arguments, our packages replaced by their tarballs. The scope's registry does not
+ * exist, so a package of ours that another one depends on (the engine, under core) is passed as a tarball
+ * too, the first time it is needed: npm then finds the dependency among the packages being installed, and
+ * a later line finds it installed. */
 const installArgs = (line: string): Array<string> =>
-  line.split(/\s+/).slice(1).map((arg) => {
+  line.split(/\s+/).slice(1).flatMap((arg) => {
     const name = arg.replace(/(.)@[^/]*$/, "$1")
-    return tarballOf.get(name) ?? arg
+    if (!ours.has(name)) return [arg]
+    const names = [...withOurDependencies(name)].filter((n) => n === name || !passed.has(n))
+    for (const n of names) passed.add(n)
+    return names.map((n) => tarballOf.get(n) ?? n)
   })
 
 let installOutput = ""

@@ -20,6 +20,7 @@
  *
  * @since 0.1.0
  */
+import type * as Cv from "@effect-bedrock/converse/request/types"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as JSONSchema from "effect/JSONSchema"
@@ -73,15 +74,7 @@ export const ToolName: Schema.Schema<string> = Schema.String.pipe(
  * @since 0.1.0
  * @category Models
  */
-export interface ToolDefinition {
-  /** 1 to 64 letters, digits, `_` or `-`. */
-  readonly name: string
-  readonly description?: string | undefined
-  /** JSON Schema of the tool's arguments (an object schema). */
-  readonly parameters: JsonSchema
-  /** Ask the provider to enforce the schema exactly, where it can. */
-  readonly strict?: boolean | undefined
-}
+export interface ToolDefinition extends Cv.ToolDefinition<JsonSchema> {}
 
 /**
  * @since 0.1.0
@@ -103,13 +96,7 @@ export const ToolDefinition: Schema.Schema<ToolDefinition> = Schema.Struct({
  * @since 0.1.0
  * @category Models
  */
-export type ToolChoice =
-  | "auto"
-  | "required"
-  | "none"
-  | { readonly tool: string }
-  | { readonly tools: ReadonlyArray<string> }
-  | { readonly toolOrOutput: ReadonlyArray<string> }
+export type ToolChoice = Cv.ToolChoice
 
 /**
  * How structured output is asked for: a forced output `tool` whose arguments are the answer, the provider's
@@ -119,7 +106,7 @@ export type ToolChoice =
  * @since 0.1.0
  * @category Models
  */
-export type OutputMode = "auto" | "tool" | "native" | "prompted"
+export type OutputMode = Cv.OutputMode
 
 /**
  * @since 0.1.0
@@ -144,16 +131,7 @@ export const OutputMode: Schema.Schema<OutputMode> = Schema.Literal("auto", "too
  * @since 0.1.0
  * @category Models
  */
-export interface OutputSchema {
-  /**
-   * The answer's name (default `final_result`): any string in `native` and `prompted` modes; in `tool` mode it is
-   * the output tool's name, so 1 to 64 letters, digits, `_` or `-`.
-   */
-  readonly name?: string | undefined
-  readonly description?: string | undefined
-  readonly schema: JsonSchema
-  readonly mode?: OutputMode | undefined
-}
+export interface OutputSchema extends Cv.OutputSchema<JsonSchema> {}
 
 /**
  * One instruction. A `dynamic` one (today's date, the user's name) changes between calls: dynamic
@@ -163,10 +141,7 @@ export interface OutputSchema {
  * @since 0.1.0
  * @category Models
  */
-export interface Instruction {
-  readonly text: string
-  readonly dynamic?: boolean | undefined
-}
+export interface Instruction extends Cv.Instruction {}
 
 /**
  * @since 0.1.0
@@ -195,13 +170,7 @@ export const Instruction: Schema.Schema<Instruction> = Schema.Struct({
  * @since 0.1.0
  * @category Models
  */
-export interface Settings {
-  readonly maxTokens?: number | undefined
-  readonly temperature?: number | undefined
-  readonly topP?: number | undefined
-  readonly stopSequences?: ReadonlyArray<string> | undefined
-  readonly [key: string]: unknown
-}
+export interface Settings extends Cv.CommonSettings {}
 
 /**
  * Tools the provider runs itself (Bedrock: code execution on Nova 2 models). Asking for one the model does
@@ -210,7 +179,7 @@ export interface Settings {
  * @since 0.1.0
  * @category Models
  */
-export type NativeTool = "codeExecution"
+export type NativeTool = Cv.NativeTool
 
 /**
  * @since 0.1.0
@@ -224,17 +193,7 @@ export const NativeTool: Schema.Schema<NativeTool> = Schema.Literal("codeExecuti
  * @since 0.1.0
  * @category Models
  */
-export interface Request {
-  readonly prompt: Prompt.Input
-  /** Instructions sent after any system messages of the prompt: static ones first, then dynamic ones. */
-  readonly instructions?: string | ReadonlyArray<string | Instruction> | undefined
-  readonly tools?: ReadonlyArray<ToolDefinition> | undefined
-  readonly nativeTools?: ReadonlyArray<NativeTool> | undefined
-  readonly toolChoice?: ToolChoice | undefined
-  readonly output?: OutputSchema | undefined
-  /** Overrides the model's settings for this call only. */
-  readonly settings?: Settings | undefined
-}
+export interface Request extends Cv.Request<JsonSchema> {}
 
 /**
  * The shape of a `Request`, for checking one from an untyped caller (providers do so before anything is

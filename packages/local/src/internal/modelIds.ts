@@ -5,15 +5,15 @@
  * ARN, or a reserved `local.*` id. Anything else (`gpt-4o`, `claude-3-haiku`) gets Bedrock's 400
  * ValidationException, so a test that passes here does not fail on AWS for its model id alone.
  *
- * The known ids are the library's own table (`BedrockModelId.knownModelIds` of
- * `@effect-bedrock/core`): every one of them is accepted, and an id a typo away from one of them
+ * The known ids are the library's own table (`knownModelIds` of the engine,
+ * `@effect-bedrock/converse/models/modelIds`): every one of them is accepted, and an id a typo away from one of them
  * (the same name with a letter or two changed, the same version numbers) is refused with the
  * known id in the message, the way the library suggests it. Other ids of a provider Bedrock
  * serves pass (a model newer than the table).
  *
  * @internal
  */
-import * as BedrockModelId from "@effect-bedrock/core/BedrockModelId"
+import * as BedrockModelId from "@effect-bedrock/converse/models/modelIds"
 
 /**
  * Provider prefixes of the foundation model ids Bedrock serves (the part before the model name),

@@ -1,0 +1,97 @@
+/**
+ * `@effect-bedrock/converse`: what Amazon Bedrock's Converse API is, in plain TypeScript with no Effect in
+ * it, shared by `@effect-bedrock/core`, `@effect-bedrock/ai` and `@effect-bedrock/local`. Synchronous
+ * functions that return a value or a `Result` listing every problem; nothing here does I/O.
+ *
+ * Every module is also reachable by its own path (`@effect-bedrock/converse/request/issue`); the price data
+ * (`pricing/bundled`) and the guarded fetch (`net/safeFetch`) are only reachable that way, so importing this
+ * index never loads them.
+ *
+ * @since 0.1.0
+ */
+
+// =============================================================================
+// Scaffold: types, models, rules, exceptions (S0)
+// =============================================================================
+
+/**
+ * Problems with an input, and the `Result` every check returns.
+ *
+ * @since 0.1.0
+ */
+export * as Issue from "./request/issue.js"
+
+/**
+ * Bedrock's rules for a request, as data (name patterns, media formats, strict schemas, limits).
+ *
+ * @since 0.1.0
+ */
+export * as Rules from "./request/rules.js"
+
+/**
+ * The modelled Bedrock exceptions, as data.
+ *
+ * @since 0.1.0
+ */
+export * as Exceptions from "./errors/exceptions.js"
+
+/**
+ * The known model ids, and the closest one to a mistyped id.
+ *
+ * @since 0.1.0
+ */
+export * as ModelIds from "./models/modelIds.js"
+
+/**
+ * What each model family accepts on the Converse API.
+ *
+ * @since 0.1.0
+ */
+export * as Profiles from "./models/profiles.js"
+
+/**
+ * The prompt's types: messages and their parts.
+ *
+ * @since 0.1.0
+ */
+export type * from "./prompt/types.js"
+
+/**
+ * The request's types: tools, tool choice, structured output, instructions.
+ *
+ * @since 0.1.0
+ */
+export type * from "./request/types.js"
+
+/**
+ * The response's types: parts, usage, cost, stream parts.
+ *
+ * @since 0.1.0
+ */
+export type * from "./response/types.js"
+
+/**
+ * Bedrock's model settings.
+ *
+ * @since 0.1.0
+ */
+export type * from "./settings/types.js"
+
+/**
+ * `Issue` is also a namespace above; `Result` is the type every check returns.
+ *
+ * @since 0.1.0
+ */
+export type { Result } from "./request/issue.js"
+
+// =============================================================================
+// Mapping, response, stream, pricing (A2)
+// =============================================================================
+
+// =============================================================================
+// Validation, settings, prepare (B2)
+// =============================================================================
+
+// =============================================================================
+// Errors, retry, net, limits (C2)
+// =============================================================================
