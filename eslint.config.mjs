@@ -83,5 +83,28 @@ export default tseslint.config(
         patterns: [{ group: ["effect", "effect/*", "@effect/*"], message: "the engine has no Effect" }]
       }]
     }
+  },
+  {
+    // Two Effect lines in one workspace: packages/effect4 is for Effect 4 (its own `effect` 4 in its
+    // node_modules); an import of an Effect 3 package there (ours, or `@effect/*` hoisted at the root for
+    // Effect 3) would load the other line's `effect`. The local Bedrock's plain-Node server is fine.
+    files: ["packages/effect4/{src,test}/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{
+          regex:
+            "^(@effect-bedrock/(core|ai)(/.*)?|@effect-bedrock/local(/(?!LocalBedrockServer$|LocalBedrockScript$).*)?|@effect/(?!vitest$).*)$",
+          message: "packages/effect4 is for Effect 4: this is an Effect 3 package"
+        }]
+      }]
+    }
+  },
+  {
+    files: ["packages/{core,ai,local}/{src,test}/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{ group: ["@effect-bedrock/effect4", "@effect-bedrock/effect4/*"], message: "an Effect 3 package" }]
+      }]
+    }
   }
 )

@@ -15,13 +15,14 @@ export const shared: ViteUserConfig = {
   resolve: {
     alias: [
       {
-        find: /^@effect-bedrock\/(core|local|ai|converse)$/,
+        find: /^@effect-bedrock\/(core|local|ai|converse|effect4)$/,
         replacement: path.join(root, "packages") + "/$1/src/index.ts"
       },
       alias("core"),
       alias("local"),
       alias("ai"),
-      alias("converse")
+      alias("converse"),
+      alias("effect4")
     ]
   },
   test: {

@@ -258,7 +258,8 @@ const markdownExamples = (file: string): Array<Example> => {
     if (code.some((line) => /^import\b/.test(line))) {
       const name = path.relative(root, file).replace(/[\\/]/g, "_")
       out.push({
-        fileName: path.join(root, ".examples", `${name}.${start + 1}.ts`),
+        // Next to the file, so a package's README resolves that package's `effect` (packages/effect4: Effect 4).
+        fileName: path.join(path.dirname(file), ".examples", `${name}.${start + 1}.ts`),
         code: `${code.join("\n")}\nexport {}\n`,
         origin: file,
         lines: code.map((_, k) => start + k + 1),

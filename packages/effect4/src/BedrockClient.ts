@@ -1,0 +1,176 @@
+/**
+ * `BedrockClient` for Effect 4: the swappable service over the AWS SDK's `BedrockRuntimeClient`. Each operation
+ * is an `Effect` (or, for ConverseStream, a `Stream`) that fails with a typed `BedrockError`, and interrupting it
+ * aborts the HTTP request. Provide it with `layer` (a client this layer creates and destroys), `layerConfig`
+ * (options read from `Config`), or `layerFromClient` (a client you own); swap it in tests with
+ * `Layer.succeed(BedrockClient, ...)`.
+ *
+ * @since 0.1.0
+ */
+import {
+  BedrockRuntimeClient,
+  type BedrockRuntimeClientConfig,
+  ConverseCommand,
+  type ConverseCommandInput,
+  type ConverseCommandOutput,
+  ConverseStreamCommand,
+  type ConverseStreamCommandInput,
+  type ConverseStreamOutput,
+  CountTokensCommand,
+  type CountTokensCommandInput,
+  type CountTokensCommandOutput
+} from "@aws-sdk/client-bedrock-runtime"
+import * as Exceptions from "@effect-bedrock/converse/errors/exceptions"
+import type * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as BedrockError from "./BedrockError.js"
+import { fromSdk } from "./internal/fromSdk.js"
+
+/**
+ * What `BedrockClient` offers: the three Converse operations, and the SDK client underneath.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Service {
+  readonly client: BedrockRuntimeClient
+  readonly converse: (input: ConverseCommandInput) => Effect.Effect<ConverseCommandOutput, BedrockError.BedrockError>
+  readonly countTokens: (
+    input: CountTokensCommandInput
+  ) => Effect.Effect<CountTokensCommandOutput, BedrockError.BedrockError>
+  /** The stream's events; an exception Bedrock sends inside the stream fails it with its typed error. */
+  readonly converseStream: (
+    input: ConverseStreamCommandInput
+  ) => Stream.Stream<ConverseStreamOutput, BedrockError.BedrockError>
+}
+
+/**
+ * The service key.
+ *
+ * @since 0.1.0
+ * @category Services
+ */
+export class BedrockClient extends Context.Service<BedrockClient, Service>()("@effect-bedrock/effect4/BedrockClient") {}
+
+/** An exception event inside a ConverseStream (`{ throttlingException: { message } }`) as its typed error. */
+const streamException = (event: ConverseStreamOutput): BedrockError.BedrockError | undefined => {
+  if (event.contentBlockDelta !== undefined) return undefined
+  for (const [key, info] of Exceptions.streamExceptions) {
+    const payload = (event as Record<string, any>)[key]
+    if (payload === undefined) continue
+    const Exception = BedrockError.exceptionClass(info.name)!
+    const message = typeof payload?.message === "string" ? payload.message : info.name
+    return new Exception({
+      message,
+      status: info.status,
+      position: "stream",
+      exceptionName: info.name,
+      operation: "converseStream",
+      retryable: info.retryable
+    })
+  }
+  return undefined
+}
+
+class StreamFailure {
+  constructor(readonly error: BedrockError.BedrockError) {}
+}
+
+async function* events(stream: AsyncIterable<ConverseStreamOutput>): AsyncGenerator<ConverseStreamOutput> {
+  for await (const event of stream) {
+    const failure = streamException(event)
+    if (failure !== undefined) throw new StreamFailure(failure)
+    yield event
+  }
+}
+
+/**
+ * The service over an SDK client you own (this service never destroys it).
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const fromClient = (client: BedrockRuntimeClient): Service => ({
+  client,
+  converse: (input) =>
+    Effect.tryPromise({
+      try: (signal) => client.send(new ConverseCommand(input), { abortSignal: signal }),
+      catch: (error) => fromSdk(error, "request", "converse")
+    }),
+  countTokens: (input) =>
+    Effect.tryPromise({
+      try: (signal) => client.send(new CountTokensCommand(input), { abortSignal: signal }),
+      catch: (error) => fromSdk(error, "request", "countTokens")
+    }),
+  converseStream: (input) =>
+    Stream.unwrap(Effect.gen(function*() {
+      // Aborted when the stream ends, fails or is interrupted: the HTTP request never outlives its stream.
+      const controller = yield* Effect.acquireRelease(
+        Effect.sync(() => new AbortController()),
+        (controller) => Effect.sync(() => controller.abort())
+      )
+      const output = yield* Effect.tryPromise({
+        try: () => client.send(new ConverseStreamCommand(input), { abortSignal: controller.signal }),
+        catch: (error) => fromSdk(error, "request", "converseStream")
+      })
+      if (output.stream === undefined) {
+        return yield* new BedrockError.UnknownBedrockError({
+          message: "ConverseStream answered without a stream",
+          position: "request",
+          operation: "converseStream",
+          retryable: false
+        })
+      }
+      return Stream.fromAsyncIterable(
+        events(output.stream),
+        (error) => error instanceof StreamFailure ? error.error : fromSdk(error, "stream", "converseStream")
+      )
+    }))
+})
+
+/**
+ * A service over a new SDK client, destroyed when the scope closes.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = (config: BedrockRuntimeClientConfig = {}): Effect.Effect<Service, never, Scope.Scope> =>
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.sync(() => new BedrockRuntimeClient(config)),
+      (client) => Effect.sync(() => client.destroy())
+    ),
+    fromClient
+  )
+
+/**
+ * The layer of a new SDK client built from `config`.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer = (config: BedrockRuntimeClientConfig = {}): Layer.Layer<BedrockClient> =>
+  Layer.effect(BedrockClient, make(config))
+
+/**
+ * The layer of a new SDK client whose options are read from `Config` (fails with its `ConfigError`).
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerConfig = (
+  config: Config.Config<BedrockRuntimeClientConfig>
+): Layer.Layer<BedrockClient, Config.ConfigError> => Layer.effect(BedrockClient, Effect.flatMap(config, make))
+
+/**
+ * The layer of an SDK client you own.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerFromClient = (client: BedrockRuntimeClient): Layer.Layer<BedrockClient> =>
+  Layer.succeed(BedrockClient, fromClient(client))

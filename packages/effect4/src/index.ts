@@ -1,0 +1,20 @@
+/**
+ * `@effect-bedrock/effect4`: Amazon Bedrock's Converse API for Effect 4, on the `@effect-bedrock/converse`
+ * engine.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * The swappable service over the AWS SDK client.
+ *
+ * @since 0.1.0
+ */
+export * as BedrockClient from "./BedrockClient.js"
+
+/**
+ * The typed errors, one class per Bedrock exception.
+ *
+ * @since 0.1.0
+ */
+export * as BedrockError from "./BedrockError.js"
