@@ -95,3 +95,17 @@ export type { Result } from "./request/issue.js"
 // =============================================================================
 // Errors, retry, net, limits (C2)
 // =============================================================================
+
+/**
+ * Anything the AWS SDK throws, classified into a plain descriptor (exception, credentials, transport, unknown).
+ *
+ * @since 0.1.0
+ */
+export * as Classify from "./errors/classify.js"
+
+/**
+ * Secrets never leave in an error: text scrubbing, URL redaction, scrubbed causes.
+ *
+ * @since 0.1.0
+ */
+export * as Scrub from "./errors/scrub.js"

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { redactUrl, scrubCause, scrubSecrets, urlSecrets } from "@effect-bedrock/converse/errors/scrub"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FileDownload from "../FileDownload.js"
@@ -13,7 +14,6 @@ import type * as Prompt from "../Prompt.js"
 import { needsDownload } from "./fileUrls.js"
 import { mediaFormat, mediaTypeOfPath } from "./requestMapping/media.js"
 import * as SafeFetch from "./safeFetch.js"
-import { redactUrl, scrubCause, scrubSecrets, urlSecrets } from "./sdkErrors.js"
 
 const retryableStatus = (status: number | undefined) =>
   status !== undefined && (status === 408 || status === 429 || status >= 500)

@@ -16,7 +16,7 @@
  *
  * @internal
  */
-import { malformedFrameCode } from "./sdkErrors.js"
+import { malformedFrameCode } from "@effect-bedrock/converse/errors/transport"
 
 /** Prelude (8) + prelude CRC (4) + message CRC (4): the length of a message with no headers and no payload. */
 const MIN_FRAME = 16
