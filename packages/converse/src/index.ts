@@ -109,3 +109,10 @@ export * as Classify from "./errors/classify.js"
  * @since 0.1.0
  */
 export * as Scrub from "./errors/scrub.js"
+
+/**
+ * The retry policy as data: defaults, backoff, which failures a retry may repeat.
+ *
+ * @since 0.1.0
+ */
+export * as RetryPolicy from "./retry/policy.js"

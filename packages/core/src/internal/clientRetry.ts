@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import * as RetryPolicy from "@effect-bedrock/converse/retry/policy"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
@@ -13,7 +14,6 @@ import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import type * as BedrockClient from "../BedrockClient.js"
 import * as BedrockError from "../BedrockError.js"
-import { isRetryable } from "../BedrockError.js"
 import * as ClientCall from "./clientCall.js"
 import * as Telemetry from "./telemetry.js"
 
@@ -32,7 +32,7 @@ export interface RetryOptions {
  *
  * @internal
  */
-export const defaultTimeoutRetries = 1
+export const defaultTimeoutRetries = RetryPolicy.defaultRetry.timeoutRetries
 
 const isTimeout = (error: BedrockError.BedrockError): boolean =>
   error._tag === "TransportError" && error.kind === "Timeout"
@@ -46,16 +46,17 @@ const timeoutBudget = (retries: number): Schedule.Schedule<number, BedrockError.
   )
 
 /** @internal */
-export const defaultMaxAttempts = 3
+export const defaultMaxAttempts = RetryPolicy.defaultRetry.maxAttempts
 
 /** @internal */
-export const defaultBaseDelay: Duration.Duration = Duration.millis(500)
+export const defaultBaseDelay: Duration.Duration = Duration.millis(RetryPolicy.defaultRetry.baseDelayMs)
 
 /** @internal */
-export const defaultMaxDelay: Duration.Duration = Duration.seconds(20)
+export const defaultMaxDelay: Duration.Duration = Duration.millis(RetryPolicy.defaultRetry.maxDelayMs)
 
 /**
- * Exponential backoff (`baseDelay`, doubling) with jitter (x0.5 to x1.5), capped at `maxDelay`,
+ * Exponential backoff (`baseDelay`, doubling) with jitter (x0.5 to x1.5), capped at `maxDelay`
+ * (the engine's `retry/policy.ts` holds the defaults and says the same as `backoffMs`),
  * `maxAttempts` attempts in total, of which at most `timeoutRetries` retries of timed-out attempts. `undefined` when retries are off (`false` or
  * `maxAttempts <= 1`). Which errors are retried is decided by `retryService`, not here.
  *
@@ -69,7 +70,7 @@ export const makeSchedule = (
   if (!(maxAttempts > 1)) return undefined
   const maxDelay = Duration.decode(options?.maxDelay ?? defaultMaxDelay)
   return Schedule.exponential(options?.baseDelay ?? defaultBaseDelay, 2).pipe(
-    Schedule.jitteredWith({ min: 0.5, max: 1.5 }),
+    Schedule.jitteredWith({ min: RetryPolicy.defaultRetry.jitterMin, max: RetryPolicy.defaultRetry.jitterMax }),
     // The delay is the second argument: the first is the exponential output, without the jitter.
     Schedule.modifyDelay((_, delay) => Duration.min(delay, maxDelay)),
     Schedule.intersect(Schedule.recurs(maxAttempts - 1)),
@@ -150,7 +151,8 @@ const applyPolicy = <Out>(service: BedrockClient.Service, policy: Policy<Out>): 
     ? policy as Schedule.Schedule<Out, BedrockError.BedrockError>
     : makeSchedule(policy as RetryOptions | false | undefined)
   if (base === undefined) return service
-  const schedule = Schedule.whileInput(base, (error: BedrockError.BedrockError) => isRetryable(error))
+  // The engine's rule: retryable as classified, and a stream only before its first event.
+  const schedule = Schedule.whileInput(base, (error: BedrockError.BedrockError) => RetryPolicy.retryable(error, false))
   return {
     ...service,
     // Each retry is an event on the current span and a warning log (telemetry.ts).
@@ -172,7 +174,11 @@ const applyPolicy = <Out>(service: BedrockClient.Service, policy: Policy<Out>): 
             return chunk
           }),
           Stream.retry(
-            Telemetry.observeRetries(Schedule.whileInput(schedule, () => !started), "converseStream", input.modelId)
+            Telemetry.observeRetries(
+              Schedule.whileInput(base, (error: BedrockError.BedrockError) => RetryPolicy.retryable(error, started)),
+              "converseStream",
+              input.modelId
+            )
           )
         )
       })
