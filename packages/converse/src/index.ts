@@ -116,3 +116,12 @@ export * as Scrub from "./errors/scrub.js"
  * @since 0.1.0
  */
 export * as RetryPolicy from "./retry/policy.js"
+
+/**
+ * What a request will cost in tokens, without asking Bedrock (admission), and the shared `defaultMaxTokens`.
+ * The network modules (`net/tlsConnector`, `net/requestSignal`, `net/urlGuard`, `net/safeFetch`) and
+ * `stream/frameGuard` are reached by their own paths only.
+ *
+ * @since 0.1.0
+ */
+export * as TokenEstimate from "./limits/tokenEstimate.js"

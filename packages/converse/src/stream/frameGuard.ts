@@ -14,7 +14,7 @@
  * `MalformedEventStream`. Cost: a few integer operations per frame, nothing allocated per chunk
  * beyond what an async generator does; the bytes are passed on as they came.
  *
- * @internal
+ * @since 0.1.0
  */
 import { malformedFrameCode } from "@effect-bedrock/converse/errors/transport"
 
