@@ -87,7 +87,8 @@ export type Policy<Out> = Schedule.Schedule<Out, BedrockError.BedrockError> | Re
  * the client prints. `retryService` and `BedrockRateLimiter` read it, so that retry is applied once,
  * outermost: a new policy replaces the old one instead of nesting inside it.
  */
-interface Assembly {
+/** @internal */
+export interface Assembly {
   readonly base: BedrockClient.Service
   readonly policy: Policy<unknown>
   readonly deadline: Duration.DurationInput | undefined
@@ -127,6 +128,20 @@ export const assemble = (
   const service = withDeadline(applyPolicy(base, policy), deadline)
   if (description !== undefined) ClientCall.printable(service, { ...description, retry: describePolicy(policy) })
   assemblies.set(service, { base, policy, deadline, description })
+  return service
+}
+
+/**
+ * Records what a service that forwards to others was assembled from, without wrapping it: `BedrockClientSwap`
+ * forwards each call to its current client (retried by that client's own policy), and registers a base that
+ * forwards to the current client's unretried base, with the current client's policy and deadline (read
+ * through getters, so a swap shows). `retryService` and `BedrockRateLimiter` then build over that base,
+ * once, instead of nesting their retry around the clients' own.
+ *
+ * @internal
+ */
+export const register = (service: BedrockClient.Service, assembly: Assembly): BedrockClient.Service => {
+  assemblies.set(service, assembly)
   return service
 }
 
