@@ -95,3 +95,33 @@ export type { Result } from "./request/issue.js"
 // =============================================================================
 // Errors, retry, net, limits (C2)
 // =============================================================================
+
+/**
+ * Anything the AWS SDK throws, classified into a plain descriptor (exception, credentials, transport, unknown).
+ *
+ * @since 0.1.0
+ */
+export * as Classify from "./errors/classify.js"
+
+/**
+ * Secrets never leave in an error: text scrubbing, URL redaction, scrubbed causes.
+ *
+ * @since 0.1.0
+ */
+export * as Scrub from "./errors/scrub.js"
+
+/**
+ * The retry policy as data: defaults, backoff, which failures a retry may repeat.
+ *
+ * @since 0.1.0
+ */
+export * as RetryPolicy from "./retry/policy.js"
+
+/**
+ * What a request will cost in tokens, without asking Bedrock (admission), and the shared `defaultMaxTokens`.
+ * The network modules (`net/tlsConnector`, `net/requestSignal`, `net/urlGuard`, `net/safeFetch`) and
+ * `stream/frameGuard` are reached by their own paths only.
+ *
+ * @since 0.1.0
+ */
+export * as TokenEstimate from "./limits/tokenEstimate.js"

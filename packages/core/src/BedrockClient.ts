@@ -35,6 +35,8 @@ import {
   type CountTokensCommandOutput
 } from "@aws-sdk/client-bedrock-runtime"
 import type { BedrockRuntimeClientConfig } from "@aws-sdk/client-bedrock-runtime"
+import { scrubSecrets } from "@effect-bedrock/converse/errors/scrub"
+import * as FrameGuard from "@effect-bedrock/converse/stream/frameGuard"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -52,9 +54,7 @@ import * as ClientEndpoint from "./internal/clientEndpoint.js"
 import * as ClientOperations from "./internal/clientOperations.js"
 import * as ClientOptions from "./internal/clientOptions.js"
 import * as ClientRetry from "./internal/clientRetry.js"
-import * as FrameGuard from "./internal/frameGuard.js"
 import * as OptionsValidation from "./internal/optionsValidation.js"
-import { scrubSecrets } from "./internal/sdkErrors.js"
 
 // =============================================================================
 // Models

@@ -37,6 +37,7 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as BedrockClient from "./BedrockClient.js"
 import * as ClientCall from "./internal/clientCall.js"
+import * as ClientRetry from "./internal/clientRetry.js"
 
 // =============================================================================
 // Models
@@ -83,7 +84,10 @@ export interface Swappable extends Service {
 // =============================================================================
 
 interface Generation {
+  /** The client, with its own retry policy and deadline. */
   readonly service: BedrockClient.Service
+  /** The same client without them (see `ClientRetry.unretried`). */
+  readonly parts: ReturnType<typeof ClientRetry.unretried>
   readonly scope: Scope.CloseableScope
   active: number
   retired: boolean
@@ -107,7 +111,13 @@ export const make = (
         const built = yield* Scope.extend(service, scope).pipe(
           Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause)))
         )
-        const generation: Generation = { service: built, scope, active: 0, retired: false }
+        const generation: Generation = {
+          service: built,
+          parts: ClientRetry.unretried(built),
+          scope,
+          active: 0,
+          retired: false
+        }
         live.add(generation)
         return generation
       })
@@ -152,8 +162,38 @@ export const make = (
           )
         )
     }
+    // The same calls on the current client's unretried base: `withRetry` and `BedrockRateLimiter` over
+    // the swappable client build on it, so their retry replaces the client's own instead of nesting around it.
+    const base: BedrockClient.Service = {
+      converse: (input, callOptions) =>
+        Effect.acquireUseRelease(acquire, (generation) => generation.parts.base.converse(input, callOptions), release),
+      countTokens: (input, callOptions) =>
+        Effect.acquireUseRelease(
+          acquire,
+          (generation) => generation.parts.base.countTokens(input, callOptions),
+          release
+        ),
+      converseStream: (input, callOptions) =>
+        Stream.unwrapScoped(
+          Effect.map(
+            Effect.acquireRelease(acquire, release),
+            (generation) => generation.parts.base.converseStream(input, callOptions)
+          )
+        )
+    }
+    const description = { swappable: true }
+    ClientRetry.register(ClientCall.printable(service, description), {
+      base,
+      get policy() {
+        return current.parts.policy
+      },
+      get deadline() {
+        return current.parts.deadline
+      },
+      description
+    })
     return {
-      service: ClientCall.printable(service, { swappable: true }),
+      service,
       swap: (next) => replace(BedrockClient.make(next)),
       swapClient: (client, fromClientOptions) => replace(BedrockClient.makeFromClient(client, fromClientOptions))
     }

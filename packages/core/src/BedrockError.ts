@@ -31,11 +31,11 @@
  *
  * @since 0.1.0
  */
+import * as Classify from "@effect-bedrock/converse/errors/classify"
+import * as Transport from "@effect-bedrock/converse/errors/transport"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as internal from "./internal/errorBase.js"
-import * as internalFromSdk from "./internal/fromSdk.js"
-import * as sdk from "./internal/sdkErrors.js"
 
 // =============================================================================
 // Type ids
@@ -286,7 +286,7 @@ export type ExceptionError = InstanceType<(typeof exceptions)[number]>
  * @category Models
  */
 export const exceptionClass = (name: string): (typeof exceptions)[number] | undefined =>
-  byExceptionName.get(name) ?? byExceptionName.get(sdk.normaliseExceptionName(name))
+  byExceptionName.get(name) ?? byExceptionName.get(Transport.normaliseExceptionName(name))
 
 const byExceptionName: ReadonlyMap<string, (typeof exceptions)[number]> = new Map(
   exceptions.map((Class) => [Class.exception.name, Class] as const)
@@ -321,18 +321,8 @@ const byExceptionName: ReadonlyMap<string, (typeof exceptions)[number]> = new Ma
  * @since 0.1.0
  * @category Models
  */
-export const TransportErrorKind = Schema.Literal(
-  "ConnectionRefused",
-  "ConnectionReset",
-  "ConnectionFailed",
-  "Timeout",
-  "CertificateRejected",
-  "Aborted",
-  "ChecksumMismatch",
-  "TruncatedEventStream",
-  "MalformedEventStream",
-  "InvalidEventPayload",
-  "MalformedResponse"
+export const TransportErrorKind: Schema.Literal<typeof Transport.transportKinds> = Schema.Literal(
+  ...Transport.transportKinds
 )
 
 /**
@@ -349,14 +339,7 @@ export type TransportErrorKind = typeof TransportErrorKind.Type
  * @since 0.1.0
  * @category Models
  */
-export const retryableTransportKinds: ReadonlySet<TransportErrorKind> = new Set<TransportErrorKind>([
-  "ConnectionRefused",
-  "ConnectionReset",
-  "ConnectionFailed",
-  "Timeout",
-  "ChecksumMismatch",
-  "TruncatedEventStream"
-])
+export const retryableTransportKinds: ReadonlySet<TransportErrorKind> = Transport.retryableTransportKinds
 
 const transportFields = {
   kind: TransportErrorKind,
@@ -494,6 +477,58 @@ export const isRetryable = (error: unknown): boolean => isBedrockError(error) &&
 export type FromSdkContext = internal.FromSdkContext
 
 /**
+ * A failure classified by the engine (`@effect-bedrock/converse/errors/classify`), as plain data.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type ErrorDescriptor = Classify.ErrorDescriptor
+
+/**
+ * The `BedrockError` a classified failure is: the modelled exception's class, `CredentialsError`,
+ * `TransportError` or `UnknownBedrockError`. The descriptor's message and cause are already scrubbed.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const fromDescriptor = (d: ErrorDescriptor): BedrockError => {
+  const base = {
+    message: d.message,
+    position: d.position,
+    ...optional("exceptionName", d.exceptionName),
+    ...optional("status", d.status),
+    ...optional("requestId", d.requestId),
+    ...optional("operation", d.operation),
+    retryable: d.retryable,
+    cause: d.cause
+  }
+  const options = { disableValidation: true }
+  switch (d.kind) {
+    case "exception": {
+      const Exception = exceptionClass(d.exception?.name ?? d.exceptionName ?? "")
+      if (Exception === undefined) break
+      const fields = Exception.fields as Record<string, unknown>
+      return new Exception({
+        ...base,
+        ...("suggestion" in fields ? optional("suggestion", d.suggestion) : {}),
+        ...("originalStatusCode" in fields ? optional("originalStatusCode", d.originalStatusCode) : {}),
+        ...("resourceName" in fields ? optional("resourceName", d.resourceName) : {}),
+        ...("originalMessage" in fields ? optional("originalMessage", d.originalMessage) : {})
+      } as any, options)
+    }
+    case "credentials":
+      return new CredentialsError(base, options)
+    case "transport":
+      if (d.transport !== undefined) return new TransportError({ ...base, kind: d.transport }, options)
+      break
+  }
+  return new UnknownBedrockError(base, options)
+}
+
+const optional = <K extends string, A>(key: K, value: A | undefined): { [P in K]?: A } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: A }
+
+/**
  * Maps anything the AWS SDK throws (or a promise rejects with) to a `BedrockError`. Never throws.
  *
  * - Modelled exceptions (`ThrottlingException`, ...) map by `name`, from an HTTP error response
@@ -508,4 +543,4 @@ export type FromSdkContext = internal.FromSdkContext
  * @category Constructors
  */
 export const fromSdk = (error: unknown, position: Position, context?: FromSdkContext): BedrockError =>
-  internalFromSdk.fromSdk(error, position, context)
+  isBedrockError(error) ? error : fromDescriptor(Classify.classifySdkError(error, position, context))

@@ -1,6 +1,7 @@
 // BedrockRateLimiter over a stub client, in memory, on the TestClock: when each call reaches the
 // client is the observable.
 import type { ConverseCommandInput, ConverseCommandOutput, ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime"
+import * as TokenEstimate from "@effect-bedrock/converse/limits/tokenEstimate"
 import { assert, describe, it } from "@effect/vitest"
 import {
   Cause,
@@ -20,7 +21,6 @@ import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockError from "../src/BedrockError.js"
 import * as BedrockLanguageModel from "../src/BedrockLanguageModel.js"
 import * as BedrockRateLimiter from "../src/BedrockRateLimiter.js"
-import * as TokenEstimate from "../src/internal/tokenEstimate.js"
 import * as LanguageModel from "../src/LanguageModel.js"
 
 const MODEL = "us.amazon.nova-micro-v1:0"

@@ -1,9 +1,9 @@
+import * as TlsConnector from "@effect-bedrock/converse/net/tlsConnector"
 import { LocalBedrockServer } from "@effect-bedrock/local"
 import { assert, describe, it } from "@effect/vitest"
 import * as http2 from "node:http2"
 import type * as net from "node:net"
 import type * as tls from "node:tls"
-import * as TlsConnector from "../src/internal/tlsConnector.js"
 
 const secured = (socket: net.Socket): Promise<tls.TLSSocket> =>
   new Promise((resolve, reject) => {

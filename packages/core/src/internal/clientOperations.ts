@@ -12,6 +12,7 @@ import {
   CountTokensCommand,
   type CountTokensCommandInput
 } from "@aws-sdk/client-bedrock-runtime"
+import { RequestSignal } from "@effect-bedrock/converse/net/requestSignal"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as BedrockClient from "../BedrockClient.js"
@@ -19,7 +20,6 @@ import * as BedrockError from "../BedrockError.js"
 import * as ClientCall from "./clientCall.js"
 import * as ClientOptions from "./clientOptions.js"
 import * as ConverseStream from "./converseStream.js"
-import { RequestSignal } from "./requestSignal.js"
 
 /**
  * One request: a single `Effect.async` over `client.send`, aborted (a `RequestSignal`, no DOM

@@ -5,11 +5,11 @@
  * @internal
  */
 import type { BedrockRuntimeClientConfig } from "@aws-sdk/client-bedrock-runtime"
+import * as TlsConnector from "@effect-bedrock/converse/net/tlsConnector"
+import * as FrameGuard from "@effect-bedrock/converse/stream/frameGuard"
 import { NodeHttp2Handler } from "@smithy/node-http-handler"
 import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
-import * as FrameGuard from "./frameGuard.js"
-import * as TlsConnector from "./tlsConnector.js"
 
 /** @internal */
 export interface SdkOptions {

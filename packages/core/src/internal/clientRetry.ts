@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import * as RetryPolicy from "@effect-bedrock/converse/retry/policy"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
@@ -13,7 +14,6 @@ import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import type * as BedrockClient from "../BedrockClient.js"
 import * as BedrockError from "../BedrockError.js"
-import { isRetryable } from "../BedrockError.js"
 import * as ClientCall from "./clientCall.js"
 import * as Telemetry from "./telemetry.js"
 
@@ -32,7 +32,7 @@ export interface RetryOptions {
  *
  * @internal
  */
-export const defaultTimeoutRetries = 1
+export const defaultTimeoutRetries = RetryPolicy.defaultRetry.timeoutRetries
 
 const isTimeout = (error: BedrockError.BedrockError): boolean =>
   error._tag === "TransportError" && error.kind === "Timeout"
@@ -46,16 +46,17 @@ const timeoutBudget = (retries: number): Schedule.Schedule<number, BedrockError.
   )
 
 /** @internal */
-export const defaultMaxAttempts = 3
+export const defaultMaxAttempts = RetryPolicy.defaultRetry.maxAttempts
 
 /** @internal */
-export const defaultBaseDelay: Duration.Duration = Duration.millis(500)
+export const defaultBaseDelay: Duration.Duration = Duration.millis(RetryPolicy.defaultRetry.baseDelayMs)
 
 /** @internal */
-export const defaultMaxDelay: Duration.Duration = Duration.seconds(20)
+export const defaultMaxDelay: Duration.Duration = Duration.millis(RetryPolicy.defaultRetry.maxDelayMs)
 
 /**
- * Exponential backoff (`baseDelay`, doubling) with jitter (x0.5 to x1.5), capped at `maxDelay`,
+ * Exponential backoff (`baseDelay`, doubling) with jitter (x0.5 to x1.5), capped at `maxDelay`
+ * (the engine's `retry/policy.ts` holds the defaults and says the same as `backoffMs`),
  * `maxAttempts` attempts in total, of which at most `timeoutRetries` retries of timed-out attempts. `undefined` when retries are off (`false` or
  * `maxAttempts <= 1`). Which errors are retried is decided by `retryService`, not here.
  *
@@ -69,7 +70,7 @@ export const makeSchedule = (
   if (!(maxAttempts > 1)) return undefined
   const maxDelay = Duration.decode(options?.maxDelay ?? defaultMaxDelay)
   return Schedule.exponential(options?.baseDelay ?? defaultBaseDelay, 2).pipe(
-    Schedule.jitteredWith({ min: 0.5, max: 1.5 }),
+    Schedule.jitteredWith({ min: RetryPolicy.defaultRetry.jitterMin, max: RetryPolicy.defaultRetry.jitterMax }),
     // The delay is the second argument: the first is the exponential output, without the jitter.
     Schedule.modifyDelay((_, delay) => Duration.min(delay, maxDelay)),
     Schedule.intersect(Schedule.recurs(maxAttempts - 1)),
@@ -86,7 +87,8 @@ export type Policy<Out> = Schedule.Schedule<Out, BedrockError.BedrockError> | Re
  * the client prints. `retryService` and `BedrockRateLimiter` read it, so that retry is applied once,
  * outermost: a new policy replaces the old one instead of nesting inside it.
  */
-interface Assembly {
+/** @internal */
+export interface Assembly {
   readonly base: BedrockClient.Service
   readonly policy: Policy<unknown>
   readonly deadline: Duration.DurationInput | undefined
@@ -130,6 +132,20 @@ export const assemble = (
 }
 
 /**
+ * Records what a service that forwards to others was assembled from, without wrapping it: `BedrockClientSwap`
+ * forwards each call to its current client (retried by that client's own policy), and registers a base that
+ * forwards to the current client's unretried base, with the current client's policy and deadline (read
+ * through getters, so a swap shows). `retryService` and `BedrockRateLimiter` then build over that base,
+ * once, instead of nesting their retry around the clients' own.
+ *
+ * @internal
+ */
+export const register = (service: BedrockClient.Service, assembly: Assembly): BedrockClient.Service => {
+  assemblies.set(service, assembly)
+  return service
+}
+
+/**
  * Wraps a service with a retry policy (a schedule, or `RetryOptions` for the default one), replacing
  * the policy it was built or wrapped with: the new policy applies to the service's unretried base, once,
  * and the call deadline (if any) stays outermost. Only retryable errors are retried, whatever the
@@ -150,7 +166,8 @@ const applyPolicy = <Out>(service: BedrockClient.Service, policy: Policy<Out>): 
     ? policy as Schedule.Schedule<Out, BedrockError.BedrockError>
     : makeSchedule(policy as RetryOptions | false | undefined)
   if (base === undefined) return service
-  const schedule = Schedule.whileInput(base, (error: BedrockError.BedrockError) => isRetryable(error))
+  // The engine's rule: retryable as classified, and a stream only before its first event.
+  const schedule = Schedule.whileInput(base, (error: BedrockError.BedrockError) => RetryPolicy.retryable(error, false))
   return {
     ...service,
     // Each retry is an event on the current span and a warning log (telemetry.ts).
@@ -172,7 +189,11 @@ const applyPolicy = <Out>(service: BedrockClient.Service, policy: Policy<Out>): 
             return chunk
           }),
           Stream.retry(
-            Telemetry.observeRetries(Schedule.whileInput(schedule, () => !started), "converseStream", input.modelId)
+            Telemetry.observeRetries(
+              Schedule.whileInput(base, (error: BedrockError.BedrockError) => RetryPolicy.retryable(error, started)),
+              "converseStream",
+              input.modelId
+            )
           )
         )
       })

@@ -6,35 +6,24 @@
  *
  * @internal
  */
+import type * as Classify from "@effect-bedrock/converse/errors/classify"
+import type * as Exceptions from "@effect-bedrock/converse/errors/exceptions"
+import { scrubCause, scrubSecrets, summariseCause } from "@effect-bedrock/converse/errors/scrub"
 import * as Inspectable from "effect/Inspectable"
 import * as Schema from "effect/Schema"
-import { scrubCause, scrubSecrets, summariseCause } from "./sdkErrors.js"
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("@effect-bedrock/core/BedrockError")
 
 /** @internal */
-export interface ExceptionInfo {
-  readonly name: string
-  readonly status: number
-  readonly retryable: boolean
-  readonly inStream: boolean
-  /** Failures about the model id get a `suggestion` with a likely correct id. */
-  readonly suggestsModelId?: boolean | undefined
-}
+export type ExceptionInfo = Exceptions.ExceptionInfo
 
 /**
  * See `BedrockError.FromSdkContext`.
  *
  * @internal
  */
-export interface FromSdkContext {
-  readonly requestId?: string | undefined
-  readonly modelId?: string | undefined
-  readonly region?: string | undefined
-  readonly operation?: string | undefined
-  readonly secrets?: ReadonlyArray<string> | undefined
-}
+export type FromSdkContext = Classify.Context
 
 /** @internal */
 export const Position = Schema.Literal("request", "stream")

@@ -5,6 +5,9 @@
  *
  * @internal
  */
+import { redactUrl, scrubCause, scrubSecrets, urlSecrets } from "@effect-bedrock/converse/errors/scrub"
+import * as SafeFetch from "@effect-bedrock/converse/net/safeFetch"
+import * as UrlGuard from "@effect-bedrock/converse/net/urlGuard"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FileDownload from "../FileDownload.js"
@@ -12,14 +15,12 @@ import * as LanguageModel from "../LanguageModel.js"
 import type * as Prompt from "../Prompt.js"
 import { needsDownload } from "./fileUrls.js"
 import { mediaFormat, mediaTypeOfPath } from "./requestMapping/media.js"
-import * as SafeFetch from "./safeFetch.js"
-import { redactUrl, scrubCause, scrubSecrets, urlSecrets } from "./sdkErrors.js"
 
 const retryableStatus = (status: number | undefined) =>
   status !== undefined && (status === 408 || status === 429 || status >= 500)
 
 const toError = (refusal: unknown, url: string, field: string, operation: string): FileDownload.FileDownloadError => {
-  const known = refusal instanceof SafeFetch.Refusal ? refusal : undefined
+  const known = refusal instanceof UrlGuard.Refusal ? refusal : undefined
   const reason = known?.reason ?? "ConnectionFailed"
   const failedUrl = redactUrl(known?.url ?? url)
   // The URLs' own secrets, exactly, for texts that quote them in another form (a cause's message).
@@ -45,7 +46,7 @@ const toError = (refusal: unknown, url: string, field: string, operation: string
  * takes it, else what the URL's extension says, else the `Content-Type` as is (the mapping then
  * says it is unsupported).
  */
-const mediaTypeOf = (fetched: SafeFetch.Fetched, url: string): string => {
+const mediaTypeOf = (fetched: UrlGuard.Fetched, url: string): string => {
   const header = fetched.contentType?.split(";")[0]?.trim().toLowerCase()
   if (header !== undefined && header !== "" && mediaFormat(header) !== undefined) return header
   return mediaTypeOfPath(url) ?? mediaTypeOfPath(fetched.url) ?? header ?? ""
@@ -82,7 +83,7 @@ export const resolveUrls = (
       )
     }
     const timeout = Duration.decode(options.timeout)
-    const fetchOptions: SafeFetch.FetchOptions = {
+    const fetchOptions: UrlGuard.FetchOptions = {
       allowLocalAddresses: options.allowLocalAddresses,
       timeoutMs: Duration.isFinite(timeout) ? Math.max(1, Math.round(Duration.toMillis(timeout))) : undefined,
       maxBytes: options.maxBytes,
@@ -96,7 +97,7 @@ export const resolveUrls = (
 const download = (
   prompt: Prompt.Prompt,
   enabled: boolean,
-  fetchOptions: SafeFetch.FetchOptions,
+  fetchOptions: UrlGuard.FetchOptions,
   operation: string
 ): Effect.Effect<Prompt.Prompt, FileDownload.FileDownloadError> => {
   const downloadFile = (
@@ -107,7 +108,7 @@ const download = (
     const url = file.source.url
     if (!enabled) {
       return Effect.fail(toError(
-        new SafeFetch.Refusal("Disabled", "downloading files given by URL is turned off (FileDownload's enabled)", url),
+        new UrlGuard.Refusal("Disabled", "downloading files given by URL is turned off (FileDownload's enabled)", url),
         url,
         field,
         operation

@@ -11,6 +11,7 @@
  * @internal
  */
 import type { ConverseCommandInput, ConverseStreamCommandInput } from "@aws-sdk/client-bedrock-runtime"
+import * as TokenEstimate from "@effect-bedrock/converse/limits/tokenEstimate"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import type * as ConfigError from "effect/ConfigError"
@@ -23,7 +24,6 @@ import type * as BedrockClient from "../BedrockClient.js"
 import * as BedrockError from "../BedrockError.js"
 import type * as BedrockRateLimiter from "../BedrockRateLimiter.js"
 import * as OptionsValidation from "./optionsValidation.js"
-import * as TokenEstimate from "./tokenEstimate.js"
 
 // =============================================================================
 // Settings

@@ -3,11 +3,11 @@
 // stream the SDK opened, so tests can look at the SDK's timers and at what a finished stream
 // leaves reachable. It changes nothing about the requests.
 import type { BedrockRuntimeClientConfig } from "@aws-sdk/client-bedrock-runtime"
+import { sourceOf } from "@effect-bedrock/converse/stream/frameGuard"
 import type { NodeHttp2Handler } from "@smithy/node-http-handler"
 import type * as http2 from "node:http2"
 import * as v8 from "node:v8"
 import * as vm from "node:vm"
-import { sourceOf } from "../../src/internal/frameGuard.js"
 
 export interface SeenRequest {
   /** The per-request `requestTimeout` the client gave the SDK's handler. */

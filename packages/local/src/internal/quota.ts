@@ -7,17 +7,11 @@
  *
  * @internal
  */
+import { defaultMaxTokens } from "@effect-bedrock/converse/limits/tokenEstimate"
 import type * as Script from "../LocalBedrockScript.js"
 import type { Quota } from "../LocalBedrockServer.js"
 import { isObject, type Json } from "./json.js"
 import * as tokenCount from "./tokenCount.js"
-
-/**
- * What a request without `inferenceConfig.maxTokens` reserves for its output.
- *
- * @internal
- */
-export const DEFAULT_MAX_TOKENS = 4096
 
 const TOO_MANY_REQUESTS = "Too many requests, please wait before trying again."
 const TOO_MANY_TOKENS = "Too many tokens, please wait before trying again."
@@ -107,7 +101,7 @@ export class Quotas {
     const budget = this.budgetOf(modelId)
     if (budget === undefined) return undefined
     const inference = isObject(body.inferenceConfig) ? body.inferenceConfig : {}
-    const maxTokens = typeof inference.maxTokens === "number" ? inference.maxTokens : DEFAULT_MAX_TOKENS
+    const maxTokens = typeof inference.maxTokens === "number" ? inference.maxTokens : defaultMaxTokens
     const reserved = tokenCount.countTokens(body, modelId) + maxTokens
     const now = this.now()
     if (budget.requests !== undefined && !budget.requests.has(1, now)) {

@@ -14,9 +14,9 @@
  * `MalformedEventStream`. Cost: a few integer operations per frame, nothing allocated per chunk
  * beyond what an async generator does; the bytes are passed on as they came.
  *
- * @internal
+ * @since 0.1.0
  */
-import { malformedFrameCode } from "./sdkErrors.js"
+import { malformedFrameCode } from "@effect-bedrock/converse/errors/transport"
 
 /** Prelude (8) + prelude CRC (4) + message CRC (4): the length of a message with no headers and no payload. */
 const MIN_FRAME = 16

@@ -3,7 +3,7 @@
  * input (about four characters a token, a flat cost per image) plus what it may generate
  * (`maxTokens`), and what a call really cost once its usage is known.
  *
- * @internal
+ * @since 0.1.0
  */
 import type { ConverseStreamCommandInput, TokenUsage } from "@aws-sdk/client-bedrock-runtime"
 

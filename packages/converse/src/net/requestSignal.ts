@@ -8,7 +8,7 @@
  * without a signal and 263 req/s with a DOM one (docs/benchmarks). Given this object the handler
  * only sets `onabort`.
  *
- * @internal
+ * @since 0.1.0
  */
 
 /** @internal */

@@ -14,7 +14,7 @@
  * - optionally, with a warm spare: a connection to the same host and port opened once the one
  *   just handed out is up, handed to the next session that needs one, closed after an idle time.
  *
- * @internal
+ * @since 0.1.0
  */
 import * as net from "node:net"
 import * as tls from "node:tls"
