@@ -56,8 +56,14 @@ export interface Service {
  */
 export class BedrockClient extends Context.Service<BedrockClient, Service>()("@effect-bedrock/effect4/BedrockClient") {}
 
-/** An exception event inside a ConverseStream (`{ throttlingException: { message } }`) as its typed error. */
-const streamException = (event: ConverseStreamOutput): BedrockError.BedrockError | undefined => {
+/**
+ * An exception event inside a ConverseStream (`{ throttlingException: { message } }`) as its typed error;
+ * not retryable once events were delivered (a new attempt would repeat them).
+ */
+const streamException = (
+  event: ConverseStreamOutput,
+  delivered: boolean
+): BedrockError.BedrockError | undefined => {
   if (event.contentBlockDelta !== undefined) return undefined
   for (const [key, info] of Exceptions.streamExceptions) {
     const payload = (event as Record<string, any>)[key]
@@ -70,7 +76,7 @@ const streamException = (event: ConverseStreamOutput): BedrockError.BedrockError
       position: "stream",
       exceptionName: info.name,
       operation: "converseStream",
-      retryable: info.retryable
+      retryable: !delivered && info.retryable
     })
   }
   return undefined
@@ -80,11 +86,20 @@ class StreamFailure {
   constructor(readonly error: BedrockError.BedrockError) {}
 }
 
+/** The SDK's events, every failure classified where it happens, with whether output was already delivered. */
 async function* events(stream: AsyncIterable<ConverseStreamOutput>): AsyncGenerator<ConverseStreamOutput> {
-  for await (const event of stream) {
-    const failure = streamException(event)
-    if (failure !== undefined) throw new StreamFailure(failure)
-    yield event
+  let delivered = false
+  try {
+    for await (const event of stream) {
+      const failure = streamException(event, delivered)
+      if (failure !== undefined) throw new StreamFailure(failure)
+      delivered = true
+      yield event
+    }
+  } catch (error) {
+    throw error instanceof StreamFailure
+      ? error
+      : new StreamFailure(fromSdk(error, "stream", "converseStream", delivered))
   }
 }
 
@@ -127,7 +142,7 @@ export const fromClient = (client: BedrockRuntimeClient): Service => ({
       }
       return Stream.fromAsyncIterable(
         events(output.stream),
-        (error) => error instanceof StreamFailure ? error.error : fromSdk(error, "stream", "converseStream")
+        (error) => error instanceof StreamFailure ? error.error : fromSdk(error, "stream", "converseStream", true)
       )
     }))
 })

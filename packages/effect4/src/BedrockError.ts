@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import * as Exceptions from "@effect-bedrock/converse/errors/exceptions"
+import * as Transport from "@effect-bedrock/converse/errors/transport"
 import * as Schema from "effect/Schema"
 
 /**
@@ -131,12 +132,34 @@ export class ServiceUnavailableError
 export class InternalServerError extends Schema.TaggedError<InternalServerError>()("InternalServerError", fields) {}
 
 /**
- * The request got no answer from Bedrock (connection refused or reset, timeout, TLS).
+ * What went wrong below Bedrock's answers: the engine's transport fault kinds (`ConnectionReset`,
+ * `Timeout`, `CertificateRejected`, `MalformedEventStream`, `InvalidEventPayload`, ...).
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const TransportErrorKind = Schema.Literals(Transport.transportKinds)
+
+/**
+ * The request got no usable answer from Bedrock (connection refused or reset, timeout, TLS, a malformed
+ * event stream); `kind` says which.
  *
  * @since 0.1.0
  * @category Errors
  */
-export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", fields) {}
+export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
+  ...fields,
+  kind: TransportErrorKind
+}) {}
+
+/**
+ * No credentials could be loaded, or the ones given were refused before a request was sent; the message
+ * says the ways to give them.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class CredentialsError extends Schema.TaggedError<CredentialsError>()("CredentialsError", fields) {}
 
 /**
  * Anything else the SDK failed with.
@@ -186,4 +209,5 @@ export const exceptionClass = (name: string): (typeof exceptions)[number] | unde
 export type BedrockError =
   | InstanceType<(typeof exceptions)[number]>
   | TransportError
+  | CredentialsError
   | UnknownBedrockError

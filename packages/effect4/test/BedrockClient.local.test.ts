@@ -104,16 +104,27 @@ layer(Layer.provideMerge(ClientLive, LocalLive))("BedrockClient (Effect 4) again
       assert.strictEqual(invalid.retryable, false)
     }))
 
-  it.effect("an exception inside the stream fails it with its typed error, position stream", () =>
+  it.effect("an exception event fails the stream with its typed error: retryable before any event, not after", () =>
     Effect.gen(function*() {
       const local = yield* Local
       local.reset()
-      local.script(Script.stream([Script.exception("throttlingException", "busy")]))
       const bedrock = yield* BedrockClient.BedrockClient
-      const error = yield* Effect.flip(Stream.runDrain(bedrock.converseStream(input())))
-      assert.strictEqual(error._tag, "ThrottlingError")
-      assert.strictEqual(error.position, "stream")
-      assert.strictEqual(error.retryable, true)
+      // As the first event, the SDK throws it from send (status 200): nothing was delivered, so it may be retried.
+      local.script(Script.stream([Script.exception("throttlingException", "busy")]))
+      const first = yield* Effect.flip(Stream.runDrain(bedrock.converseStream(input())))
+      assert.strictEqual(first._tag, "ThrottlingError")
+      assert.strictEqual(first.position, "request")
+      assert.strictEqual(first.retryable, true)
+      // After two events: position stream, and not retryable (a new attempt would repeat delivered output).
+      local.script(Script.stream(undefined, { fault: Script.exceptionAfter(2, "throttlingException", "busy") }))
+      const seen: Array<unknown> = []
+      const later = yield* Effect.flip(
+        Stream.runForEach(bedrock.converseStream(input()), (event) => Effect.sync(() => seen.push(event)))
+      )
+      assert.strictEqual(later._tag, "ThrottlingError")
+      assert.strictEqual(later.position, "stream")
+      assert.strictEqual(later.retryable, false)
+      assert.strictEqual(seen.length, 2)
     }))
 
   it.effect("interrupting converse, countTokens and a stream aborts their requests: none stays open", () =>
