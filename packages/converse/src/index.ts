@@ -92,6 +92,13 @@ export type { Result } from "./request/issue.js"
 // Validation, settings, prepare (B2)
 // =============================================================================
 
+/**
+ * The one check of a request: every problem, with its path and a "did you mean".
+ *
+ * @since 0.1.0
+ */
+export * as Validate from "./request/validate.js"
+
 // =============================================================================
 // Errors, retry, net, limits (C2)
 // =============================================================================
