@@ -99,6 +99,20 @@ export type { Result } from "./request/issue.js"
  */
 export * as Validate from "./request/validate.js"
 
+/**
+ * The one check of Bedrock model settings: every problem, with its path and a "did you mean".
+ *
+ * @since 0.1.0
+ */
+export * as SettingsValidate from "./settings/validate.js"
+
+/**
+ * The settings layers of a call merged in precedence (model < scoped < request).
+ *
+ * @since 0.1.0
+ */
+export * as SettingsResolve from "./settings/resolve.js"
+
 // =============================================================================
 // Errors, retry, net, limits (C2)
 // =============================================================================
