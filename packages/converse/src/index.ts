@@ -113,6 +113,13 @@ export * as SettingsValidate from "./settings/validate.js"
  */
 export * as SettingsResolve from "./settings/resolve.js"
 
+/**
+ * A model checked once, and each call prepared once from it (settings merged and checked, prompt normalised).
+ *
+ * @since 0.1.0
+ */
+export * as Prepare from "./prepare/prepare.js"
+
 // =============================================================================
 // Errors, retry, net, limits (C2)
 // =============================================================================
