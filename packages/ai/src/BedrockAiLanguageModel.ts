@@ -43,6 +43,7 @@
  *
  * @since 0.1.0
  */
+import { resolveSettings } from "@effect-bedrock/converse/settings/resolve"
 import type * as BedrockClient from "@effect-bedrock/core/BedrockClient"
 import * as BedrockLanguageModel from "@effect-bedrock/core/BedrockLanguageModel"
 import type * as BedrockModelId from "@effect-bedrock/core/BedrockModelId"
@@ -323,8 +324,12 @@ export const make: (
     ) => {
       const mapped = PromptMapping.mapRequest(providerOptions, Option.getOrUndefined(config), memo)
       if (Either.isLeft(mapped)) return Either.left(malformed(mapped.left, method))
-      const settings = BedrockModelSettings.merge(modelConfig, mapped.right.request.settings)
-      Telemetry.annotateRequest(providerOptions.span, modelId, settings)
+      // The span's settings: the model's < the request's (which holds any `withConfigOverride`), as the call merges them.
+      Telemetry.annotateRequest(
+        providerOptions.span,
+        modelId,
+        resolveSettings<BedrockModelSettings.Settings>([modelConfig, mapped.right.request.settings])
+      )
       return Either.right(mapped.right)
     }
 

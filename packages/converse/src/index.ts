@@ -92,6 +92,34 @@ export type { Result } from "./request/issue.js"
 // Validation, settings, prepare (B2)
 // =============================================================================
 
+/**
+ * The one check of a request: every problem, with its path and a "did you mean".
+ *
+ * @since 0.1.0
+ */
+export * as Validate from "./request/validate.js"
+
+/**
+ * The one check of Bedrock model settings: every problem, with its path and a "did you mean".
+ *
+ * @since 0.1.0
+ */
+export * as SettingsValidate from "./settings/validate.js"
+
+/**
+ * The settings layers of a call merged in precedence (model < scoped < request).
+ *
+ * @since 0.1.0
+ */
+export * as SettingsResolve from "./settings/resolve.js"
+
+/**
+ * A model checked once, and each call prepared once from it (settings merged and checked, prompt normalised).
+ *
+ * @since 0.1.0
+ */
+export * as Prepare from "./prepare/prepare.js"
+
 // =============================================================================
 // Errors, retry, net, limits (C2)
 // =============================================================================

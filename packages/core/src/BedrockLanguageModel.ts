@@ -27,6 +27,7 @@
  * @since 0.1.0
  */
 import type { ConverseCommandOutput } from "@aws-sdk/client-bedrock-runtime"
+import * as Prepare from "@effect-bedrock/converse/prepare/prepare"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -39,10 +40,9 @@ import * as Stream from "effect/Stream"
 import * as BedrockClient from "./BedrockClient.js"
 import * as BedrockError from "./BedrockError.js"
 import type * as BedrockModelId from "./BedrockModelId.js"
-import * as BedrockModelProfile from "./BedrockModelProfile.js"
+import type * as BedrockModelProfile from "./BedrockModelProfile.js"
 import * as BedrockModelSettings from "./BedrockModelSettings.js"
 import * as BedrockPricing from "./BedrockPricing.js"
-import * as FileUrls from "./internal/fileUrls.js"
 import * as ModelTelemetry from "./internal/modelTelemetry.js"
 import * as PricingSource from "./internal/pricingSource.js"
 import * as RequestMapping from "./internal/requestMapping.js"
@@ -68,6 +68,12 @@ export interface Options {
   readonly profile?: Partial<BedrockModelProfile.Profile> | undefined
 }
 
+/** The first of the engine's issues, as `invalid` takes it (no path for the whole input). */
+const issueOf = (issues: ReadonlyArray<{ readonly message: string; readonly path: string }>) => {
+  const first = issues[0]!
+  return first.path === "" ? { message: first.message } : first
+}
+
 const invalid = (issue: { readonly message: string; readonly path?: string | undefined }, operation: string) =>
   new LanguageModel.InvalidRequestError({
     message: issue.message,
@@ -75,14 +81,6 @@ const invalid = (issue: { readonly message: string; readonly path?: string | und
     operation,
     ...(issue.path !== undefined ? { field: issue.path } : {})
   })
-
-/**
- * The request's prompt as a `Prompt`. A blank text prompt (allowed when the request has
- * instructions) is no message at all: Converse rejects blank text, and the mapping then sends the
- * user turn `.` before the instructions' answer, as pydantic-ai does.
- */
-const promptOf = (prompt: Prompt.Input): Prompt.Prompt =>
-  typeof prompt === "string" && prompt.trim() === "" ? Prompt.empty : Prompt.make(prompt)
 
 const outputContext = (mapped: RequestMapping.ConverseMapping) => ({
   outputTool: mapped.outputTool,
@@ -110,23 +108,9 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   if (typeof options !== "object" || options === null) {
     return yield* invalid({ message: "Expected options ({ model, settings?, profile? })" }, "make")
   }
-  const modelProblem = RequestValidation.modelIdProblem(options.model)
-  if (modelProblem !== undefined) return yield* invalid({ message: modelProblem, path: "model" }, "make")
-  const modelSettings = yield* Either.match(BedrockModelSettings.decode(options.settings), {
-    onLeft: (issue) => Effect.fail(invalid(issue, "make")),
-    onRight: Effect.succeed
-  })
-  const detected = BedrockModelProfile.forModel(options.model)
-  const profile = options.profile === undefined
-    ? detected
-    : BedrockModelProfile.withOverrides(detected, options.profile)
-  if (!profile.supportsConverse) {
-    return yield* invalid({
-      message: `The model "${options.model}" is not available on the Converse API`,
-      path: "model"
-    }, "make")
-  }
-  const modelId = options.model
+  const model = Prepare.makeModel(options)
+  if (!model.ok) return yield* invalid(issueOf(model.issues), "make")
+  const { modelId, profile } = model.value
 
   /**
    * Settings (the model's < a `withConfigOverride` in scope < the request's) and prompt, decoded
@@ -138,22 +122,13 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     request: LanguageModel.Request,
     operation: string,
     scoped: Option.Option<BedrockModelSettings.Settings>
-  ): Either.Either<RequestMapping.MappingInput, LanguageModel.InvalidRequestError> => {
-    const requestSettings = BedrockModelSettings.decode(
-      Option.isNone(scoped) ? request.settings : BedrockModelSettings.merge(scoped.value, request.settings)
-    )
-    if (Either.isLeft(requestSettings)) return Either.left(invalid(requestSettings.left, operation))
-    return Either.right({
-      modelId,
-      profile,
-      settings: BedrockModelSettings.merge(modelSettings, requestSettings.right),
-      request: { ...request, prompt: promptOf(request.prompt) },
-      nativeTools: request.nativeTools
-    })
+  ): Either.Either<Prepare.Prepared<LanguageModel.Request>, LanguageModel.InvalidRequestError> => {
+    const prepared = Prepare.prepare(model.value, request, Option.getOrUndefined(scoped))
+    return prepared.ok ? Either.right(prepared.value) : Either.left(invalid(issueOf(prepared.issues), operation))
   }
 
   /** Whether `download` has anything to do. */
-  const needsDownload = (input: RequestMapping.MappingInput) => FileUrls.hasDownloads(Prompt.make(input.request.prompt))
+  const needsDownload = (input: Prepare.Prepared<LanguageModel.Request>) => input.hasDownloads
 
   /**
    * Downloads the files given by an `http(s)://` URL, with the guards and options of
@@ -179,8 +154,10 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const prepareEffect = (request: LanguageModel.Request, operation: string) =>
     Effect.flatMap(Effect.serviceOption(ScopedSettings), (scoped) => {
       const input = prepare(request, operation, scoped)
-      if (Either.isLeft(input)) return input
-      return needsDownload(input.right) ? download(input.right, operation) : Effect.succeed(input.right)
+      if (Either.isLeft(input)) return Effect.fail(input.left)
+      return needsDownload(input.right)
+        ? download(input.right, operation)
+        : Effect.succeed<RequestMapping.MappingInput>(input.right)
     })
 
   const callOptions = (settings: BedrockModelSettings.Settings): BedrockClient.CallOptions | undefined =>

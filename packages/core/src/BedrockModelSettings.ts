@@ -40,12 +40,11 @@
  *
  * @since 0.1.0
  */
+import { modelIdProblem } from "@effect-bedrock/converse/request/validate"
+import { mergeSettings } from "@effect-bedrock/converse/settings/resolve"
+import { headerNameProblem, headerValueProblem, validateSettings } from "@effect-bedrock/converse/settings/validate"
 import * as Either from "effect/Either"
-import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { closest } from "./internal/closest.js"
-import { jsonProblem } from "./internal/jsonValue.js"
-import { modelIdProblem } from "./internal/requestValidation.js"
 
 // =============================================================================
 // Schemas
@@ -158,33 +157,8 @@ export type BedrockServiceTier = typeof BedrockServiceTier.Type
  */
 export const PromptVariable = Schema.Struct({ text: Schema.String })
 
-// HTTP header names are tokens (RFC 9110); HTTP/2 forbids connection-specific headers, and the
-// signer owns the rest of this list (overriding one breaks the request's signature).
-const headerToken = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
-const reservedHeaders = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "upgrade",
-  "te",
-  "host",
-  "content-length",
-  "authorization",
-  "x-amz-date",
-  "x-amz-security-token",
-  "x-amz-content-sha256"
-])
-const headerNameProblem = (name: string): string | undefined => {
-  if (!headerToken.test(name)) return `${JSON.stringify(name.slice(0, 80))} is not a valid HTTP header name`
-  if (reservedHeaders.has(name.toLowerCase())) return `the header "${name}" is set by the client and cannot be replaced`
-  return undefined
-}
-// Tab, visible ASCII, and obs-text: what Node accepts in a header value.
-const headerValue = /^[\t\x20-\x7e\x80-\xff]*$/
-const HeaderValue = Schema.String.pipe(
-  Schema.filter((value) => headerValue.test(value) || "a header value may not hold line breaks or control characters")
-)
+// The header rules are the engine's (`settings/validate.ts`).
+const HeaderValue = Schema.String.pipe(Schema.filter((value) => headerValueProblem(value)))
 // Names are checked on the whole record: a Record with a refined key silently drops keys that fail.
 const ExtraHeaders = Schema.Record({ key: Schema.String, value: HeaderValue }).pipe(
   Schema.filter((headers) => {
@@ -249,8 +223,6 @@ export const keys: ReadonlyArray<keyof Settings> = Object.keys(BedrockModelSetti
   keyof Settings
 >
 
-const keySet: ReadonlySet<string> = new Set(keys)
-
 // =============================================================================
 // Decoding
 // =============================================================================
@@ -267,10 +239,9 @@ export interface SettingsIssue {
   readonly path?: string | undefined
 }
 
-const decodeStruct = Schema.decodeUnknownEither(BedrockModelSettings, { errors: "first" })
-
 /**
- * Validates settings. Keys whose value is `undefined` count as unset.
+ * Validates settings. Keys whose value is `undefined` count as unset. The rules are the engine's
+ * (`@effect-bedrock/converse/settings/validate`, which reports every problem); this gives the first.
  *
  * @example
  * ```ts
@@ -284,60 +255,10 @@ const decodeStruct = Schema.decodeUnknownEither(BedrockModelSettings, { errors: 
  * @category Decoding
  */
 export const decode = (input: unknown): Either.Either<Settings, SettingsIssue> => {
-  if (input === undefined || input === null) return Either.right({})
-  if (typeof input !== "object" || Array.isArray(input)) {
-    return Either.left({ message: "Settings must be an object" })
-  }
-  for (const key of Object.keys(input)) {
-    const value = (input as Record<string, unknown>)[key]
-    if (!keySet.has(key) && value !== undefined) return Either.left(unknownKey(key, key, keys))
-    const nested = nestedKeys[key]
-    if (nested !== undefined && typeof value === "object" && value !== null && !Array.isArray(value)) {
-      for (const inner of Object.keys(value)) {
-        if (!nested.includes(inner) && (value as Record<string, unknown>)[inner] !== undefined) {
-          return Either.left(unknownKey(`${key}.${inner}`, inner, nested))
-        }
-      }
-    }
-  }
-  const decoded = Either.mapLeft(decodeStruct(input), toIssue)
-  if (Either.isLeft(decoded) || decoded.right.additionalModelRequestFields === undefined) return decoded
-  // Sent as JSON: a BigInt or a cycle would throw in the SDK, after the request was counted.
-  const problem = jsonProblem(decoded.right.additionalModelRequestFields)
-  return problem === undefined ? decoded : Either.left({
-    path: `additionalModelRequestFields${problem.path}`,
-    message: `Invalid setting "additionalModelRequestFields${problem.path}": ${problem.message}`
-  })
-}
-
-/** The keys of the settings that are objects of fixed keys: Schema.Struct would drop an unknown one silently. */
-const nestedKeys: Readonly<Record<string, ReadonlyArray<string>>> = {
-  guardrailConfig: Object.keys(GuardrailConfig.fields),
-  performanceConfig: Object.keys(PerformanceConfig.fields),
-  bedrockServiceTier: Object.keys(BedrockServiceTier.fields)
-}
-
-const unknownKey = (path: string, key: string, known: ReadonlyArray<string>): SettingsIssue => {
-  const lower = key.toLowerCase()
-  // A close spelling, else a known key the given one begins (`guardrailId` -> `guardrailIdentifier`).
-  const suggestion = closest(key, known) ??
-    (lower.length >= 4 ? known.find((candidate) => candidate.toLowerCase().startsWith(lower)) : undefined)
-  return {
-    path,
-    message: suggestion === undefined
-      ? `Unknown setting "${path}"`
-      : `Unknown setting "${path}" (did you mean "${suggestion}"?)`
-  }
-}
-
-const toIssue = (error: ParseResult.ParseError): SettingsIssue => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-  const first = issues[0]
-  if (first === undefined) return { message: ParseResult.TreeFormatter.formatErrorSync(error) }
-  const path = first.path.map(String).join(".")
-  return path === ""
-    ? { message: first.message }
-    : { path, message: `Invalid setting "${path}": ${first.message}` }
+  const result = validateSettings(input)
+  if (result.ok) return Either.right(result.value as Settings)
+  const first = result.issues[0]!
+  return Either.left(first.path === "" ? { message: first.message } : { path: first.path, message: first.message })
 }
 
 // =============================================================================
@@ -355,13 +276,4 @@ const toIssue = (error: ParseResult.ParseError): SettingsIssue => {
 export const merge = (
   modelSettings: Settings | undefined,
   requestSettings: Settings | undefined
-): Settings => {
-  if (requestSettings === undefined) return modelSettings ?? {}
-  if (modelSettings === undefined) return requestSettings
-  const out: Record<string, unknown> = { ...modelSettings }
-  for (const key in requestSettings) {
-    const value = (requestSettings as Record<string, unknown>)[key]
-    if (value !== undefined) out[key] = value
-  }
-  return out as Settings
-}
+): Settings => mergeSettings(modelSettings, requestSettings)

@@ -20,6 +20,7 @@
  *
  * @since 0.1.0
  */
+import * as Rules from "@effect-bedrock/converse/request/rules"
 import type * as Cv from "@effect-bedrock/converse/request/types"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -63,7 +64,7 @@ export const JsonSchema: Schema.Schema<JsonSchema> = Schema.declare(
  */
 export const ToolName: Schema.Schema<string> = Schema.String.pipe(
   Schema.filter((name) =>
-    /^[a-zA-Z0-9_-]{1,64}$/.test(name) ||
+    Rules.isToolName(name) ||
     `Expected a tool name of 1 to 64 letters, digits, "_" or "-", got ${JSON.stringify(name.slice(0, 80))}`
   )
 )

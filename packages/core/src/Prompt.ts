@@ -16,6 +16,7 @@
  *
  * @since 0.1.0
  */
+import * as Rules from "@effect-bedrock/converse/request/rules"
 import * as Schema from "effect/Schema"
 import * as internal from "./internal/prompt.js"
 
@@ -63,11 +64,16 @@ export type FileSource = typeof FileSource.Type
  * @category Parts
  */
 export const DocumentName = Schema.String.pipe(
-  Schema.pattern(/^[a-zA-Z0-9\s\-()[\]]+$/, {
+  Schema.pattern(Rules.documentNamePattern, {
     message: () => "A document name may hold letters, digits, whitespace, hyphens, parentheses and square brackets only"
   }),
-  Schema.filter((name) => !/\s\s/.test(name) || "A document name may not hold two whitespace characters in a row"),
-  Schema.maxLength(200, { message: () => "A document name is at most 200 characters" })
+  Schema.filter((name) =>
+    !Rules.documentNameRepeatedWhitespace.test(name) ||
+    "A document name may not hold two whitespace characters in a row"
+  ),
+  Schema.maxLength(Rules.maxDocumentNameLength, {
+    message: () => `A document name is at most ${Rules.maxDocumentNameLength} characters`
+  })
 )
 
 /**

@@ -1,13 +1,19 @@
-// The hand-written request check (internal/requestValidation.ts) against the `LanguageModel.Request`
-// Schema, on requests generated from the Schema itself (effect's Arbitrary + fast-check):
+// The engine's request validator (`@effect-bedrock/converse/request/validate`, which core's
+// internal/requestValidation.ts adapts) against the `LanguageModel.Request` Schema, on requests generated from the Schema itself (effect's Arbitrary + fast-check):
 // (a) what the Schema accepts, the check accepts, unless one of its own documented rules applies;
 // (b) with one leaf replaced by a wrong value (another type, a bad name), the Schema rejects it exactly when
 //     the check does, and the check names that leaf, a field holding it or one inside the new value.
+import { requestKeys, validateRequest } from "@effect-bedrock/converse/request/validate"
+import { jsonProblem } from "@effect-bedrock/converse/util/jsonValue"
 import { assert, describe, it } from "@effect/vitest"
 import { Arbitrary, Either, FastCheck as fc, Schema } from "effect"
-import { jsonProblem } from "../src/internal/jsonValue.js"
-import { checkRequest } from "../src/internal/requestValidation.js"
 import * as LanguageModel from "../src/LanguageModel.js"
+
+/** The validator's first issue (every issue is reported; the first is the one an error carries). */
+const checkRequest = (request: unknown) => {
+  const result = validateRequest(request)
+  return result.ok ? undefined : result.issues[0]
+}
 
 // `LanguageModel.JsonSchema` is a `Schema.declare` (no Arbitrary): a JSON object in its place, often
 // an object schema, sometimes one of another type (a rule of the check alone).
@@ -51,13 +57,15 @@ type Rec = Record<string, unknown>
 const isRec = (u: unknown): u is Rec => typeof u === "object" && u !== null && !Array.isArray(u)
 
 /**
- * The rules of the check that the Schema does not have (documented in requestValidation.ts), as
- * the path they report: an empty prompt without instructions, a value with no JSON form (a tool
- * call's input, a tool result, a schema), tool parameters that are not an object schema. Unknown
+ * The rules of the check that the Schema does not have (documented in the engine's request/validate.ts),
+ * as the path they report: an empty prompt without instructions, a prompt object with both `messages`
+ * and `_tag` (the Schema takes it as a message; `Prompt.make` as a Prompt), a value with no JSON form (a
+ * tool call's input, a tool result, a schema), tool parameters that are not an object schema. Unknown
  * request keys are a rule too, but a generated request has none.
  */
 const validatorOnly = (request: Rec): string | undefined => {
   const { instructions, output, prompt, tools } = request
+  if (isRec(prompt) && "messages" in prompt && "_tag" in prompt) return "prompt"
   const instructed = typeof instructions === "string"
     ? instructions.trim() !== ""
     : Array.isArray(instructions) &&
@@ -138,6 +146,18 @@ const replaced = (root: Rec, path: Path, value: unknown): Rec => {
 const runs = { numRuns: 200, interruptAfterTimeLimit: 20_000 }
 
 describe("the request check agrees with the LanguageModel.Request Schema", () => {
+  it("knows the same request keys", () => {
+    assert.deepStrictEqual([...requestKeys].sort(), Object.keys(LanguageModel.Request.fields).sort())
+  })
+
+  it("a prompt object with both `messages` and `_tag` is refused (the Schema takes it as a message)", () => {
+    const prompt = { _tag: "User", parts: [{ _tag: "Text", text: "hi" }], messages: 5 }
+    assert.isTrue(Either.isRight(schemaIssue({ prompt })))
+    const result = validateRequest({ prompt })
+    assert.isFalse(result.ok)
+    if (!result.ok) assert.strictEqual(result.issues[0]!.path, "prompt")
+  })
+
   it("accepts every generated request, but for its own documented rules", () => {
     let accepted = 0
     fc.assert(

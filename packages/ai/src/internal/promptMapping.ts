@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import * as Rules from "@effect-bedrock/converse/request/rules"
 import type * as BedrockModelSettings from "@effect-bedrock/core/BedrockModelSettings"
 import type * as LanguageModel from "@effect-bedrock/core/LanguageModel"
 import type * as Prompt from "@effect-bedrock/core/Prompt"
@@ -64,8 +65,6 @@ interface ReasoningOptions {
 // Names
 // =============================================================================
 
-const TOOL_NAME = /^[a-zA-Z0-9_-]+$/
-
 /**
  * A tool name Bedrock accepts (`[a-zA-Z0-9_-]`), as `@effect-bedrock/core`
  * makes it.
@@ -73,12 +72,11 @@ const TOOL_NAME = /^[a-zA-Z0-9_-]+$/
  * @internal
  */
 export const bedrockToolName = (name: string): string =>
-  TOOL_NAME.test(name) ? name : name.replace(/[^a-zA-Z0-9_-]/g, "_")
-
-const DOCUMENT_NAME = /^[a-zA-Z0-9\s\-()[\]]+$/
+  Rules.isToolName(name) ? name : name.replace(/[^a-zA-Z0-9_-]/g, "_")
 
 /** Whether Bedrock accepts a document name: alphanumerics, single spaces, hyphens, parentheses, brackets. */
-const isDocumentName = (name: string): boolean => DOCUMENT_NAME.test(name) && !/\s\s/.test(name) && name.trim() === name
+const isDocumentName = (name: string): boolean =>
+  Rules.documentNamePattern.test(name) && !Rules.documentNameRepeatedWhitespace.test(name) && name.trim() === name
 
 /**
  * A document name from a file name: the extension dropped, other characters
@@ -90,7 +88,10 @@ const isDocumentName = (name: string): boolean => DOCUMENT_NAME.test(name) && !/
 export const documentNameFromFileName = (fileName: string): string | undefined => {
   const dot = fileName.lastIndexOf(".")
   const stem = dot > 0 && fileName.length - dot <= 6 ? fileName.slice(0, dot) : fileName
-  const name = stem.replace(/[^a-zA-Z0-9\-()[\]]+/g, " ").replace(/\s+/g, " ").trim().slice(0, 200).trim()
+  const name = stem.replace(/[^a-zA-Z0-9\-()[\]]+/g, " ").replace(/\s+/g, " ").trim().slice(
+    0,
+    Rules.maxDocumentNameLength
+  ).trim()
   return name === "" ? undefined : name
 }
 

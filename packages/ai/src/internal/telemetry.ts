@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import { target } from "@effect-bedrock/converse/settings/resolve"
 import type * as BedrockModelSettings from "@effect-bedrock/core/BedrockModelSettings"
 import type * as Response from "@effect-bedrock/core/Response"
 import { addGenAIAnnotations } from "@effect/ai/Telemetry"
@@ -15,7 +16,7 @@ export const annotateRequest = (span: Span, modelId: string, settings: BedrockMo
     system: "aws.bedrock",
     operation: { name: "chat" },
     request: {
-      model: settings.inferenceProfile ?? modelId,
+      model: target(modelId, settings),
       temperature: settings.temperature,
       topP: settings.topP,
       topK: settings.topK,

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import * as Rules from "@effect-bedrock/converse/request/rules"
 import { isObject, type Json } from "./json.js"
 
 // S3Location.uri: Bedrock refuses a location without a bucket name.
@@ -60,10 +61,10 @@ export const CONTENT_BLOCK_KINDS: ReadonlyArray<string> = [
   "citationsContent"
 ]
 
-const IMAGE_FORMATS = ["png", "jpeg", "gif", "webp"]
-const DOCUMENT_FORMATS = ["pdf", "csv", "doc", "docx", "xls", "xlsx", "html", "txt", "md"]
-const VIDEO_FORMATS = ["mkv", "mov", "mp4", "webm", "flv", "mpeg", "mpg", "wmv", "three_gp"]
-const DOCUMENT_NAME = /^[a-zA-Z0-9\s\-()[\]]+$/
+// Bedrock's media formats and document-name rule, written once in the engine.
+const IMAGE_FORMATS = Rules.formatsByKind.image
+const DOCUMENT_FORMATS = Rules.formatsByKind.document
+const VIDEO_FORMATS = Rules.formatsByKind.video
 
 /**
  * The name of the one member a union structure (content block, source, tool, ...) has set.
@@ -144,7 +145,7 @@ export const checkMedia = (kind: "image" | "document" | "video", value: unknown,
       constraint(value.name, `${p}.name`, "Member must not be null")
     }
     const name = value.name as string
-    if (!DOCUMENT_NAME.test(name) || /\s\s/.test(name)) {
+    if (!Rules.documentNamePattern.test(name) || Rules.documentNameRepeatedWhitespace.test(name)) {
       fail(
         `The document file name at ${p}.name can only contain alphanumeric characters, whitespace characters, ` +
           `hyphens, parentheses, and square brackets. The name can't contain more than one consecutive whitespace character.`

@@ -7,15 +7,17 @@
  *
  * @internal
  */
+import * as Rules from "@effect-bedrock/converse/request/rules"
 import { fail } from "./contentValidation.js"
 import { isObject, type Json } from "./json.js"
 
-const FORMATS = new Set(["date-time", "time", "date", "duration", "email", "hostname", "uri", "ipv4", "ipv6", "uuid"])
-const NUMERIC = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"]
-const UNSUPPORTED_PATTERN = /\(\?<?[=!]|\\[1-9]|\\k<|\\[bB]/
+// Bedrock's strict-schema rules, written once in the engine.
+const FORMATS = Rules.strictFormats
+const NUMERIC = Rules.strictNumericKeys
+const UNSUPPORTED_PATTERN = Rules.strictUnsupportedPattern
 
 /** @internal */
-export const maxStrictTools = 20
+export const maxStrictTools = Rules.maxStrictTools
 
 const reject = (where: string, path: string, problem: string): never =>
   fail(

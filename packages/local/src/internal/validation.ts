@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import * as Rules from "@effect-bedrock/converse/request/rules"
 import {
   checkCachePoint,
   checkJsonObject,
@@ -19,7 +20,7 @@ import {
 import { isObject, type Json } from "./json.js"
 import { checkOutputConfig, checkStrictTool, maxStrictTools } from "./strictSchema.js"
 
-const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/
+const TOOL_NAME = Rules.toolNamePattern
 
 interface Counters {
   cachePoints: number
