@@ -167,6 +167,16 @@ describe("the Effect line of an app", () => {
     for (const { run, what } of runs) assert.strictEqual(run.code, 0, `${what}: ${run.stderr}`)
   }, 120_000)
 
+  it("the local server alone, which local's message offers Effect 4 apps, loads without Effect 3", async () => {
+    const program = `const LocalBedrockServer = await import("@effect-bedrock/local/LocalBedrockServer")
+      const server = await LocalBedrockServer.start({ port: 0 })
+      await server.close()
+      console.log(server.endpoint)`
+    const run = await node(apps[4], ["--input-type=module", "-e", program])
+    assert.strictEqual(run.code, 0, run.stderr)
+    assert.match(run.stdout, /^http:\/\/127\.0\.0\.1:\d+/)
+  }, 60_000)
+
   it("each package's check is the same code, with its own package name, line and range", () => {
     const marker = "// ---- the same in every package below this line ----"
     const [first, ...rest] = ["core", "ai", "local", "effect4"].map((name) => {
