@@ -11,7 +11,9 @@
  * - `dist/cjs/package.json`: `{ "type": "commonjs" }`, which makes Node and TypeScript treat the
  *   directory as CommonJS inside a `"type": "module"` package.
  *
- * The package's own `bin.ts` stays ESM only.
+ * The package's own `bin.ts` stays ESM only. The entry points in `src/internal/entry/` (`index.ts`, and
+ * `testing.ts` in core), which check the Effect line and then load the implementation with a top-level `await
+ * import()`, get a generated CommonJS twin instead: check (`./effectLine.js`), then `require` the implementation.
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -46,6 +48,17 @@ export const build = (pkg: string): number => {
     if (!relative.endsWith(".ts") || relative.endsWith(".d.ts") || relative === "bin.ts") continue
     const target = path.join(out, relative.replace(/\.ts$/, ".js"))
     fs.mkdirSync(path.dirname(target), { recursive: true })
+    const entry = /^internal[/\\]entry[/\\](\w+)\.ts$/.exec(relative)?.[1]
+    if (entry !== undefined && entry !== "effectLine") {
+      fs.writeFileSync(
+        target,
+        `"use strict";\nrequire("./effectLine.js").check(__filename);\nmodule.exports = require("../../${entry}.js");\n`
+      )
+      const declaration = path.join(dist, relative.replace(/\.ts$/, ".d.ts"))
+      fs.copyFileSync(declaration, path.join(out, relative.replace(/\.ts$/, ".d.ts")))
+      count++
+      continue
+    }
     const result = ts.transpileModule(fs.readFileSync(file, "utf8"), {
       compilerOptions,
       fileName: file,
