@@ -88,6 +88,34 @@ export type { Result } from "./request/issue.js"
 // Mapping, response, stream, pricing (A2)
 // =============================================================================
 
+/**
+ * A request mapped to the AWS SDK's Converse, ConverseStream and CountTokens inputs.
+ *
+ * @since 0.1.0
+ */
+export * as Mapping from "./mapping/converse.js"
+
+/**
+ * JSON Schemas the way Bedrock accepts them (the strict rewrite).
+ *
+ * @since 0.1.0
+ */
+export * as StrictSchema from "./schema/strict.js"
+
+/**
+ * Structured output: object roots, the wrapped answer, the answer's JSON.
+ *
+ * @since 0.1.0
+ */
+export * as StructuredOutput from "./output/structured.js"
+
+/**
+ * Reading a response: text, tool calls, thinking, the assistant message; usage and cost helpers.
+ *
+ * @since 0.1.0
+ */
+export * as ResponseHelpers from "./response/helpers.js"
+
 // =============================================================================
 // Validation, settings, prepare (B2)
 // =============================================================================
