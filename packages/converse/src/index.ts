@@ -116,6 +116,13 @@ export * as StructuredOutput from "./output/structured.js"
  */
 export * as ResponseHelpers from "./response/helpers.js"
 
+/**
+ * Converse output decoded to a `Response`, and the checks on what the network sent.
+ *
+ * @since 0.1.0
+ */
+export * as ResponseDecode from "./response/decode.js"
+
 // =============================================================================
 // Validation, settings, prepare (B2)
 // =============================================================================

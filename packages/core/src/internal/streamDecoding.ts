@@ -11,6 +11,8 @@
  * @internal
  */
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime"
+import * as ResponseDecoding from "@effect-bedrock/converse/response/decode"
+import { TextDeltaPart, ThinkingDeltaPart, ToolCallDeltaPart } from "@effect-bedrock/converse/stream/deltaObjects"
 import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
@@ -18,8 +20,6 @@ import * as Stream from "effect/Stream"
 import type * as BedrockClient from "../BedrockClient.js"
 import * as BedrockError from "../BedrockError.js"
 import type * as Response from "../Response.js"
-import { TextDeltaPart, ThinkingDeltaPart, ToolCallDeltaPart } from "./deltaObjects.js"
-import * as ResponseDecoding from "./responseDecoding.js"
 
 /** @internal */
 export interface StreamDecodeContext extends ResponseDecoding.DecodeContext {}
