@@ -123,6 +123,21 @@ export * as ResponseHelpers from "./response/helpers.js"
  */
 export * as ResponseDecode from "./response/decode.js"
 
+/**
+ * The push decoder of a ConverseStream: events in, stream parts out, a final response; a failure as a plain
+ * descriptor.
+ *
+ * @since 0.1.0
+ */
+export * as StreamDecoder from "./stream/decoder.js"
+
+/**
+ * Byte helpers.
+ *
+ * @since 0.1.0
+ */
+export * as Bytes from "./util/bytes.js"
+
 // =============================================================================
 // Validation, settings, prepare (B2)
 // =============================================================================
