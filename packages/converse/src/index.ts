@@ -138,6 +138,21 @@ export * as StreamDecoder from "./stream/decoder.js"
  */
 export * as Bytes from "./util/bytes.js"
 
+/**
+ * What a cost is asked for, what answers it, and a cost from rates per million tokens. The bundled price
+ * data (`pricing/bundled`) is reached only by its own path, loaded lazily.
+ *
+ * @since 0.1.0
+ */
+export * as PricingCost from "./pricing/cost.js"
+
+/**
+ * Service tiers as prices see them, and the regions the bundled prices cover.
+ *
+ * @since 0.1.0
+ */
+export * as PricingTiers from "./pricing/tiers.js"
+
 // =============================================================================
 // Validation, settings, prepare (B2)
 // =============================================================================
