@@ -88,6 +88,71 @@ export type { Result } from "./request/issue.js"
 // Mapping, response, stream, pricing (A2)
 // =============================================================================
 
+/**
+ * A request mapped to the AWS SDK's Converse, ConverseStream and CountTokens inputs.
+ *
+ * @since 0.1.0
+ */
+export * as Mapping from "./mapping/converse.js"
+
+/**
+ * JSON Schemas the way Bedrock accepts them (the strict rewrite).
+ *
+ * @since 0.1.0
+ */
+export * as StrictSchema from "./schema/strict.js"
+
+/**
+ * Structured output: object roots, the wrapped answer, the answer's JSON.
+ *
+ * @since 0.1.0
+ */
+export * as StructuredOutput from "./output/structured.js"
+
+/**
+ * Reading a response: text, tool calls, thinking, the assistant message; usage and cost helpers.
+ *
+ * @since 0.1.0
+ */
+export * as ResponseHelpers from "./response/helpers.js"
+
+/**
+ * Converse output decoded to a `Response`, and the checks on what the network sent.
+ *
+ * @since 0.1.0
+ */
+export * as ResponseDecode from "./response/decode.js"
+
+/**
+ * The push decoder of a ConverseStream: events in, stream parts out, a final response; a failure as a plain
+ * descriptor.
+ *
+ * @since 0.1.0
+ */
+export * as StreamDecoder from "./stream/decoder.js"
+
+/**
+ * Byte helpers.
+ *
+ * @since 0.1.0
+ */
+export * as Bytes from "./util/bytes.js"
+
+/**
+ * What a cost is asked for, what answers it, and a cost from rates per million tokens. The bundled price
+ * data (`pricing/bundled`) is reached only by its own path, loaded lazily.
+ *
+ * @since 0.1.0
+ */
+export * as PricingCost from "./pricing/cost.js"
+
+/**
+ * Service tiers as prices see them, and the regions the bundled prices cover.
+ *
+ * @since 0.1.0
+ */
+export * as PricingTiers from "./pricing/tiers.js"
+
 // =============================================================================
 // Validation, settings, prepare (B2)
 // =============================================================================

@@ -32,11 +32,12 @@
  *
  * @since 0.1.0
  */
+import * as Cost from "@effect-bedrock/converse/pricing/cost"
+import * as Tiers from "@effect-bedrock/converse/pricing/tiers"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Costs from "./internal/costs.js"
 import type * as Response from "./Response.js"
 
 // =============================================================================
@@ -88,24 +89,15 @@ export interface PriceEntry extends Price {
  * @since 0.1.0
  * @category Models
  */
-export interface Query {
-  /** The model id as given to `BedrockLanguageModel` (not an inference-profile ARN). */
-  readonly modelId: string
-  readonly region?: string | undefined
-  readonly serviceTier?: string | undefined
-  readonly usage: Response.Usage
-  /** When the call was made (prices can change on a date); default now. */
-  readonly timestamp?: Date | undefined
-}
+export interface Query extends Cost.Query {}
 
 /**
+ * The cost of a call (`cost`), or `undefined` when its price is not known: the engine's `Prices`.
+ *
  * @since 0.1.0
  * @category Models
  */
-export interface Service {
-  /** The cost of a call, or `undefined` when its price is not known. */
-  readonly cost: (query: Query) => Response.Cost | undefined
-}
+export interface Service extends Cost.Prices {}
 
 /**
  * Prices for `BedrockLanguageModel`, read when its layer is built. Without
@@ -127,8 +119,7 @@ export class BedrockPricing extends Context.Tag("@effect-bedrock/core/BedrockPri
  * @since 0.1.0
  * @category Utils
  */
-export const serviceTierOf = (tier: string | undefined): string =>
-  tier === undefined || tier === "auto" || tier === "standard" ? "default" : tier
+export const serviceTierOf: (tier: string | undefined) => string = Tiers.serviceTierOf
 
 /**
  * The cost of `usage` at `price`.
@@ -137,7 +128,7 @@ export const serviceTierOf = (tier: string | undefined): string =>
  * @category Utils
  */
 export const costOf = (price: Price, usage: Response.Usage): Response.Cost =>
-  Costs.make(usage, price.input, price.output, price.cacheRead, price.cacheWrite, price.currency ?? "USD")
+  Cost.make(usage, price.input, price.output, price.cacheRead, price.cacheWrite, price.currency ?? "USD")
 
 const matches = (entry: PriceEntry, query: Query, tier: string): boolean =>
   (typeof entry.model === "string" ? entry.model === query.modelId : entry.model.test(query.modelId)) &&
@@ -180,7 +171,9 @@ export const none: Service = { cost: () => undefined }
  * @since 0.1.0
  * @category Constructors
  */
-export const bundled: Effect.Effect<Service> = Effect.tryPromise(() => import("./internal/bundledPrices.js")).pipe(
+export const bundled: Effect.Effect<Service> = Effect.tryPromise(() =>
+  import("@effect-bedrock/converse/pricing/bundled")
+).pipe(
   Effect.map((module) => module.service),
   Effect.orElseSucceed(() => none)
 )

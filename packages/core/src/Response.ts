@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import * as Helpers from "@effect-bedrock/converse/response/helpers"
 import * as Schema from "effect/Schema"
 import * as Prompt from "./Prompt.js"
 
@@ -101,14 +102,7 @@ export type Usage = typeof Usage.Type
  * @since 0.1.0
  * @category Constructors
  */
-export const emptyUsage: Usage = {
-  inputTokens: 0,
-  outputTokens: 0,
-  totalTokens: 0,
-  cacheReadTokens: 0,
-  cacheWriteTokens: 0,
-  details: {}
-}
+export const emptyUsage: Usage = Helpers.emptyUsage
 
 // =============================================================================
 // Cost
@@ -146,17 +140,7 @@ export type Cost = typeof Cost.Type
  * @since 0.1.0
  * @category Utils
  */
-export const addCost = (self: Cost | undefined, that: Cost | undefined): Cost | undefined => {
-  if (self === undefined || that === undefined || self.currency !== that.currency) return undefined
-  return {
-    input: self.input + that.input,
-    output: self.output + that.output,
-    cacheRead: self.cacheRead + that.cacheRead,
-    cacheWrite: self.cacheWrite + that.cacheWrite,
-    total: self.total + that.total,
-    currency: self.currency
-  }
-}
+export const addCost: (self: Cost | undefined, that: Cost | undefined) => Cost | undefined = Helpers.addCost
 
 // =============================================================================
 // Response
@@ -195,20 +179,13 @@ export type Response = typeof Response.Type
  * @since 0.1.0
  * @category Getters
  */
-export const text = (response: Response): string => {
-  let out = ""
-  for (const part of response.parts) {
-    if (part._tag === "Text") out += part.text
-  }
-  return out
-}
+export const text: (response: Response) => string = Helpers.text
 
 /**
  * @since 0.1.0
  * @category Getters
  */
-export const toolCalls = (response: Response): ReadonlyArray<Prompt.ToolCallPart> =>
-  response.parts.filter((part): part is Prompt.ToolCallPart => part._tag === "ToolCall")
+export const toolCalls: (response: Response) => ReadonlyArray<Prompt.ToolCallPart> = Helpers.toolCalls
 
 /**
  * The calls of tools the provider ran itself (code execution), and their
@@ -217,19 +194,15 @@ export const toolCalls = (response: Response): ReadonlyArray<Prompt.ToolCallPart
  * @since 0.1.0
  * @category Getters
  */
-export const nativeToolParts = (
+export const nativeToolParts: (
   response: Response
-): ReadonlyArray<Prompt.NativeToolCallPart | Prompt.NativeToolResultPart> =>
-  response.parts.filter((part): part is Prompt.NativeToolCallPart | Prompt.NativeToolResultPart =>
-    part._tag === "NativeToolCall" || part._tag === "NativeToolResult"
-  )
+) => ReadonlyArray<Prompt.NativeToolCallPart | Prompt.NativeToolResultPart> = Helpers.nativeToolParts
 
 /**
  * @since 0.1.0
  * @category Getters
  */
-export const thinking = (response: Response): ReadonlyArray<Prompt.ThinkingPart> =>
-  response.parts.filter((part): part is Prompt.ThinkingPart => part._tag === "Thinking")
+export const thinking: (response: Response) => ReadonlyArray<Prompt.ThinkingPart> = Helpers.thinking
 
 /**
  * The response as an assistant message, to append to the conversation.
@@ -238,10 +211,7 @@ export const thinking = (response: Response): ReadonlyArray<Prompt.ThinkingPart>
  * @since 0.1.0
  * @category Conversions
  */
-export const toMessage = (response: Response): Prompt.AssistantMessage => ({
-  _tag: "Assistant",
-  parts: response.parts.filter((part): part is Prompt.AssistantPart => part._tag !== "Unknown")
-})
+export const toMessage: (response: Response) => Prompt.AssistantMessage = Helpers.toMessage
 
 // =============================================================================
 // Stream parts

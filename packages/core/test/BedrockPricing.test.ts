@@ -1,8 +1,8 @@
+import { costAt } from "@effect-bedrock/converse/pricing/bundled"
 import { assert, describe, it } from "@effect/vitest"
 import { calcPrice } from "@pydantic/genai-prices"
 import { Effect } from "effect"
 import * as BedrockPricing from "../src/BedrockPricing.js"
-import { costAt } from "../src/internal/bundledPrices.js"
 import * as Response from "../src/Response.js"
 
 const usage = (

@@ -1,9 +1,9 @@
 import type { ConverseResponse, ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime"
+import * as ResponseDecoding from "@effect-bedrock/converse/response/decode"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Stream } from "effect"
 import type * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockError from "../src/BedrockError.js"
-import * as ResponseDecoding from "../src/internal/responseDecoding.js"
 import * as StreamDecoding from "../src/internal/streamDecoding.js"
 import type * as Response from "../src/Response.js"
 

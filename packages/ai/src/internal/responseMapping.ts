@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import { concatBytes } from "@effect-bedrock/converse/util/bytes"
 import type * as Response from "@effect-bedrock/core/Response"
 import type * as AiResponse from "@effect/ai/Response"
 import * as Chunk from "effect/Chunk"
@@ -167,17 +168,6 @@ interface ThinkingState {
   redacted: Array<Uint8Array> | undefined
 }
 
-const concat = (pieces: ReadonlyArray<Uint8Array>): Uint8Array => {
-  if (pieces.length === 1) return pieces[0]!
-  const out = new Uint8Array(pieces.reduce((n, piece) => n + piece.length, 0))
-  let offset = 0
-  for (const piece of pieces) {
-    out.set(piece, offset)
-    offset += piece.length
-  }
-  return out
-}
-
 /**
  * A mapper of stream chunks, with the state of one stream run (make one per
  * run). Text and reasoning ids are the content block indexes; tool calls keep
@@ -262,7 +252,7 @@ export const streamMapper = (context: ResponseContext) => {
             id: id(part.index),
             metadata: reasoningMetadata(
               state?.signature,
-              state?.redacted === undefined ? undefined : concat(state.redacted)
+              state?.redacted === undefined ? undefined : concatBytes(state.redacted)
             )
           })
           break

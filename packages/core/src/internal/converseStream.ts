@@ -15,6 +15,8 @@ import {
   type ConverseStreamCommandOutput,
   type ConverseStreamOutput
 } from "@aws-sdk/client-bedrock-runtime"
+import { holdEvent } from "@effect-bedrock/converse/stream/deltaObjects"
+import * as EventPump from "@effect-bedrock/converse/stream/eventPump"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -23,8 +25,6 @@ import type * as BedrockClient from "../BedrockClient.js"
 import * as BedrockError from "../BedrockError.js"
 import { type CallContext, contextOf, metadataOf, runOnResponse, streamTimeoutError } from "./clientCall.js"
 import * as ClientOptions from "./clientOptions.js"
-import { holdEvent } from "./deltaObjects.js"
-import * as EventPump from "./eventPump.js"
 import { fromSdk } from "./fromSdk.js"
 
 /** Events read ahead of the consumer at most, and so the largest batch a pull hands over. */

@@ -7,16 +7,10 @@
  *
  * @internal
  */
+import { bundledRegions } from "@effect-bedrock/converse/pricing/tiers"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as BedrockPricing from "../BedrockPricing.js"
-
-/**
- * The regions the bundled prices apply to (its prices are the US on-demand list prices).
- *
- * @internal
- */
-export const bundledRegions: ReadonlySet<string> = new Set(["us-east-1", "us-east-2", "us-west-1", "us-west-2"])
 
 /** @internal */
 export interface PricingSource {

@@ -1,67 +1,39 @@
 /**
- * Pure mapping of a `LanguageModel.Request` to the Converse (and CountTokens)
- * input of the AWS SDK. No services, no network: files given by URL must be
- * downloaded before (only `s3://` locations are sent by reference).
- *
- * Built for speed: one pass over the prompt with plain loops, blocks pushed
- * into arrays owned by the mapping, tool schemas passed by reference.
- *
- * This module is the one entry point; the parts live in `requestMapping/`:
- * `messages` (prompt -> `messages` / `system`), `tools` (tools, tool choice,
- * structured output), `media` (files), `cachePoints`, `inference`
- * (`inferenceConfig`, `additionalModelRequestFields`, thinking) and `issues`
- * (a part throws an issue with `fail`; it is caught once, here).
+ * The request mapping, moved to the engine (`@effect-bedrock/converse/mapping/converse`). This shim keeps
+ * the `Either` API that `BedrockLanguageModel.ts` and the benchmark clients (`scripts/bench/clients/*.mjs`,
+ * through `dist/internal/`) use; Round 3 of issue 21 deletes it.
  *
  * @since 0.1.0
  * @internal
  */
-import type {
-  ConverseCommandInput,
-  CountTokensCommandInput,
-  Message,
-  SystemContentBlock,
-  ToolConfiguration
-} from "@aws-sdk/client-bedrock-runtime"
+import type { CountTokensCommandInput } from "@aws-sdk/client-bedrock-runtime"
+import * as Mapping from "@effect-bedrock/converse/mapping/converse"
+import type { Issue, Result } from "@effect-bedrock/converse/request/issue"
 import * as Either from "effect/Either"
-import type * as BedrockModelProfile from "../BedrockModelProfile.js"
-import { baseModelId } from "../BedrockModelProfile.js"
-import type * as BedrockModelSettings from "../BedrockModelSettings.js"
-import type * as LanguageModel from "../LanguageModel.js"
-import { addRequestCachePoints } from "./requestMapping/cachePoints.js"
-import { additionalModelRequestFields, inferenceConfig, isThinkingEnabled } from "./requestMapping/inference.js"
-import { fail, hasKeys, toIssue } from "./requestMapping/issues.js"
-import { mapPrompt } from "./requestMapping/messages.js"
-import { toolHistoryAsText } from "./requestMapping/toolHistory.js"
-import { mapTools } from "./requestMapping/tools.js"
-
-// The constants and helpers of the parts that other modules use.
-export { maxCachePoints } from "./requestMapping/cachePoints.js"
-export { anthropicThinkingBudget } from "./requestMapping/inference.js"
-export { mediaFormat } from "./requestMapping/media.js"
-export { providerName } from "./requestMapping/messages.js"
-export { defaultOutputName } from "./requestMapping/output.js"
-export { sanitizeToolName } from "./requestMapping/tools.js"
 
 /**
- * The service tier a request asks for: the Bedrock object wins over the unified string (and is the
- * only way to ask for `reserved`). `"auto"` is sent as no tier. The mapping, the span and the price
- * all read this one.
- *
  * @since 0.1.0
  * @internal
  */
-export const effectiveServiceTier = (
-  settings: BedrockModelSettings.Settings
-): BedrockModelSettings.ServiceTier | BedrockModelSettings.BedrockServiceTier["type"] | undefined =>
-  settings.bedrockServiceTier?.type ?? settings.serviceTier
-
-// =============================================================================
-// Models
-// =============================================================================
+export {
+  anthropicThinkingBudget,
+  defaultOutputName,
+  effectiveServiceTier,
+  maxCachePoints,
+  mediaFormat,
+  providerName,
+  sanitizeToolName
+} from "@effect-bedrock/converse/mapping/converse"
 
 /**
- * A problem found before the request is sent (the caller turns it into a
- * typed error). `path` points into the request, e.g. `prompt.messages[2].parts[0]`.
+ * @since 0.1.0
+ * @internal
+ */
+export type { ConverseMapping, MappingInput, NativeTool, OutputMode } from "@effect-bedrock/converse/mapping/converse"
+
+/**
+ * A problem found before the request is sent (the caller turns it into a typed error). `path` points into
+ * the request, e.g. `prompt.messages[2].parts[0]`.
  *
  * @since 0.1.0
  * @internal
@@ -71,62 +43,11 @@ export interface MappingIssue {
   readonly path?: string | undefined
 }
 
-/**
- * Native (provider-run) tools that can be asked for.
- *
- * @since 0.1.0
- * @internal
- */
-export type NativeTool = LanguageModel.NativeTool
-
-/**
- * @since 0.1.0
- * @internal
- */
-export interface MappingInput {
-  /** The model name: drives nothing here but `modelId` (the profile is passed in). */
-  readonly modelId: string
-  readonly profile: BedrockModelProfile.Profile
-  /** Already merged (`BedrockModelSettings.merge`) and validated (`decode`). `request.settings` is ignored. */
-  readonly settings: BedrockModelSettings.Settings
-  readonly request: LanguageModel.Request
-  /** For ConverseStream: keeps `guardrailConfig.streamProcessingMode`. */
-  readonly stream?: boolean | undefined
-  readonly nativeTools?: ReadonlyArray<NativeTool> | undefined
+const toEither = <A>(result: Result<A>): Either.Either<A, MappingIssue> => {
+  if (result.ok) return Either.right(result.value)
+  const issue: Issue = result.issues[0]!
+  return Either.left(issue.path === "" ? { message: issue.message } : { message: issue.message, path: issue.path })
 }
-
-/**
- * How a structured output was asked for, so that the response decoder can
- * turn it back into the answer: `Native` and `Prompted` (the text is the
- * JSON) or `Tool` (the input of a call of `toolName` is the answer). When
- * `unwrapKey` is set, the answer is that key of the JSON, because a
- * non-object schema was wrapped in an object.
- *
- * @since 0.1.0
- * @internal
- */
-export type OutputMode =
-  | { readonly _tag: "Native"; readonly name: string; readonly unwrapKey?: string | undefined }
-  | { readonly _tag: "Prompted"; readonly name: string; readonly unwrapKey?: string | undefined }
-  | { readonly _tag: "Tool"; readonly toolName: string; readonly unwrapKey?: string | undefined }
-
-/**
- * @since 0.1.0
- * @internal
- */
-export interface ConverseMapping {
-  /** Also valid as `ConverseStreamCommandInput`. */
-  readonly input: ConverseCommandInput
-  /** The forced output tool, whose call is the answer (absent with native output or no output schema). */
-  readonly outputTool?: string | undefined
-  readonly output?: OutputMode | undefined
-  /** What could not be sent as asked (a schema a strict rewrite had to change in meaning). */
-  readonly warnings?: ReadonlyArray<string> | undefined
-}
-
-// =============================================================================
-// Entry points
-// =============================================================================
 
 /**
  * The Converse / ConverseStream input for a request.
@@ -134,112 +55,15 @@ export interface ConverseMapping {
  * @since 0.1.0
  * @internal
  */
-export const toConverseInput = (options: MappingInput): Either.Either<ConverseMapping, MappingIssue> => {
-  try {
-    return Either.right(build(options, false))
-  } catch (error) {
-    return Either.left(toIssue(error))
-  }
-}
+export const toConverseInput = (options: Mapping.MappingInput): Either.Either<Mapping.ConverseMapping, MappingIssue> =>
+  toEither(Mapping.toConverseInput(options))
 
 /**
- * The CountTokens input for a request: the same mapping (cache limit
- * included) and the model id without geo prefix, never the inference profile.
+ * The CountTokens input for a request.
  *
  * @since 0.1.0
  * @internal
  */
 export const toCountTokensInput = (
-  options: MappingInput
-): Either.Either<CountTokensCommandInput, MappingIssue> => {
-  try {
-    const { input } = build(options, true)
-    const converse: {
-      messages: Array<Message>
-      system: Array<SystemContentBlock>
-      toolConfig?: ToolConfiguration
-      additionalModelRequestFields?: ConverseCommandInput["additionalModelRequestFields"]
-    } = { messages: input.messages!, system: input.system! }
-    if (input.toolConfig !== undefined) converse.toolConfig = input.toolConfig
-    if (input.additionalModelRequestFields !== undefined) {
-      converse.additionalModelRequestFields = input.additionalModelRequestFields
-    }
-    return Either.right({ modelId: baseModelId(options.modelId), input: { converse } })
-  } catch (error) {
-    return Either.left(toIssue(error))
-  }
-}
-
-// =============================================================================
-// Request
-// =============================================================================
-
-const build = (options: MappingInput, forCountTokens: boolean): ConverseMapping => {
-  const { profile, request, settings } = options
-  if (!profile.supportsConverse) {
-    fail(
-      `Model "${options.modelId}" is not served by the Bedrock Converse API` +
-        (profile.family === "openai" ? " (on Converse, OpenAI offers only the gpt-oss models)" : "")
-    )
-  }
-  const thinkingOn = isThinkingEnabled(profile, settings)
-  let warnings: Array<string> | undefined
-  const warn = (message: string) => {
-    ;(warnings ??= []).push(message)
-  }
-
-  // Tools first: a forced choice that cannot be honoured fails before any other work.
-  const tools = mapTools(options, thinkingOn, warn)
-
-  const { messages, staticSystemEnd, system } = mapPrompt(profile, settings, request, tools.instructions)
-
-  addRequestCachePoints(
-    profile,
-    settings,
-    system,
-    staticSystemEnd,
-    tools.toolConfig === undefined ? undefined : tools.toolConfig.tools,
-    messages.list,
-    messages.cachePoints,
-    warn
-  )
-
-  const input: ConverseCommandInput = {
-    modelId: forCountTokens ? options.modelId : settings.inferenceProfile ?? options.modelId,
-    // Without a toolConfig, Bedrock rejects toolUse / toolResult blocks: the history's go as text.
-    messages: tools.toolConfig === undefined ? toolHistoryAsText(messages.list) : messages.list,
-    system,
-    inferenceConfig: inferenceConfig(settings)
-  }
-  if (tools.toolConfig !== undefined) input.toolConfig = tools.toolConfig
-  if (tools.outputConfig !== undefined) input.outputConfig = tools.outputConfig
-
-  const additional = additionalModelRequestFields(profile, settings)
-  if (additional !== undefined) input.additionalModelRequestFields = additional as any
-
-  if (settings.guardrailConfig !== undefined) {
-    const { streamProcessingMode, ...rest } = settings.guardrailConfig
-    input.guardrailConfig = options.stream === true && streamProcessingMode !== undefined
-      ? { ...rest, streamProcessingMode } as ConverseCommandInput["guardrailConfig"]
-      : rest
-  }
-  if (settings.performanceConfig !== undefined) input.performanceConfig = settings.performanceConfig
-  if (settings.requestMetadata !== undefined && hasKeys(settings.requestMetadata)) {
-    input.requestMetadata = settings.requestMetadata as Record<string, string>
-  }
-  const responseFieldPaths = settings.additionalModelResponseFieldPaths
-  if (responseFieldPaths !== undefined && responseFieldPaths.length > 0) {
-    input.additionalModelResponseFieldPaths = responseFieldPaths as Array<string>
-  }
-  if (settings.promptVariables !== undefined && hasKeys(settings.promptVariables)) {
-    input.promptVariables = settings.promptVariables as ConverseCommandInput["promptVariables"]
-  }
-  const tier = effectiveServiceTier(settings)
-  if (tier !== undefined && tier !== "auto") input.serviceTier = { type: tier }
-  const output = tools.output
-  if (output === undefined) return warnings === undefined ? { input } : { input, warnings }
-  const mapping: ConverseMapping = output._tag === "Tool"
-    ? { input, outputTool: output.toolName, output }
-    : { input, output }
-  return warnings === undefined ? mapping : { ...mapping, warnings }
-}
+  options: Mapping.MappingInput
+): Either.Either<CountTokensCommandInput, MappingIssue> => toEither(Mapping.toCountTokensInput(options))

@@ -7,6 +7,7 @@
  * @since 0.1.0
  * @internal
  */
+import * as Structured from "@effect-bedrock/converse/output/structured"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
@@ -18,37 +19,24 @@ import * as Response from "../Response.js"
 import { jsonSchema } from "../Tool.js"
 
 /**
- * Why an answer was not accepted: what the model is told, the raw text, and
- * the underlying error.
+ * Why an answer was not accepted (the engine's `output/structured.ts`).
  *
  * @since 0.1.0
  * @internal
  */
-export interface Rejection {
-  readonly feedback: string
-  readonly text: string
-  readonly cause: unknown
-}
+export type Rejection = Structured.Rejection
 
 /**
- * Whether an output schema's root is an object. Any other root (a string, an
- * array, a union, a `$ref`) is asked for wrapped, as the `unwrapKey` property
- * of an object (pydantic-ai's `outer_typed_dict_key`): tool inputs and
- * JSON-schema output must be objects.
- *
  * @since 0.1.0
  * @internal
  */
-export const isObjectSchema = (schema: LanguageModel.JsonSchema): boolean =>
-  (schema as Record<string, unknown>).type === "object"
-
-/**
- * The key a non-object answer is wrapped in.
- *
- * @since 0.1.0
- * @internal
- */
-export const unwrapKey = "response"
+export {
+  failureMessage,
+  isObjectSchema,
+  unwrapKey,
+  unwrapResponse,
+  wrappedValue
+} from "@effect-bedrock/converse/output/structured"
 
 const schemas = new WeakMap<object, LanguageModel.JsonSchema>()
 
@@ -82,47 +70,15 @@ export const toRequest = <A, I, R>(options: LanguageModel.ObjectRequest<A, I, R>
   }
 }
 
-const FENCED = /^```[a-zA-Z]*\s*\n?([\s\S]*?)\n?\s*```$/
-
-const parse = (text: string): Either.Either<unknown, unknown> => {
-  const trimmed = text.trim()
-  const fenced = FENCED.exec(trimmed)
-  try {
-    return Either.right(JSON.parse(fenced === null ? trimmed : fenced[1]!))
-  } catch (error) {
-    return Either.left(error)
-  }
-}
-
 /**
- * The answer's JSON: the whole text, or else the last text part (a model may
- * write a sentence before calling the output tool).
+ * The answer's JSON, or why it is not one (the engine's `answerJson` as an `Either`).
  *
  * @since 0.1.0
  * @internal
  */
 export const answerJson = (response: Response.Response): Either.Either<unknown, Rejection> => {
-  const text = Response.text(response)
-  if (text.trim() === "") {
-    return Either.left({
-      feedback: "Your answer has no text. Answer with the JSON value only.",
-      text,
-      cause: new Error("The answer has no text")
-    })
-  }
-  const whole = parse(text)
-  if (Either.isRight(whole)) return Either.right(whole.right)
-  const texts = response.parts.filter((part) => part._tag === "Text")
-  if (texts.length > 1) {
-    const last = parse((texts[texts.length - 1] as Response.Part & { readonly text: string }).text)
-    if (Either.isRight(last)) return Either.right(last.right)
-  }
-  const reason = whole.left instanceof Error ? whole.left.message : String(whole.left)
-  return Either.left({
-    feedback: `Your answer is not valid JSON (${reason}). Answer with the JSON value only, no other text.`,
-    text,
-    cause: whole.left
-  })
+  const json = Structured.answerJson(response)
+  return json.ok ? Either.right(json.value) : Either.left(json.rejection)
 }
 
 /**
@@ -147,11 +103,11 @@ export const decodeAnswer = <A, I, R>(
   })
   // A schema whose root is not an object was asked for wrapped, `{ "response": value }`: the tool
   // mode's answer and `generate`'s arrive unwrapped, a stream's text still wrapped.
-  const wrapped = wrappedValue(schemaOf(schema), json.right)
+  const wrapped = Structured.wrappedValue(schemaOf(schema), json.right)
   return decode(json.right).pipe(
     Effect.map((value) => Either.right(value)),
     Effect.catchAll((error) =>
-      wrapped === noValue
+      wrapped === Structured.noValue
         ? Effect.succeed(Either.left(rejection(error)))
         : decode(wrapped).pipe(
           Effect.map((value) => Either.right(value)),
@@ -159,50 +115,6 @@ export const decodeAnswer = <A, I, R>(
         )
     )
   )
-}
-
-const noValue: unique symbol = Symbol.for("@effect-bedrock/core/structuredOutput/noValue")
-
-/**
- * The value of an answer wrapped as `{ "response": value }` (the key alone) for a schema whose
- * root is not an object, else `noValue`.
- *
- * @since 0.1.0
- * @internal
- */
-export const wrappedValue = (schema: LanguageModel.JsonSchema, json: unknown): unknown => {
-  if (isObjectSchema(schema) || typeof json !== "object" || json === null || Array.isArray(json)) return noValue
-  const keys = Object.keys(json)
-  return keys.length === 1 && keys[0] === unwrapKey ? (json as Record<string, unknown>)[unwrapKey] : noValue
-}
-
-/**
- * `generate`'s answer for a non-object schema asked for in native or prompted mode: its JSON
- * `{ "response": value }` becomes `value`'s JSON, as the tool mode's answer is. An answer that is
- * not that shape is left as it is (`generateObject` sends it back as a retry).
- *
- * @since 0.1.0
- * @internal
- */
-export const unwrapResponse = (response: Response.Response): Response.Response => {
-  const json = answerJson(response)
-  if (Either.isLeft(json)) return response
-  const value = json.right
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return response
-  const keys = Object.keys(value)
-  if (keys.length !== 1 || keys[0] !== unwrapKey) return response
-  const text = JSON.stringify((value as Record<string, unknown>)[unwrapKey])
-  if (text === undefined) return response
-  const parts: Array<Response.Part> = []
-  let placed = false
-  for (const part of response.parts) {
-    if (part._tag !== "Text") parts.push(part)
-    else if (!placed) {
-      parts.push({ _tag: "Text", text })
-      placed = true
-    }
-  }
-  return { ...response, parts }
 }
 
 /**
@@ -227,15 +139,6 @@ export const retryPrompt = (
 ): Prompt.Prompt => ({
   messages: [...prompt.messages, Response.toMessage(response), Prompt.tool(retry)]
 })
-
-/**
- * The message of the final failure.
- *
- * @since 0.1.0
- * @internal
- */
-export const failureMessage = (rejection: Rejection, attempts: number): string =>
-  `The model's answer did not decode after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${rejection.feedback}`
 
 // =============================================================================
 // The object loops (generateObject, streamObject)

@@ -1,12 +1,10 @@
 // Schemas as Bedrock takes them: title/$schema dropped everywhere, $defs inlined for Amazon and
 // Meta, and the strict rewrite (additionalProperties false, rejected keywords moved into the
 // description). Nothing is copied when nothing changes, and the result is cached per schema.
-import { assert, describe, it } from "@effect/vitest"
-import * as JSONSchema from "effect/JSONSchema"
-import * as Schema from "effect/Schema"
-import { forBedrock, isStrictPattern } from "../../src/internal/requestMapping/jsonSchema.js"
+import { forBedrock, isStrictPattern } from "@effect-bedrock/converse/schema/strict"
+import { assert, describe, it } from "vitest"
 
-describe("requestMapping/jsonSchema", () => {
+describe("schema/strict", () => {
   it("a schema that needs nothing comes back as it is, and results are cached", () => {
     const schema = { type: "object", properties: { city: { type: "string" } }, required: ["city"] }
     assert.strictEqual(forBedrock(schema, false, false).schema, schema)
@@ -58,19 +56,27 @@ describe("requestMapping/jsonSchema", () => {
     assert.strictEqual(forBedrock(schema, false, false).schema, schema)
   })
 
-  it("strict: Schema.positive() and a Record from effect's JSONSchema.make", () => {
-    const Order = Schema.Struct({
-      quantity: Schema.Number.pipe(Schema.positive()),
-      prices: Schema.Record({ key: Schema.String, value: Schema.Number })
-    })
-    const result = forBedrock(JSONSchema.make(Order) as any, true, false)
+  it("strict: Schema.positive() and a Record as effect's JSONSchema.make writes them", () => {
+    // JSONSchema.make(Schema.Struct({ quantity: Schema.Number.pipe(Schema.positive()),
+    //   prices: Schema.Record({ key: Schema.String, value: Schema.Number }) })), effect 3.
+    const order = {
+      $schema: "http://json-schema.org/draft-07/schema#",
+      type: "object",
+      required: ["quantity", "prices"],
+      properties: {
+        quantity: { type: "number", description: "a positive number", title: "positive", exclusiveMinimum: 0 },
+        prices: { type: "object", required: [], properties: {}, additionalProperties: { type: "number" } }
+      },
+      additionalProperties: false
+    }
+    const result = forBedrock(order, true, false)
     const properties = (result.schema as any).properties
     assert.deepStrictEqual(properties.quantity, {
       type: "number",
       description: "a positive number (exclusiveMinimum=0)"
     })
     assert.strictEqual(properties.prices.additionalProperties, false)
-    assert.isUndefined(result.schema.$schema)
+    assert.isUndefined((result.schema as any).$schema)
     assert.strictEqual(result.warnings.length, 1)
     assert.match(result.warnings[0]!, /\$\.properties\.prices is a map/)
   })

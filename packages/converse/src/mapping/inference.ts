@@ -8,8 +8,8 @@
  * @internal
  */
 import type { InferenceConfiguration } from "@aws-sdk/client-bedrock-runtime"
-import type * as BedrockModelProfile from "../../BedrockModelProfile.js"
-import type * as BedrockModelSettings from "../../BedrockModelSettings.js"
+import type * as Profiles from "../models/profiles.js"
+import type * as Settings from "../settings/types.js"
 import { hasKeys } from "./issues.js"
 
 /**
@@ -18,7 +18,7 @@ import { hasKeys } from "./issues.js"
  * @since 0.1.0
  * @internal
  */
-export const inferenceConfig = (settings: BedrockModelSettings.Settings): InferenceConfiguration => {
+export const inferenceConfig = (settings: Settings.Settings): InferenceConfiguration => {
   const config: InferenceConfiguration = {}
   if (settings.maxTokens !== undefined) config.maxTokens = settings.maxTokens
   if (settings.temperature !== undefined) config.temperature = settings.temperature
@@ -36,7 +36,7 @@ export const inferenceConfig = (settings: BedrockModelSettings.Settings): Infere
  * @since 0.1.0
  * @internal
  */
-export const appliesThinking = (profile: BedrockModelProfile.Profile): boolean =>
+export const appliesThinking = (profile: Profiles.Profile): boolean =>
   profile.supportsThinking && profile.thinkingVariant !== "none"
 
 /**
@@ -48,8 +48,8 @@ export const appliesThinking = (profile: BedrockModelProfile.Profile): boolean =
  * @internal
  */
 export const isThinkingEnabled = (
-  profile: BedrockModelProfile.Profile,
-  settings: BedrockModelSettings.Settings
+  profile: Profiles.Profile,
+  settings: Settings.Settings
 ): boolean => {
   if (profile.alwaysThinks) return true
   if (settings.thinking !== undefined && settings.thinking !== false && appliesThinking(profile)) return true
@@ -88,8 +88,8 @@ const anthropicEffort = { minimal: "low", low: "low", medium: "medium", high: "h
  * @internal
  */
 export const additionalModelRequestFields = (
-  profile: BedrockModelProfile.Profile,
-  settings: BedrockModelSettings.Settings
+  profile: Profiles.Profile,
+  settings: Settings.Settings
 ): Record<string, unknown> | undefined => {
   const user = settings.additionalModelRequestFields
   const topK = settings.topK

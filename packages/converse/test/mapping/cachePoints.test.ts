@@ -1,9 +1,9 @@
 // Cache points: the cache point part directly (placement, the cacheMessages point, the limit of
 // four per request), then end to end through toConverseInput.
 import type { ContentBlock, Message, SystemContentBlock, Tool } from "@aws-sdk/client-bedrock-runtime"
-import { assert, describe, it } from "@effect/vitest"
-import * as CachePoints from "../../src/internal/requestMapping/cachePoints.js"
-import * as Prompt from "../../src/Prompt.js"
+import * as CachePoints from "@effect-bedrock/converse/mapping/cachePoints"
+import { assert, describe, it } from "vitest"
+import * as Prompt from "../utils/prompt.js"
 import {
   bytes,
   CLAUDE,

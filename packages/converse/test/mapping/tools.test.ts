@@ -1,9 +1,9 @@
 // Tools and structured output: tool specs, schema wrapping, tool names and mapTools directly,
 // then end to end through toConverseInput (tool choice, native tools, output modes).
-import { assert, describe, it } from "@effect/vitest"
-import * as Output from "../../src/internal/requestMapping/output.js"
-import * as Tools from "../../src/internal/requestMapping/tools.js"
-import type * as LanguageModel from "../../src/LanguageModel.js"
+import type * as Cv from "@effect-bedrock/converse"
+import * as Output from "@effect-bedrock/converse/mapping/output"
+import * as Tools from "@effect-bedrock/converse/mapping/tools"
+import { assert, describe, it } from "vitest"
 import {
   CLAUDE,
   CLAUDE_37,
@@ -66,7 +66,7 @@ describe("requestMapping/tools", () => {
   })
 
   describe("mapTools", () => {
-    const tools = (request: LanguageModel.Request, modelId?: string, thinkingOn = false) =>
+    const tools = (request: Cv.Request, modelId?: string, thinkingOn = false) =>
       Tools.mapTools(input(request, modelId === undefined ? {} : { modelId }), thinkingOn, () => {})
 
     it("nothing without tools or output", () => {
@@ -222,7 +222,7 @@ describe("requestMapping/tools", () => {
     })
 
     it("tool specs are made once per definition: shared and frozen, in a new list each request", () => {
-      const tools: Array<LanguageModel.ToolDefinition> = [weather, time]
+      const tools: Array<Cv.ToolDefinition> = [weather, time]
       const first = converse({ prompt: "hi", tools }, { settings: { cacheToolDefinitions: true } }).toolConfig.tools
       const second = converse({ prompt: "hi", tools }).toolConfig.tools
       assert.deepStrictEqual(second, [spec(weather), spec(time)])

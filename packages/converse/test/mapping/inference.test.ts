@@ -1,8 +1,8 @@
 // Inference fields: inferenceConfig, thinking detection and additionalModelRequestFields directly,
 // then end to end through toConverseInput (topK and thinking per family).
-import { assert, describe, it } from "@effect/vitest"
-import type * as BedrockModelSettings from "../../src/BedrockModelSettings.js"
-import * as Inference from "../../src/internal/requestMapping/inference.js"
+import type * as Cv from "@effect-bedrock/converse"
+import * as Inference from "@effect-bedrock/converse/mapping/inference"
+import { assert, describe, it } from "vitest"
 import { CLAUDE, CLAUDE_37, CLAUDE_ADAPTIVE, converse, GPT_OSS, LLAMA, NOVA, profileOf, QWEN } from "./fixtures.js"
 
 describe("requestMapping/inference", () => {
@@ -40,7 +40,7 @@ describe("requestMapping/inference", () => {
   })
 
   describe("additionalModelRequestFields", () => {
-    const fields = (modelId: string, settings: BedrockModelSettings.Settings) =>
+    const fields = (modelId: string, settings: Cv.Settings) =>
       Inference.additionalModelRequestFields(profileOf(modelId), settings)
 
     it("the user's object itself when nothing is added; undefined when empty", () => {
@@ -141,7 +141,7 @@ describe("requestMapping/inference", () => {
   })
 
   describe("thinking", () => {
-    const fields = (modelId: string, thinking: BedrockModelSettings.Thinking) =>
+    const fields = (modelId: string, thinking: Cv.Thinking) =>
       converse({ prompt: "hi" }, { modelId, settings: { thinking } }).additionalModelRequestFields
 
     it("anthropic adaptive: {type: adaptive} plus effort for levels; nothing for false", () => {

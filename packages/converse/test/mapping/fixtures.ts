@@ -1,13 +1,12 @@
 // Shared by the request mapping tests: model ids, the entry point wrapped for assertions, and
 // the prompt parts and tools the tests reuse.
-import { assert } from "@effect/vitest"
-import * as Either from "effect/Either"
-import * as BedrockModelProfile from "../../src/BedrockModelProfile.js"
-import type * as BedrockModelSettings from "../../src/BedrockModelSettings.js"
-import * as RequestMapping from "../../src/internal/requestMapping.js"
-import { toIssue } from "../../src/internal/requestMapping/issues.js"
-import type * as LanguageModel from "../../src/LanguageModel.js"
-import * as Prompt from "../../src/Prompt.js"
+import type * as Cv from "@effect-bedrock/converse"
+import * as RequestMapping from "@effect-bedrock/converse/mapping/converse"
+import { toIssue } from "@effect-bedrock/converse/mapping/issues"
+import * as Profiles from "@effect-bedrock/converse/models/profiles"
+import type { Issue } from "@effect-bedrock/converse/request/issue"
+import { assert } from "vitest"
+import * as Prompt from "../utils/prompt.js"
 
 export const CLAUDE = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 export const CLAUDE_ADAPTIVE = "us.anthropic.claude-sonnet-4-6"
@@ -23,21 +22,21 @@ export const QWEN = "qwen.qwen3-32b-v1:0"
 export const DEEPSEEK = "us.deepseek.r1-v1:0"
 
 /** The profile of a model id. */
-export const profileOf = (modelId: string): BedrockModelProfile.Profile => BedrockModelProfile.forModel(modelId)
+export const profileOf = (modelId: string): Profiles.Profile => Profiles.forModel(modelId)
 
 export interface Options {
   readonly modelId?: string
-  readonly settings?: BedrockModelSettings.Settings
-  readonly profile?: BedrockModelProfile.Profile
+  readonly settings?: Cv.Settings
+  readonly profile?: Profiles.Profile
   readonly stream?: boolean
   readonly nativeTools?: ReadonlyArray<RequestMapping.NativeTool>
 }
 
-export const input = (request: LanguageModel.Request, options: Options = {}): RequestMapping.MappingInput => {
+export const input = (request: Cv.Request, options: Options = {}): RequestMapping.MappingInput => {
   const modelId = options.modelId ?? CLAUDE
   return {
     modelId,
-    profile: options.profile ?? BedrockModelProfile.forModel(modelId),
+    profile: options.profile ?? Profiles.forModel(modelId),
     settings: options.settings ?? {},
     request,
     ...(options.stream !== undefined ? { stream: options.stream } : {}),
@@ -45,22 +44,24 @@ export const input = (request: LanguageModel.Request, options: Options = {}): Re
   }
 }
 
-export const map = (request: LanguageModel.Request, options: Options = {}): RequestMapping.ConverseMapping => {
+export const map = (request: Cv.Request, options: Options = {}): RequestMapping.ConverseMapping => {
   const result = RequestMapping.toConverseInput(input(request, options))
-  if (Either.isLeft(result)) return assert.fail(result.left.message)
-  return result.right
+  if (!result.ok) return assert.fail(result.issues[0]!.message)
+  return result.value
 }
 
-export const converse = (request: LanguageModel.Request, options: Options = {}): any => map(request, options).input
+export const converse = (request: Cv.Request, options: Options = {}): any => map(request, options).input
 
-export const issue = (request: LanguageModel.Request, options: Options = {}): RequestMapping.MappingIssue => {
+/** The one issue the mapping returns (`path` `""` for the request as a whole). */
+export const issue = (request: Cv.Request, options: Options = {}): Issue => {
   const result = RequestMapping.toConverseInput(input(request, options))
-  if (Either.isRight(result)) return assert.fail("expected a mapping issue")
-  return result.left
+  if (result.ok) return assert.fail("expected a mapping issue")
+  assert.strictEqual(result.issues.length, 1)
+  return result.issues[0]!
 }
 
 /** The issue a part reports by throwing (`fail`), as the entry point would return it. */
-export const thrownIssue = (run: () => unknown): RequestMapping.MappingIssue => {
+export const thrownIssue = (run: () => unknown): Issue => {
   try {
     run()
   } catch (error) {
@@ -74,13 +75,13 @@ export const bytes = new Uint8Array([1, 2, 3])
 export const pdf = Prompt.file({ mediaType: "application/pdf", data: bytes })
 export const png = Prompt.file({ mediaType: "image/png", data: bytes })
 export const mp4 = Prompt.file({ mediaType: "video/mp4", data: bytes })
-export const weather: LanguageModel.ToolDefinition = {
+export const weather: Cv.ToolDefinition = {
   name: "weather",
   description: "Get the weather",
   parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] }
 }
-export const time: LanguageModel.ToolDefinition = { name: "time", parameters: { type: "object", properties: {} } }
-export const spec = (tool: LanguageModel.ToolDefinition) => ({
+export const time: Cv.ToolDefinition = { name: "time", parameters: { type: "object", properties: {} } }
+export const spec = (tool: Cv.ToolDefinition) => ({
   toolSpec: {
     name: tool.name,
     ...(tool.description !== undefined ? { description: tool.description } : {}),

@@ -1,8 +1,8 @@
 // Media formats and file sources directly (media type -> Converse format, where the bytes come
 // from, the blocks), then files in user content end to end through toConverseInput.
-import { assert, describe, it } from "@effect/vitest"
-import * as Media from "../../src/internal/requestMapping/media.js"
-import * as Prompt from "../../src/Prompt.js"
+import * as Media from "@effect-bedrock/converse/mapping/media"
+import { assert, describe, it } from "vitest"
+import * as Prompt from "../utils/prompt.js"
 import { bytes, converse, issue, png } from "./fixtures.js"
 
 describe("requestMapping/media", () => {

@@ -1,7 +1,6 @@
-import { assert, describe, it } from "@effect/vitest"
-import { Either } from "effect"
-import * as RequestMapping from "../../src/internal/requestMapping.js"
-import * as Prompt from "../../src/Prompt.js"
+import * as RequestMapping from "@effect-bedrock/converse/mapping/converse"
+import { assert, describe, it } from "vitest"
+import * as Prompt from "../utils/prompt.js"
 import { bytes, CLAUDE, converse, hi, input, weather } from "./fixtures.js"
 
 // Bedrock rejects toolUse / toolResult blocks in a request without a toolConfig ("The toolConfig
@@ -80,7 +79,7 @@ describe("requestMapping/toolHistory", () => {
       messages.every((m: any) => m.content.every((b: any) => b.toolUse === undefined && b.toolResult === undefined))
     )
     const counted = RequestMapping.toCountTokensInput(input({ prompt }))
-    assert.isTrue(Either.isRight(counted))
-    if (Either.isRight(counted)) assert.deepStrictEqual(counted.right.input!.converse!.messages, messages)
+    assert.isTrue(counted.ok)
+    if (counted.ok) assert.deepStrictEqual(counted.value.input!.converse!.messages, messages)
   })
 })

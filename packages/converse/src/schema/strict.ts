@@ -14,7 +14,6 @@
  * @since 0.1.0
  * @internal
  */
-import type * as LanguageModel from "../../LanguageModel.js"
 
 /**
  * A rewritten schema, and what could not be kept (for a warning).
@@ -23,7 +22,7 @@ import type * as LanguageModel from "../../LanguageModel.js"
  * @internal
  */
 export interface Rewritten {
-  readonly schema: LanguageModel.JsonSchema
+  readonly schema: object
   readonly warnings: ReadonlyArray<string>
 }
 
@@ -207,7 +206,7 @@ class Walker {
   }
 }
 
-const rewrite = (root: LanguageModel.JsonSchema, strict: boolean, inlineDefs: boolean): Rewritten => {
+const rewrite = (root: object, strict: boolean, inlineDefs: boolean): Rewritten => {
   const schema = root as Node
   const defsKey = schema.$defs !== undefined ? "$defs" : "definitions"
   const defs = isNode(schema[defsKey]) ? schema[defsKey] : undefined
@@ -238,7 +237,7 @@ const cache = new WeakMap<object, Array<Rewritten | undefined>>()
  * @internal
  */
 export const forBedrock = (
-  schema: LanguageModel.JsonSchema,
+  schema: object,
   strict: boolean,
   inlineDefs: boolean
 ): Rewritten => {

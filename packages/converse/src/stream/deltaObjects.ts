@@ -16,10 +16,11 @@
  *
  * Measured in `docs/benchmarks` (memory-1m).
  *
+ * @since 0.1.0
  * @internal
  */
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime"
-import type * as Response from "../Response.js"
+import type * as Response from "../response/types.js"
 
 // =============================================================================
 // Events
@@ -106,13 +107,13 @@ export class TextDeltaPart implements Response.TextDelta {
 }
 
 /** @internal */
-export class ToolCallDeltaPart implements Readonly<typeof Response.ToolCallDelta.Type> {
+export class ToolCallDeltaPart implements Response.ToolCallDelta {
   readonly _tag = "ToolCallDelta"
   constructor(readonly index: number, readonly id: string, readonly delta: string) {}
 }
 
 /** @internal */
-export class ThinkingDeltaPart implements Readonly<typeof Response.ThinkingDelta.Type> {
+export class ThinkingDeltaPart implements Response.ThinkingDelta {
   readonly _tag = "ThinkingDelta"
   constructor(readonly index: number, readonly delta: string) {}
 }

@@ -16,6 +16,7 @@
  * - What is held: `hold` maps each event as it is stored (events wait in the buffer across young
  *   GCs; see deltaObjects.ts).
  *
+ * @since 0.1.0
  * @internal
  */
 

@@ -8,11 +8,11 @@
  * @internal
  */
 import type { OutputConfig, Tool, ToolChoice, ToolConfiguration } from "@aws-sdk/client-bedrock-runtime"
-import type * as BedrockModelProfile from "../../BedrockModelProfile.js"
-import type * as LanguageModel from "../../LanguageModel.js"
-import type { MappingInput, OutputMode } from "../requestMapping.js"
+import type * as Profiles from "../models/profiles.js"
+import type * as Request from "../request/types.js"
+import { forBedrock } from "../schema/strict.js"
+import type { MappingInput, OutputMode } from "./converse.js"
 import { fail } from "./issues.js"
-import { forBedrock } from "./jsonSchema.js"
 import { mapOutput, resolveMode } from "./output.js"
 
 /**
@@ -30,7 +30,7 @@ export interface ToolsMapping {
   readonly instructions?: string | undefined
 }
 
-const describeChoice = (choice: LanguageModel.ToolChoice): string => {
+const describeChoice = (choice: Request.ToolChoice): string => {
   if (typeof choice === "string") return `"${choice}"`
   if ("tool" in choice) return `{ tool: "${choice.tool}" }`
   if ("tools" in choice) return `{ tools: ${JSON.stringify(choice.tools)} }`
@@ -54,7 +54,7 @@ interface Resolved {
  */
 const offeredNames = (
   names: ReadonlyArray<string>,
-  tools: ReadonlyArray<LanguageModel.ToolDefinition>,
+  tools: ReadonlyArray<Request.ToolDefinition<object>>,
   warn: (message: string) => void
 ): Array<string> => {
   const offered: Array<string> = []
@@ -81,8 +81,8 @@ const offeredNames = (
 }
 
 const resolveChoice = (
-  choice: LanguageModel.ToolChoice | undefined,
-  tools: ReadonlyArray<LanguageModel.ToolDefinition>,
+  choice: Request.ToolChoice | undefined,
+  tools: ReadonlyArray<Request.ToolDefinition<object>>,
   outputTool: string | undefined,
   warn: (message: string) => void
 ): Resolved => {
@@ -223,8 +223,8 @@ export const mapTools = (
  * @internal
  */
 export const toolSpec = (
-  tool: LanguageModel.ToolDefinition,
-  profile: BedrockModelProfile.Profile,
+  tool: Request.ToolDefinition<object>,
+  profile: Profiles.Profile,
   warn?: (message: string) => void
 ): Tool => {
   const description = tool.description
@@ -269,23 +269,23 @@ interface DefinitionSpec {
 
 /** The specs of a whole definitions array, and its elements when they were made. */
 interface ListSpecs {
-  readonly definitions: ReadonlyArray<LanguageModel.ToolDefinition>
+  readonly definitions: ReadonlyArray<Request.ToolDefinition<object>>
   readonly tools: ReadonlyArray<Tool>
   readonly warnings: ReadonlyArray<string>
 }
 
 /** Per definition object (`@effect-bedrock/ai` sends its cached definitions in a new array each call). */
-const specsByDefinition = new WeakMap<LanguageModel.ToolDefinition, DefinitionSpec>()
+const specsByDefinition = new WeakMap<Request.ToolDefinition<object>, DefinitionSpec>()
 
 /**
  * Per definitions array and profile variant: a toolkit sends the same array at each step, which
  * then costs one look-up and a comparison of its elements, not one look-up per tool.
  */
-const specsByList = new WeakMap<ReadonlyArray<LanguageModel.ToolDefinition>, Array<ListSpecs | undefined>>()
+const specsByList = new WeakMap<ReadonlyArray<Request.ToolDefinition<object>>, Array<ListSpecs | undefined>>()
 
 const definitionSpec = (
-  definition: LanguageModel.ToolDefinition,
-  profile: BedrockModelProfile.Profile
+  definition: Request.ToolDefinition<object>,
+  profile: Profiles.Profile
 ): DefinitionSpec => {
   const cached = specsByDefinition.get(definition)
   if (
@@ -307,8 +307,8 @@ const definitionSpec = (
 }
 
 const sameElements = (
-  self: ReadonlyArray<LanguageModel.ToolDefinition>,
-  that: ReadonlyArray<LanguageModel.ToolDefinition>
+  self: ReadonlyArray<Request.ToolDefinition<object>>,
+  that: ReadonlyArray<Request.ToolDefinition<object>>
 ): boolean => {
   if (self.length !== that.length) return false
   for (let i = 0; i < self.length; i++) if (self[i] !== that[i]) return false
@@ -317,8 +317,8 @@ const sameElements = (
 
 /** The specs of every definition of an array, in order (the array may have changed since it was last sent). */
 const listSpecs = (
-  definitions: ReadonlyArray<LanguageModel.ToolDefinition>,
-  profile: BedrockModelProfile.Profile
+  definitions: ReadonlyArray<Request.ToolDefinition<object>>,
+  profile: Profiles.Profile
 ): ListSpecs => {
   const variant = (profile.supportsStrictTools ? 2 : 0) + (profile.inlineSchemaDefs ? 1 : 0)
   let variants = specsByList.get(definitions)

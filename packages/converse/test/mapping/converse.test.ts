@@ -1,30 +1,17 @@
 // The request mapping entry point: the request-level settings, CountTokens, and the names other
 // modules import from it. Each part is tested on its own in requestMapping/.
-import { assert, describe, it } from "@effect/vitest"
-import * as Either from "effect/Either"
-import * as RequestMapping from "../src/internal/requestMapping.js"
-import * as CachePoints from "../src/internal/requestMapping/cachePoints.js"
-import * as Inference from "../src/internal/requestMapping/inference.js"
-import * as Issues from "../src/internal/requestMapping/issues.js"
-import * as Media from "../src/internal/requestMapping/media.js"
-import * as Messages from "../src/internal/requestMapping/messages.js"
-import * as Output from "../src/internal/requestMapping/output.js"
-import * as Tools from "../src/internal/requestMapping/tools.js"
-import type * as LanguageModel from "../src/LanguageModel.js"
-import * as Prompt from "../src/Prompt.js"
-import {
-  CLAUDE,
-  converse,
-  hi,
-  input,
-  issue,
-  map,
-  NOVA,
-  type Options,
-  spec,
-  thrownIssue,
-  weather
-} from "./requestMapping/fixtures.js"
+import type * as Cv from "@effect-bedrock/converse"
+import * as CachePoints from "@effect-bedrock/converse/mapping/cachePoints"
+import * as RequestMapping from "@effect-bedrock/converse/mapping/converse"
+import * as Inference from "@effect-bedrock/converse/mapping/inference"
+import * as Issues from "@effect-bedrock/converse/mapping/issues"
+import * as Media from "@effect-bedrock/converse/mapping/media"
+import * as Messages from "@effect-bedrock/converse/mapping/messages"
+import * as Output from "@effect-bedrock/converse/mapping/output"
+import * as Tools from "@effect-bedrock/converse/mapping/tools"
+import { assert, describe, it } from "vitest"
+import * as Prompt from "../utils/prompt.js"
+import { CLAUDE, converse, hi, input, issue, map, NOVA, type Options, spec, thrownIssue, weather } from "./fixtures.js"
 
 describe("requestMapping", () => {
   // ===========================================================================
@@ -106,7 +93,8 @@ describe("requestMapping", () => {
         "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0"
       assert.strictEqual(converse({ prompt: "hi" }, { settings: { inferenceProfile: arn } }).modelId, arn)
       const count = RequestMapping.toCountTokensInput(input({ prompt: "hi" }, { settings: { inferenceProfile: arn } }))
-      assert.strictEqual(Either.getOrThrow(count).modelId, "anthropic.claude-sonnet-4-5-20250929-v1:0")
+      assert.isTrue(count.ok)
+      if (count.ok) assert.strictEqual(count.value.modelId, "anthropic.claude-sonnet-4-5-20250929-v1:0")
     })
 
     it("rejects models not on Converse", () => {
@@ -126,14 +114,17 @@ describe("requestMapping", () => {
         prompt: [Prompt.system("s"), hi],
         tools: [weather]
       }, { settings: { topK: 3, maxTokens: 9 } }))
-      assert.deepStrictEqual<unknown>(Either.getOrThrow(result), {
-        modelId: "anthropic.claude-sonnet-4-5-20250929-v1:0",
-        input: {
-          converse: {
-            messages: [{ role: "user", content: [{ text: "hi" }] }],
-            system: [{ text: "s" }],
-            toolConfig: { tools: [spec(weather)], toolChoice: { auto: {} } },
-            additionalModelRequestFields: { top_k: 3 }
+      assert.deepStrictEqual<unknown>(result, {
+        ok: true,
+        value: {
+          modelId: "anthropic.claude-sonnet-4-5-20250929-v1:0",
+          input: {
+            converse: {
+              messages: [{ role: "user", content: [{ text: "hi" }] }],
+              system: [{ text: "s" }],
+              toolConfig: { tools: [spec(weather)], toolChoice: { auto: {} } },
+              additionalModelRequestFields: { top_k: 3 }
+            }
           }
         }
       })
@@ -141,7 +132,7 @@ describe("requestMapping", () => {
 
     it("returns mapping issues", () => {
       const result = RequestMapping.toCountTokensInput(input({ prompt: [Prompt.user(Prompt.cachePoint())] }))
-      assert.isTrue(Either.isLeft(result))
+      assert.isFalse(result.ok)
     })
   })
 
@@ -158,10 +149,10 @@ describe("requestMapping", () => {
       assert.strictEqual(RequestMapping.sanitizeToolName, Tools.sanitizeToolName)
     })
 
-    it("an issue from any part is a Left, the same for CountTokens", () => {
+    it("an issue from any part is a failed Result, the same for CountTokens", () => {
       const audio = Prompt.file({ mediaType: "audio/wav", data: new Uint8Array() })
-      const cases: Array<readonly [LanguageModel.Request, Options, string | undefined]> = [
-        [{ prompt: "hi" }, { modelId: "openai.gpt-5.4" }, undefined],
+      const cases: Array<readonly [Cv.Request, Options, string]> = [
+        [{ prompt: "hi" }, { modelId: "openai.gpt-5.4" }, ""],
         [{ prompt: "hi", tools: [weather], toolChoice: { tool: "nope" } }, {}, "toolChoice"],
         [{ prompt: [Prompt.user("x", audio)] }, {}, "prompt.messages[0].parts[1]"],
         [{ prompt: [Prompt.assistant("a"), Prompt.user(Prompt.cachePoint(), "b")] }, {}, "prompt.messages[1].parts[0]"]
@@ -169,19 +160,20 @@ describe("requestMapping", () => {
       for (const [request, options, path] of cases) {
         const found = issue(request, options)
         assert.strictEqual(found.path, path)
-        assert.deepStrictEqual(RequestMapping.toCountTokensInput(input(request, options)), Either.left(found))
+        assert.deepStrictEqual(RequestMapping.toCountTokensInput(input(request, options)), {
+          ok: false,
+          issues: [found]
+        })
       }
     })
 
-    it("issues: fail throws, toIssue keeps a path only when there is one and throws a bug again", () => {
-      assert.deepStrictEqual(thrownIssue(() => Issues.fail("bad", "p")), { message: "bad", path: "p" })
+    it("issues: fail throws, toIssue gives the path (\"\" for the request as a whole) and throws a bug again", () => {
+      assert.deepStrictEqual(thrownIssue(() => Issues.fail("bad", "p")), { path: "p", message: "bad" })
       assert.deepStrictEqual(Issues.toIssue(new Issues.Issue("bad", "toolChoice")), {
-        message: "bad",
-        path: "toolChoice"
+        path: "toolChoice",
+        message: "bad"
       })
-      const withoutPath = Issues.toIssue(new Issues.Issue("bad"))
-      assert.deepStrictEqual(withoutPath, { message: "bad" })
-      assert.isFalse("path" in withoutPath)
+      assert.deepStrictEqual(Issues.toIssue(new Issues.Issue("bad")), { path: "", message: "bad" })
       assert.throws(() => Issues.toIssue(new TypeError("a bug")), TypeError, "a bug")
       assert.isTrue(Issues.hasKeys({ a: undefined }))
       assert.isFalse(Issues.hasKeys({}))

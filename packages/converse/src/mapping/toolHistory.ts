@@ -6,6 +6,7 @@
  * as `[tool result for ID: CONTENT]` (`[tool error for ID: …]` when it failed), its images,
  * documents and videos kept as blocks of the same message. Nothing else of the request changes.
  *
+ * @since 0.1.0
  * @internal
  */
 import type { ContentBlock, Message, ToolResultContentBlock } from "@aws-sdk/client-bedrock-runtime"

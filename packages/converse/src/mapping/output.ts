@@ -14,11 +14,11 @@
  * @internal
  */
 import type { OutputConfig, Tool, ToolSpecification } from "@aws-sdk/client-bedrock-runtime"
-import type * as LanguageModel from "../../LanguageModel.js"
-import type { MappingInput, OutputMode } from "../requestMapping.js"
-import { isObjectSchema, unwrapKey } from "../structuredOutput.js"
+import { isObjectSchema, unwrapKey } from "../output/structured.js"
+import type * as Request from "../request/types.js"
+import { forBedrock } from "../schema/strict.js"
+import type { MappingInput, OutputMode } from "./converse.js"
 import { fail } from "./issues.js"
-import { forBedrock } from "./jsonSchema.js"
 
 /**
  * Name of the forced output tool (and of the native JSON schema) when the
@@ -53,7 +53,7 @@ export interface OutputMapping {
  */
 export const resolveMode = (
   options: MappingInput,
-  output: LanguageModel.OutputSchema,
+  output: Request.OutputSchema<object>,
   thinkingOn: boolean
 ): "tool" | "native" | "prompted" => {
   const { profile } = options
@@ -87,7 +87,7 @@ const schemaJson = new WeakMap<object, string>()
  * @since 0.1.0
  * @internal
  */
-export const stringifySchema = (schema: LanguageModel.JsonSchema): string => {
+export const stringifySchema = (schema: object): string => {
   let json = schemaJson.get(schema)
   if (json === undefined) {
     json = JSON.stringify(schema)
@@ -96,7 +96,7 @@ export const stringifySchema = (schema: LanguageModel.JsonSchema): string => {
   return json
 }
 
-const wrapped = new WeakMap<object, LanguageModel.JsonSchema>()
+const wrapped = new WeakMap<object, object>()
 
 /**
  * A non-object output schema wrapped as the `response` key of an object
@@ -106,10 +106,10 @@ const wrapped = new WeakMap<object, LanguageModel.JsonSchema>()
  * @since 0.1.0
  * @internal
  */
-export const wrapSchema = (schema: LanguageModel.JsonSchema): LanguageModel.JsonSchema => {
+export const wrapSchema = (schema: object): object => {
   const cached = wrapped.get(schema)
   if (cached !== undefined) return cached
-  const { $defs, ...inner } = schema
+  const { $defs, ...inner } = schema as Record<string, unknown>
   const out: Record<string, unknown> = {
     type: "object",
     properties: { response: inner },
@@ -130,7 +130,7 @@ export const wrapSchema = (schema: LanguageModel.JsonSchema): LanguageModel.Json
  * @internal
  */
 export const promptedInstructions = (
-  schema: LanguageModel.JsonSchema,
+  schema: object,
   name: string | undefined,
   description: string | undefined
 ): string => {
@@ -156,7 +156,7 @@ const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/
  */
 export const mapOutput = (
   options: MappingInput,
-  output: LanguageModel.OutputSchema,
+  output: Request.OutputSchema<object>,
   mode: "tool" | "native" | "prompted",
   warn: (message: string) => void
 ): OutputMapping => {

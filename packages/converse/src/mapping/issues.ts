@@ -1,13 +1,13 @@
 /**
  * How the mapping parts report a problem: `fail` throws an `Issue`, caught
- * once at the entry point (`requestMapping.ts`) and turned into a
- * `MappingIssue` by `toIssue`, so the one pass over the prompt needs no
+ * once at the entry point (`converse.ts`) and turned into an `Issue` of the
+ * returned `Result` by `toIssue`, so the one pass over the prompt needs no
  * result wrapping per block. Also the small helpers the parts share.
  *
  * @since 0.1.0
  * @internal
  */
-import type { MappingIssue } from "../requestMapping.js"
+import type * as Result from "../request/issue.js"
 
 /**
  * What `fail` throws.
@@ -31,16 +31,14 @@ export const fail = (message: string, path?: string): never => {
 }
 
 /**
- * The `MappingIssue` for what the mapping threw; anything but an `Issue` is a
- * bug and is thrown again.
+ * The `Issue` for what the mapping threw (`path` `""` when the problem is the
+ * request as a whole); anything but an `Issue` is a bug and is thrown again.
  *
  * @since 0.1.0
  * @internal
  */
-export const toIssue = (error: unknown): MappingIssue => {
-  if (error instanceof Issue) {
-    return error.path === undefined ? { message: error.message } : { message: error.message, path: error.path }
-  }
+export const toIssue = (error: unknown): Result.Issue => {
+  if (error instanceof Issue) return { path: error.path ?? "", message: error.message }
   throw error
 }
 

@@ -14,10 +14,10 @@ import type {
   ToolResultBlock,
   ToolResultContentBlock
 } from "@aws-sdk/client-bedrock-runtime"
-import * as BedrockModelProfile from "../../BedrockModelProfile.js"
-import type * as BedrockModelSettings from "../../BedrockModelSettings.js"
-import type * as LanguageModel from "../../LanguageModel.js"
-import * as Prompt from "../../Prompt.js"
+import * as Profiles from "../models/profiles.js"
+import type * as Prompt from "../prompt/types.js"
+import type * as Request from "../request/types.js"
+import type * as Settings from "../settings/types.js"
 import { addCachePointPart, cacheLastUserMessage, isOn } from "./cachePoints.js"
 import { fail } from "./issues.js"
 import type { Kind } from "./media.js"
@@ -36,12 +36,12 @@ import { sanitizeToolName } from "./tools.js"
 
 /**
  * The provider name that parts produced by this library carry: only such
- * signed thinking is sent back as `reasoningContent` (`BedrockModelProfile.providerName`).
+ * signed thinking is sent back as `reasoningContent` (`Profiles.providerName`).
  *
  * @since 0.1.0
  * @internal
  */
-export const providerName = BedrockModelProfile.providerName
+export const providerName = Profiles.providerName
 
 /** The Bedrock system tool behind each native tool. */
 const nativeToolNames: Readonly<Record<string, string>> = { codeExecution: "nova_code_interpreter" }
@@ -82,7 +82,7 @@ class MessageBuilder {
   readonly besideDocument: boolean
   readonly besideVideo: boolean
 
-  constructor(readonly profile: BedrockModelProfile.Profile) {
+  constructor(readonly profile: Profiles.Profile) {
     const beside = profile.besideToolResult
     this.besideText = beside.includes("text")
     this.besideImage = beside.includes("image")
@@ -417,7 +417,7 @@ const resultBlocks = (items: ReadonlyArray<unknown>): Array<ToolResultContentBlo
  */
 const addInstructions = (
   system: Array<SystemContentBlock>,
-  instructions: LanguageModel.Request["instructions"],
+  instructions: Request.Request<object>["instructions"],
   extra: string | undefined
 ): number | undefined => {
   if (typeof instructions === "string" || instructions === undefined) {
@@ -439,6 +439,14 @@ const addInstructions = (
   return staticEnd
 }
 
+/** The prompt as its messages, as `Prompt.make` builds it (Round 3 imports the engine's `prompt/make.ts`). */
+const promptOf = (input: Prompt.Input): Prompt.Prompt => {
+  if (typeof input === "string") return { messages: [{ _tag: "User", parts: [{ _tag: "Text", text: input }] }] }
+  if (Array.isArray(input)) return { messages: input as ReadonlyArray<Prompt.Message> }
+  if ("messages" in (input as object)) return input as Prompt.Prompt
+  return { messages: [input as Prompt.Message] }
+}
+
 /**
  * The Converse `messages` and `system` of a request (system prompts first,
  * then `instructions`, then `extraInstructions`), with the `cacheMessages`
@@ -450,16 +458,16 @@ const addInstructions = (
  * @internal
  */
 export const mapPrompt = (
-  profile: BedrockModelProfile.Profile,
-  settings: BedrockModelSettings.Settings,
-  request: LanguageModel.Request,
+  profile: Profiles.Profile,
+  settings: Settings.Settings,
+  request: Request.Request<object>,
   extraInstructions?: string | undefined
 ): {
   readonly messages: MessagesMapping
   readonly system: Array<SystemContentBlock>
   readonly staticSystemEnd: number | undefined
 } => {
-  const prompt = Prompt.make(request.prompt)
+  const prompt = promptOf(request.prompt)
   const builder = new MessageBuilder(profile)
   const system = builder.system
   const messages = prompt.messages

@@ -8,8 +8,8 @@
  * @internal
  */
 import type { ContentBlock, Message, SystemContentBlock, Tool } from "@aws-sdk/client-bedrock-runtime"
-import type * as BedrockModelProfile from "../../BedrockModelProfile.js"
-import type * as BedrockModelSettings from "../../BedrockModelSettings.js"
+import type * as Profiles from "../models/profiles.js"
+import type * as Settings from "../settings/types.js"
 import { fail } from "./issues.js"
 
 /**
@@ -26,8 +26,7 @@ export const maxCachePoints = 4
  * @since 0.1.0
  * @internal
  */
-export const isOn = (setting: BedrockModelSettings.CacheSetting | undefined): boolean =>
-  setting !== undefined && setting !== false
+export const isOn = (setting: Settings.CacheSetting | undefined): boolean => setting !== undefined && setting !== false
 
 /**
  * A cache point block; the `ttl` only when the setting is one.
@@ -35,7 +34,7 @@ export const isOn = (setting: BedrockModelSettings.CacheSetting | undefined): bo
  * @since 0.1.0
  * @internal
  */
-export const cachePointBlock = (setting: BedrockModelSettings.CacheSetting): ContentBlock =>
+export const cachePointBlock = (setting: Settings.CacheSetting): ContentBlock =>
   (typeof setting === "string" ? { cachePoint: { type: "default", ttl: setting } } : {
     cachePoint: { type: "default" }
   }) as ContentBlock
@@ -127,7 +126,7 @@ const endsWithDocumentOrVideo = (content: ReadonlyArray<ContentBlock>) =>
 export const addCachePointPart = (
   messages: Array<Message>,
   content: Array<ContentBlock>,
-  ttl: BedrockModelSettings.CacheSetting | undefined,
+  ttl: Settings.CacheSetting | undefined,
   path: string
 ): number => {
   const cachePoint = cachePointBlock(ttl ?? true)
@@ -167,7 +166,7 @@ export const addCachePointPart = (
  * @since 0.1.0
  * @internal
  */
-export const cacheLastUserMessage = (messages: Array<Message>, setting: BedrockModelSettings.CacheSetting): number => {
+export const cacheLastUserMessage = (messages: Array<Message>, setting: Settings.CacheSetting): number => {
   for (let m = messages.length - 1; m >= 0; m--) {
     if (messages[m]!.role !== "user") continue
     const content = messages[m]!.content!
@@ -216,8 +215,8 @@ export const limitCachePoints = (messages: Array<Message>, budget: number): numb
  * @internal
  */
 export const addRequestCachePoints = (
-  profile: BedrockModelProfile.Profile,
-  settings: BedrockModelSettings.Settings,
+  profile: Profiles.Profile,
+  settings: Settings.Settings,
   system: Array<SystemContentBlock>,
   staticSystemEnd: number | undefined,
   tools: Array<Tool> | undefined,

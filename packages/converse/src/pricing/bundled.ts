@@ -8,13 +8,16 @@
  * per model (the regional `us.`/`eu.` profiles and the `global.` ones are separate models with
  * their own prices). So they are used only in the US regions and the default tier.
  *
+ * Reached only by its own path (`@effect-bedrock/converse/pricing/bundled`), loaded lazily: the
+ * engine's index never imports it.
+ *
+ * @since 0.1.0
  * @internal
  */
 import { calcPrice, type ModelInfo, type ModelPrice } from "@pydantic/genai-prices"
-import type * as BedrockPricing from "../BedrockPricing.js"
-import type * as Response from "../Response.js"
-import * as Costs from "./costs.js"
-import { bundledRegions } from "./pricingSource.js"
+import type * as Response from "../response/types.js"
+import * as Costs from "./cost.js"
+import { bundledRegions, serviceTierOf } from "./tiers.js"
 
 /** @internal */
 export const regions: ReadonlySet<string> = bundledRegions
@@ -88,11 +91,10 @@ export const costAt = (price: ModelPrice, usage: Response.Usage): Response.Cost 
 }
 
 /** @internal */
-export const service: BedrockPricing.Service = {
+export const service: Costs.Prices = {
   cost: (query) => {
     if (query.region === undefined || !regions.has(query.region)) return undefined
-    const tier = query.serviceTier
-    if (!(tier === undefined || tier === "default" || tier === "auto" || tier === "standard")) return undefined
+    if (serviceTierOf(query.serviceTier) !== "default") return undefined
     const model = modelFor(query.modelId)
     if (model === undefined) return undefined
     const price = priceAt(model, query.timestamp ?? new Date())

@@ -1,10 +1,10 @@
 // Messages: mapPrompt and tool-result blocks directly, then end to end through toConverseInput
 // (system prompts, user and assistant content, the leading user turn, tool results).
-import { assert, describe, it } from "@effect/vitest"
-import * as RequestMapping from "../../src/internal/requestMapping.js"
-import * as Messages from "../../src/internal/requestMapping/messages.js"
-import type * as LanguageModel from "../../src/LanguageModel.js"
-import * as Prompt from "../../src/Prompt.js"
+import type * as Cv from "@effect-bedrock/converse"
+import * as RequestMapping from "@effect-bedrock/converse/mapping/converse"
+import * as Messages from "@effect-bedrock/converse/mapping/messages"
+import { assert, describe, it } from "vitest"
+import * as Prompt from "../utils/prompt.js"
 import {
   bytes,
   CLAUDE,
@@ -26,7 +26,7 @@ import {
 
 // Tool calls and results are sent as blocks when the request has tools (without, as text: see
 // toolHistory.test.ts), so these requests carry one.
-const converse = (request: LanguageModel.Request, options?: Parameters<typeof converseAsIs>[1]) =>
+const converse = (request: Cv.Request, options?: Parameters<typeof converseAsIs>[1]) =>
   converseAsIs(request.tools === undefined ? { ...request, tools: [weather] } : request, options)
 
 describe("requestMapping/messages", () => {
@@ -64,7 +64,7 @@ describe("requestMapping/messages", () => {
   })
 
   describe("mapPrompt", () => {
-    const mapPrompt = (request: LanguageModel.Request, modelId = CLAUDE, cacheMessages?: boolean) =>
+    const mapPrompt = (request: Cv.Request, modelId = CLAUDE, cacheMessages?: boolean) =>
       Messages.mapPrompt(profileOf(modelId), cacheMessages === undefined ? {} : { cacheMessages }, request)
 
     it("messages, system and the message cache points counted", () => {
