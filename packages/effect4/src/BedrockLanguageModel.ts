@@ -75,6 +75,50 @@ export class Config extends Context.Service<Config, BedrockSettings>()(
   "@effect-bedrock/effect4/BedrockLanguageModel/Config"
 ) {}
 
+/**
+ * What this provider writes under `metadata.effectBedrock` of the finish part.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type FinishMetadata = {
+  /** The request id Bedrock gave the call (absent on a stream, whose request id is not surfaced). */
+  readonly requestId?: string
+  /** Bedrock's own stop reason (`end_turn`, `tool_use`, `guardrail_intervened`, ...). */
+  readonly rawFinishReason: string
+  readonly latencyMs?: number
+  /** The call's cost from the engine's prices (the bundled ones load on first use), when its price is known. */
+  readonly cost?: {
+    readonly input: number
+    readonly output: number
+    readonly cacheRead: number
+    readonly cacheWrite: number
+    readonly total: number
+    readonly currency: string
+  }
+  /** Bedrock did not report the usage: counted as 0 tokens, no cost. */
+  readonly usageUnknown?: boolean
+}
+
+declare module "effect/ai/Response" {
+  export interface FinishPartMetadata {
+    readonly effectBedrock?: FinishMetadata | null
+  }
+  export interface ReasoningPartMetadata {
+    readonly effectBedrock?: { readonly signature?: string } | null
+  }
+  export interface ReasoningDeltaPartMetadata {
+    readonly effectBedrock?: { readonly signature?: string } | null
+  }
+}
+
+declare module "effect/ai/Prompt" {
+  export interface ReasoningPartOptions {
+    /** The thinking signature of a reasoning part, sent back to Bedrock with its text. */
+    readonly effectBedrock?: { readonly signature?: string } | null
+  }
+}
+
 // =============================================================================
 // Constructors
 // =============================================================================

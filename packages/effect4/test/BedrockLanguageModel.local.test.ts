@@ -99,11 +99,11 @@ layer(Env)("BedrockLanguageModel (Effect 4) against the local Bedrock", (it) => 
       assert.strictEqual(request!.operation, "converse")
       assert.strictEqual((request!.body as any).inferenceConfig.maxTokens, 512)
       const finish = response.content.find((part) => part.type === "finish")!
-      const metadata = finish.metadata.effectBedrock as any
+      const metadata = finish.metadata.effectBedrock!
       assert.strictEqual(metadata.requestId, request!.requestId)
       assert.strictEqual(metadata.rawFinishReason, "end_turn")
-      assert.strictEqual(metadata.cost.currency, "USD")
-      assert.isAbove(metadata.cost.total, 0)
+      assert.strictEqual(metadata.cost?.currency, "USD")
+      assert.isAbove(metadata.cost!.total, 0)
       const info = response.content.find((part) => part.type === "response-metadata")!
       assert.strictEqual(Option.getOrUndefined(info.id as any) ?? info.id, request!.requestId)
     }))
@@ -141,9 +141,9 @@ layer(Env)("BedrockLanguageModel (Effect 4) against the local Bedrock", (it) => 
       if (finish.type === "finish") {
         assert.strictEqual(finish.reason, "stop")
         assert.isAbove(finish.usage.outputTokens.total!, 0)
-        const cost = (finish.metadata.effectBedrock as any).cost
-        assert.strictEqual(cost.currency, "USD")
-        assert.isAbove(cost.total, 0)
+        const cost = finish.metadata.effectBedrock?.cost
+        assert.strictEqual(cost?.currency, "USD")
+        assert.isAbove(cost!.total, 0)
       }
     }))
 
@@ -191,6 +191,87 @@ layer(Env)("BedrockLanguageModel (Effect 4) against the local Bedrock", (it) => 
       assert.deepStrictEqual(results[0].content, [{ text: "{\"city\":\"Oslo\",\"celsius\":18}" }])
       assert.deepStrictEqual(results[1].content, [{ text: "{\"reason\":\"No rooms left\"}" }])
     }).pipe(Effect.provide(TravelHandlers)))
+
+  it.effect("streamText with a toolkit: reasoning with its signature, tool params, the call; the signature goes back", () =>
+    Effect.gen(function*() {
+      const local = yield* Local
+      local.reset()
+      local.script(Script.stream([
+        Script.event("messageStart", { role: "assistant" }),
+        Script.event("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { text: "Weather " } } }),
+        Script.event("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { text: "first." } } }),
+        Script.event("contentBlockDelta", {
+          contentBlockIndex: 0,
+          delta: { reasoningContent: { signature: "sig-1" } }
+        }),
+        Script.event("contentBlockStop", { contentBlockIndex: 0 }),
+        Script.event("contentBlockStart", {
+          contentBlockIndex: 1,
+          start: { toolUse: { toolUseId: "tu-1", name: "get_weather" } }
+        }),
+        Script.event("contentBlockDelta", { contentBlockIndex: 1, delta: { toolUse: { input: "{\"city\"" } } }),
+        Script.event("contentBlockDelta", { contentBlockIndex: 1, delta: { toolUse: { input: ":\"Rome\"}" } } }),
+        Script.event("contentBlockStop", { contentBlockIndex: 1 }),
+        Script.event("messageStop", { stopReason: "tool_use" }),
+        Script.event("metadata", {
+          usage: { inputTokens: 10, outputTokens: 5, totalTokens: 17, cacheReadInputTokens: 2 },
+          metrics: { latencyMs: 4 }
+        })
+      ]))
+      const chat = yield* Chat.empty
+      const parts = yield* chat.streamText({ prompt: "Weather in Rome?", toolkit: Travel }).pipe(Stream.runCollect)
+      const types = parts.map((part) => part.type)
+      assert.deepStrictEqual(types.filter((type) => type.startsWith("reasoning") || type.startsWith("tool-params")), [
+        "reasoning-start",
+        "reasoning-delta",
+        "reasoning-delta",
+        "reasoning-delta",
+        "reasoning-end",
+        "tool-params-start",
+        "tool-params-delta",
+        "tool-params-delta",
+        "tool-params-end"
+      ])
+      const call = parts.find((part) => part.type === "tool-call")
+      assert.deepStrictEqual(call?.type === "tool-call" ? call.params : undefined, { city: "Rome" })
+      const result = parts.find((part) => part.type === "tool-result")
+      assert.deepStrictEqual(result?.type === "tool-result" ? result.result : undefined, { city: "Rome", celsius: 18 })
+      const finish = parts.find((part) => part.type === "finish")
+      if (finish?.type !== "finish") return assert.fail("no finish part")
+      assert.strictEqual(finish.reason, "tool-calls")
+      // Bedrock's inputTokens (10) leave out the cache reads (2): the total has both, uncached only the 10.
+      assert.deepStrictEqual([finish.usage.inputTokens.total, finish.usage.inputTokens.cacheRead], [12, 2])
+      assert.strictEqual(finish.usage.inputTokens.uncached, 10)
+
+      yield* chat.generateText({ prompt: "And so?", toolkit: Travel })
+      const [, second] = bodies(local)
+      const assistant = second.messages[1]
+      assert.deepStrictEqual(assistant.content[0], {
+        reasoningContent: { reasoningText: { text: "Weather first.", signature: "sig-1" } }
+      })
+      assert.deepStrictEqual(assistant.content[1].toolUse, {
+        toolUseId: "tu-1",
+        name: "get_weather",
+        input: { city: "Rome" }
+      })
+    }).pipe(Effect.provide(TravelHandlers)))
+
+  it.effect("a guardrail intervention is an answer with finish reason content-filter, not a failure", () =>
+    Effect.gen(function*() {
+      const local = yield* Local
+      local.reset()
+      local.script(Script.json({
+        output: { message: { role: "assistant", content: [{ text: "Sorry, I cannot help with that." }] } },
+        stopReason: "guardrail_intervened",
+        usage: { inputTokens: 12, outputTokens: 7, totalTokens: 19 },
+        metrics: { latencyMs: 2 }
+      }, { operation: "converse" }))
+      const response = yield* LanguageModel.generateText({ prompt: "Something blocked" })
+      assert.strictEqual(response.finishReason, "content-filter")
+      assert.strictEqual(response.text, "Sorry, I cannot help with that.")
+      const finish = response.content.find((part) => part.type === "finish")!
+      assert.strictEqual(finish.metadata.effectBedrock?.rawFinishReason, "guardrail_intervened")
+    }))
 
   it.effect("throttling is an AiError with reason RateLimitError whose cause is our ThrottlingError", () =>
     Effect.gen(function*() {

@@ -17,6 +17,7 @@ import * as Tool from "effect/ai/Tool"
 import * as Base64 from "effect/encoding/Base64"
 import * as Result from "effect/Result"
 import type * as BedrockError from "../BedrockError.js"
+import type { FinishMetadata } from "../BedrockLanguageModel.js"
 
 // =============================================================================
 // Request
@@ -36,10 +37,6 @@ export interface MappedRequest {
   readonly request: Request.Request
   /** Tool names as sent to Bedrock -> the toolkit's names, when a name had to change. */
   readonly toolNames: ReadonlyMap<string, string> | undefined
-}
-
-interface BedrockPartOptions {
-  readonly effectBedrock?: { readonly signature?: string | undefined } | undefined
 }
 
 const URL_DATA = /^(https?|s3|data):/i
@@ -95,7 +92,7 @@ const messages = (prompt: LanguageModel.ProviderOptions["prompt"]): Array<Engine
             }
             case "reasoning": {
               // The signature comes back in the part's options, as `reasoningPart` put it in its metadata.
-              const signature = (part.options as BedrockPartOptions).effectBedrock?.signature
+              const signature = part.options.effectBedrock?.signature
               parts.push(
                 signature === undefined
                   ? { _tag: "Thinking", text: part.text }
@@ -222,15 +219,6 @@ export const toRequest = (options: LanguageModel.ProviderOptions): Result.Result
 // Response
 // =============================================================================
 
-/** @internal */
-export interface FinishMetadata {
-  readonly requestId?: string | undefined
-  readonly rawFinishReason: string
-  readonly latencyMs?: number | undefined
-  readonly cost?: EngineResponse.Cost | undefined
-  readonly usageUnknown?: boolean | undefined
-}
-
 const usageOf = (usage: EngineResponse.Usage): Response.FinishPartEncoded["usage"] => ({
   inputTokens: {
     total: usage.inputTokens,
@@ -251,13 +239,13 @@ export const closingParts = (
   response: EngineResponse.Response,
   cost: EngineResponse.Cost | undefined
 ): [Response.ResponseMetadataPartEncoded, Response.FinishPartEncoded] => {
-  const metadata: Record<string, string | number | boolean | Record<string, string | number>> = {
-    rawFinishReason: response.rawFinishReason
+  const metadata: FinishMetadata = {
+    rawFinishReason: response.rawFinishReason,
+    ...(response.requestId !== undefined ? { requestId: response.requestId } : {}),
+    ...(response.latencyMs !== undefined ? { latencyMs: response.latencyMs } : {}),
+    ...(cost !== undefined ? { cost } : {}),
+    ...(response.usage.unknown === true ? { usageUnknown: true } : {})
   }
-  if (response.requestId !== undefined) metadata.requestId = response.requestId
-  if (response.latencyMs !== undefined) metadata.latencyMs = response.latencyMs
-  if (cost !== undefined) metadata.cost = { ...cost }
-  if (response.usage.unknown === true) metadata.usageUnknown = true
   return [
     {
       type: "response-metadata",
