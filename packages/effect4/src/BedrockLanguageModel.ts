@@ -25,12 +25,15 @@ import type * as AiError from "effect/ai/AiError"
 import * as LanguageModel from "effect/ai/LanguageModel"
 import * as AiModel from "effect/ai/Model"
 import type * as Response from "effect/ai/Response"
+import * as Arr from "effect/Array"
+import * as Cause from "effect/Cause"
 import * as EffectConfig from "effect/Config"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Pull from "effect/Pull"
 import * as Result from "effect/Result"
 import * as Stream from "effect/Stream"
 import * as BedrockClient from "./BedrockClient.js"
@@ -282,48 +285,75 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   > =>
     Stream.unwrap(
       Effect.map(prepare(options, "streamText", true), ({ mapping, settings, toolNames }) =>
-        Stream.suspend(() => {
-          // One decoder and one mapper per run: a re-run starts fresh.
-          const decoder = new Decoder({
-            modelId,
-            outputTool: mapping.outputTool,
-            unwrapKey: mapping.output?._tag === "Tool" ? mapping.output.unwrapKey : undefined,
-            trimLeadingWhitespace: profile.ignoresLeadingWhitespaceInStream
-          })
-          const mapper = new AiMapping.StreamMapper(toolNames)
-          const engineParts: Array<EngineResponse.StreamPart> = []
-          let finish: EngineResponse.Finish | undefined
-          // Per batch of events: the decoder's parts mapped at once (no Effect per event).
-          const step = (events: ReadonlyArray<ConverseStreamOutput>): Array<Response.StreamPartEncoded> => {
-            const out: Array<Response.StreamPartEncoded> = []
-            for (const event of events) decoder.step(event, engineParts)
-            for (const part of engineParts) {
-              if (part._tag === "Finish") finish = part
-              else mapper.map(part, out)
-            }
-            engineParts.length = 0
-            return out
-          }
-          const end = Effect.suspend(() => {
-            if (decoder.failure !== undefined) return Effect.fail(streamError(decoder.failure))
-            if (finish === undefined) {
-              // `messageStop` without `metadata`: the answer is whole, its usage unknown.
-              if (!decoder.complete && !decoder.answered) return Effect.fail(truncated(decoder.currentRequestId))
-              finish = decoder.finish()
-            }
-            const response = finish.response
-            return Effect.map(withCost(response, settings), (cost) => AiMapping.closingParts(response, cost))
-          })
-          return client.converseStream(mapping.input).pipe(
-            Stream.mapArray((events) => [step(events)] as const),
-            Stream.mapEffect((parts) =>
-              decoder.failure !== undefined ? Effect.fail(streamError(decoder.failure)) : Effect.succeed(parts)
-            ),
-            Stream.concat(Stream.fromEffect(end)),
-            Stream.flattenIterable,
-            Stream.mapError((error) => AiMapping.toAiError(error, "streamText"))
-          )
-        }))
+        Stream.mapError(
+          Stream.transformPull(client.converseStream(mapping.input), (pull) =>
+            Effect.sync(() => {
+              // One decoder and one mapper per run: a re-run starts fresh.
+              const decoder = new Decoder({
+                modelId,
+                outputTool: mapping.outputTool,
+                unwrapKey: mapping.output?._tag === "Tool" ? mapping.output.unwrapKey : undefined,
+                trimLeadingWhitespace: profile.ignoresLeadingWhitespaceInStream
+              })
+              const mapper = new AiMapping.StreamMapper(toolNames)
+              const engineParts: Array<EngineResponse.StreamPart> = []
+              let ended = false
+              // Per batch of events: the decoder's parts mapped at once (no Effect per event).
+              const step = (events: ReadonlyArray<ConverseStreamOutput>): Array<Response.StreamPartEncoded> => {
+                const out: Array<Response.StreamPartEncoded> = []
+                for (const event of events) decoder.step(event, engineParts)
+                for (const part of engineParts) mapper.map(part, out)
+                engineParts.length = 0
+                return out
+              }
+              // The events' end: the response's metadata and its finish (with the cost), or why there is none.
+              const end = Effect.suspend(() => {
+                if (decoder.failure !== undefined) return Effect.fail(streamError(decoder.failure))
+                if (!decoder.complete && !decoder.answered) return Effect.fail(truncated(decoder.currentRequestId))
+                const finish = decoder.finish()
+                const closing = Effect.map(withCost(finish.response, settings), (cost) =>
+                  AiMapping.closingParts(finish.response, cost))
+                return decoder.complete ? closing : Effect.andThen(
+                  Effect.logWarning(
+                    "The ConverseStream ended after messageStop without its metadata event: the answer is " +
+                      "complete, its usage unknown (usage.unknown is true, counted as 0 tokens)"
+                  ),
+                  closing
+                )
+              })
+              // One stage from events to parts: an exception event or an invalid payload ends the stream at
+              // once, after the parts before it (the client's finaliser then aborts the request).
+              const next: Pull.Pull<
+                Arr.NonEmptyReadonlyArray<Response.StreamPartEncoded>,
+                BedrockError.BedrockError
+              > = Effect.suspend(() => {
+                if (ended) {
+                  return Cause.done()
+                }
+                return Effect.flatMap(
+                  Pull.catchDone(pull, () => {
+                    ended = true
+                    return end
+                  }),
+                  (
+                    value
+                  ): Pull.Pull<Arr.NonEmptyReadonlyArray<Response.StreamPartEncoded>, BedrockError.BedrockError> => {
+                    if (ended) {
+                      return Effect.succeed(value as Arr.NonEmptyReadonlyArray<Response.StreamPartEncoded>)
+                    }
+                    const out = step(value as ReadonlyArray<ConverseStreamOutput>)
+                    if (decoder.failure !== undefined) {
+                      return Effect.fail(streamError(decoder.failure))
+                    }
+                    return Arr.isReadonlyArrayNonEmpty(out) ? Effect.succeed(out) : next
+                  }
+                )
+              })
+              return next
+            })),
+          (error) =>
+            AiMapping.toAiError(error, "streamText")
+        ))
     )
 
   return yield* LanguageModel.make({ generateText, streamText })

@@ -313,6 +313,22 @@ layer(Env)("BedrockLanguageModel (Effect 4) against the local Bedrock", (it) => 
       assert.strictEqual((failed.reason as any).cause.position, "stream")
     }))
 
+  it.effect("a stream cut before messageStop fails with reason InvalidResponseError, after the text it had", () =>
+    Effect.gen(function*() {
+      const local = yield* Local
+      local.reset()
+      local.script(Script.stream(Script.textEvents(["Half an ", "answer"]).slice(0, 3)))
+      const deltas: Array<string> = []
+      const error = yield* LanguageModel.streamText({ prompt: "Hi" }).pipe(
+        Stream.runForEach((part) => Effect.sync(() => part.type === "text-delta" && deltas.push(part.delta))),
+        Effect.flip
+      )
+      assert.isAbove(deltas.length, 0)
+      assert.strictEqual(error.reason._tag, "InvalidResponseError")
+      const cause = Option.getOrThrow(BedrockLanguageModel.bedrockError(error))
+      assert.strictEqual(cause._tag === "TransportError" ? cause.kind : cause._tag, "TruncatedEventStream")
+    }))
+
   it.effect("a request the engine refuses fails before the network with reason InvalidRequestError", () =>
     Effect.gen(function*() {
       const local = yield* Local
