@@ -7,6 +7,8 @@ import * as Chat from "effect/ai/Chat"
 import * as LanguageModel from "effect/ai/LanguageModel"
 import * as Tool from "effect/ai/Tool"
 import * as Toolkit from "effect/ai/Toolkit"
+import * as Config from "effect/Config"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -118,6 +120,26 @@ layer(Env)("BedrockLanguageModel (Effect 4) against the local Bedrock", (it) => 
       const [body] = bodies(local)
       assert.strictEqual(body.inferenceConfig.maxTokens, 64)
       assert.strictEqual(body.inferenceConfig.temperature, 0.2)
+    }))
+
+  it.effect("layerConfig reads the model and its settings from Config; model() is an effect/ai Model", () =>
+    Effect.gen(function*() {
+      const local = yield* Local
+      local.reset()
+      const fromConfig = BedrockLanguageModel.layerConfig({
+        model: Config.String("MODEL"),
+        config: Config.all({ maxTokens: Config.Number("MAX_TOKENS") })
+      }).pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ MODEL, MAX_TOKENS: "99" }))))
+      yield* LanguageModel.generateText({ prompt: "Hi" }).pipe(Effect.provide(fromConfig))
+      yield* LanguageModel.generateText({ prompt: "Hi" }).pipe(
+        Effect.provide(BedrockLanguageModel.model("us.amazon.nova-micro-v1:0", { maxTokens: 32 }))
+      )
+      const [first, second] = local.requests()
+      assert.deepStrictEqual([first!.modelId, (first!.body as any).inferenceConfig.maxTokens], [MODEL, 99])
+      assert.deepStrictEqual([second!.modelId, (second!.body as any).inferenceConfig.maxTokens], [
+        "us.amazon.nova-micro-v1:0",
+        32
+      ])
     }))
 
   it.effect("streamText: deltas as they come, then response metadata and a finish with its cost", () =>
