@@ -18,3 +18,10 @@ export * as BedrockClient from "./BedrockClient.js"
  * @since 0.1.0
  */
 export * as BedrockError from "./BedrockError.js"
+
+/**
+ * A provider for Effect 4's `effect/ai` `LanguageModel` on Bedrock's Converse API.
+ *
+ * @since 0.1.0
+ */
+export * as BedrockLanguageModel from "./BedrockLanguageModel.js"

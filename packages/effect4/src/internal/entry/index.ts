@@ -14,10 +14,11 @@ check(import.meta.url)
 const {
   BedrockClient,
   BedrockError,
+  BedrockLanguageModel,
   ...rest
 } = await import("../../index.js")
 
 // Every module of the implementation is re-exported: a new one left out here fails to compile.
 rest satisfies Record<string, never>
 
-export { BedrockClient, BedrockError }
+export { BedrockClient, BedrockError, BedrockLanguageModel }

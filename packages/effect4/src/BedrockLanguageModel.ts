@@ -1,0 +1,457 @@
+/**
+ * A provider for Effect 4's `effect/ai` `LanguageModel` on Amazon Bedrock's Converse API: `generateText`,
+ * `streamText`, `generateObject` and tools through `Toolkit`, built on the `@effect-bedrock/converse`
+ * engine (request rules, mapping, decoding, pricing) and `BedrockClient`.
+ *
+ * The finish part carries the usage (cache tokens included) and, when the model's price is known, the cost
+ * under `metadata.effectBedrock.cost`. Failures are `AiError`s whose `reason` says what happened
+ * (`RateLimitError` for throttling, `QuotaExhaustedError`, `AuthenticationError`, `InvalidRequestError`, ...)
+ * and keeps our typed error as its `cause` (`bedrockError`).
+ *
+ * @since 0.1.0
+ */
+import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime"
+import * as Mapping from "@effect-bedrock/converse/mapping/converse"
+import type { Profile } from "@effect-bedrock/converse/models/profiles"
+import { unwrapResponse } from "@effect-bedrock/converse/output/structured"
+import * as Prepare from "@effect-bedrock/converse/prepare/prepare"
+import type * as Costs from "@effect-bedrock/converse/pricing/cost"
+import { bundledRegions, serviceTierOf } from "@effect-bedrock/converse/pricing/tiers"
+import * as ResponseDecoding from "@effect-bedrock/converse/response/decode"
+import type * as EngineResponse from "@effect-bedrock/converse/response/types"
+import type { Settings } from "@effect-bedrock/converse/settings/types"
+import { Decoder, type StreamFailure } from "@effect-bedrock/converse/stream/decoder"
+import type * as AiError from "effect/ai/AiError"
+import * as LanguageModel from "effect/ai/LanguageModel"
+import * as AiModel from "effect/ai/Model"
+import type * as Response from "effect/ai/Response"
+import * as Arr from "effect/Array"
+import * as Cause from "effect/Cause"
+import * as EffectConfig from "effect/Config"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Pull from "effect/Pull"
+import * as Result from "effect/Result"
+import * as Stream from "effect/Stream"
+import * as BedrockClient from "./BedrockClient.js"
+import * as BedrockError from "./BedrockError.js"
+import * as AiMapping from "./internal/aiMapping.js"
+
+// =============================================================================
+// Models
+// =============================================================================
+
+/**
+ * Every Bedrock setting of a call (`maxTokens`, `temperature`, `thinking`, `guardrailConfig`,
+ * `cacheInstructions`, `serviceTier`, ...), as the engine defines and checks them.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type BedrockSettings = Settings
+
+/**
+ * The options of `make`, `layer` and `model`.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Options {
+  /** A Bedrock model id or inference profile (`us.anthropic.claude-sonnet-4-5-20250929-v1:0`). */
+  readonly model: string
+  /** The model's settings; a `withConfigOverride` in scope wins over them. */
+  readonly config?: BedrockSettings | undefined
+  /** Overrides of what the engine knows of the model (its family, whether it takes strict tools, ...). */
+  readonly profile?: Partial<Profile> | undefined
+}
+
+/**
+ * Settings for every call made inside an effect, over the model's own (`withConfigOverride`).
+ *
+ * @since 0.1.0
+ * @category Context
+ */
+export class Config extends Context.Service<Config, BedrockSettings>()(
+  "@effect-bedrock/effect4/BedrockLanguageModel/Config"
+) {}
+
+/**
+ * What this provider writes under `metadata.effectBedrock` of the finish part.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type FinishMetadata = {
+  /** The request id Bedrock gave the call (absent on a stream, whose request id is not surfaced). */
+  readonly requestId?: string
+  /** Bedrock's own stop reason (`end_turn`, `tool_use`, `guardrail_intervened`, ...). */
+  readonly rawFinishReason: string
+  readonly latencyMs?: number
+  /** The call's cost from the engine's prices (the bundled ones load on first use), when its price is known. */
+  readonly cost?: {
+    readonly input: number
+    readonly output: number
+    readonly cacheRead: number
+    readonly cacheWrite: number
+    readonly total: number
+    readonly currency: string
+  }
+  /** Bedrock did not report the usage: counted as 0 tokens, no cost. */
+  readonly usageUnknown?: boolean
+}
+
+declare module "effect/ai/Response" {
+  export interface FinishPartMetadata {
+    readonly effectBedrock?: FinishMetadata | null
+  }
+  export interface ReasoningPartMetadata {
+    readonly effectBedrock?: { readonly signature?: string } | null
+  }
+  export interface ReasoningDeltaPartMetadata {
+    readonly effectBedrock?: { readonly signature?: string } | null
+  }
+}
+
+declare module "effect/ai/Prompt" {
+  export interface ReasoningPartOptions {
+    /** The thinking signature of a reasoning part, sent back to Bedrock with its text. */
+    readonly effectBedrock?: { readonly signature?: string } | null
+  }
+}
+
+// =============================================================================
+// Constructors
+// =============================================================================
+
+const METADATA_KEY = "effectBedrock"
+
+/** Where a price can be found: the bundled dataset covers some regions and the default tier only. */
+interface Pricing {
+  readonly cost: (
+    modelId: string,
+    response: EngineResponse.Response,
+    settings: Settings
+  ) => Effect.Effect<EngineResponse.Cost | undefined>
+}
+
+const makePricing = (region: string | undefined): Pricing => {
+  let loaded: Costs.Prices | undefined
+  // The bundled prices load on the first response that needs one (a dynamic import: most of the dataset's size).
+  const load = Effect.suspend(() =>
+    loaded !== undefined ? Effect.succeed(loaded) : Effect.map(
+      Effect.promise(() => import("@effect-bedrock/converse/pricing/bundled")),
+      (module) => (loaded = module.service)
+    )
+  )
+  return {
+    cost: (modelId, response, settings) => {
+      // Usage the provider did not report: no cost rather than a cost of 0.
+      if (region === undefined || !bundledRegions.has(region) || response.usage.unknown === true) {
+        return Effect.succeed(undefined)
+      }
+      const serviceTier = Mapping.effectiveServiceTier(settings)
+      if (serviceTierOf(serviceTier) !== "default") return Effect.succeed(undefined)
+      return Effect.map(
+        load,
+        (prices) => prices.cost({ modelId, region, serviceTier, usage: response.usage, timestamp: response.timestamp })
+      )
+    }
+  }
+}
+
+const resolveRegion = (client: BedrockClient.Service): Effect.Effect<string | undefined> =>
+  Effect.promise(async () => {
+    try {
+      const region = client.client.config.region
+      return typeof region === "function" ? await region() : region
+    } catch {
+      return undefined
+    }
+  })
+
+/** The typed error of the stream decoder's failure. */
+const streamError = (failure: StreamFailure): BedrockError.BedrockError => {
+  if (failure._tag === "Exception") {
+    const Exception = BedrockError.exceptionClass(failure.name)
+    const common = {
+      message: failure.message,
+      position: "stream" as const,
+      exceptionName: failure.name,
+      operation: "converseStream",
+      retryable: false,
+      ...(failure.requestId !== undefined ? { requestId: failure.requestId } : {})
+    }
+    return Exception !== undefined ? new Exception(common) : new BedrockError.UnknownBedrockError(common)
+  }
+  return new BedrockError.TransportError({
+    kind: failure.kind,
+    message: failure.message,
+    position: "stream",
+    operation: "converseStream",
+    retryable: false,
+    ...(failure.requestId !== undefined ? { requestId: failure.requestId } : {})
+  })
+}
+
+const truncated = (requestId: string | undefined) =>
+  new BedrockError.TransportError({
+    kind: "TruncatedEventStream",
+    message: "The ConverseStream ended before its messageStop event, so the answer is incomplete",
+    position: "stream",
+    operation: "converseStream",
+    retryable: false,
+    ...(requestId !== undefined ? { requestId } : {})
+  })
+
+/**
+ * Builds the `LanguageModel` service on the `BedrockClient` in context. Fails with an `AiError`
+ * (`InvalidRequestError`) when the model's own settings are invalid or the model is not on Converse.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = Effect.fnUntraced(function*(options: Options) {
+  const client = yield* BedrockClient.BedrockClient
+  const model = Prepare.makeModel({ model: options.model, settings: options.config, profile: options.profile })
+  if (!model.ok) return yield* AiMapping.invalidRequest(model.issues[0]!, "make")
+  const { modelId, profile } = model.value
+  const pricing = makePricing(yield* resolveRegion(client))
+
+  /** The call's request through the engine: settings merged and checked, then mapped to Converse's input. */
+  const prepare = (options: LanguageModel.ProviderOptions, method: string, stream: boolean) =>
+    Effect.flatMap(Effect.serviceOption(Config), (scoped) => {
+      const mapped = AiMapping.toRequest(options)
+      if (Result.isFailure(mapped)) return Effect.fail(AiMapping.invalidRequest(mapped.failure, method))
+      const prepared = Prepare.prepare(model.value, mapped.success.request, Option.getOrUndefined(scoped))
+      if (!prepared.ok) return Effect.fail(AiMapping.invalidRequest(prepared.issues[0]!, method))
+      const converse = Mapping.toConverseInput({ ...prepared.value, stream })
+      if (!converse.ok) return Effect.fail(AiMapping.invalidRequest(converse.issues[0]!, method))
+      const warnings = converse.value.warnings
+      const result = { mapping: converse.value, settings: prepared.value.settings, toolNames: mapped.success.toolNames }
+      return warnings === undefined
+        ? Effect.succeed(result)
+        : Effect.as(Effect.forEach(warnings, (warning) => Effect.logWarning(warning), { discard: true }), result)
+    })
+
+  const withCost = (response: EngineResponse.Response, settings: Settings) => pricing.cost(modelId, response, settings)
+
+  const generateText = (options: LanguageModel.ProviderOptions) =>
+    Effect.gen(function*() {
+      const { mapping, settings, toolNames } = yield* prepare(options, "generateText", false)
+      const output = yield* Effect.mapError(
+        client.converse(mapping.input),
+        (error) => AiMapping.toAiError(error, "generateText")
+      )
+      const requestId = output.$metadata?.requestId
+      const problem = ResponseDecoding.converseProblem(output)
+      if (problem !== undefined) {
+        return yield* AiMapping.toAiError(
+          new BedrockError.TransportError({
+            kind: "MalformedResponse",
+            message: `Invalid Converse response: ${problem.message}`,
+            position: "request",
+            operation: "converse",
+            retryable: false,
+            ...(requestId !== undefined ? { requestId } : {})
+          }),
+          "generateText"
+        )
+      }
+      const outputMode = mapping.output
+      const decoded = ResponseDecoding.fromConverseResponse(output, {
+        modelId,
+        requestId,
+        outputTool: mapping.outputTool,
+        unwrapKey: outputMode?._tag === "Tool" ? outputMode.unwrapKey : undefined,
+        trimLeadingWhitespace: profile.ignoresLeadingWhitespaceInStream
+      })
+      // A non-object schema wrapped in native or prompted mode: the answer unwrapped, as in tool mode.
+      const response = outputMode !== undefined && outputMode._tag !== "Tool" && outputMode.unwrapKey !== undefined
+        ? unwrapResponse(decoded)
+        : decoded
+      const cost = yield* withCost(response, settings)
+      const parts: Array<Response.PartEncoded> = AiMapping.contentParts(response, toolNames)
+      const [metadata, finish] = AiMapping.closingParts(response, cost)
+      parts.push(metadata, finish)
+      return parts
+    })
+
+  const streamText = (options: LanguageModel.ProviderOptions): Stream.Stream<
+    Response.StreamPartEncoded,
+    AiError.AiError
+  > =>
+    Stream.unwrap(
+      Effect.map(prepare(options, "streamText", true), ({ mapping, settings, toolNames }) =>
+        Stream.mapError(
+          Stream.transformPull(client.converseStream(mapping.input), (pull) =>
+            Effect.sync(() => {
+              // One decoder and one mapper per run: a re-run starts fresh.
+              const decoder = new Decoder({
+                modelId,
+                outputTool: mapping.outputTool,
+                unwrapKey: mapping.output?._tag === "Tool" ? mapping.output.unwrapKey : undefined,
+                trimLeadingWhitespace: profile.ignoresLeadingWhitespaceInStream
+              })
+              const mapper = new AiMapping.StreamMapper(toolNames)
+              const engineParts: Array<EngineResponse.StreamPart> = []
+              let ended = false
+              // Per batch of events: the decoder's parts mapped at once (no Effect per event).
+              const step = (events: ReadonlyArray<ConverseStreamOutput>): Array<Response.StreamPartEncoded> => {
+                const out: Array<Response.StreamPartEncoded> = []
+                for (const event of events) decoder.step(event, engineParts)
+                for (const part of engineParts) mapper.map(part, out)
+                engineParts.length = 0
+                return out
+              }
+              // The events' end: the response's metadata and its finish (with the cost), or why there is none.
+              const end = Effect.suspend(() => {
+                if (decoder.failure !== undefined) return Effect.fail(streamError(decoder.failure))
+                if (!decoder.complete && !decoder.answered) return Effect.fail(truncated(decoder.currentRequestId))
+                const finish = decoder.finish()
+                const closing = Effect.map(withCost(finish.response, settings), (cost) =>
+                  AiMapping.closingParts(finish.response, cost))
+                return decoder.complete ? closing : Effect.andThen(
+                  Effect.logWarning(
+                    "The ConverseStream ended after messageStop without its metadata event: the answer is " +
+                      "complete, its usage unknown (usage.unknown is true, counted as 0 tokens)"
+                  ),
+                  closing
+                )
+              })
+              // One stage from events to parts: an exception event or an invalid payload ends the stream at
+              // once, after the parts before it (the client's finaliser then aborts the request).
+              const next: Pull.Pull<
+                Arr.NonEmptyReadonlyArray<Response.StreamPartEncoded>,
+                BedrockError.BedrockError
+              > = Effect.suspend(() => {
+                if (ended) {
+                  return Cause.done()
+                }
+                return Effect.flatMap(
+                  Pull.catchDone(pull, () => {
+                    ended = true
+                    return end
+                  }),
+                  (
+                    value
+                  ): Pull.Pull<Arr.NonEmptyReadonlyArray<Response.StreamPartEncoded>, BedrockError.BedrockError> => {
+                    if (ended) {
+                      return Effect.succeed(value as Arr.NonEmptyReadonlyArray<Response.StreamPartEncoded>)
+                    }
+                    const out = step(value as ReadonlyArray<ConverseStreamOutput>)
+                    if (decoder.failure !== undefined) {
+                      return Effect.fail(streamError(decoder.failure))
+                    }
+                    return Arr.isReadonlyArrayNonEmpty(out) ? Effect.succeed(out) : next
+                  }
+                )
+              })
+              return next
+            })),
+          (error) =>
+            AiMapping.toAiError(error, "streamText")
+        ))
+    )
+
+  return yield* LanguageModel.make({ generateText, streamText })
+})
+
+// =============================================================================
+// Layers
+// =============================================================================
+
+/**
+ * The `LanguageModel` on the `BedrockClient` in context.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer = (
+  options: Options
+): Layer.Layer<LanguageModel.LanguageModel, AiError.AiError, BedrockClient.BedrockClient> =>
+  Layer.effect(LanguageModel.LanguageModel, make(options))
+
+/**
+ * `layer` with each option read from `Config`.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerConfig = (options: {
+  readonly model: EffectConfig.Config<string>
+  readonly config?: EffectConfig.Config<BedrockSettings> | undefined
+}): Layer.Layer<
+  LanguageModel.LanguageModel,
+  AiError.AiError | EffectConfig.ConfigError,
+  BedrockClient.BedrockClient
+> =>
+  Layer.effect(
+    LanguageModel.LanguageModel,
+    Effect.flatMap(
+      EffectConfig.all({ model: options.model, config: options.config ?? EffectConfig.succeed(undefined) }),
+      (resolved) => make({ model: resolved.model, config: resolved.config })
+    )
+  )
+
+/**
+ * The model as an `effect/ai` `Model` (provider `"amazon-bedrock"`), to provide where it is used.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export const model = (
+  modelId: string,
+  config?: BedrockSettings | undefined
+): AiModel.Model<"amazon-bedrock", LanguageModel.LanguageModel, BedrockClient.BedrockClient> =>
+  AiModel.make("amazon-bedrock", modelId, Layer.orDie(layer({ model: modelId, config })))
+
+// =============================================================================
+// Configuration
+// =============================================================================
+
+/**
+ * Runs `self` with `overrides` over the settings in scope (a call's settings win over the model's).
+ *
+ * @since 0.1.0
+ * @category Configuration
+ */
+export const withConfigOverride: {
+  (overrides: BedrockSettings): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, overrides: BedrockSettings): Effect.Effect<A, E, R>
+} = dual(
+  2,
+  <A, E, R>(self: Effect.Effect<A, E, R>, overrides: BedrockSettings): Effect.Effect<A, E, R> =>
+    Effect.flatMap(
+      Effect.serviceOption(Config),
+      (current) =>
+        Effect.provideService(self, Config, Option.isSome(current) ? { ...current.value, ...overrides } : overrides)
+    )
+)
+
+// =============================================================================
+// Errors
+// =============================================================================
+
+/**
+ * Our typed error behind an `AiError` made by this provider (the `cause` of its `reason`), if any.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export const bedrockError = (error: AiError.AiError): Option.Option<BedrockError.BedrockError> => {
+  const cause: unknown = (error.reason as { readonly cause?: unknown }).cause
+  return typeof cause === "object" && cause !== null && "retryable" in cause && "position" in cause
+    ? Option.some(cause as BedrockError.BedrockError)
+    : Option.none()
+}
+
+/**
+ * The key of this provider's entries in the parts' `metadata` (`metadata.effectBedrock.cost` on the finish).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export const metadataKey: typeof METADATA_KEY = METADATA_KEY
