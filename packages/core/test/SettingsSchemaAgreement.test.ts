@@ -23,8 +23,12 @@ const Generated = Schema.Struct({
 })
 
 const settingsArb = Arbitrary.make(Generated) as fc.Arbitrary<Record<string, unknown>>
+// Unknown keys are refused at every level (the Schema's own docs say so; the engine's validator does it
+// with a "did you mean"), so the Schema is asked with excess properties as errors.
 const schemaAccepts = (u: unknown) =>
-  Either.isRight(Schema.validateEither(BedrockModelSettings.BedrockModelSettings)(u))
+  Either.isRight(
+    Schema.validateEither(BedrockModelSettings.BedrockModelSettings, { onExcessProperty: "error" })(u)
+  )
 
 type Path = ReadonlyArray<string | number>
 const isRec = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
