@@ -10,6 +10,7 @@
  *
  * @internal
  */
+import { effectiveServiceTier } from "@effect-bedrock/converse/mapping/converse"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import type * as Clock from "effect/Clock"
@@ -29,7 +30,6 @@ import * as Response from "../Response.js"
 import * as Telemetry from "../Telemetry.js"
 import { UsageLimitExceededError } from "../UsageLimits.js"
 import type * as PricingSource from "./pricingSource.js"
-import { effectiveServiceTier } from "./requestMapping.js"
 import * as Streams from "./streams.js"
 import { attr, errorTypeOf, labels, nanosToSeconds, providerName, streamSpan } from "./telemetry.js"
 import * as Metrics from "./telemetry.js"
