@@ -49,12 +49,12 @@ import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type * as BedrockError from "./BedrockError.js"
-import * as ClientConfig from "./internal/clientConfig.js"
-import * as ClientEndpoint from "./internal/clientEndpoint.js"
-import * as ClientOperations from "./internal/clientOperations.js"
-import * as ClientOptions from "./internal/clientOptions.js"
-import * as ClientRetry from "./internal/clientRetry.js"
-import * as OptionsValidation from "./internal/optionsValidation.js"
+import * as ClientConfig from "./internal/client/clientConfig.js"
+import * as ClientEndpoint from "./internal/client/clientEndpoint.js"
+import * as ClientOperations from "./internal/client/clientOperations.js"
+import * as ClientOptions from "./internal/client/clientOptions.js"
+import * as ClientRetry from "./internal/client/clientRetry.js"
+import * as OptionsValidation from "./internal/client/optionsValidation.js"
 
 // =============================================================================
 // Models

@@ -45,12 +45,12 @@ import type * as BedrockModelId from "./BedrockModelId.js"
 import type * as BedrockModelProfile from "./BedrockModelProfile.js"
 import * as BedrockModelSettings from "./BedrockModelSettings.js"
 import * as BedrockPricing from "./BedrockPricing.js"
-import * as ModelTelemetry from "./internal/modelTelemetry.js"
-import * as PricingSource from "./internal/pricingSource.js"
-import * as RequestValidation from "./internal/requestValidation.js"
-import * as StreamDecoding from "./internal/streamDecoding.js"
-import * as Streams from "./internal/streams.js"
-import * as StructuredOutput from "./internal/structuredOutput.js"
+import * as RequestValidation from "./internal/languageModel/requestValidation.js"
+import * as StructuredOutput from "./internal/languageModel/structuredOutput.js"
+import * as PricingSource from "./internal/pricing/pricingSource.js"
+import * as StreamDecoding from "./internal/streaming/streamDecoding.js"
+import * as Streams from "./internal/streaming/streams.js"
+import * as ModelTelemetry from "./internal/telemetry/modelTelemetry.js"
 import * as LanguageModel from "./LanguageModel.js"
 import * as Prompt from "./Prompt.js"
 import type * as Response from "./Response.js"
@@ -137,7 +137,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const download = (input: RequestMapping.MappingInput, operation: string) =>
     Effect.flatMap(
       Effect.tryPromise({
-        try: () => import("./internal/fileDownload.js"),
+        try: () => import("./internal/languageModel/fileDownload.js"),
         catch: (cause) =>
           new LanguageModel.InvalidRequestError({
             message: "Files given by URL cannot be downloaded: the download module did not load " +

@@ -22,10 +22,10 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import type * as BedrockClient from "../BedrockClient.js"
-import * as BedrockError from "../BedrockError.js"
-import { type CallContext, contextOf, metadataOf, runOnResponse, streamTimeoutError } from "./clientCall.js"
-import * as ClientOptions from "./clientOptions.js"
+import type * as BedrockClient from "../../BedrockClient.js"
+import * as BedrockError from "../../BedrockError.js"
+import { type CallContext, contextOf, metadataOf, runOnResponse, streamTimeoutError } from "../client/clientCall.js"
+import * as ClientOptions from "../client/clientOptions.js"
 
 /**
  * `BedrockError.fromSdk` with `outputDelivered`: the failure ended a stream after some of its events were
