@@ -251,7 +251,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       return output.inputTokens ?? 0
     }).pipe(telemetry.countTokens(request))
 
-  // Spans, metrics, logs, cost and usage limits around each call (internal/modelTelemetry.ts).
+  // Spans, metrics, logs, cost and usage limits around each call (internal/telemetry/modelTelemetry.ts).
   const telemetry = ModelTelemetry.make({
     modelId,
     client,
