@@ -36,6 +36,7 @@ import {
 } from "@aws-sdk/client-bedrock-runtime"
 import type { BedrockRuntimeClientConfig } from "@aws-sdk/client-bedrock-runtime"
 import { scrubSecrets } from "@effect-bedrock/converse/errors/scrub"
+import type * as Decoder from "@effect-bedrock/converse/stream/decoder"
 import * as FrameGuard from "@effect-bedrock/converse/stream/frameGuard"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
@@ -49,12 +50,12 @@ import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type * as BedrockError from "./BedrockError.js"
-import * as ClientConfig from "./internal/clientConfig.js"
-import * as ClientEndpoint from "./internal/clientEndpoint.js"
-import * as ClientOperations from "./internal/clientOperations.js"
-import * as ClientOptions from "./internal/clientOptions.js"
-import * as ClientRetry from "./internal/clientRetry.js"
-import * as OptionsValidation from "./internal/optionsValidation.js"
+import * as ClientConfig from "./internal/client/clientConfig.js"
+import * as ClientEndpoint from "./internal/client/clientEndpoint.js"
+import * as ClientOperations from "./internal/client/clientOperations.js"
+import * as ClientOptions from "./internal/client/clientOptions.js"
+import * as ClientRetry from "./internal/client/clientRetry.js"
+import * as OptionsValidation from "./internal/client/optionsValidation.js"
 
 // =============================================================================
 // Models
@@ -132,27 +133,15 @@ export interface ResponseMetadata {
 
 /**
  * The first element of every `converseStream` attempt: the stream's initial HTTP response, so the request id
- * travels with the events it belongs to (a retried stream starts again with its own). It declares every event
- * key of `ConverseStreamOutput` as absent, so code reading `event.contentBlockDelta?.delta` keeps compiling
+ * travels with the events it belongs to (a retried stream starts again with its own). It declares (through the
+ * engine's `InitialResponse`) every event key of `ConverseStreamOutput` as absent, so code reading `event.contentBlockDelta?.delta` keeps compiling
  * and simply finds nothing on it.
  *
  * @since 0.1.0
  * @category Models
  */
-export interface InitialResponse {
+export interface InitialResponse extends Decoder.InitialResponse {
   readonly initialResponse: ResponseMetadata
-  readonly messageStart?: never
-  readonly contentBlockStart?: never
-  readonly contentBlockDelta?: never
-  readonly contentBlockStop?: never
-  readonly messageStop?: never
-  readonly metadata?: never
-  readonly internalServerException?: never
-  readonly modelStreamErrorException?: never
-  readonly validationException?: never
-  readonly throttlingException?: never
-  readonly serviceUnavailableException?: never
-  readonly $unknown?: never
 }
 
 /**

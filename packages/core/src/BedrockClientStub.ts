@@ -37,7 +37,7 @@ import type * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as BedrockClient from "./BedrockClient.js"
 import * as BedrockError from "./BedrockError.js"
-import * as ClientCall from "./internal/clientCall.js"
+import * as ClientCall from "./internal/client/clientCall.js"
 
 // =============================================================================
 // Models

@@ -36,8 +36,8 @@ import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as BedrockClient from "./BedrockClient.js"
-import * as ClientCall from "./internal/clientCall.js"
-import * as ClientRetry from "./internal/clientRetry.js"
+import * as ClientCall from "./internal/client/clientCall.js"
+import * as ClientRetry from "./internal/client/clientRetry.js"
 
 // =============================================================================
 // Models

@@ -35,7 +35,7 @@ import * as Classify from "@effect-bedrock/converse/errors/classify"
 import * as Transport from "@effect-bedrock/converse/errors/transport"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
-import * as internal from "./internal/errorBase.js"
+import * as internal from "./internal/client/errorBase.js"
 
 // =============================================================================
 // Type ids

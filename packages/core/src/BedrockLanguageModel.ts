@@ -27,7 +27,9 @@
  * @since 0.1.0
  */
 import type { ConverseCommandOutput } from "@aws-sdk/client-bedrock-runtime"
+import * as RequestMapping from "@effect-bedrock/converse/mapping/converse"
 import * as Prepare from "@effect-bedrock/converse/prepare/prepare"
+import * as ResponseDecoding from "@effect-bedrock/converse/response/decode"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -43,14 +45,12 @@ import type * as BedrockModelId from "./BedrockModelId.js"
 import type * as BedrockModelProfile from "./BedrockModelProfile.js"
 import * as BedrockModelSettings from "./BedrockModelSettings.js"
 import * as BedrockPricing from "./BedrockPricing.js"
-import * as ModelTelemetry from "./internal/modelTelemetry.js"
-import * as PricingSource from "./internal/pricingSource.js"
-import * as RequestMapping from "./internal/requestMapping.js"
-import * as RequestValidation from "./internal/requestValidation.js"
-import * as ResponseDecoding from "./internal/responseDecoding.js"
-import * as StreamDecoding from "./internal/streamDecoding.js"
-import * as Streams from "./internal/streams.js"
-import * as StructuredOutput from "./internal/structuredOutput.js"
+import * as RequestValidation from "./internal/languageModel/requestValidation.js"
+import * as StructuredOutput from "./internal/languageModel/structuredOutput.js"
+import * as PricingSource from "./internal/pricing/pricingSource.js"
+import * as StreamDecoding from "./internal/streaming/streamDecoding.js"
+import * as Streams from "./internal/streaming/streams.js"
+import * as ModelTelemetry from "./internal/telemetry/modelTelemetry.js"
 import * as LanguageModel from "./LanguageModel.js"
 import * as Prompt from "./Prompt.js"
 import type * as Response from "./Response.js"
@@ -137,7 +137,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const download = (input: RequestMapping.MappingInput, operation: string) =>
     Effect.flatMap(
       Effect.tryPromise({
-        try: () => import("./internal/fileDownload.js"),
+        try: () => import("./internal/languageModel/fileDownload.js"),
         catch: (cause) =>
           new LanguageModel.InvalidRequestError({
             message: "Files given by URL cannot be downloaded: the download module did not load " +
@@ -176,8 +176,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     input: RequestMapping.MappingInput
   ): Effect.Effect<Response.Response, LanguageModel.LanguageModelError> => {
     const mapped = RequestMapping.toConverseInput(input)
-    if (Either.isLeft(mapped)) return Effect.fail(invalid(mapped.left, "generate"))
-    const mapping = mapped.right
+    if (!mapped.ok) return Effect.fail(invalid(issueOf(mapped.issues), "generate"))
+    const mapping = mapped.value
     const output = mapping.output
     // A non-object schema asked for wrapped in native or prompted mode: the answer unwrapped, as in tool mode.
     const unwrap = output !== undefined && output._tag !== "Tool" && output.unwrapKey !== undefined
@@ -230,8 +230,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     input: RequestMapping.MappingInput
   ): Stream.Stream<Response.StreamPart, LanguageModel.LanguageModelError> => {
     const mapped = RequestMapping.toConverseInput({ ...input, stream: true })
-    if (Either.isLeft(mapped)) return Stream.fail(invalid(mapped.left, "stream"))
-    const mapping = mapped.right
+    if (!mapped.ok) return Stream.fail(invalid(issueOf(mapped.issues), "stream"))
+    const mapping = mapped.value
     // The request id arrives in the stream, as its `InitialResponse`.
     const decoded = client.converseStream(mapping.input, callOptions(input.settings)).pipe(StreamDecoding.decode({
       modelId,
@@ -244,15 +244,14 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const countTokens = (request: LanguageModel.Request) =>
     Effect.gen(function*() {
       const input = yield* prepareEffect(request, "countTokens")
-      const mapped = yield* Either.mapLeft(
-        RequestMapping.toCountTokensInput(input),
-        (issue) => invalid(issue, "countTokens")
-      )
+      const counted = RequestMapping.toCountTokensInput(input)
+      if (!counted.ok) return yield* invalid(issueOf(counted.issues), "countTokens")
+      const mapped = counted.value
       const output = yield* client.countTokens(mapped, callOptions(input.settings))
       return output.inputTokens ?? 0
     }).pipe(telemetry.countTokens(request))
 
-  // Spans, metrics, logs, cost and usage limits around each call (internal/modelTelemetry.ts).
+  // Spans, metrics, logs, cost and usage limits around each call (internal/telemetry/modelTelemetry.ts).
   const telemetry = ModelTelemetry.make({
     modelId,
     client,

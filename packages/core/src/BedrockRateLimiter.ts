@@ -61,8 +61,8 @@ import type * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as BedrockClient from "./BedrockClient.js"
 import type * as BedrockError from "./BedrockError.js"
-import * as ClientRetry from "./internal/clientRetry.js"
-import * as internal from "./internal/rateLimiter.js"
+import * as ClientRetry from "./internal/client/clientRetry.js"
+import * as internal from "./internal/limits/rateLimiter.js"
 
 // =============================================================================
 // Models

@@ -16,9 +16,9 @@
  *
  * @since 0.1.0
  */
+import * as internal from "@effect-bedrock/converse/prompt/make"
 import * as Rules from "@effect-bedrock/converse/request/rules"
 import * as Schema from "effect/Schema"
-import * as internal from "./internal/prompt.js"
 
 // =============================================================================
 // Parts

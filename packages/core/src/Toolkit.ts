@@ -37,8 +37,8 @@ import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import * as ToolkitGuards from "./internal/toolkitGuards.js"
-import * as ToolTelemetry from "./internal/toolTelemetry.js"
+import * as ToolkitGuards from "./internal/languageModel/toolkitGuards.js"
+import * as ToolTelemetry from "./internal/telemetry/toolTelemetry.js"
 import * as LanguageModel from "./LanguageModel.js"
 import * as Prompt from "./Prompt.js"
 import * as Response from "./Response.js"
@@ -253,7 +253,7 @@ export const handle = <Tools extends Tool.Any>(
 > =>
   Effect.forEach(
     calls,
-    // Each call runs in its `execute_tool` span (internal/toolTelemetry.ts).
+    // Each call runs in its `execute_tool` span (internal/telemetry/toolTelemetry.ts).
     ToolTelemetry.traced(toolkit, (call): Effect.Effect<
       Prompt.ToolPart,
       Tool.Error<Tools> | Tool.InvalidResultError,
@@ -365,7 +365,7 @@ export const generate = <Tools extends Tool.Any>(
   const problem = ToolkitGuards.optionsProblem(options, "generate")
   if (problem !== undefined) return Effect.fail(problem)
   return Effect.flatMap(LanguageModel.LanguageModel, (model) => {
-    // Usage and cost summed as the steps finish; the loop's span reports them (internal/toolTelemetry.ts).
+    // Usage and cost summed as the steps finish; the loop's span reports them (internal/telemetry/toolTelemetry.ts).
     const totals: ToolTelemetry.LoopTotals = { steps: 0, usage: undefined, cost: undefined }
     const loop = Effect.gen(function*() {
       let prompt = Prompt.make(options.prompt)

@@ -27,7 +27,7 @@ import { dual } from "effect/Function"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import * as UsageBudget from "./internal/usageBudget.js"
+import * as UsageBudget from "./internal/limits/usageBudget.js"
 
 /**
  * Caps for the calls made inside a scope. `cost` is in `currency` (default

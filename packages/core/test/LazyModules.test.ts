@@ -14,7 +14,7 @@ vi.mock("@pydantic/genai-prices", async (importOriginal) => {
   loads.prices++
   return await importOriginal()
 })
-vi.mock("../src/internal/fileDownload.js", async (importOriginal) => {
+vi.mock("../src/internal/languageModel/fileDownload.js", async (importOriginal) => {
   loads.downloads++
   return await importOriginal()
 })

@@ -1,5 +1,5 @@
 // The engine's request validator (`@effect-bedrock/converse/request/validate`, which core's
-// internal/requestValidation.ts adapts) against the `LanguageModel.Request` Schema, on requests generated from the Schema itself (effect's Arbitrary + fast-check):
+// internal/languageModel/requestValidation.ts adapts) against the `LanguageModel.Request` Schema, on requests generated from the Schema itself (effect's Arbitrary + fast-check):
 // (a) what the Schema accepts, the check accepts, unless one of its own documented rules applies;
 // (b) with one leaf replaced by a wrong value (another type, a bad name), the Schema rejects it exactly when
 //     the check does, and the check names that leaf, a field holding it or one inside the new value.

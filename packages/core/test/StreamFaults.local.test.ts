@@ -7,7 +7,7 @@ import { Chunk, Effect, Layer, Redacted, Stream } from "effect"
 import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockError from "../src/BedrockError.js"
 import * as BedrockLanguageModel from "../src/BedrockLanguageModel.js"
-import { fromSdk } from "../src/internal/fromSdk.js"
+import { fromSdk } from "../src/internal/streaming/converseStream.js"
 import * as LanguageModel from "../src/LanguageModel.js"
 import * as Prompt from "../src/Prompt.js"
 

@@ -3,7 +3,7 @@ import { assert, describe, it, layer } from "@effect/vitest"
 import { Chunk, Duration, Effect, Redacted, Schedule, Stream } from "effect"
 import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockError from "../src/BedrockError.js"
-import { makeSchedule } from "../src/internal/clientRetry.js"
+import { makeSchedule } from "../src/internal/client/clientRetry.js"
 
 describe("the retry schedule", () => {
   it.effect("exponential delays, jittered x0.5 to x1.5, capped at maxDelay", () =>

@@ -2,7 +2,7 @@ import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime"
 import * as DeltaObjects from "@effect-bedrock/converse/stream/deltaObjects"
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Stream } from "effect"
-import * as StreamDecoding from "../src/internal/streamDecoding.js"
+import * as StreamDecoding from "../src/internal/streaming/streamDecoding.js"
 
 // The per-delta objects a stream holds across young GCs come from constructors (deltaObjects.ts):
 // the copies must carry exactly what the SDK's objects did, and decode to the same parts.

@@ -3,7 +3,7 @@
 // `LanguageModel.Request` rejects (plus empty prompts).
 import { assert, describe, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
-import { checkRequest } from "../src/internal/requestValidation.js"
+import { checkRequest } from "../src/internal/languageModel/requestValidation.js"
 import * as LanguageModel from "../src/LanguageModel.js"
 import * as Prompt from "../src/Prompt.js"
 

@@ -4,7 +4,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Stream } from "effect"
 import type * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockError from "../src/BedrockError.js"
-import * as StreamDecoding from "../src/internal/streamDecoding.js"
+import * as StreamDecoding from "../src/internal/streaming/streamDecoding.js"
 import type * as Response from "../src/Response.js"
 
 const context = { modelId: "us.anthropic.claude-sonnet-4-6", requestId: "req-1", timestamp: new Date(0) }

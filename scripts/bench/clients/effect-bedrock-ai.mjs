@@ -11,7 +11,7 @@ import { createRequire } from "node:module"
 // @effect/ai provider options -> our Request, then our Request -> ConverseCommandInput.
 import { mapRequest } from "../../../packages/ai/dist/internal/promptMapping.js"
 import { SignatureMemo } from "../../../packages/ai/dist/internal/signatureMemo.js"
-import { toConverseInput } from "../../../packages/core/dist/internal/requestMapping.js"
+import { toConverseInput } from "../../../packages/converse/dist/mapping/converse.js"
 
 const require = createRequire(import.meta.url)
 
@@ -142,8 +142,8 @@ export async function create({ endpoint, region = "us-east-1", modelId }) {
       const mapped = mapRequest(options, undefined, memo)
       if (Either.isLeft(mapped)) throw new Error(`mapping failed: ${mapped.left.message}`)
       const input = toConverseInput({ modelId, profile, settings: {}, request: mapped.right.request })
-      if (Either.isLeft(input)) throw new Error(`mapping failed: ${input.left.message}`)
-      return input.right.input
+      if (!input.ok) throw new Error(`mapping failed: ${input.issues[0].message}`)
+      return input.value.input
     },
     prepareConversation,
     async close() {

@@ -2,10 +2,10 @@
 // `BedrockClient.layer`, built once in a ManagedRuntime. Same API as the peers' adapters
 // (../peers/README.md). Imports the built packages (dist/), as a user would.
 import { BedrockClient, BedrockLanguageModel, BedrockModelProfile, LanguageModel, Response } from "@effect-bedrock/core"
-import { Effect, Either, Layer, ManagedRuntime, Redacted, Stream } from "effect"
+import { Effect, Layer, ManagedRuntime, Redacted, Stream } from "effect"
 import { createRequire } from "node:module"
 // The pure request mapping (the package does not export internals; the benchmark reads dist/).
-import { toConverseInput } from "../../../packages/core/dist/internal/requestMapping.js"
+import { toConverseInput } from "../../../packages/converse/dist/mapping/converse.js"
 
 const require = createRequire(import.meta.url)
 
@@ -104,8 +104,8 @@ export async function create({ endpoint, region = "us-east-1", modelId, ca, vari
     /** Our pure Request -> ConverseCommandInput mapping (no network, no serialisation). */
     async mapRequest(native) {
       const mapped = toConverseInput({ modelId, profile, settings: {}, request: native })
-      if (Either.isLeft(mapped)) throw new Error(`mapping failed: ${mapped.left.message}`)
-      return mapped.right.input
+      if (!mapped.ok) throw new Error(`mapping failed: ${mapped.issues[0].message}`)
+      return mapped.value.input
     },
     prepareConversation,
     async close() {

@@ -9,6 +9,7 @@
 import type { ContentBlock } from "@aws-sdk/client-bedrock-runtime"
 import type * as Profiles from "../models/profiles.js"
 import type * as Prompt from "../prompt/types.js"
+import { mediaFormats } from "../request/rules.js"
 
 /**
  * @since 0.1.0
@@ -16,33 +17,8 @@ import type * as Prompt from "../prompt/types.js"
  */
 export type Kind = Profiles.MediaKind
 
-const FORMATS: ReadonlyMap<string, readonly [Kind, string]> = new Map<string, readonly [Kind, string]>([
-  ["image/jpeg", ["image", "jpeg"]],
-  ["image/jpg", ["image", "jpeg"]],
-  ["image/png", ["image", "png"]],
-  ["image/gif", ["image", "gif"]],
-  ["image/webp", ["image", "webp"]],
-  ["video/x-matroska", ["video", "mkv"]],
-  ["video/matroska", ["video", "mkv"]],
-  ["video/quicktime", ["video", "mov"]],
-  ["video/mp4", ["video", "mp4"]],
-  ["video/webm", ["video", "webm"]],
-  ["video/x-flv", ["video", "flv"]],
-  ["video/mpeg", ["video", "mpeg"]],
-  ["video/mpg", ["video", "mpg"]],
-  ["video/x-ms-wmv", ["video", "wmv"]],
-  ["video/3gpp", ["video", "three_gp"]],
-  ["application/pdf", ["document", "pdf"]],
-  ["text/plain", ["document", "txt"]],
-  ["text/csv", ["document", "csv"]],
-  ["application/msword", ["document", "doc"]],
-  ["application/vnd.openxmlformats-officedocument.wordprocessingml.document", ["document", "docx"]],
-  ["application/vnd.ms-excel", ["document", "xls"]],
-  ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ["document", "xlsx"]],
-  ["text/html", ["document", "html"]],
-  ["text/markdown", ["document", "md"]],
-  ["text/x-markdown", ["document", "md"]]
-])
+/** The media types Converse takes, written once in `request/rules.ts`. */
+const FORMATS = mediaFormats
 
 /**
  * The Converse block kind and format for a media type, or `undefined` when

@@ -15,6 +15,7 @@ import type {
   ToolResultContentBlock
 } from "@aws-sdk/client-bedrock-runtime"
 import * as Profiles from "../models/profiles.js"
+import { make as makePrompt } from "../prompt/make.js"
 import type * as Prompt from "../prompt/types.js"
 import type * as Request from "../request/types.js"
 import type * as Settings from "../settings/types.js"
@@ -439,14 +440,6 @@ const addInstructions = (
   return staticEnd
 }
 
-/** The prompt as its messages, as `Prompt.make` builds it (Round 3 imports the engine's `prompt/make.ts`). */
-const promptOf = (input: Prompt.Input): Prompt.Prompt => {
-  if (typeof input === "string") return { messages: [{ _tag: "User", parts: [{ _tag: "Text", text: input }] }] }
-  if (Array.isArray(input)) return { messages: input as ReadonlyArray<Prompt.Message> }
-  if ("messages" in (input as object)) return input as Prompt.Prompt
-  return { messages: [input as Prompt.Message] }
-}
-
 /**
  * The Converse `messages` and `system` of a request (system prompts first,
  * then `instructions`, then `extraInstructions`), with the `cacheMessages`
@@ -467,7 +460,7 @@ export const mapPrompt = (
   readonly system: Array<SystemContentBlock>
   readonly staticSystemEnd: number | undefined
 } => {
-  const prompt = promptOf(request.prompt)
+  const prompt = makePrompt(request.prompt)
   const builder = new MessageBuilder(profile)
   const system = builder.system
   const messages = prompt.messages

@@ -14,6 +14,7 @@
  * @since 0.1.0
  * @internal
  */
+import { strictFormats } from "../request/rules.js"
 
 /**
  * A rewritten schema, and what could not be kept (for a warning).
@@ -27,23 +28,12 @@ export interface Rewritten {
 }
 
 /**
- * String formats Bedrock accepts in a strict schema.
+ * String formats Bedrock accepts in a strict schema (written once, in `request/rules.ts`).
  *
  * @since 0.1.0
  * @internal
  */
-export const strictFormats: ReadonlySet<string> = new Set([
-  "date-time",
-  "time",
-  "date",
-  "duration",
-  "email",
-  "hostname",
-  "uri",
-  "ipv4",
-  "ipv6",
-  "uuid"
-])
+export { strictFormats }
 
 // Lookaround, backreferences and word boundaries: regex features strict schemas reject.
 const UNSUPPORTED_PATTERN = /\(\?<?[=!]|\\[1-9]|\\k<|\\[bB]/

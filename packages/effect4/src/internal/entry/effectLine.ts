@@ -1,39 +1,22 @@
 /**
- * The check behind the package's entry points (`./index.ts`): before the implementation
- * loads, the `effect` this package resolves must be the line it is for, or the import fails with a message that
- * names the right package and the install line instead of a missing-file crash deep in `effect`.
- *
- * Only the constants differ between the packages' copies of this file (`test/EffectLine.test.ts` checks it).
+ * The Effect line of this package, checked by its entry points (`./index.ts`) before the implementation loads:
+ * the constants here, the check itself once, in the engine (`@effect-bedrock/converse/runtime/effectLine`, which
+ * imports nothing of Effect). `test/EffectLine.test.ts` in core checks the constants of every package.
  *
  * @internal
  */
-import { createRequire } from "node:module"
+import { checkEffectLine } from "@effect-bedrock/converse/runtime/effectLine"
 
 const NAME = "@effect-bedrock/effect4"
 const MAJOR = 4
 const RANGE = "^4.1.5"
 const OTHER = "For Effect 3 install @effect-bedrock/core: npm install @effect-bedrock/core effect@^3.22.4"
 
-// ---- the same in every package below this line ----
-
 /**
- * Throws unless the `effect` that `from` (the entry's `import.meta.url` or `__filename`) resolves has the
- * major version this package is for. Runs once per process, at import; reads one small JSON file.
+ * Throws unless the `effect` that `from` (the entry's `import.meta.url` or `__filename`) resolves is this
+ * package's line.
  *
  * @internal
  */
-export const check = (from: string): void => {
-  let version: string
-  try {
-    version = (createRequire(from)("effect/package.json") as { readonly version: string }).version
-  } catch {
-    throw new Error(`${NAME} needs the effect package (Effect ${MAJOR}): npm install ${NAME} effect@${RANGE}`)
-  }
-  const major = Number(/^(\d+)\./.exec(version)?.[1])
-  if (major !== MAJOR) {
-    throw new Error(
-      `${NAME} is for Effect ${MAJOR}, but this app has effect ${version}. ${OTHER} ` +
-        `— or use Effect ${MAJOR}: npm install effect@${RANGE}`
-    )
-  }
-}
+export const check = (from: string): void =>
+  checkEffectLine(from, { name: NAME, major: MAJOR, range: RANGE, other: OTHER })

@@ -13,10 +13,10 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import type * as LanguageModel from "../LanguageModel.js"
-import * as Prompt from "../Prompt.js"
-import * as Response from "../Response.js"
-import { jsonSchema } from "../Tool.js"
+import type * as LanguageModel from "../../LanguageModel.js"
+import * as Prompt from "../../Prompt.js"
+import * as Response from "../../Response.js"
+import { jsonSchema } from "../../Tool.js"
 
 /**
  * Why an answer was not accepted (the engine's `output/structured.ts`).

@@ -10,27 +10,10 @@ import * as FrameGuard from "@effect-bedrock/converse/stream/frameGuard"
 import { NodeHttp2Handler } from "@smithy/node-http-handler"
 import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
+import type * as BedrockClient from "../../BedrockClient.js"
 
-/** @internal */
-export interface SdkOptions {
-  readonly region?: string | undefined
-  readonly endpoint?: string | undefined
-  readonly profile?: string | undefined
-  readonly credentials?: {
-    readonly accessKeyId: string
-    readonly secretAccessKey: Redacted.Redacted<string>
-    readonly sessionToken?: Redacted.Redacted<string> | undefined
-  } | undefined
-  readonly apiKey?: Redacted.Redacted<string> | undefined
-  readonly connectTimeout?: Duration.DurationInput | undefined
-  readonly requestTimeout?: Duration.DurationInput | undefined
-  readonly ca?: string | ReadonlyArray<string> | undefined
-  readonly tlsSessionResumption?: boolean | undefined
-  readonly warmConnection?: boolean | undefined
-  readonly shareStreamSessions?: boolean | undefined
-  readonly maxEventBytes?: number | undefined
-  readonly transformClientConfig?: ((config: BedrockRuntimeClientConfig) => BedrockRuntimeClientConfig) | undefined
-}
+/** The client options that configure the SDK client: `BedrockClient.Options` without the retry and deadline. @internal */
+export type SdkOptions = Omit<BedrockClient.Options, "retry" | "deadline">
 
 /** @internal */
 export const defaultConnectTimeout: Duration.Duration = Duration.seconds(60)

@@ -15,11 +15,11 @@ import {
 import { RequestSignal } from "@effect-bedrock/converse/net/requestSignal"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as BedrockClient from "../BedrockClient.js"
-import * as BedrockError from "../BedrockError.js"
+import type * as BedrockClient from "../../BedrockClient.js"
+import * as BedrockError from "../../BedrockError.js"
+import * as ConverseStream from "../streaming/converseStream.js"
 import * as ClientCall from "./clientCall.js"
 import * as ClientOptions from "./clientOptions.js"
-import * as ConverseStream from "./converseStream.js"
 
 /**
  * One request: a single `Effect.async` over `client.send`, aborted (a `RequestSignal`, no DOM

@@ -10,7 +10,7 @@
 import { bundledRegions } from "@effect-bedrock/converse/pricing/tiers"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as BedrockPricing from "../BedrockPricing.js"
+import * as BedrockPricing from "../../BedrockPricing.js"
 
 /** @internal */
 export interface PricingSource {

@@ -8,8 +8,8 @@
  * @internal
  */
 import * as Context from "effect/Context"
-import * as Response from "../Response.js"
-import type { Limit, UsageLimits } from "../UsageLimits.js"
+import * as Response from "../../Response.js"
+import type { Limit, UsageLimits } from "../../UsageLimits.js"
 
 /** A limit a request would break or a response broke: the fields of `UsageLimitExceededError`. */
 export interface Violation {

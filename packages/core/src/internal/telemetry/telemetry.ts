@@ -22,7 +22,7 @@ import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
-import * as Streams from "./streams.js"
+import * as Streams from "../streaming/streams.js"
 
 /** @internal */
 export const providerName = "aws.bedrock"

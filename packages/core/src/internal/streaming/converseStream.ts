@@ -15,17 +15,34 @@ import {
   type ConverseStreamCommandOutput,
   type ConverseStreamOutput
 } from "@aws-sdk/client-bedrock-runtime"
+import * as Classify from "@effect-bedrock/converse/errors/classify"
 import { holdEvent } from "@effect-bedrock/converse/stream/deltaObjects"
 import * as EventPump from "@effect-bedrock/converse/stream/eventPump"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import type * as BedrockClient from "../BedrockClient.js"
-import * as BedrockError from "../BedrockError.js"
-import { type CallContext, contextOf, metadataOf, runOnResponse, streamTimeoutError } from "./clientCall.js"
-import * as ClientOptions from "./clientOptions.js"
-import { fromSdk } from "./fromSdk.js"
+import type * as BedrockClient from "../../BedrockClient.js"
+import * as BedrockError from "../../BedrockError.js"
+import { type CallContext, contextOf, metadataOf, runOnResponse, streamTimeoutError } from "../client/clientCall.js"
+import * as ClientOptions from "../client/clientOptions.js"
+
+/**
+ * `BedrockError.fromSdk` with `outputDelivered`: the failure ended a stream after some of its events were
+ * delivered, so sending the same request again would repeat output the caller already has: `retryable` is
+ * false whatever the error.
+ *
+ * @internal
+ */
+export const fromSdk = (
+  error: unknown,
+  position: BedrockError.Position,
+  context?: BedrockError.FromSdkContext,
+  outputDelivered = false
+): BedrockError.BedrockError =>
+  BedrockError.isBedrockError(error) ?
+    error :
+    BedrockError.fromDescriptor(Classify.classifySdkError(error, position, context, outputDelivered))
 
 /** Events read ahead of the consumer at most, and so the largest batch a pull hands over. */
 const EVENT_BATCH = 256

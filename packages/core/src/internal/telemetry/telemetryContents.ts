@@ -6,9 +6,9 @@
  *
  * @internal
  */
-import type * as LanguageModel from "../LanguageModel.js"
-import * as Prompt from "../Prompt.js"
-import type * as Response from "../Response.js"
+import type * as LanguageModel from "../../LanguageModel.js"
+import * as Prompt from "../../Prompt.js"
+import type * as Response from "../../Response.js"
 
 type Part = Record<string, unknown>
 

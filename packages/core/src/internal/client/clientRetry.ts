@@ -12,10 +12,10 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
-import type * as BedrockClient from "../BedrockClient.js"
-import * as BedrockError from "../BedrockError.js"
+import type * as BedrockClient from "../../BedrockClient.js"
+import * as BedrockError from "../../BedrockError.js"
+import * as Telemetry from "../telemetry/telemetry.js"
 import * as ClientCall from "./clientCall.js"
-import * as Telemetry from "./telemetry.js"
 
 /** @internal */
 export interface RetryOptions {

@@ -6,15 +6,15 @@
  * @internal
  */
 import { redactUrl, scrubCause, scrubSecrets, urlSecrets } from "@effect-bedrock/converse/errors/scrub"
+import { mediaFormat, mediaTypeOfPath } from "@effect-bedrock/converse/mapping/media"
 import * as SafeFetch from "@effect-bedrock/converse/net/safeFetch"
 import * as UrlGuard from "@effect-bedrock/converse/net/urlGuard"
+import { needsDownload } from "@effect-bedrock/converse/prompt/fileUrls"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as FileDownload from "../FileDownload.js"
-import * as LanguageModel from "../LanguageModel.js"
-import type * as Prompt from "../Prompt.js"
-import { needsDownload } from "./fileUrls.js"
-import { mediaFormat, mediaTypeOfPath } from "./requestMapping/media.js"
+import * as FileDownload from "../../FileDownload.js"
+import * as LanguageModel from "../../LanguageModel.js"
+import type * as Prompt from "../../Prompt.js"
 
 const retryableStatus = (status: number | undefined) =>
   status !== undefined && (status === 408 || status === 429 || status >= 500)

@@ -10,6 +10,7 @@
  *
  * @internal
  */
+import { effectiveServiceTier } from "@effect-bedrock/converse/mapping/converse"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import type * as Clock from "effect/Clock"
@@ -21,20 +22,19 @@ import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type * as Tracer from "effect/Tracer"
-import type * as BedrockClient from "../BedrockClient.js"
-import type * as BedrockModelSettings from "../BedrockModelSettings.js"
-import type * as BedrockPricing from "../BedrockPricing.js"
-import type * as LanguageModel from "../LanguageModel.js"
-import * as Response from "../Response.js"
-import * as Telemetry from "../Telemetry.js"
-import { UsageLimitExceededError } from "../UsageLimits.js"
-import type * as PricingSource from "./pricingSource.js"
-import { effectiveServiceTier } from "./requestMapping.js"
-import * as Streams from "./streams.js"
+import type * as BedrockClient from "../../BedrockClient.js"
+import type * as BedrockModelSettings from "../../BedrockModelSettings.js"
+import type * as BedrockPricing from "../../BedrockPricing.js"
+import type * as LanguageModel from "../../LanguageModel.js"
+import * as Response from "../../Response.js"
+import * as Telemetry from "../../Telemetry.js"
+import { UsageLimitExceededError } from "../../UsageLimits.js"
+import * as UsageBudget from "../limits/usageBudget.js"
+import type * as PricingSource from "../pricing/pricingSource.js"
+import * as Streams from "../streaming/streams.js"
 import { attr, errorTypeOf, labels, nanosToSeconds, providerName, streamSpan } from "./telemetry.js"
 import * as Metrics from "./telemetry.js"
 import * as Contents from "./telemetryContents.js"
-import * as UsageBudget from "./usageBudget.js"
 
 /** @internal */
 export interface Options {

@@ -6,10 +6,10 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import * as LanguageModel from "../LanguageModel.js"
-import type * as Prompt from "../Prompt.js"
-import * as Tool from "../Tool.js"
-import type * as Toolkit from "../Toolkit.js"
+import * as LanguageModel from "../../LanguageModel.js"
+import type * as Prompt from "../../Prompt.js"
+import * as Tool from "../../Tool.js"
+import type * as Toolkit from "../../Toolkit.js"
 import { checkRequest, requestKeys, unknownKey } from "./requestValidation.js"
 
 // The keys of `Toolkit.Options`: a request's (its tools come from the toolkit) and the loop's.

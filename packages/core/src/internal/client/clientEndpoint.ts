@@ -7,7 +7,7 @@
  */
 import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime"
 import * as Effect from "effect/Effect"
-import type * as BedrockClient from "../BedrockClient.js"
+import type * as BedrockClient from "../../BedrockClient.js"
 
 interface ResolvedConfig {
   readonly isCustomEndpoint?: boolean | undefined

@@ -20,10 +20,10 @@ import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import type * as BedrockClient from "../BedrockClient.js"
-import * as BedrockError from "../BedrockError.js"
-import type * as BedrockRateLimiter from "../BedrockRateLimiter.js"
-import * as OptionsValidation from "./optionsValidation.js"
+import type * as BedrockClient from "../../BedrockClient.js"
+import * as BedrockError from "../../BedrockError.js"
+import type * as BedrockRateLimiter from "../../BedrockRateLimiter.js"
+import * as OptionsValidation from "../client/optionsValidation.js"
 
 // =============================================================================
 // Settings

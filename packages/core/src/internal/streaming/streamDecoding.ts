@@ -17,9 +17,9 @@ import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import type * as BedrockClient from "../BedrockClient.js"
-import * as BedrockError from "../BedrockError.js"
-import type * as Response from "../Response.js"
+import type * as BedrockClient from "../../BedrockClient.js"
+import * as BedrockError from "../../BedrockError.js"
+import type * as Response from "../../Response.js"
 
 /** @internal */
 export type { StreamDecodeContext } from "@effect-bedrock/converse/stream/decoder"

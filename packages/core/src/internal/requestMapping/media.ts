@@ -1,8 +1,0 @@
-/**
- * Moved to the engine (`@effect-bedrock/converse/mapping/media`); kept for `internal/fileDownload.ts`
- * until Round 3 of issue 21.
- *
- * @since 0.1.0
- * @internal
- */
-export * from "@effect-bedrock/converse/mapping/media"
