@@ -9,6 +9,7 @@ import * as LocalBedrockServer from "@effect-bedrock/local/LocalBedrockServer"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
 import * as Result from "effect/Result"
@@ -178,6 +179,27 @@ describe("BedrockRateLimiter (Effect 4) against the local Bedrock", () => {
       const second = yield* Effect.flip(client.converse(input(2)))
       assert.strictEqual(second._tag, "BudgetExhaustedError")
       if (second._tag === "BudgetExhaustedError") assert.strictEqual(second.budget, "concurrency")
+      assert.strictEqual(verdicts(server).received, 1)
+    }).pipe(Effect.scoped))
+
+  it.live("maxQueued: a call over the queue of waiting calls fails at once naming the queue", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer
+      const options: BedrockRateLimiter.Options = {
+        budgets: { [MODEL]: { requestsPerMinute: 60 } },
+        maxWait: "5 seconds",
+        maxQueued: 1
+      }
+      const context = yield* Layer.build(limited(options)(server))
+      const client = yield* Effect.provide(bedrock, context)
+      yield* client.converse(input(1))
+      // The second waits for the bucket (about a second); the third finds the queue full.
+      const waiting = yield* Effect.forkChild(client.converse(input(2)))
+      yield* Effect.sleep("50 millis")
+      const third = yield* Effect.flip(client.converse(input(3)))
+      assert.strictEqual(third._tag, "BudgetExhaustedError")
+      if (third._tag === "BudgetExhaustedError") assert.strictEqual(third.budget, "queue")
+      yield* Fiber.interrupt(waiting)
       assert.strictEqual(verdicts(server).received, 1)
     }).pipe(Effect.scoped))
 
