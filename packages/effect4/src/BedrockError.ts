@@ -170,6 +170,38 @@ export class CredentialsError extends Schema.TaggedError<CredentialsError>()("Cr
 export class UnknownBedrockError extends Schema.TaggedError<UnknownBedrockError>()("UnknownBedrockError", fields) {}
 
 /**
+ * The budgets `BedrockRateLimiter` admits calls against: `requests` and `tokens` per minute, the `concurrency`
+ * limit, and the bounded `queue` of calls waiting for them.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const Budget = Schema.Literals(["requests", "tokens", "concurrency", "queue"])
+
+/**
+ * A budget of `BedrockRateLimiter`.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type Budget = typeof Budget.Type
+
+/**
+ * A call that `BedrockRateLimiter` could not start: `budget` was exhausted for `modelId` until after the call's
+ * `maxWait` (`retryAfterMillis`, when known, is how long it would have had to wait), or the queue of waiting calls
+ * was full. Nothing was sent; not `retryable` (the caller decides: shed load, try later, another model).
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class BudgetExhaustedError extends Schema.TaggedError<BudgetExhaustedError>()("BudgetExhaustedError", {
+  ...fields,
+  budget: Budget,
+  modelId: Schema.String,
+  retryAfterMillis: Schema.optionalKey(Schema.Number)
+}) {}
+
+/**
  * One class per row of the engine's exception table, in its order.
  *
  * @since 0.1.0
@@ -211,3 +243,4 @@ export type BedrockError =
   | TransportError
   | CredentialsError
   | UnknownBedrockError
+  | BudgetExhaustedError

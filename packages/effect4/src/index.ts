@@ -25,3 +25,11 @@ export * as BedrockError from "./BedrockError.js"
  * @since 0.1.0
  */
 export * as BedrockLanguageModel from "./BedrockLanguageModel.js"
+
+/**
+ * Bedrock's quotas on the client side: a `BedrockClient` that admits calls against per-model budgets, on
+ * `effect/persistence`'s `RateLimiter` (memory or Redis).
+ *
+ * @since 0.1.0
+ */
+export * as BedrockRateLimiter from "./BedrockRateLimiter.js"

@@ -421,6 +421,9 @@ export const reasonOf = (error: BedrockError.BedrockError): AiError.AiErrorReaso
         : new AiError.InvalidResponseError({ description, metadata })
     case "UnknownBedrockError":
       return new AiError.UnknownError({ description, metadata })
+    case "BudgetExhaustedError":
+      // Our own limiter held the call back (nothing was sent): a rate limit all the same.
+      return new AiError.RateLimitError({ metadata })
   }
 }
 

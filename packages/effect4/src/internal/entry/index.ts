@@ -15,10 +15,11 @@ const {
   BedrockClient,
   BedrockError,
   BedrockLanguageModel,
+  BedrockRateLimiter,
   ...rest
 } = await import("../../index.js")
 
 // Every module of the implementation is re-exported: a new one left out here fails to compile.
 rest satisfies Record<string, never>
 
-export { BedrockClient, BedrockError, BedrockLanguageModel }
+export { BedrockClient, BedrockError, BedrockLanguageModel, BedrockRateLimiter }
