@@ -439,6 +439,7 @@ function versions(): Record<string, string> {
     "@effect-bedrock/core": read(path.join(root, "packages/core/package.json")),
     "@effect-bedrock/local": read(path.join(root, "packages/local/package.json")),
     "@effect-bedrock/ai": read(path.join(root, "packages/ai/package.json")),
+    "@effect-bedrock/effect4": read(path.join(root, "packages/effect4/package.json")),
     "@effect/ai": read(path.join(root, "node_modules/@effect/ai/package.json")),
     "@effect/platform": read(path.join(root, "node_modules/@effect/platform/package.json")),
     "@aws-sdk/client-bedrock-runtime": read(
@@ -501,6 +502,7 @@ function tableRows(rows: ReadonlyArray<Row>): Array<Array<string>> {
       }
     }
     if (r.ratioToOurs !== undefined) notes.push(`x${fmt(r.ratioToOurs)} of effect-bedrock`)
+    if (r.ratioToAi !== undefined) notes.push(`x${fmt(r.ratioToAi)} of effect-bedrock-ai`)
     if (r.scenario === "memory-1m") {
       const live = (r.liveHeapGrowthMB as Array<number> | undefined)?.map((v) => `+${fmt(v)}`).join(" / ")
       notes.push(
@@ -561,14 +563,15 @@ function markdown(doc: any, table: Array<Array<string>>, checks: ReadonlyArray<C
   lines.push(
     "Ratio to SDK = this client's figure / the raw SDK's figure in the same round (median over rounds): above 1 is better for throughputs, below 1 is better for times and memory. " +
       "Ratio to tuned = the same against aws-sdk-tuned, the raw SDK given the request handler settings we use (`new NodeHttp2Handler({ requestTimeout, sessionTimeout: 0 })`: one shared HTTP/2 session for non-streaming calls, where the default client opens one per request). " +
-      "For effect-bedrock-ai (`@effect-bedrock/ai`, the same path under `@effect/ai`) the notes also give its ratio to effect-bedrock in the same round (\"x0.80 of effect-bedrock\"): the cost of `@effect/ai` on top.",
+      "For effect-bedrock-ai (`@effect-bedrock/ai`, the same path under `@effect/ai`) the notes also give its ratio to effect-bedrock in the same round (\"x0.80 of effect-bedrock\"): the cost of `@effect/ai` on top. " +
+      "For effect-bedrock-effect4 (`@effect-bedrock/effect4`, the same engine under Effect 4's `effect/ai`) they also give its ratio to effect-bedrock-ai, the same path on Effect 3.",
     ""
   )
   lines.push(`| ${table[0]!.join(" | ")} |`, `|${table[0]!.map(() => "---").join("|")}|`)
   for (const row of table.slice(1)) lines.push(`| ${row.join(" | ")} |`)
   lines.push(
     "",
-    "## Targets (effect-bedrock; effect-bedrock-ai against @effect/ai-amazon-bedrock)",
+    "## Targets (effect-bedrock; effect-bedrock-ai against @effect/ai-amazon-bedrock; effect-bedrock-effect4 against effect-bedrock-ai and the peers)",
     "",
     "| scenario | target | actual | holds |",
     "|---|---|---|---|"

@@ -6,6 +6,7 @@ export declare const TUNED: "aws-sdk-tuned"
 export declare const OURS: "effect-bedrock"
 export declare const OURS_AI: "effect-bedrock-ai"
 export declare const EFFECT_AI_PEER: "effect-ai-bedrock"
+export declare const OURS_EFFECT4: "effect-bedrock-effect4"
 
 export interface Measurement {
   readonly value: number

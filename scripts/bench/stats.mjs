@@ -22,6 +22,7 @@ export const CLIENTS = [
   "aws-sdk-tuned",
   "effect-bedrock",
   "effect-bedrock-ai",
+  "effect-bedrock-effect4",
   "ai-sdk",
   "langchain",
   "effect-ai-bedrock"
@@ -35,6 +36,11 @@ export const OURS = "effect-bedrock"
  * Effect's own Bedrock provider for `@effect/ai`, which it must stay ahead of. */
 export const OURS_AI = "effect-bedrock-ai"
 export const EFFECT_AI_PEER = "effect-ai-bedrock"
+/** `@effect-bedrock/effect4`: the same engine under Effect 4's `effect/ai`. Compared with OURS_AI (ratioToAi, the
+ * same path on Effect 3), which it must be ahead of, as of every peer. */
+export const OURS_EFFECT4 = "effect-bedrock-effect4"
+/** Clients of this repository: never counted as peers of OURS. */
+const OWN = new Set([BASELINE, TUNED, OURS, OURS_AI, OURS_EFFECT4])
 
 /** Linear-interpolated quantile of unsorted numbers (NaN for none). */
 export function quantile(values, q) {
@@ -114,6 +120,16 @@ export function rowsFor(scenario, rounds) {
       // This client's figure / effect-bedrock's in the same round (for ttft-added: the two TTFTs).
       const m = Math.min(own.length, ours.length)
       row.ratioToOurs = round(median(own.slice(0, m).map((r, i) => r.value / ours[i].value)), 4)
+    }
+    const ai = rounds[OURS_AI]
+    if (client === OURS_EFFECT4 && ai && ai.length > 0) {
+      // This client's figure / effect-bedrock-ai's in the same round (for ttft-added: the two TTFTs).
+      const m = Math.min(own.length, ai.length)
+      row.ratioToAi = round(median(own.slice(0, m).map((r, i) => r.value / ai[i].value)), 4)
+      if (ours && ours.length > 0) {
+        const k = Math.min(own.length, ours.length)
+        row.ratioToOurs = round(median(own.slice(0, k).map((r, i) => r.value / ours[i].value)), 4)
+      }
     }
     if (scenario === "streams-256") {
       row.p99Ms = round(median(own.map((r) => r.p99Ms)))
@@ -228,11 +244,24 @@ export function checkTargets(rows) {
         ok: ahead
       })
     }
+    const effect4 = list.find((r) => r.client === OURS_EFFECT4)
+    if (effect4) {
+      for (const other of list) {
+        if (other.client === BASELINE || other.client === TUNED || other.client === OURS || other === effect4) continue
+        const ahead = effect4.higherIsBetter ? effect4.value > other.value : effect4.value < other.value
+        checks.push({
+          scenario,
+          target: `${OURS_EFFECT4} ahead of ${other.client}`,
+          actual: `${effect4.value} vs ${other.value}`,
+          ok: ahead
+        })
+      }
+    }
     const ours = list.find((r) => r.client === OURS)
     if (!ours) continue
     for (const check of TARGETS[scenario]?.(ours) ?? []) checks.push({ scenario, ...check })
     for (const peer of list) {
-      if (peer.client === OURS || peer.client === BASELINE || peer.client === TUNED || peer.client === OURS_AI) continue
+      if (OWN.has(peer.client)) continue
       const ahead = ours.higherIsBetter ? ours.value > peer.value : ours.value < peer.value
       checks.push({ scenario, target: `ahead of ${peer.client}`, actual: `${ours.value} vs ${peer.value}`, ok: ahead })
     }

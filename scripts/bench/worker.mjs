@@ -12,6 +12,7 @@ const ADAPTERS = {
   "aws-sdk-tuned": new URL("clients/aws-sdk-tuned.mjs", here),
   "effect-bedrock": new URL("clients/effect-bedrock.mjs", here),
   "effect-bedrock-ai": new URL("clients/effect-bedrock-ai.mjs", here),
+  "effect-bedrock-effect4": new URL("clients/effect-bedrock-effect4.mjs", here),
   "ai-sdk": new URL("peers/ai-sdk/adapter.mjs", here),
   langchain: new URL("peers/langchain/adapter.mjs", here),
   "effect-ai-bedrock": new URL("peers/effect-ai-bedrock/adapter.mjs", here)

@@ -21,10 +21,15 @@ import {
   type CountTokensCommandOutput
 } from "@aws-sdk/client-bedrock-runtime"
 import * as Exceptions from "@effect-bedrock/converse/errors/exceptions"
+import { holdEvent } from "@effect-bedrock/converse/stream/deltaObjects"
+import * as EventPump from "@effect-bedrock/converse/stream/eventPump"
+import * as Arr from "effect/Array"
+import * as Cause from "effect/Cause"
 import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Pull from "effect/Pull"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as BedrockError from "./BedrockError.js"
@@ -82,25 +87,55 @@ const streamException = (
   return undefined
 }
 
-class StreamFailure {
-  constructor(readonly error: BedrockError.BedrockError) {}
-}
+/** Events read ahead of the consumer (the engine's `EventPump`) and handed over per pull. */
+const EVENT_BATCH = 256
 
-/** The SDK's events, every failure classified where it happens, with whether output was already delivered. */
-async function* events(stream: AsyncIterable<ConverseStreamOutput>): AsyncGenerator<ConverseStreamOutput> {
+/**
+ * The pull of one ConverseStream: the events read so far as one array (one Effect step per batch, not per event),
+ * every failure classified where it happens, with whether output was already delivered. An exception event ends
+ * the stream after the events before it.
+ */
+const pullEvents = (
+  pump: EventPump.EventPump<ConverseStreamOutput>
+): Pull.Pull<Arr.NonEmptyReadonlyArray<ConverseStreamOutput>, BedrockError.BedrockError> => {
   let delivered = false
-  try {
-    for await (const event of stream) {
-      const failure = streamException(event, delivered)
-      if (failure !== undefined) throw new StreamFailure(failure)
-      delivered = true
-      yield event
+  let pending: BedrockError.BedrockError | undefined
+  const fromTake = (
+    take: EventPump.Take<ConverseStreamOutput>
+  ): Pull.Pull<Arr.NonEmptyReadonlyArray<ConverseStreamOutput>, BedrockError.BedrockError> => {
+    switch (take._tag) {
+      case "Events": {
+        const events = take.events
+        for (let i = 0; i < events.length; i++) {
+          const failure = streamException(events[i]!, delivered)
+          if (failure !== undefined) {
+            if (i === 0) return Effect.fail(failure)
+            pending = failure
+            return Effect.succeed(events.slice(0, i) as unknown as Arr.NonEmptyReadonlyArray<ConverseStreamOutput>)
+          }
+          delivered = true
+        }
+        return Arr.isReadonlyArrayNonEmpty(events) ? Effect.succeed(events) : pull
+      }
+      case "End":
+        return Cause.done()
+      case "Failure":
+        return Effect.fail(fromSdk(take.error, "stream", "converseStream", delivered))
     }
-  } catch (error) {
-    throw error instanceof StreamFailure
-      ? error
-      : new StreamFailure(fromSdk(error, "stream", "converseStream", delivered))
   }
+  const pull: Pull.Pull<Arr.NonEmptyReadonlyArray<ConverseStreamOutput>, BedrockError.BedrockError> = Effect
+    .suspend(() => {
+      if (pending !== undefined) return Effect.fail(pending)
+      const take = pump.poll()
+      if (take !== undefined) return fromTake(take)
+      return Effect.callback<Arr.NonEmptyReadonlyArray<ConverseStreamOutput>, BedrockError.BedrockError | Cause.Done>(
+        (resume) => {
+          pump.await((take) => resume(fromTake(take)))
+          return Effect.sync(() => pump.cancel())
+        }
+      )
+    })
+  return pull
 }
 
 /**
@@ -140,10 +175,16 @@ export const fromClient = (client: BedrockRuntimeClient): Service => ({
           retryable: false
         })
       }
-      return Stream.fromAsyncIterable(
-        events(output.stream),
-        (error) => error instanceof StreamFailure ? error.error : fromSdk(error, "stream", "converseStream", true)
-      )
+      const pump = new EventPump.EventPump(output.stream[Symbol.asyncIterator](), {
+        highWaterMark: EVENT_BATCH,
+        idleTimeoutMs: undefined,
+        onIdleTimeout: () => undefined,
+        hold: holdEvent
+      })
+      // Stops reading before the request is aborted (finalisers run in reverse order).
+      yield* Effect.addFinalizer(() => Effect.sync(() => pump.stop()))
+      pump.start()
+      return Stream.fromPull(Effect.succeed(pullEvents(pump)))
     }))
 })
 
