@@ -21,6 +21,7 @@ import {
   type CountTokensCommandOutput
 } from "@aws-sdk/client-bedrock-runtime"
 import * as Exceptions from "@effect-bedrock/converse/errors/exceptions"
+import * as RequestHandler from "@effect-bedrock/converse/net/requestHandler"
 import { holdEvent } from "@effect-bedrock/converse/stream/deltaObjects"
 import * as EventPump from "@effect-bedrock/converse/stream/eventPump"
 import * as Arr from "effect/Array"
@@ -189,7 +190,10 @@ export const fromClient = (client: BedrockRuntimeClient): Service => ({
 })
 
 /**
- * A service over a new SDK client, destroyed when the scope closes.
+ * A service over a new SDK client, destroyed when the scope closes. Without a `requestHandler` of
+ * yours, the client gets the engine's (`@effect-bedrock/converse/net/requestHandler`, as the Effect 3
+ * packages do): one pooled HTTP/2 session for non-streaming calls, the seed's 60 s connect and 300 s
+ * read timeouts, TLS session resumption, and the cap on one event frame.
  *
  * @since 0.1.0
  * @category Constructors
@@ -197,7 +201,11 @@ export const fromClient = (client: BedrockRuntimeClient): Service => ({
 export const make = (config: BedrockRuntimeClientConfig = {}): Effect.Effect<Service, never, Scope.Scope> =>
   Effect.map(
     Effect.acquireRelease(
-      Effect.sync(() => new BedrockRuntimeClient(config)),
+      Effect.sync(() =>
+        new BedrockRuntimeClient(
+          config.requestHandler === undefined ? { ...config, requestHandler: RequestHandler.make() } : config
+        )
+      ),
       (client) => Effect.sync(() => client.destroy())
     ),
     fromClient

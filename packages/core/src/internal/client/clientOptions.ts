@@ -5,9 +5,7 @@
  * @internal
  */
 import type { BedrockRuntimeClientConfig } from "@aws-sdk/client-bedrock-runtime"
-import * as TlsConnector from "@effect-bedrock/converse/net/tlsConnector"
-import * as FrameGuard from "@effect-bedrock/converse/stream/frameGuard"
-import { NodeHttp2Handler } from "@smithy/node-http-handler"
+import * as RequestHandler from "@effect-bedrock/converse/net/requestHandler"
 import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
 import type * as BedrockClient from "../../BedrockClient.js"
@@ -16,10 +14,10 @@ import type * as BedrockClient from "../../BedrockClient.js"
 export type SdkOptions = Omit<BedrockClient.Options, "retry" | "deadline">
 
 /** @internal */
-export const defaultConnectTimeout: Duration.Duration = Duration.seconds(60)
+export const defaultConnectTimeout: Duration.Duration = Duration.millis(RequestHandler.defaultConnectTimeoutMs)
 
 /** @internal */
-export const defaultRequestTimeout: Duration.Duration = Duration.seconds(300)
+export const defaultRequestTimeout: Duration.Duration = Duration.millis(RequestHandler.defaultRequestTimeoutMs)
 
 /**
  * The request timeout in milliseconds, `undefined` when disabled (infinite).
@@ -41,59 +39,6 @@ const millis = (input: Duration.DurationInput | undefined, fallback: Duration.Du
 }
 
 /**
- * How long a warm spare connection (`warmConnection`) may wait unused before it is closed.
- *
- * @internal
- */
-export const warmConnectionIdleMs = 10_000
-
-type HandleArgs = Parameters<NodeHttp2Handler["handle"]>
-
-type Handled = Awaited<ReturnType<NodeHttp2Handler["handle"]>>
-
-/**
- * `NodeHttp2Handler` with our connector: its sockets come from `TlsConnector` (connect timeout,
- * extra CAs, TLS session resumption, warm spare), its spare connections close with the client
- * (`client.destroy()` destroys the handler), and with `shareStreams` event streams go through the
- * pooled session like other requests instead of a session of their own (the SDK's `isEventStream`
- * marker is what isolates them; see docs/reliability.md). The body of an event stream Bedrock
- * answered goes through `FrameGuard` (the size of one event, preludes no frame can have) before
- * the SDK's framing reads it.
- */
-class Handler extends NodeHttp2Handler {
-  constructor(
-    options: ConstructorParameters<typeof NodeHttp2Handler>[0],
-    private readonly connector: TlsConnector.Connector,
-    private readonly shareStreams: boolean,
-    private readonly maxEventBytes: number
-  ) {
-    super(options)
-  }
-
-  override handle(request: HandleArgs[0], options?: HandleArgs[1]): ReturnType<NodeHttp2Handler["handle"]> {
-    if (options?.isEventStream !== true) return super.handle(request, options)
-    return super.handle(request, this.shareStreams ? { ...options, isEventStream: false } : options).then(
-      this.guardBody
-    )
-  }
-
-  private readonly guardBody = (handled: Handled): Handled => {
-    const response = handled.response
-    const status = response.statusCode
-    // Only an answer's event stream: an error answer's body is read whole by the SDK, as a stream.
-    if (status >= 200 && status < 300 && response.body != null) {
-      response.body = FrameGuard.guard(response.body as AsyncIterable<Uint8Array>, this.maxEventBytes)
-    }
-    return handled
-  }
-
-  override destroy(): void {
-    super.destroy()
-    this.connector.destroy()
-  }
-}
-
-/**
  * The SDK client configuration. Secrets are unwrapped here and nowhere else.
  *
  * @internal
@@ -101,29 +46,18 @@ class Handler extends NodeHttp2Handler {
 export const toClientConfig = (options: SdkOptions): BedrockRuntimeClientConfig => {
   const connectMs = millis(options.connectTimeout, defaultConnectTimeout)
   const requestMs = millis(options.requestTimeout, defaultRequestTimeout)
-  const connector = TlsConnector.make({
-    connectMs,
-    ca: options.ca,
-    resumeSessions: options.tlsSessionResumption !== false,
-    warmSpareIdleMs: options.warmConnection === true ? warmConnectionIdleMs : undefined
-  })
   const config: BedrockRuntimeClientConfig = {
     // Retries are ours (Effect Schedule, retryable errors only, never after a stream's first event).
     maxAttempts: 1,
-    requestHandler: new Handler(
-      {
-        ...(requestMs === undefined ? {} : { requestTimeout: requestMs }),
-        // No idle timer on the HTTP/2 session. The SDK gives every event stream a session of its own
-        // with a 300 s idle timer by default, which would end a stalled stream as a clean (truncated)
-        // end before a longer `requestTimeout` of ours could fire; streams are timed by us alone
-        // (converseStream.ts), and a session dies with its stream.
-        sessionTimeout: 0,
-        nodeHttp2ConnectOptions: { createConnection: connector.connect }
-      },
-      connector,
-      options.shareStreamSessions === true,
-      options.maxEventBytes ?? FrameGuard.defaultMaxEventBytes
-    ),
+    requestHandler: RequestHandler.make({
+      connectTimeoutMs: connectMs,
+      requestTimeoutMs: requestMs,
+      ca: options.ca,
+      resumeSessions: options.tlsSessionResumption !== false,
+      warmSpare: options.warmConnection === true,
+      shareStreams: options.shareStreamSessions === true,
+      maxEventBytes: options.maxEventBytes
+    }),
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     ...(options.profile === undefined ? {} : { profile: options.profile }),
