@@ -257,9 +257,13 @@ const markdownExamples = (file: string): Array<Example> => {
     const code = lines.slice(start, end)
     if (code.some((line) => /^import\b/.test(line))) {
       const name = path.relative(root, file).replace(/[\\/]/g, "_")
+      // Next to the file, so a package's README resolves that package's `effect` (packages/effect4: Effect 4); a
+      // fence elsewhere (the root README's "Effect 4") that imports @effect-bedrock/effect4 goes next to it too.
+      const dir = code.some((line) => /^import\b.*"@effect-bedrock\/effect4(\/[^"]*)?"/.test(line))
+        ? path.join(root, "packages", "effect4")
+        : path.dirname(file)
       out.push({
-        // Next to the file, so a package's README resolves that package's `effect` (packages/effect4: Effect 4).
-        fileName: path.join(path.dirname(file), ".examples", `${name}.${start + 1}.ts`),
+        fileName: path.join(dir, ".examples", `${name}.${start + 1}.ts`),
         code: `${code.join("\n")}\nexport {}\n`,
         origin: file,
         lines: code.map((_, k) => start + k + 1),

@@ -18,6 +18,10 @@
  *    CommonJS file), `Bundler` and `Node10` resolution, and every README program (a ```ts fence
  *    that runs itself: the quick start, `@effect/ai`, telemetry) pasted as is, with `NodeNext` and
  *    `noUnusedLocals`.
+ * 2b. The Effect 4 line in an app of its own: the README's "Effect 4" install line (the same as
+ *    packages/effect4/README.md's), its program and a program on `@effect-bedrock/effect4/testing`'s stub,
+ *    type-checked with `NodeNext` and `Bundler` and run against the same local Bedrock (on the machine's node,
+ *    and on Node 22 when the machine's is older: Effect 4 states 22.19 as its minimum).
  * 4. Starts `npx @effect-bedrock/local --json --port 0`, runs the ESM program, the CommonJS program,
  *    the README's test example (vitest) and the README programs against the environment it printed
  *    (each program's output must show what it is about: the answer, the cost, the spans), then stops
@@ -248,10 +252,17 @@ const expectations: ReadonlyArray<readonly [RegExp, ReadonlyArray<RegExp>]> = [
 ]
 
 const readmePrograms: Array<ReadmeProgram> = []
+/** The README's programs on `@effect-bedrock/effect4`: checked and run in the Effect 4 app (2b). */
+const effect4Programs: Array<{ readonly file: string; readonly line: number; readonly code: string }> = []
+const importsEffect4 = (code: string) => /^import\b.*"@effect-bedrock\/effect4(\/[^"]*)?"/m.test(code)
 for (const match of readme.matchAll(/^```ts\n([\s\S]*?)^```/gm)) {
   const code = match[1]!
   if (!/^Effect\.runPromise\(/m.test(code)) continue
   const line = readme.slice(0, match.index).split("\n").length + 1
+  if (importsEffect4(code)) {
+    effect4Programs.push({ file: `readme-${line}.ts`, line, code })
+    continue
+  }
   const file = `readme-${line}.ts`
   fs.writeFileSync(path.join(app, file), code)
   readmePrograms.push({ file, line, expect: expectations.find(([marker]) => marker.test(code))?.[1] ?? [] })
@@ -345,7 +356,8 @@ for (const unwanted of ["@effect/platform", "msgpackr-extract"]) {
 const otherInstalls = [...readme.replace(section, "").matchAll(/^```sh\n([\s\S]*?)^```/gm)]
   .flatMap((m) => m[1]!.split("\n"))
   .map((l) => l.replace(/#.*$/, "").trim())
-  .filter((l) => l.startsWith("npm install "))
+  // The Effect 4 line goes to an app of its own (2b): installed here it would replace the app's Effect 3.
+  .filter((l) => l.startsWith("npm install ") && !l.includes("@effect-bedrock/effect4"))
 for (const line of otherInstalls) {
   const result = run("npm", [...installArgs(line), "--prefer-offline", "--no-audit", "--no-fund"], app)
   if (result.status !== 0) {
@@ -366,6 +378,134 @@ if (otherInstalls.length > 0) {
 }
 
 // =============================================================================
+// 2b. The Effect 4 app: the README's "Effect 4" section
+// =============================================================================
+
+const effect4Section = /^## Effect 4\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? ""
+const effect4Installs = (/```sh\n([\s\S]*?)```/.exec(effect4Section)?.[1] ?? "").split("\n")
+  .map((l) => l.replace(/#.*$/, "").trim()).filter((l) => l.startsWith("npm install "))
+const effect4Readme = fs.readFileSync(path.join(root, "packages/effect4/README.md"), "utf8")
+const effect4ReadmeInstall = (/```sh\n([\s\S]*?)```/.exec(effect4Readme)?.[1] ?? "").trim()
+if (effect4Installs.length !== 1 || effect4Programs.length === 0) {
+  throw new Error("README.md: the Effect 4 section needs one npm install line and a program")
+}
+if (effect4Installs[0] !== effect4ReadmeInstall) {
+  problems.push(`README.md's Effect 4 install line "${effect4Installs[0]}" is not packages/effect4/README.md's`)
+}
+const app4 = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "effect-bedrock-pack4-"))
+fs.writeFileSync(
+  path.join(app4, "package.json"),
+  JSON.stringify(
+    {
+      name: "effect-bedrock-effect4-first-contact",
+      private: true,
+      type: "module",
+      devDependencies: { typescript: versionOf("typescript"), "@types/node": versionOf("@types/node") }
+    },
+    null,
+    2
+  )
+)
+// effect4's optional peer `@effect-bedrock/local` (for `./testing`'s LocalBedrock) is looked up though not installed:
+// on the scope's missing registry one refused attempt, not npm's retries with back-off (about 70 s).
+fs.writeFileSync(path.join(app4, ".npmrc"), `${fs.readFileSync(path.join(app, ".npmrc"), "utf8")}fetch-retries=0\n`)
+// A test of an app's code on the stub of `./testing`, under the real BedrockLanguageModel: no network.
+const stubProgram = `import { BedrockLanguageModel } from "@effect-bedrock/effect4"
+import { BedrockClientStub } from "@effect-bedrock/effect4/testing"
+import { Console, Effect, Layer } from "effect"
+import { LanguageModel } from "effect/ai"
+
+const answer = {
+  output: { message: { role: "assistant" as const, content: [{ text: "stubbed answer" }] } },
+  stopReason: "end_turn" as const,
+  usage: { inputTokens: 1, outputTokens: 2, totalTokens: 3 },
+  metrics: { latencyMs: 1 },
+  $metadata: {}
+}
+const Stubbed = BedrockLanguageModel.layer({ model: "us.amazon.nova-micro-v1:0" }).pipe(
+  Layer.provideMerge(BedrockClientStub.layer({ converse: [answer] }))
+)
+const program = Effect.gen(function*() {
+  const response = yield* LanguageModel.generateText({ prompt: "Hi" })
+  const calls = yield* (yield* BedrockClientStub.BedrockClientStub).requests
+  yield* Console.log(\`\${response.text} after \${calls.length} \${calls[0]?.operation} call\`)
+})
+
+Effect.runPromise(program.pipe(Effect.provide(Stubbed)))
+`
+const effect4Files = [
+  ...effect4Programs.map((p) => ({
+    file: p.file,
+    what: `README.md:${p.line} (Effect 4)`,
+    code: p.code,
+    expect: [/You said: Name three Portuguese cities\./, /You said: Tell me a short story\./]
+  })),
+  {
+    file: "stub.ts",
+    what: "the ./testing stub program (Effect 4)",
+    code: stubProgram,
+    expect: [/^stubbed answer after 1 converse call$/m]
+  }
+]
+for (const { code, file } of effect4Files) fs.writeFileSync(path.join(app4, file), code)
+const strictOptions = {
+  target: "ES2022",
+  lib: ["ES2022"],
+  types: ["node"],
+  strict: true,
+  exactOptionalPropertyTypes: true,
+  noUncheckedIndexedAccess: true,
+  noUnusedLocals: true,
+  skipLibCheck: true
+}
+const files4 = effect4Files.map((f) => f.file)
+fs.writeFileSync(
+  path.join(app4, "tsconfig.nodenext.json"),
+  JSON.stringify(
+    {
+      compilerOptions: { ...strictOptions, module: "NodeNext", moduleResolution: "NodeNext", outDir: "out" },
+      files: files4
+    },
+    null,
+    2
+  )
+)
+fs.writeFileSync(
+  path.join(app4, "tsconfig.bundler.json"),
+  JSON.stringify(
+    {
+      compilerOptions: { ...strictOptions, module: "ESNext", moduleResolution: "Bundler", noEmit: true },
+      files: files4
+    },
+    null,
+    2
+  )
+)
+/** Below Node 22.19 (the machine's Node 20), npm warns that Effect 4's minimum is not met: expected there. */
+const belowEffect4Node = !/^v(22\.(19|[2-9]\d)|2[3-9]|[3-9]\d)/.test(process.version)
+{
+  // The tarballs of our packages (effect4 and the engine under it): the scope's registry does not exist.
+  const line = effect4Installs[0]!
+  const args = line.split(/\s+/).slice(2).flatMap((arg) => {
+    const name = arg.replace(/(.)@[^/]*$/, "$1")
+    return ours.has(name) ? [...withOurDependencies(name)].map((n) => tarballOf.get(n) ?? n) : [arg]
+  })
+  const result = must(line, run("npm", ["install", ...args, "--prefer-offline", "--no-audit", "--no-fund"], app4))
+  for (const warning of (result.stdout + result.stderr).split("\n").filter((l) => /^npm warn/i.test(l))) {
+    if (belowEffect4Node && /EBADENGINE/.test(warning)) continue
+    if (/ERESOLVE|peer|@effect-bedrock|EBADENGINE|\beffect@/i.test(warning)) {
+      problems.push(`${line} (Effect 4 app): ${warning}`)
+    }
+  }
+  const ls4 = run("npm", ["ls", "--all", "--json"], app4)
+  const ls4Problems: Array<string> = ls4.stdout.length > 0 ? JSON.parse(ls4.stdout).problems ?? [] : [ls4.stderr]
+  for (const problem of ls4Problems) problems.push(`npm ls (Effect 4 app): ${problem}`)
+  const effect4Version: string = readJson(path.join(app4, "node_modules/effect/package.json")).version
+  if (!effect4Version.startsWith("4.")) problems.push(`the Effect 4 app has effect ${effect4Version}`)
+  log(`installed the README's Effect 4 line (effect ${effect4Version}) in ${elapsed()}`)
+}
+
+// =============================================================================
 // 3. Type-check
 // =============================================================================
 
@@ -376,13 +516,16 @@ const builtins = new Set(builtinModules)
 // `@effect/ai` by those who use it) are checked as packed files only.
 const installed = [...ours].filter((name) => fs.existsSync(path.join(app, "node_modules", name, "package.json")))
 log(`installed by the README's lines: ${installed.join(", ")}`)
-for (const name of installed) {
-  const dir = path.join(app, "node_modules", name)
+/** `optionalPeers`: effect4's `./testing` names `@effect-bedrock/local` (an optional peer, needed by that module
+ * only) in its declarations. */
+const checkDeclarations = (dir: string, name: string, optionalPeers: boolean) => {
   const manifest = readJson(path.join(dir, "package.json"))
   const allowed = new Set([
     name,
     ...Object.keys(manifest.dependencies ?? {}),
-    ...Object.keys(manifest.peerDependencies ?? {}).filter((p) => manifest.peerDependenciesMeta?.[p]?.optional !== true)
+    ...Object.keys(manifest.peerDependencies ?? {}).filter((p) =>
+      optionalPeers || manifest.peerDependenciesMeta?.[p]?.optional !== true
+    )
   ])
   for (const file of walk(path.join(dir, "dist")).filter((f) => f.endsWith(".d.ts"))) {
     for (const [, specifier] of fs.readFileSync(file, "utf8").matchAll(/(?:from|import\()\s*"([^"]+)"/g)) {
@@ -393,13 +536,18 @@ for (const name of installed) {
     }
   }
 }
+for (const name of installed) checkDeclarations(path.join(app, "node_modules", name), name, false)
+checkDeclarations(path.join(app4, "node_modules", "@effect-bedrock/effect4"), "@effect-bedrock/effect4", true)
 
-const tsc = path.join(app, "node_modules/typescript/bin/tsc")
-const typeCheck = (configs: ReadonlyArray<string>): Promise<boolean> =>
-  runAsync(process.execPath, [tsc, "-b", ...configs], app).then((result) => {
-    if (result.status !== 0) problems.push(`tsc -b ${configs.join(" ")}:\n${result.stdout}${result.stderr}`)
-    return result.status === 0
-  })
+const typeCheck = (configs: ReadonlyArray<string>, dir = app): Promise<boolean> =>
+  runAsync(process.execPath, [path.join(dir, "node_modules/typescript/bin/tsc"), "-b", ...configs], dir).then(
+    (result) => {
+      if (result.status !== 0) {
+        problems.push(`tsc -b ${configs.join(" ")} (${path.basename(dir)}):\n${result.stdout}${result.stderr}`)
+      }
+      return result.status === 0
+    }
+  )
 
 // =============================================================================
 // 4. Run against npx @effect-bedrock/local
@@ -437,6 +585,38 @@ const startLocal = (): Promise<Local> =>
     })
   })
 
+/** The nodes the Effect 4 programs run on: the machine's, and Node 22 (scripts/node22.mjs) when it is older. */
+const effect4Nodes = (): Array<string> => {
+  if (!belowEffect4Node) return [process.execPath]
+  const node22 = run(process.execPath, [path.join(root, "scripts/node22.mjs")], root)
+  const binary = node22.stdout.trim().split("\n")[0]
+  if (node22.status !== 0 || binary === undefined || binary === "") {
+    problems.push(`no Node 22 for the Effect 4 programs: ${node22.stderr}`)
+    return [process.execPath]
+  }
+  return [process.execPath, binary]
+}
+
+/** The Effect 4 app's programs (compiled by its NodeNext check) against the local Bedrock, on each node. */
+const runEffect4 = async (env: NodeJS.ProcessEnv) => {
+  if (!(await effect4Compiled)) return
+  for (const node of effect4Nodes()) {
+    for (const program of effect4Files) {
+      const what = `${program.what} on ${node === process.execPath ? process.version : "Node 22"}`
+      const result = await runAsync(node, [path.join(app4, "out", program.file.replace(/\.ts$/, ".js"))], app4, env)
+      const missing = program.expect.filter((pattern) => !pattern.test(result.stdout))
+      if (result.status !== 0 || missing.length > 0) {
+        problems.push(
+          `${what}: exit code ${result.status}${
+            missing.length > 0 ? `, output without ${missing.join(", ")}` : ""
+          }:\n` +
+            `${result.stdout.slice(0, 4000)}${result.stderr.slice(0, 4000)}`
+        )
+      } else log(`${what}: ok (${elapsed()})`)
+    }
+  }
+}
+
 const runAgainstLocal = async () => {
   const local = await startLocal()
   try {
@@ -470,6 +650,7 @@ const runAgainstLocal = async () => {
         )
       } else log(`${what}: ok (${elapsed()})`)
     }
+    await runEffect4(env)
   } finally {
     // The server's own process: npm exec re-raises a signal it receives instead of exiting with 0.
     process.kill(local.pid, "SIGTERM")
@@ -482,24 +663,35 @@ const runAgainstLocal = async () => {
 }
 
 // NodeNext first: it emits the programs that run against the local server while Bundler and Node10
-// are checked.
+// are checked. The Effect 4 app's NodeNext check runs beside the first app's.
+const effect4Compiled = typeCheck(["tsconfig.nodenext.json"], app4).then((ok) => {
+  if (ok) log(`type-checked the Effect 4 app with NodeNext (${effect4Files.length} programs) in ${elapsed()}`)
+  return ok
+})
 if (await typeCheck(["tsconfig.nodenext.json", "tsconfig.readme.json"])) {
   log(`type-checked with NodeNext (ESM and CommonJS, and ${readmePrograms.length} README programs) in ${elapsed()}`)
   await Promise.all([
     runAgainstLocal(),
     typeCheck(["tsconfig.bundler.json", "tsconfig.node10.json"]).then(() =>
       log(`type-checked with Bundler and Node10 in ${elapsed()}`)
-    )
+    ),
+    typeCheck(["tsconfig.bundler.json"], app4).then((ok) => {
+      if (ok) log(`type-checked the Effect 4 app with Bundler in ${elapsed()}`)
+    })
   ])
 }
 
 if (problems.length > 0) {
-  process.stderr.write(`check-pack: ${problems.length} problem(s) (app kept in ${app}):\n${problems.join("\n")}\n`)
+  process.stderr.write(
+    `check-pack: ${problems.length} problem(s) (apps kept in ${app} and ${app4}):\n${problems.join("\n")}\n`
+  )
   process.exit(1)
 }
-log(`ok in ${elapsed()}${keep ? ` (app in ${app})` : ""}`)
+log(`ok in ${elapsed()}${keep ? ` (apps in ${app} and ${app4})` : ""}`)
 if (!keep) {
   // Deleting node_modules takes a while on a busy machine: a detached process does it after we exit.
-  const script = `require("node:fs").rmSync(${JSON.stringify(app)}, { recursive: true, force: true })`
-  spawn(process.execPath, ["-e", script], { detached: true, stdio: "ignore" }).unref()
+  for (const dir of [app, app4]) {
+    const script = `require("node:fs").rmSync(${JSON.stringify(dir)}, { recursive: true, force: true })`
+    spawn(process.execPath, ["-e", script], { detached: true, stdio: "ignore" }).unref()
+  }
 }

@@ -31,7 +31,8 @@ const entries = [
   { specifier: "@effect-bedrock/core/testing", pkg: "core", implementation: "testing", line: 3 },
   { specifier: "@effect-bedrock/ai", pkg: "ai", implementation: "index", line: 3 },
   { specifier: "@effect-bedrock/local", pkg: "local", implementation: "index", line: 3 },
-  { specifier: "@effect-bedrock/effect4", pkg: "effect4", implementation: "index", line: 4 }
+  { specifier: "@effect-bedrock/effect4", pkg: "effect4", implementation: "index", line: 4 },
+  { specifier: "@effect-bedrock/effect4/testing", pkg: "effect4", implementation: "testing", line: 4 }
 ] as const
 
 interface Run {

@@ -1,36 +1,17 @@
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime"
 import * as Script from "@effect-bedrock/local/LocalBedrockScript"
-// The plain-Node server by its deep path: the package's index also loads the Effect 3 Layer.
-import * as LocalBedrockServer from "@effect-bedrock/local/LocalBedrockServer"
+import type * as LocalBedrockServer from "@effect-bedrock/local/LocalBedrockServer"
 import { assert, describe, it, layer } from "@effect/vitest"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockError from "../src/BedrockError.js"
+import * as LocalBedrock from "../src/LocalBedrock.js"
 
-class Local extends Context.Service<Local, LocalBedrockServer.LocalBedrockServer>()("test/Local") {}
-
-const LocalLive = Layer.effect(
-  Local,
-  Effect.acquireRelease(
-    Effect.promise(() => LocalBedrockServer.start({ port: 0 })),
-    (server) => Effect.promise(() => server.close())
-  )
-)
-
-const ClientLive = Layer.unwrap(Effect.gen(function*() {
-  const local = yield* Local
-  return BedrockClient.layer({
-    region: "us-east-1",
-    endpoint: local.endpoint,
-    credentials: { accessKeyId: "AKIDLOCAL", secretAccessKey: "local-secret" },
-    maxAttempts: 1
-  })
-}))
+// The local Bedrock and a BedrockClient on it, from the package's testing entry.
+const LocalWithClient = LocalBedrock.layerWithClient()
 
 const input = (modelId = "us.amazon.nova-micro-v1:0") => ({
   modelId,
@@ -55,10 +36,10 @@ const idle = (server: LocalBedrockServer.LocalBedrockServer) =>
     ])
   )
 
-layer(Layer.provideMerge(ClientLive, LocalLive))("BedrockClient (Effect 4) against the local Bedrock", (it) => {
+layer(LocalWithClient)("BedrockClient (Effect 4) against the local Bedrock", (it) => {
   it.effect("converse answers, countTokens counts", () =>
     Effect.gen(function*() {
-      const local = yield* Local
+      const local = (yield* LocalBedrock.LocalBedrock).server
       local.reset()
       const bedrock = yield* BedrockClient.BedrockClient
       const output = yield* bedrock.converse(input())
@@ -73,7 +54,7 @@ layer(Layer.provideMerge(ClientLive, LocalLive))("BedrockClient (Effect 4) again
 
   it.effect("converseStream is a Stream of the events", () =>
     Effect.gen(function*() {
-      const local = yield* Local
+      const local = (yield* LocalBedrock.LocalBedrock).server
       local.reset()
       const bedrock = yield* BedrockClient.BedrockClient
       const events = yield* Stream.runCollect(bedrock.converseStream(input()))
@@ -85,7 +66,7 @@ layer(Layer.provideMerge(ClientLive, LocalLive))("BedrockClient (Effect 4) again
 
   it.effect("a scripted ThrottlingException is a ThrottlingError, retryable, with status and request id", () =>
     Effect.gen(function*() {
-      const local = yield* Local
+      const local = (yield* LocalBedrock.LocalBedrock).server
       local.reset()
       local.script(Script.failure("ThrottlingException", { message: "slow down" }))
       const bedrock = yield* BedrockClient.BedrockClient
@@ -106,7 +87,7 @@ layer(Layer.provideMerge(ClientLive, LocalLive))("BedrockClient (Effect 4) again
 
   it.effect("an exception event fails the stream with its typed error: retryable before any event, not after", () =>
     Effect.gen(function*() {
-      const local = yield* Local
+      const local = (yield* LocalBedrock.LocalBedrock).server
       local.reset()
       const bedrock = yield* BedrockClient.BedrockClient
       // As the first event, the SDK throws it from send (status 200): nothing was delivered, so it may be retried.
@@ -129,7 +110,7 @@ layer(Layer.provideMerge(ClientLive, LocalLive))("BedrockClient (Effect 4) again
 
   it.effect("interrupting converse, countTokens and a stream aborts their requests: none stays open", () =>
     Effect.gen(function*() {
-      const local = yield* Local
+      const local = (yield* LocalBedrock.LocalBedrock).server
       local.reset()
       const bedrock = yield* BedrockClient.BedrockClient
       // `local.hang`: the server never answers; only an abort closes the request.

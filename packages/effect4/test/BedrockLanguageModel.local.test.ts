@@ -1,6 +1,5 @@
 import * as Script from "@effect-bedrock/local/LocalBedrockScript"
-// The plain-Node server by its deep path: the package's index also loads the Effect 3 Layer.
-import * as LocalBedrockServer from "@effect-bedrock/local/LocalBedrockServer"
+import type * as LocalBedrockServer from "@effect-bedrock/local/LocalBedrockServer"
 import { assert, layer } from "@effect/vitest"
 import * as AiError from "effect/ai/AiError"
 import * as Chat from "effect/ai/Chat"
@@ -9,43 +8,25 @@ import * as Tool from "effect/ai/Tool"
 import * as Toolkit from "effect/ai/Toolkit"
 import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockError from "../src/BedrockError.js"
 import * as BedrockLanguageModel from "../src/BedrockLanguageModel.js"
+import * as LocalBedrock from "../src/LocalBedrock.js"
 
 // Priced in the bundled dataset for us-east-1 (the region the client is given).
 const MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
-class Local extends Context.Service<Local, LocalBedrockServer.LocalBedrockServer>()("test/Local") {}
-
-const LocalLive = Layer.effect(
-  Local,
-  Effect.acquireRelease(
-    Effect.promise(() => LocalBedrockServer.start({ port: 0 })),
-    (server) => Effect.promise(() => server.close())
-  )
-)
-
-const ClientLive = Layer.unwrap(Effect.gen(function*() {
-  const local = yield* Local
-  return BedrockClient.layer({
-    region: "us-east-1",
-    endpoint: local.endpoint,
-    credentials: { accessKeyId: "AKIDLOCAL", secretAccessKey: "local-secret" },
-    maxAttempts: 1
-  })
-}))
+// The local Bedrock and a BedrockClient on it, from the package's testing entry.
+const LocalWithClient = LocalBedrock.layerWithClient()
 
 const ModelLive = BedrockLanguageModel.layer({ model: MODEL, config: { maxTokens: 512 } }).pipe(Layer.orDie)
 
-const Env = ModelLive.pipe(Layer.provideMerge(ClientLive), Layer.provideMerge(LocalLive))
+const Env = ModelLive.pipe(Layer.provideMerge(LocalWithClient))
 
 const bodies = (local: LocalBedrockServer.LocalBedrockServer) => local.requests().map((r) => r.body as any)
 
@@ -88,7 +69,7 @@ const CityFacts = Schema.Struct({ city: Schema.String, population: Schema.Number
 layer(Env)("BedrockLanguageModel (Effect 4) against the local Bedrock", (it) => {
   it.effect("generateText: text, usage with cache tokens, the cost and the request id on the finish part", () =>
     Effect.gen(function*() {
-      const local = yield* Local
+      const local = (yield* LocalBedrock.LocalBedrock).server
       local.reset()
       const response = yield* LanguageModel.generateText({ prompt: "Tell me about Lisbon" })
       const [request] = local.requests()
@@ -112,7 +93,7 @@ layer(Env)("BedrockLanguageModel (Effect 4) against the local Bedrock", (it) => 
 
   it.effect("a per-call override wins over the model's settings", () =>
     Effect.gen(function*() {
-      const local = yield* Local
+      const local = (yield* LocalBedrock.LocalBedrock).server
       local.reset()
       yield* LanguageModel.generateText({ prompt: "Hi" }).pipe(
         BedrockLanguageModel.withConfigOverride({ maxTokens: 64, temperature: 0.2 })
@@ -124,7 +105,7 @@ layer(Env)("BedrockLanguageModel (Effect 4) against the local Bedrock", (it) => 
 
   it.effect("layerConfig reads the model and its settings from Config; model() is an effect/ai Model", () =>
     Effect.gen(function*() {
-      const local = yield* Local
+      const local = (yield* LocalBedrock.LocalBedrock).server
       local.reset()
       const fromConfig = BedrockLanguageModel.layerConfig({
         model: Config.String("MODEL"),
@@ -144,7 +125,7 @@ layer(Env)("BedrockLanguageModel (Effect 4) against the local Bedrock", (it) => 
 
   it.effect("streamText: deltas as they come, then response metadata and a finish with its cost", () =>
     Effect.gen(function*() {
-      const local = yield* Local
+      const local = (yield* LocalBedrock.LocalBedrock).server
       local.reset()
       local.script(Script.stream(Script.textEvents(["The answer ", "is ", "42."])))
       const parts = yield* LanguageModel.streamText({ prompt: "Answer?" }).pipe(Stream.runCollect)
@@ -171,7 +152,7 @@ layer(Env)("BedrockLanguageModel (Effect 4) against the local Bedrock", (it) => 
 
   it.effect("generateObject: the schema goes to Bedrock as the engine maps it, the answer decodes", () =>
     Effect.gen(function*() {
-      const local = yield* Local
+      const local = (yield* LocalBedrock.LocalBedrock).server
       local.reset()
       const response = yield* LanguageModel.generateObject({ prompt: "Facts about Porto", schema: CityFacts })
       assert.isString(response.value.city)
@@ -184,7 +165,7 @@ layer(Env)("BedrockLanguageModel (Effect 4) against the local Bedrock", (it) => 
 
   it.effect("a Toolkit round trip: handlers run, a failing one goes back as an error result", () =>
     Effect.gen(function*() {
-      const local = yield* Local
+      const local = (yield* LocalBedrock.LocalBedrock).server
       local.reset()
       local.script(
         toolUse([
@@ -216,7 +197,7 @@ layer(Env)("BedrockLanguageModel (Effect 4) against the local Bedrock", (it) => 
 
   it.effect("streamText with a toolkit: reasoning with its signature, tool params, the call; the signature goes back", () =>
     Effect.gen(function*() {
-      const local = yield* Local
+      const local = (yield* LocalBedrock.LocalBedrock).server
       local.reset()
       local.script(Script.stream([
         Script.event("messageStart", { role: "assistant" }),
@@ -280,7 +261,7 @@ layer(Env)("BedrockLanguageModel (Effect 4) against the local Bedrock", (it) => 
 
   it.effect("a guardrail intervention is an answer with finish reason content-filter, not a failure", () =>
     Effect.gen(function*() {
-      const local = yield* Local
+      const local = (yield* LocalBedrock.LocalBedrock).server
       local.reset()
       local.script(Script.json({
         output: { message: { role: "assistant", content: [{ text: "Sorry, I cannot help with that." }] } },
@@ -297,7 +278,7 @@ layer(Env)("BedrockLanguageModel (Effect 4) against the local Bedrock", (it) => 
 
   it.effect("throttling is an AiError with reason RateLimitError whose cause is our ThrottlingError", () =>
     Effect.gen(function*() {
-      const local = yield* Local
+      const local = (yield* LocalBedrock.LocalBedrock).server
       local.reset()
       local.script(
         Script.failure("ThrottlingException", { message: "Too many requests, please wait" }),
@@ -337,7 +318,7 @@ layer(Env)("BedrockLanguageModel (Effect 4) against the local Bedrock", (it) => 
 
   it.effect("a stream cut before messageStop fails with reason InvalidResponseError, after the text it had", () =>
     Effect.gen(function*() {
-      const local = yield* Local
+      const local = (yield* LocalBedrock.LocalBedrock).server
       local.reset()
       local.script(Script.stream(Script.textEvents(["Half an ", "answer"]).slice(0, 3)))
       const deltas: Array<string> = []
@@ -353,7 +334,7 @@ layer(Env)("BedrockLanguageModel (Effect 4) against the local Bedrock", (it) => 
 
   it.effect("a request the engine refuses fails before the network with reason InvalidRequestError", () =>
     Effect.gen(function*() {
-      const local = yield* Local
+      const local = (yield* LocalBedrock.LocalBedrock).server
       local.reset()
       const error = yield* LanguageModel.generateText({ prompt: "Hi" }).pipe(
         BedrockLanguageModel.withConfigOverride({ temperature: 7 }),
@@ -365,7 +346,7 @@ layer(Env)("BedrockLanguageModel (Effect 4) against the local Bedrock", (it) => 
 
   it.effect("an interrupted streamText leaves no open request on the server", () =>
     Effect.gen(function*() {
-      const local = yield* Local
+      const local = (yield* LocalBedrock.LocalBedrock).server
       local.reset()
       local.script(Script.ttft({ waitMs: 60_000, deltas: 10 }))
       const fiber = yield* LanguageModel.streamText({ prompt: "Go" }).pipe(Stream.runDrain, Effect.forkChild)
