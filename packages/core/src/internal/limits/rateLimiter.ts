@@ -8,6 +8,10 @@
  * The store is whatever the `RateLimiter` was built over (memory, or Redis for a fleet); this
  * module only sees its `consume`, so it never loads `@effect/experimental` itself.
  *
+ * The per-model state lives in small modules beside this one (`modelState.ts` composes
+ * `modelBuckets.ts`, `concurrencySlots.ts`, `waitLine.ts`, `adaptiveRate.ts`, `admissionStats.ts`);
+ * `make` wires them to the calls.
+ *
  * @internal
  */
 import type { ConverseCommandInput, ConverseStreamCommandInput } from "@aws-sdk/client-bedrock-runtime"
@@ -24,18 +28,12 @@ import type * as BedrockClient from "../../BedrockClient.js"
 import * as BedrockError from "../../BedrockError.js"
 import type * as BedrockRateLimiter from "../../BedrockRateLimiter.js"
 import * as OptionsValidation from "../client/optionsValidation.js"
+import type { Adaptive } from "./adaptiveRate.js"
+import { type ModelState, ModelStates, positive } from "./modelState.js"
 
 // =============================================================================
 // Settings
 // =============================================================================
-
-interface Adaptive {
-  readonly decrease: number
-  readonly increase: number
-  readonly intervalMillis: number
-  readonly min: number
-  readonly max: number
-}
 
 interface Settings {
   readonly budgets: Readonly<Record<string, BedrockRateLimiter.Budget>>
@@ -158,9 +156,6 @@ export const checkOptions = (options: unknown): ConfigError.ConfigError | undefi
     (Schedule.isSchedule(options.retry) ? undefined : OptionsValidation.retry(options.retry, ["retry"]))
 }
 
-const positive = (n: number | undefined): number | undefined =>
-  n !== undefined && Number.isFinite(n) && n > 0 ? n : undefined
-
 const between = (n: number | undefined, fallback: number, min: number, max: number): number =>
   n !== undefined && Number.isFinite(n) && n >= min && n <= max ? n : fallback
 
@@ -189,36 +184,10 @@ const settingsOf = (options: BedrockRateLimiter.Options): Settings => {
   }
 }
 
-// =============================================================================
-// Per-model state
-// =============================================================================
-
-type Bucket = "requests" | "tokens"
-
-interface ModelState {
-  readonly modelId: string
-  readonly requestsPerMinute: number | undefined
-  readonly tokensPerMinute: number | undefined
-  readonly semaphore: Effect.Semaphore | undefined
-  /** One waiter at a time asks the store for tokens, the others queue behind it (first come, first served). */
-  readonly tokensLine: Effect.Semaphore
-  factor: number
-  lastDecrease: number
-  lastChange: number
-  waiting: number
-  inFlight: number
-  admitted: number
-  throttled: number
-  rejected: number
-}
-
 /** What an admitted call reserved. */
 interface Ticket {
   readonly tokens: number
 }
-
-const budgetOf = (settings: Settings, modelId: string): BedrockRateLimiter.Budget | undefined =>
-  Object.prototype.hasOwnProperty.call(settings.budgets, modelId) ? settings.budgets[modelId] : settings.budgets["*"]
 
 // =============================================================================
 // The limited service
@@ -274,104 +243,7 @@ export const make = (
 ): Effect.Effect<Limited> =>
   Effect.sync(() => {
     const settings = settingsOf(options)
-    const states = new Map<string, ModelState | null>()
-
-    const stateOf = (modelId: string | undefined): ModelState | undefined => {
-      if (modelId === undefined) return undefined
-      const existing = states.get(modelId)
-      if (existing !== undefined) return existing ?? undefined
-      const budget = budgetOf(settings, modelId)
-      const requestsPerMinute = positive(budget?.requestsPerMinute)
-      const tokensPerMinute = positive(budget?.tokensPerMinute)
-      const concurrency = positive(budget?.concurrency)
-      if (requestsPerMinute === undefined && tokensPerMinute === undefined && concurrency === undefined) {
-        states.set(modelId, null)
-        return undefined
-      }
-      const state: ModelState = {
-        modelId,
-        requestsPerMinute,
-        tokensPerMinute,
-        semaphore: concurrency === undefined
-          ? undefined
-          : Effect.unsafeMakeSemaphore(Math.max(1, Math.floor(concurrency))),
-        tokensLine: Effect.unsafeMakeSemaphore(1),
-        factor: 1,
-        lastDecrease: -Infinity,
-        lastChange: -Infinity,
-        waiting: 0,
-        inFlight: 0,
-        admitted: 0,
-        throttled: 0,
-        rejected: 0
-      }
-      states.set(modelId, state)
-      return state
-    }
-
-    // -------------------------------------------------------------------------
-    // Buckets
-    // -------------------------------------------------------------------------
-
-    const storeFailed = (error: unknown) =>
-      Effect.as(
-        Effect.logWarning(`BedrockRateLimiter: the store failed (${String(error)}); the call goes through`),
-        0
-      )
-
-    /**
-     * One `consume` on a bucket that holds `burst` worth of the current rate (at least one
-     * request, at least this call's tokens), refilled at that rate. A store that fails or does not
-     * answer in time lets the call through.
-     */
-    const consume = (
-      state: ModelState,
-      bucket: Bucket,
-      tokens: number,
-      onExceeded: "delay" | "fail"
-    ): Effect.Effect<number, LimiterError> => {
-      const perMinute = (bucket === "requests" ? state.requestsPerMinute! : state.tokensPerMinute!) * state.factor
-      const limit = Math.max(1, Math.floor((perMinute * settings.burstMillis) / 60_000), tokens)
-      return limiter.consume({
-        algorithm: "token-bucket",
-        onExceeded,
-        key: `${settings.keyPrefix}${state.modelId}:${bucket}`,
-        limit,
-        window: Duration.millis((limit / perMinute) * 60_000),
-        tokens
-      }).pipe(
-        Effect.map((result) => Duration.toMillis(result.delay)),
-        Effect.timeoutFail({
-          duration: settings.storeTimeout,
-          onTimeout: () => new Error(`no answer within ${Duration.format(settings.storeTimeout)}`)
-        }),
-        Effect.catchAll((error) =>
-          "reason" in error && error.reason === "Exceeded" ? Effect.fail(error) : storeFailed(error)
-        )
-      )
-    }
-
-    /**
-     * Takes `tokens` (a negative amount gives them back) whatever the bucket holds, which may go
-     * into debt: the milliseconds until they are covered.
-     */
-    const reserve = (state: ModelState, bucket: Bucket, tokens: number): Effect.Effect<number> =>
-      consume(state, bucket, tokens, "delay").pipe(Effect.catchAll(storeFailed))
-
-    /** Takes `tokens` if the bucket has them: 0; otherwise nothing, and the milliseconds until it would. */
-    const tryTake = (state: ModelState, bucket: Bucket, tokens: number): Effect.Effect<number> =>
-      consume(state, bucket, tokens, "fail").pipe(
-        Effect.map(() => 0),
-        Effect.catchAll((exceeded) =>
-          Effect.succeed(Math.max(1, Duration.toMillis(exceeded.retryAfter ?? Duration.zero)))
-        )
-      )
-
-    const giveBack = (state: ModelState, requests: number, tokens: number): Effect.Effect<void> =>
-      Effect.all([
-        requests > 0 && state.requestsPerMinute !== undefined ? reserve(state, "requests", -requests) : Effect.void,
-        tokens > 0 && state.tokensPerMinute !== undefined ? reserve(state, "tokens", -tokens) : Effect.void
-      ], { discard: true })
+    const states = new ModelStates(limiter, settings)
 
     // -------------------------------------------------------------------------
     // Admission
@@ -383,7 +255,7 @@ export const make = (
       budget: BedrockError.Budget,
       retryAfterMillis?: number
     ): BedrockError.BudgetExhaustedError => {
-      state.rejected++
+      state.stats.rejected++
       const wait = settings.maxWaitMillis
       const message = budget === "queue"
         ? `${settings.maxQueued} calls to ${state.modelId} already wait for budget`
@@ -411,12 +283,12 @@ export const make = (
       tokens: number
     ): Effect.Effect<Ticket, BedrockError.BudgetExhaustedError, Scope.Scope> =>
       Effect.suspend(() => {
-        if (state.waiting >= settings.maxQueued) return Effect.fail(exhausted(state, operation, "queue"))
-        state.waiting++
+        const line = state.line
+        if (!line.enter(settings.maxQueued)) return Effect.fail(exhausted(state, operation, "queue"))
         return Effect.ensuring(
           waitForBudget(state, operation, tokens),
           Effect.sync(() => {
-            state.waiting--
+            line.leave()
           })
         )
       })
@@ -429,9 +301,9 @@ export const make = (
       Effect.gen(function*() {
         const start = yield* Clock.currentTimeMillis
         const left = (now: number) => settings.maxWaitMillis - (now - start)
-        const semaphore = state.semaphore
-        if (semaphore !== undefined) {
-          yield* Effect.acquireRelease(Effect.interruptible(semaphore.take(1)), () => semaphore.release(1)).pipe(
+        const { buckets, slots, stats } = state
+        if (slots !== undefined) {
+          yield* slots.acquire.pipe(
             Effect.timeoutFail({
               duration: Duration.millis(settings.maxWaitMillis),
               onTimeout: () => exhausted(state, operation, "concurrency")
@@ -439,45 +311,45 @@ export const make = (
           )
         }
         // Requests: a place in line (first come, first served), then the wait for it.
-        if (state.requestsPerMinute !== undefined) {
-          const delay = yield* reserve(state, "requests", 1)
+        if (buckets.requestsPerMinute !== undefined) {
+          const delay = yield* buckets.reserve("requests", 1)
           if (delay > left(yield* Clock.currentTimeMillis)) {
-            yield* giveBack(state, 1, 0)
+            yield* buckets.giveBack(1, 0)
             return yield* Effect.fail(exhausted(state, operation, "requests", delay))
           }
           // Interrupted while waiting: the place is given back.
-          if (delay > 0) yield* Effect.onInterrupt(Effect.sleep(Duration.millis(delay)), () => giveBack(state, 1, 0))
+          if (delay > 0) yield* Effect.onInterrupt(Effect.sleep(Duration.millis(delay)), () => buckets.giveBack(1, 0))
         }
         // Tokens: taken only when the bucket has them, so that what running calls give back (their
         // estimate was above their usage) serves the calls waiting now, not only later ones. The
         // calls wait in line here; the first in line asks again when the bucket should have them.
-        if (state.tokensPerMinute !== undefined) {
+        if (buckets.tokensPerMinute !== undefined) {
           const takeTokens = Effect.gen(function*() {
             while (true) {
-              const wait = yield* tryTake(state, "tokens", tokens)
+              const wait = yield* buckets.tryTake("tokens", tokens)
               if (wait === 0) return
               const remaining = left(yield* Clock.currentTimeMillis)
               // Nothing will come back soon: no call of this model in flight here, and too long a wait.
-              if (remaining <= 0 || (wait > remaining && state.inFlight === 0)) {
+              if (remaining <= 0 || (wait > remaining && stats.inFlight === 0)) {
                 return yield* Effect.fail(exhausted(state, operation, "tokens", wait))
               }
               yield* Effect.sleep(Duration.millis(Math.min(wait, remaining)))
             }
           })
           const remaining = left(yield* Clock.currentTimeMillis)
-          yield* state.tokensLine.withPermits(1)(takeTokens).pipe(
+          yield* state.line.tokens.withPermits(1)(takeTokens).pipe(
             Effect.timeoutFail({
               duration: Duration.millis(Math.max(0, remaining)),
               onTimeout: () => exhausted(state, operation, "tokens")
             }),
-            Effect.tapError(() => giveBack(state, 1, 0))
+            Effect.tapError(() => buckets.giveBack(1, 0))
           )
         }
-        state.admitted++
-        state.inFlight++
+        stats.admitted++
+        stats.inFlight++
         yield* Effect.addFinalizer(() =>
           Effect.sync(() => {
-            state.inFlight--
+            stats.inFlight--
           })
         )
         return { tokens }
@@ -489,33 +361,22 @@ export const make = (
 
     const onSuccess = (state: ModelState, ticket: Ticket, used: number | undefined): Effect.Effect<void> =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const adaptive = settings.adaptive
-        if (
-          adaptive !== undefined && state.factor < adaptive.max &&
-          now - state.lastChange >= adaptive.intervalMillis
-        ) {
-          state.factor = Math.min(adaptive.max, state.factor + adaptive.increase)
-          state.lastChange = now
-        }
-        if (used === undefined || state.tokensPerMinute === undefined || used === ticket.tokens) return Effect.void
+        if (settings.adaptive !== undefined) state.rate.increase(settings.adaptive, now)
+        const buckets = state.buckets
+        if (used === undefined || buckets.tokensPerMinute === undefined || used === ticket.tokens) return Effect.void
         // More than reserved is taken now (the bucket may go into debt); less is given back.
-        return reserve(state, "tokens", used - ticket.tokens).pipe(Effect.asVoid)
+        return buckets.reserve("tokens", used - ticket.tokens).pipe(Effect.asVoid)
       })
 
     const onFailure = (state: ModelState, ticket: Ticket, error: BedrockError.BedrockError): Effect.Effect<void> =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         if (error._tag === "ThrottlingError") {
-          state.throttled++
-          const adaptive = settings.adaptive
-          if (adaptive !== undefined && now - state.lastDecrease >= adaptive.intervalMillis) {
-            state.factor = Math.max(adaptive.min, state.factor * adaptive.decrease)
-            state.lastDecrease = now
-            state.lastChange = now
-          }
+          state.stats.throttled++
+          if (settings.adaptive !== undefined) state.rate.decrease(settings.adaptive, now)
         }
         // Refused before any generation: Bedrock counts none of its tokens.
         return error.position === "request" && error._tag !== "BudgetExhaustedError"
-          ? giveBack(state, 0, ticket.tokens)
+          ? state.buckets.giveBack(0, ticket.tokens)
           : Effect.void
       })
 
@@ -556,7 +417,7 @@ export const make = (
     // -------------------------------------------------------------------------
 
     const converse: BedrockClient.Service["converse"] = (input, options) => {
-      const state = stateOf(input.modelId)
+      const state = states.stateOf(input.modelId)
       if (state === undefined) return underlying.converse(input, options)
       return Effect.scoped(Effect.flatMap(
         Effect.flatMap(estimateOf(input), (tokens) => admit(state, "converse", tokens)),
@@ -571,7 +432,7 @@ export const make = (
     }
 
     const converseStream: BedrockClient.Service["converseStream"] = (input, options) => {
-      const state = stateOf(input.modelId)
+      const state = states.stateOf(input.modelId)
       if (state === undefined) return underlying.converseStream(input, options)
       return Stream.unwrapScoped(Effect.map(
         Effect.flatMap(estimateOf(input), (tokens) => admit(state, "converseStream", tokens)),
@@ -597,22 +458,7 @@ export const make = (
       ))
     }
 
-    const stats = Effect.sync(() => {
-      const out: Array<BedrockRateLimiter.ModelStats> = []
-      for (const state of states.values()) {
-        if (state === null) continue
-        out.push({
-          modelId: state.modelId,
-          rate: state.factor,
-          waiting: state.waiting,
-          inFlight: state.inFlight,
-          admitted: state.admitted,
-          throttled: state.throttled,
-          rejected: state.rejected
-        })
-      }
-      return out
-    })
+    const stats = Effect.sync(() => states.snapshot())
 
     return { client: { converse, converseStream, countTokens: underlying.countTokens }, stats }
   })

@@ -8,6 +8,10 @@
  * first chunk is an event, an attribute and a metric, all set synchronously when the first chunk
  * passes, in the one `mapChunks` stage the stream gets (no Effect step per event).
  *
+ * What is fixed per model lives beside this module: the spans' base attributes
+ * (`modelAttributes.ts`), the metric instruments (`modelInstruments.ts`) and the pricing of responses
+ * (`modelPricing.ts`); `make` composes them.
+ *
  * @internal
  */
 import { effectiveServiceTier } from "@effect-bedrock/converse/mapping/converse"
@@ -26,14 +30,16 @@ import type * as BedrockClient from "../../BedrockClient.js"
 import type * as BedrockModelSettings from "../../BedrockModelSettings.js"
 import type * as BedrockPricing from "../../BedrockPricing.js"
 import type * as LanguageModel from "../../LanguageModel.js"
-import * as Response from "../../Response.js"
+import type * as Response from "../../Response.js"
 import * as Telemetry from "../../Telemetry.js"
 import { UsageLimitExceededError } from "../../UsageLimits.js"
 import * as UsageBudget from "../limits/usageBudget.js"
 import type * as PricingSource from "../pricing/pricingSource.js"
 import * as Streams from "../streaming/streams.js"
-import { attr, errorTypeOf, labels, nanosToSeconds, providerName, streamSpan } from "./telemetry.js"
-import * as Metrics from "./telemetry.js"
+import { ModelAttributes } from "./modelAttributes.js"
+import { ModelInstruments, type Operation } from "./modelInstruments.js"
+import { ModelPricing, tierOf } from "./modelPricing.js"
+import { attr, errorTypeOf, nanosToSeconds, streamSpan } from "./telemetry.js"
 import * as Contents from "./telemetryContents.js"
 
 /** @internal */
@@ -45,15 +51,6 @@ export interface Options {
   /** For budgets that count a request's tokens before sending it. */
   readonly countTokens: (request: LanguageModel.Request) => Effect.Effect<number, LanguageModel.LanguageModelError>
 }
-
-type Operation = "chat" | "count_tokens"
-
-const tierOf = (value: unknown): string | undefined =>
-  typeof value === "string"
-    ? value
-    : typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string"
-    ? (value as { type: string }).type
-    : undefined
 
 const debugEnabled: Effect.Effect<boolean> = Effect.map(
   FiberRef.get(FiberRef.currentMinimumLogLevel),
@@ -68,44 +65,10 @@ export const make = (options: Options) => {
   const { modelId, pricing } = options
   const { region, server } = options.client
 
-  const baseAttributes = (operation: Operation): Record<string, unknown> => ({
-    [attr.operationName]: operation,
-    [attr.providerName]: providerName,
-    [attr.requestModel]: modelId,
-    ...(server !== undefined ? { [attr.serverAddress]: server.address, [attr.serverPort]: server.port } : {}),
-    ...(region !== undefined ? { [attr.cloudRegion]: region } : {})
-  })
-
-  const metricLabels = (operation: Operation) =>
-    labels({
-      [attr.operationName]: operation,
-      [attr.providerName]: providerName,
-      [attr.requestModel]: modelId,
-      [attr.responseModel]: modelId,
-      [attr.serverAddress]: server?.address,
-      [attr.serverPort]: server?.port
-    })
-  // Label arrays made once per model (telemetry.ts `recorder`).
-  const chatLabels = metricLabels("chat")
-  const chat = {
-    inputTokens: Metrics.recorder(Metrics.tokenUsage, [...chatLabels, ...labels({ [attr.tokenType]: "input" })]),
-    outputTokens: Metrics.recorder(Metrics.tokenUsage, [...chatLabels, ...labels({ [attr.tokenType]: "output" })]),
-    duration: Metrics.recorder(Metrics.operationDuration, chatLabels),
-    timeToFirstChunk: Metrics.recorder(Metrics.timeToFirstChunk, chatLabels)
-  }
-  const countLabels = metricLabels("count_tokens")
-  const countDuration = Metrics.recorder(Metrics.operationDuration, countLabels)
-
-  const recordDuration = (operation: Operation, seconds: number, errorType: string | undefined) => {
-    if (errorType === undefined) {
-      ;(operation === "chat" ? chat.duration : countDuration)(seconds)
-    } else {
-      Metrics.record(Metrics.operationDuration, seconds, [
-        ...(operation === "chat" ? chatLabels : countLabels),
-        ...labels({ [attr.errorType]: errorType })
-      ])
-    }
-  }
+  // Made once per model: the spans' base attributes, the metric instruments, the pricing of responses.
+  const baseAttributes = new ModelAttributes(modelId, region, server)
+  const instruments = new ModelInstruments(modelId, server)
+  const modelPricing = new ModelPricing(modelId, region)
 
   // ===========================================================================
   // Requests
@@ -123,7 +86,7 @@ export const make = (options: Options) => {
     stream: boolean,
     record: boolean
   ): Record<string, unknown> => {
-    const attributes = baseAttributes("chat")
+    const attributes = baseAttributes.base("chat")
     if (stream) attributes[attr.requestStream] = true
     if (settings !== undefined) {
       if (settings.maxTokens !== undefined) attributes[attr.requestMaxTokens] = settings.maxTokens
@@ -143,51 +106,20 @@ export const make = (options: Options) => {
     return attributes
   }
 
-  /** The tier a response is priced in: the one it reports wins over the one requested. */
-  const tierFor = (response: Response.Response, requestedTier: string | undefined): string | undefined =>
-    tierOf(response.providerFields?.serviceTier) ?? requestedTier
-
-  /** The response with its cost, when its price is known. */
-  const priced = (
-    prices: BedrockPricing.Service,
-    response: Response.Response,
-    requestedTier: string | undefined
-  ): Response.Response => {
-    // Usage the provider did not report: no cost rather than a cost of 0.
-    if (response.usage.unknown === true) return response
-    const cost = prices.cost({ modelId, region, serviceTier: tierFor(response, requestedTier), usage: response.usage })
-    return cost === undefined ? response : { ...response, cost }
-  }
-
   /** The prices for this tier: at once when at hand, else once loaded. */
   const pricesFor = (tier: string | undefined): Effect.Effect<BedrockPricing.Service> => {
     const ready = pricing.ready(tier)
     return ready === undefined ? pricing.load : Effect.succeed(ready)
   }
 
-  const estimate = (
-    prices: BedrockPricing.Service,
-    inputTokens: number,
-    tier: string | undefined
-  ): UsageBudget.Estimate => ({
-    inputTokens,
-    cost: () =>
-      prices.cost({
-        modelId,
-        region,
-        serviceTier: tier,
-        usage: { ...Response.emptyUsage, inputTokens, totalTokens: inputTokens }
-      })
-  })
-
   const checkBefore = (
     budget: UsageBudget.Budget,
     request: LanguageModel.Request,
     tier: string | undefined
   ): Effect.Effect<void, LanguageModel.LanguageModelError> =>
-    Effect.flatMap(pricesFor(tier), (prices) => {
+    Effect.flatMap(pricesFor(tier), (loaded) => {
       const check = (inputTokens: number) => {
-        const violation = budget.before(estimate(prices, inputTokens, tier))
+        const violation = budget.before(modelPricing.estimate(loaded, inputTokens, tier))
         return violation === undefined ? Effect.void : Effect.fail(new UsageLimitExceededError(violation))
       }
       return budget.wantsCount ? Effect.flatMap(options.countTokens(request), check) : check(1)
@@ -273,10 +205,10 @@ export const make = (options: Options) => {
     if (errorType !== undefined) span.attribute(attr.errorType, errorType)
     if (response !== undefined) {
       responseAttributes(span, response, record)
-      chat.inputTokens(response.usage.inputTokens)
-      chat.outputTokens(response.usage.outputTokens)
+      instruments.inputTokens(response.usage.inputTokens)
+      instruments.outputTokens(response.usage.outputTokens)
     }
-    recordDuration("chat", seconds, errorType)
+    instruments.recordDuration("chat", seconds, errorType)
     return log("chat", seconds, exit, errorType, response, undefined)
   }
 
@@ -306,10 +238,10 @@ export const make = (options: Options) => {
     let call: Effect.Effect<Response.Response, E | LanguageModel.LanguageModelError> = Effect.flatMap(
       self,
       (response) => {
-        const ready = pricing.ready(tierFor(response, tier))
+        const ready = pricing.ready(modelPricing.tierFor(response, tier))
         return ready !== undefined
-          ? Effect.succeed(priced(ready, response, tier))
-          : Effect.map(pricing.load, (prices) => priced(prices, response, tier))
+          ? Effect.succeed(modelPricing.priced(ready, response, tier))
+          : Effect.map(pricing.load, (prices) => modelPricing.priced(prices, response, tier))
       }
     )
     if (Option.isSome(budget)) {
@@ -356,7 +288,7 @@ export const make = (options: Options) => {
         let pending: Response.Finish | undefined
         /** The Finish with its cost, or undefined when the response broke a usage limit. */
         const complete = (last: Response.Finish, prices: BedrockPricing.Service): Response.Finish | undefined => {
-          const response = priced(prices, last.response, tier)
+          const response = modelPricing.priced(prices, last.response, tier)
           state.response = response
           if (Option.isSome(budget)) {
             violation = budget.value.after(response.usage, response.cost)
@@ -373,12 +305,12 @@ export const make = (options: Options) => {
             const seconds = nanosToSeconds(now - startOf(span, clock))
             span.event("first_chunk", now, { [attr.responseTimeToFirstChunk]: seconds })
             span.attribute(attr.responseTimeToFirstChunk, seconds)
-            chat.timeToFirstChunk(seconds)
+            instruments.timeToFirstChunk(seconds)
           }
           const last = Chunk.unsafeLast(chunk)
           if (last._tag !== "Finish") return chunk
           const rest = Chunk.dropRight(chunk, 1)
-          const prices = pricing.ready(tierFor(last.response, tier))
+          const prices = pricing.ready(modelPricing.tierFor(last.response, tier))
           if (prices === undefined) {
             pending = last
             return rest
@@ -419,7 +351,7 @@ export const make = (options: Options) => {
       Effect.clockWith((clock) =>
         Effect.useSpan(
           `count_tokens ${modelId}`,
-          spanOptions(baseAttributes("count_tokens")),
+          spanOptions(baseAttributes.base("count_tokens")),
           (span) =>
             Effect.onExit(Effect.withParentSpan(self, span), (exit) => {
               const seconds = nanosToSeconds(clock.unsafeCurrentTimeNanos() - startOf(span, clock))
@@ -427,7 +359,7 @@ export const make = (options: Options) => {
               if (errorType !== undefined) span.attribute(attr.errorType, errorType)
               const count = exit._tag === "Success" ? exit.value : undefined
               if (count !== undefined) span.attribute(attr.usageInputTokens, count)
-              recordDuration("count_tokens", seconds, errorType)
+              instruments.recordDuration("count_tokens", seconds, errorType)
               return log("count_tokens", seconds, exit, errorType, undefined, count)
             })
         )
