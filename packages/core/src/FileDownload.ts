@@ -41,6 +41,7 @@
  *
  * @since 0.1.0
  */
+import * as DownloadReasons from "@effect-bedrock/converse/net/downloadReasons"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Layer from "effect/Layer"
@@ -126,18 +127,7 @@ export const layer = (options: Partial<Options>): Layer.Layer<never> =>
  * @since 0.1.0
  * @category Models
  */
-export const Reason = Schema.Literal(
-  "Disabled",
-  "InvalidUrl",
-  "UnsupportedScheme",
-  "YouTube",
-  "ForbiddenAddress",
-  "TooManyRedirects",
-  "TooLarge",
-  "Timeout",
-  "HttpStatus",
-  "ConnectionFailed"
-)
+export const Reason = Schema.Literal(...DownloadReasons.reasons)
 
 /**
  * @since 0.1.0

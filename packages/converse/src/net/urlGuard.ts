@@ -8,31 +8,21 @@
  */
 import * as ipaddrModule from "ipaddr.js"
 import * as net from "node:net"
+import * as DownloadReasons from "./downloadReasons.js"
 
 /**
- * Why a file given by URL was not downloaded (see `FileDownload.Reason` in core for each).
+ * Why a file given by URL was not downloaded (the list is `net/downloadReasons.ts`).
  *
  * @since 0.1.0
  * @category Models
  */
-export const reasons = [
-  "Disabled",
-  "InvalidUrl",
-  "UnsupportedScheme",
-  "YouTube",
-  "ForbiddenAddress",
-  "TooManyRedirects",
-  "TooLarge",
-  "Timeout",
-  "HttpStatus",
-  "ConnectionFailed"
-] as const
+export const reasons = DownloadReasons.reasons
 
 /**
  * @since 0.1.0
  * @category Models
  */
-export type Reason = (typeof reasons)[number]
+export type Reason = DownloadReasons.Reason
 
 // ipaddr.js is CommonJS: imported from ESM its exports arrive as `default`, from CommonJS (our
 // dist/cjs build) as the module itself.
