@@ -12,6 +12,7 @@ import { createRequire } from "node:module"
 import { mapRequest } from "../../../packages/ai/dist/internal/promptMapping.js"
 import { SignatureMemo } from "../../../packages/ai/dist/internal/signatureMemo.js"
 import { toConverseInput } from "../../../packages/converse/dist/mapping/converse.js"
+import { makePrepareConversation } from "./aiConversation.mjs"
 
 const require = createRequire(import.meta.url)
 
@@ -28,86 +29,16 @@ export const info = {
 
 const CREDENTIALS = { accessKeyId: "AKIDLOCAL", secretAccessKey: Redacted.make("local-secret") }
 
-/** The benchmark's tool JSON Schemas (flat objects of scalars, enums and arrays) as Effect Schema
- * fields, built once per conversation: `@effect/ai` tools take their parameters as a Schema. */
-const schemaFromJson = (json) => {
-  const annotate = (schema) => json.description ? schema.annotations({ description: json.description }) : schema
-  if (Array.isArray(json.enum)) return annotate(Schema.Literal(...json.enum))
-  switch (json.type) {
-    case "string":
-      return annotate(Schema.String)
-    case "integer":
-      return annotate(Schema.Int)
-    case "number":
-      return annotate(Schema.Number)
-    case "boolean":
-      return annotate(Schema.Boolean)
-    case "array":
-      return annotate(Schema.Array(json.items ? schemaFromJson(json.items) : Schema.Unknown))
-    case "object":
-      return annotate(Schema.Struct(fieldsFromJson(json)))
-    default:
-      return annotate(Schema.Unknown)
-  }
-}
-const fieldsFromJson = (json) => {
-  const required = new Set(json.required ?? [])
-  return Object.fromEntries(
-    Object.entries(json.properties ?? {}).map(([key, value]) => {
-      const schema = schemaFromJson(value)
-      return [key, required.has(key) ? schema : Schema.optional(schema)]
-    })
-  )
-}
-
 /** Neutral (Converse-shaped) conversation -> an `@effect/ai` Prompt and tools (untimed). */
-export function prepareConversation(conversation) {
-  const names = new Map()
-  const messages = []
-  if (conversation.system?.length) {
-    for (const s of conversation.system) messages.push({ role: "system", content: s.text })
-  }
-  for (const m of conversation.messages) {
-    if (m.role === "assistant") {
-      messages.push({
-        role: "assistant",
-        content: m.content.map((b) => {
-          if (typeof b.text === "string") return { type: "text", text: b.text }
-          if (b.toolUse) {
-            names.set(b.toolUse.toolUseId, b.toolUse.name)
-            return { type: "tool-call", id: b.toolUse.toolUseId, name: b.toolUse.name, params: b.toolUse.input }
-          }
-          throw new Error(`unsupported content block: ${Object.keys(b).join(",")}`)
-        })
-      })
-      continue
-    }
-    const results = []
-    const parts = []
-    for (const b of m.content) {
-      if (typeof b.text === "string") parts.push({ type: "text", text: b.text })
-      else if (b.toolResult) {
-        results.push({
-          type: "tool-result",
-          id: b.toolResult.toolUseId,
-          name: names.get(b.toolResult.toolUseId) ?? "unknown",
-          result: b.toolResult.content.map((c) => c.text).join(""),
-          isFailure: b.toolResult.status === "error",
-          providerExecuted: false
-        })
-      } else throw new Error(`unsupported content block: ${Object.keys(b).join(",")}`)
-    }
-    if (results.length > 0) messages.push({ role: "tool", content: results })
-    if (parts.length > 0) messages.push({ role: "user", content: parts })
-  }
-  const tools = (conversation.toolConfig?.tools ?? []).map(({ toolSpec }) =>
-    Tool.make(toolSpec.name, {
-      description: toolSpec.description,
-      parameters: fieldsFromJson(toolSpec.inputSchema.json)
-    })
-  )
-  return { prompt: Prompt.make(messages), tools }
-}
+export const prepareConversation = makePrepareConversation({
+  Schema,
+  Prompt,
+  Tool,
+  literals: (values) => Schema.Literal(...values),
+  describe: (schema, description) => schema.annotations({ description }),
+  parameters: (fields) => fields,
+  toolResult: { providerExecuted: false }
+})
 
 export async function create({ endpoint, region = "us-east-1", modelId }) {
   const layer = BedrockAiLanguageModel.layer({ model: modelId }).pipe(

@@ -6,6 +6,7 @@
 // never the workspace's hoisted Effect 3.
 import { createRequire } from "node:module"
 import { pathToFileURL } from "node:url"
+import { makePrepareConversation } from "./aiConversation.mjs"
 
 const require = createRequire(import.meta.url)
 const effect4 = new URL("../../../packages/effect4/", import.meta.url)
@@ -56,89 +57,19 @@ export const info = {
 
 const CREDENTIALS = { accessKeyId: "AKIDLOCAL", secretAccessKey: "local-secret" }
 
-/** The benchmark's tool JSON Schemas (flat objects of scalars, enums and arrays) as Effect 4 Schema fields,
- * built once per conversation: effect/ai tools take their parameters as a Schema. */
-const schemaFromJson = (json) => {
-  const annotate = (schema) => json.description ? schema.annotate({ description: json.description }) : schema
-  if (Array.isArray(json.enum)) return annotate(Schema.Literals(json.enum))
-  switch (json.type) {
-    case "string":
-      return annotate(Schema.String)
-    case "integer":
-      return annotate(Schema.Int)
-    case "number":
-      return annotate(Schema.Number)
-    case "boolean":
-      return annotate(Schema.Boolean)
-    case "array":
-      return annotate(Schema.Array(json.items ? schemaFromJson(json.items) : Schema.Unknown))
-    case "object":
-      return annotate(Schema.Struct(fieldsFromJson(json)))
-    default:
-      return annotate(Schema.Unknown)
-  }
-}
-const fieldsFromJson = (json) => {
-  const required = new Set(json.required ?? [])
-  return Object.fromEntries(
-    Object.entries(json.properties ?? {}).map(([key, value]) => {
-      const schema = schemaFromJson(value)
-      return [key, required.has(key) ? schema : Schema.optional(schema)]
-    })
-  )
-}
-
 /** Neutral (Converse-shaped) conversation -> an effect/ai Prompt and tools (untimed). */
-export function prepareConversation(conversation) {
-  const names = new Map()
-  const messages = []
-  if (conversation.system?.length) {
-    for (const s of conversation.system) messages.push({ role: "system", content: s.text })
-  }
-  for (const m of conversation.messages) {
-    if (m.role === "assistant") {
-      messages.push({
-        role: "assistant",
-        content: m.content.map((b) => {
-          if (typeof b.text === "string") return { type: "text", text: b.text }
-          if (b.toolUse) {
-            names.set(b.toolUse.toolUseId, b.toolUse.name)
-            return { type: "tool-call", id: b.toolUse.toolUseId, name: b.toolUse.name, params: b.toolUse.input }
-          }
-          throw new Error(`unsupported content block: ${Object.keys(b).join(",")}`)
-        })
-      })
-      continue
-    }
-    const results = []
-    const parts = []
-    for (const b of m.content) {
-      if (typeof b.text === "string") parts.push({ type: "text", text: b.text })
-      else if (b.toolResult) {
-        results.push({
-          type: "tool-result",
-          id: b.toolResult.toolUseId,
-          name: names.get(b.toolResult.toolUseId) ?? "unknown",
-          result: b.toolResult.content.map((c) => c.text).join(""),
-          isFailure: b.toolResult.status === "error"
-        })
-      } else throw new Error(`unsupported content block: ${Object.keys(b).join(",")}`)
-    }
-    if (results.length > 0) messages.push({ role: "tool", content: results })
-    if (parts.length > 0) messages.push({ role: "user", content: parts })
-  }
-  const tools = (conversation.toolConfig?.tools ?? []).map(({ toolSpec }) =>
-    Tool.make(toolSpec.name, {
-      description: toolSpec.description,
-      parameters: Schema.Struct(fieldsFromJson(toolSpec.inputSchema.json))
-    })
-  )
-  return { prompt: Prompt.make(messages), tools }
-}
+export const prepareConversation = makePrepareConversation({
+  Schema,
+  Prompt,
+  Tool,
+  literals: (values) => Schema.Literals(values),
+  describe: (schema, description) => schema.annotate({ description }),
+  parameters: (fields) => Schema.Struct(fields)
+})
 
 export async function create({ endpoint, region = "us-east-1", modelId }) {
-  // The layer's defaults, as a user gets them (the SDK's own request handler); retries off: the Effect 4
-  // client has no retry unless one is added (`withRetry`), and the SDK's own attempts are set to one.
+  // The layer's defaults, as a user gets them (the engine's request handler, as the Effect 3 clients have);
+  // retries off: the Effect 4 client has no retry of its own, and the SDK's own attempts are set to one.
   const layer = BedrockLanguageModel.layer({ model: modelId }).pipe(
     Layer.provide(BedrockClient.layer({ region, endpoint, credentials: CREDENTIALS, maxAttempts: 1 }))
   )
