@@ -1,13 +1,13 @@
 // Retry is applied once, outermost: a stack of clients, `withRetry` and `BedrockRateLimiter` makes exactly
 // the attempts its outermost schedule says, and the limiter admits every one of them. Counted at the local
 // Bedrock, through the real SDK.
-import { LocalBedrock, LocalBedrockScript as Script } from "@effect-bedrock/local"
+import { LocalBedrock } from "@effect-bedrock/local"
 import { assert, layer } from "@effect/vitest"
 import { Clock, Context, Effect, Layer, Redacted, Schedule, Stream } from "effect"
 import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockRateLimiter from "../src/BedrockRateLimiter.js"
+import { MODEL, requests, throttle } from "./utils/attempts.js"
 
-const MODEL = "us.amazon.nova-micro-v1:0"
 const input = { modelId: MODEL, messages: [{ role: "user" as const, content: [{ text: "hi" }] }] }
 const TIMEOUT = 20_000
 
@@ -37,27 +37,6 @@ const limit = (service: BedrockClient.Service, options: Partial<BedrockRateLimit
       )
     })
   )
-
-/** The next `n` requests are throttled: `converse` with a 429, `converseStream` before its first event. */
-const throttle = (operation: "converse" | "converse-stream", n = 20) =>
-  Effect.flatMap(LocalBedrock.LocalBedrock, (local) =>
-    Effect.zipRight(
-      local.reset,
-      local.script(
-        ...Array.from({ length: n }, () =>
-          operation === "converse"
-            ? Script.failure("ThrottlingException", { modelId: MODEL })
-            : Script.stream(undefined, { modelId: MODEL, fault: Script.exceptionAfter(0, "throttlingException") }))
-      )
-    ))
-
-/** The requests of `operation` for MODEL that reached the local Bedrock. */
-const requests = (operation: "converse" | "converse-stream") =>
-  Effect.flatMap(LocalBedrock.LocalBedrock, (local) =>
-    Effect.map(
-      local.requests,
-      (all) => all.filter((request) => request.modelId === MODEL && request.operation === operation).length
-    ))
 
 layer(LocalBedrock.layer(), { excludeTestServices: true })("retry applied once, outermost", (it) => {
   it.scoped(

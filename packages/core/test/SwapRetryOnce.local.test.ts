@@ -1,14 +1,14 @@
 // A rate limiter (or `withRetry`) over a `BedrockClientSwap` client applies its retry once, over the swapped
 // clients' unretried base: the attempts its policy says reach the local Bedrock, not a product with the
 // swapped client's own retry. Counted at the local Bedrock, through the real SDK.
-import { LocalBedrock, LocalBedrockScript as Script } from "@effect-bedrock/local"
+import { LocalBedrock } from "@effect-bedrock/local"
 import { assert, layer } from "@effect/vitest"
 import { Context, Effect, Layer, Redacted, Schedule, Stream } from "effect"
 import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockClientSwap from "../src/BedrockClientSwap.js"
 import * as BedrockRateLimiter from "../src/BedrockRateLimiter.js"
+import { MODEL, requests, throttle } from "./utils/attempts.js"
 
-const MODEL = "us.amazon.nova-micro-v1:0"
 const input = { modelId: MODEL, messages: [{ role: "user" as const, content: [{ text: "hi" }] }] }
 const TIMEOUT = 20_000
 
@@ -39,25 +39,6 @@ const limitedSwap = Effect.flatMap(LocalBedrock.LocalBedrock, (local) =>
       )
     })
   ))
-
-const throttle = (operation: "converse" | "converse-stream", n = 20) =>
-  Effect.flatMap(LocalBedrock.LocalBedrock, (local) =>
-    Effect.zipRight(
-      local.reset,
-      local.script(
-        ...Array.from({ length: n }, () =>
-          operation === "converse"
-            ? Script.failure("ThrottlingException", { modelId: MODEL })
-            : Script.stream(undefined, { modelId: MODEL, fault: Script.exceptionAfter(0, "throttlingException") }))
-      )
-    ))
-
-const requests = (operation: "converse" | "converse-stream") =>
-  Effect.flatMap(LocalBedrock.LocalBedrock, (local) =>
-    Effect.map(
-      local.requests,
-      (all) => all.filter((request) => request.modelId === MODEL && request.operation === operation).length
-    ))
 
 layer(LocalBedrock.layer(), { excludeTestServices: true })("BedrockClientSwap: retry applied once", (it) => {
   it.scoped(
