@@ -124,6 +124,13 @@ export * as ResponseHelpers from "./response/helpers.js"
 export * as ResponseDecode from "./response/decode.js"
 
 /**
+ * The answer to a mapped Converse request: checked, decoded, a wrapped answer unwrapped.
+ *
+ * @since 0.1.0
+ */
+export * as ResponseAnswer from "./response/answer.js"
+
+/**
  * The push decoder of a ConverseStream: events in, stream parts out, a final response; a failure as a plain
  * descriptor.
  *

@@ -29,7 +29,7 @@
 import type { ConverseCommandOutput } from "@aws-sdk/client-bedrock-runtime"
 import * as RequestMapping from "@effect-bedrock/converse/mapping/converse"
 import * as Prepare from "@effect-bedrock/converse/prepare/prepare"
-import * as ResponseDecoding from "@effect-bedrock/converse/response/decode"
+import * as ResponseAnswer from "@effect-bedrock/converse/response/answer"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -46,7 +46,6 @@ import type * as BedrockModelProfile from "./BedrockModelProfile.js"
 import * as BedrockModelSettings from "./BedrockModelSettings.js"
 import * as BedrockPricing from "./BedrockPricing.js"
 import * as RequestValidation from "./internal/languageModel/requestValidation.js"
-import * as StructuredOutput from "./internal/languageModel/structuredOutput.js"
 import * as PricingSource from "./internal/pricing/pricingSource.js"
 import * as StreamDecoding from "./internal/streaming/streamDecoding.js"
 import * as Streams from "./internal/streaming/streams.js"
@@ -178,32 +177,23 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     const mapped = RequestMapping.toConverseInput(input)
     if (!mapped.ok) return Effect.fail(invalid(issueOf(mapped.issues), "generate"))
     const mapping = mapped.value
-    const output = mapping.output
-    // A non-object schema asked for wrapped in native or prompted mode: the answer unwrapped, as in tool mode.
-    const unwrap = output !== undefined && output._tag !== "Tool" && output.unwrapKey !== undefined
     const decode = (
       converseOutput: ConverseCommandOutput
     ): Effect.Effect<Response.Response, BedrockError.TransportError> => {
       const requestId = converseOutput.$metadata?.requestId
-      // Nothing from the network is trusted: a body of the wrong shape is a typed failure, not an empty answer.
-      const problem = ResponseDecoding.converseProblem(converseOutput)
-      if (problem !== undefined) {
-        return Effect.fail(
-          new BedrockError.TransportError({
-            kind: "MalformedResponse",
-            message: `Invalid Converse response: ${problem.message}`,
-            operation: "converse",
-            ...(requestId !== undefined ? { requestId } : {})
-          })
-        )
-      }
-      const response = ResponseDecoding.fromConverseResponse(converseOutput, {
+      const answer = ResponseAnswer.decodeAnswer(converseOutput, mapping, {
         modelId,
         requestId,
-        ...outputContext(mapping),
         trimLeadingWhitespace: profile.ignoresLeadingWhitespaceInStream
       })
-      return Effect.succeed(unwrap ? StructuredOutput.unwrapResponse(response) : response)
+      return answer.ok ? Effect.succeed(answer.value) : Effect.fail(
+        new BedrockError.TransportError({
+          kind: "MalformedResponse",
+          message: answer.message,
+          operation: "converse",
+          ...(requestId !== undefined ? { requestId } : {})
+        })
+      )
     }
     const call = Effect.flatMap(client.converse(mapping.input, callOptions(input.settings)), decode)
     return mapping.warnings === undefined ? call : Effect.zipRight(logWarnings(mapping), call)

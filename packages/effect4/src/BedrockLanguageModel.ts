@@ -13,11 +13,10 @@
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime"
 import * as Mapping from "@effect-bedrock/converse/mapping/converse"
 import type { Profile } from "@effect-bedrock/converse/models/profiles"
-import { unwrapResponse } from "@effect-bedrock/converse/output/structured"
 import * as Prepare from "@effect-bedrock/converse/prepare/prepare"
 import type * as Costs from "@effect-bedrock/converse/pricing/cost"
 import { bundledRegions, serviceTierOf } from "@effect-bedrock/converse/pricing/tiers"
-import * as ResponseDecoding from "@effect-bedrock/converse/response/decode"
+import * as ResponseAnswer from "@effect-bedrock/converse/response/answer"
 import type * as EngineResponse from "@effect-bedrock/converse/response/types"
 import type { Settings } from "@effect-bedrock/converse/settings/types"
 import { Decoder, type StreamFailure } from "@effect-bedrock/converse/stream/decoder"
@@ -246,12 +245,16 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         (error) => AiMapping.toAiError(error, "generateText")
       )
       const requestId = output.$metadata?.requestId
-      const problem = ResponseDecoding.converseProblem(output)
-      if (problem !== undefined) {
+      const answer = ResponseAnswer.decodeAnswer(output, mapping, {
+        modelId,
+        requestId,
+        trimLeadingWhitespace: profile.ignoresLeadingWhitespaceInStream
+      })
+      if (!answer.ok) {
         return yield* AiMapping.toAiError(
           new BedrockError.TransportError({
             kind: "MalformedResponse",
-            message: `Invalid Converse response: ${problem.message}`,
+            message: answer.message,
             position: "request",
             operation: "converse",
             retryable: false,
@@ -260,18 +263,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
           "generateText"
         )
       }
-      const outputMode = mapping.output
-      const decoded = ResponseDecoding.fromConverseResponse(output, {
-        modelId,
-        requestId,
-        outputTool: mapping.outputTool,
-        unwrapKey: outputMode?._tag === "Tool" ? outputMode.unwrapKey : undefined,
-        trimLeadingWhitespace: profile.ignoresLeadingWhitespaceInStream
-      })
-      // A non-object schema wrapped in native or prompted mode: the answer unwrapped, as in tool mode.
-      const response = outputMode !== undefined && outputMode._tag !== "Tool" && outputMode.unwrapKey !== undefined
-        ? unwrapResponse(decoded)
-        : decoded
+      const response = answer.value
       const cost = yield* withCost(response, settings)
       const parts: Array<Response.PartEncoded> = AiMapping.contentParts(response, toolNames)
       const [metadata, finish] = AiMapping.closingParts(response, cost)
