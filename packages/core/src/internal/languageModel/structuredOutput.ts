@@ -30,13 +30,7 @@ export type Rejection = Structured.Rejection
  * @since 0.1.0
  * @internal
  */
-export {
-  failureMessage,
-  isObjectSchema,
-  unwrapKey,
-  unwrapResponse,
-  wrappedValue
-} from "@effect-bedrock/converse/output/structured"
+export { failureMessage } from "@effect-bedrock/converse/output/structured"
 
 const schemas = new WeakMap<object, LanguageModel.JsonSchema>()
 
