@@ -433,6 +433,23 @@ const program = Effect.gen(function*() {
 
 Effect.runPromise(program.pipe(Effect.provide(Stubbed)))
 `
+// The local Bedrock as an Effect 4 Layer (`./testing`), its server from `@effect-bedrock/local` installed beside.
+const localProgram = `import { BedrockLanguageModel } from "@effect-bedrock/effect4"
+import { LocalBedrock } from "@effect-bedrock/effect4/testing"
+import { Console, Effect, Layer } from "effect"
+import { LanguageModel } from "effect/ai"
+
+const Local = BedrockLanguageModel.layer({ model: "us.amazon.nova-micro-v1:0" }).pipe(
+  Layer.provideMerge(LocalBedrock.layerWithClient())
+)
+const program = Effect.gen(function*() {
+  const response = yield* LanguageModel.generateText({ prompt: "Hi" })
+  const requests = yield* (yield* LocalBedrock.LocalBedrock).requests
+  yield* Console.log(\`\${response.text} (\${requests.length} request)\`)
+})
+
+Effect.runPromise(program.pipe(Effect.provide(Local)))
+`
 const effect4Files = [
   ...effect4Programs.map((p) => ({
     file: p.file,
@@ -445,6 +462,12 @@ const effect4Files = [
     what: "the ./testing stub program (Effect 4)",
     code: stubProgram,
     expect: [/^stubbed answer after 1 converse call$/m]
+  },
+  {
+    file: "local.ts",
+    what: "the ./testing LocalBedrock program (Effect 4, @effect-bedrock/local installed)",
+    code: localProgram,
+    expect: [/^You said: Hi \(1 request\)$/m]
   }
 ]
 for (const { code, file } of effect4Files) fs.writeFileSync(path.join(app4, file), code)
@@ -497,6 +520,24 @@ const belowEffect4Node = !/^v(22\.(19|[2-9]\d)|2[3-9]|[3-9]\d)/.test(process.ver
       problems.push(`${line} (Effect 4 app): ${warning}`)
     }
   }
+  // The testing line of packages/effect4/README.md: the local server (plain Node) into the Effect 4 app.
+  const testing = "npm install -D @effect-bedrock/local"
+  const local = must(
+    testing,
+    run("npm", [
+      "install",
+      "-D",
+      tarballOf.get("@effect-bedrock/local")!,
+      "--prefer-offline",
+      "--no-audit",
+      "--no-fund"
+    ], app4)
+  )
+  for (const warning of (local.stdout + local.stderr).split("\n").filter((l) => /^npm warn/i.test(l))) {
+    if (belowEffect4Node && /EBADENGINE/.test(warning)) continue
+    if (/ERESOLVE|peer|@effect-bedrock|\beffect@/i.test(warning)) problems.push(`${testing} (Effect 4 app): ${warning}`)
+  }
+  if (!effect4Readme.includes(testing)) problems.push(`packages/effect4/README.md does not say "${testing}"`)
   const ls4 = run("npm", ["ls", "--all", "--json"], app4)
   const ls4Problems: Array<string> = ls4.stdout.length > 0 ? JSON.parse(ls4.stdout).problems ?? [] : [ls4.stderr]
   for (const problem of ls4Problems) problems.push(`npm ls (Effect 4 app): ${problem}`)
@@ -517,7 +558,8 @@ const builtins = new Set(builtinModules)
 const installed = [...ours].filter((name) => fs.existsSync(path.join(app, "node_modules", name, "package.json")))
 log(`installed by the README's lines: ${installed.join(", ")}`)
 /** `optionalPeers`: effect4's `./testing` names `@effect-bedrock/local` (an optional peer, needed by that module
- * only) in its declarations. */
+ * only) in its declarations, and local's Effect 3 Layer names `effect` and `@effect-bedrock/core` (optional peers:
+ * its plain server installs into an Effect 4 app too). */
 const checkDeclarations = (dir: string, name: string, optionalPeers: boolean) => {
   const manifest = readJson(path.join(dir, "package.json"))
   const allowed = new Set([
@@ -536,7 +578,9 @@ const checkDeclarations = (dir: string, name: string, optionalPeers: boolean) =>
     }
   }
 }
-for (const name of installed) checkDeclarations(path.join(app, "node_modules", name), name, false)
+for (const name of installed) {
+  checkDeclarations(path.join(app, "node_modules", name), name, name === "@effect-bedrock/local")
+}
 checkDeclarations(path.join(app4, "node_modules", "@effect-bedrock/effect4"), "@effect-bedrock/effect4", true)
 
 const typeCheck = (configs: ReadonlyArray<string>, dir = app): Promise<boolean> =>
