@@ -9,9 +9,12 @@ import * as LanguageModel from "effect/ai/LanguageModel"
 import * as Prompt from "effect/ai/Prompt"
 import * as Toolkit from "effect/ai/Toolkit"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
+import * as BedrockClientStub from "../src/BedrockClientStub.js"
+import * as BedrockError from "../src/BedrockError.js"
 import * as BedrockLanguageModel from "../src/BedrockLanguageModel.js"
 import * as BedrockTool from "../src/BedrockTool.js"
 import * as LocalBedrock from "../src/LocalBedrock.js"
@@ -327,5 +330,40 @@ layer(Env)("BedrockLanguageModel (Effect 4) provider options against the local B
       assert.deepStrictEqual((error.reason as any).metadata.effectBedrock.rawFinishReason, "guardrail_intervened")
       const [first] = bodies(local)
       assert.deepStrictEqual(first.guardrailConfig, { guardrailIdentifier: "gr-1", guardrailVersion: "1" })
+    }))
+})
+
+// The kinds of credentials failure (they never reach the local Bedrock, which signs nothing: the SDK or IAM
+// refuse them), from the stub client with the typed errors the client makes of them.
+layer(Layer.empty)("BedrockLanguageModel (Effect 4) credentials failures", (it) => {
+  it.effect("a credentials failure is an AuthenticationError whose kind says which", () =>
+    Effect.gen(function*() {
+      const credentials = (exceptionName: string | undefined, message: string) =>
+        new BedrockError.CredentialsError({
+          message,
+          position: "request",
+          retryable: false,
+          ...(exceptionName !== undefined ? { exceptionName } : {})
+        })
+      const Stubbed = BedrockLanguageModel.layer({ model: CLAUDE }).pipe(
+        Layer.provide(BedrockClientStub.layer({
+          converse: [
+            credentials("ExpiredTokenException", "The security token included in the request is expired"),
+            credentials("UnrecognizedClientException", "The security token included in the request is invalid"),
+            credentials("CredentialsProviderError", "Could not load credentials from any providers")
+          ]
+        })),
+        Layer.orDie
+      )
+      const kinds = yield* Effect.forEach([1, 2, 3], () =>
+        LanguageModel.generateText({ prompt: "Hi" }).pipe(
+          Effect.flip,
+          Effect.map((error) => [error.reason._tag, (error.reason as any).kind, (error.reason as any).cause._tag])
+        )).pipe(Effect.provide(Stubbed))
+      assert.deepStrictEqual(kinds, [
+        ["AuthenticationError", "ExpiredKey", "CredentialsError"],
+        ["AuthenticationError", "InvalidKey", "CredentialsError"],
+        ["AuthenticationError", "MissingKey", "CredentialsError"]
+      ])
     }))
 })

@@ -628,6 +628,23 @@ const connectionKinds: ReadonlySet<string> = new Set([
   "Aborted"
 ])
 
+const invalidKeyNames: ReadonlySet<string> = new Set([
+  "UnrecognizedClientException",
+  "InvalidSignatureException",
+  "IncompleteSignatureException",
+  "InvalidClientTokenId",
+  "SignatureDoesNotMatch"
+])
+
+/** Which credentials failure (the engine tells credentials failures apart by name; this names the kind). */
+const credentialsKind = (error: BedrockError.BedrockError): AiError.AuthenticationError["kind"] => {
+  const name = error.exceptionName ?? ""
+  if (name.startsWith("ExpiredToken")) return "ExpiredKey"
+  if (invalidKeyNames.has(name)) return "InvalidKey"
+  if (/^Region is missing/i.test(error.message)) return "Unknown"
+  return "MissingKey"
+}
+
 /**
  * The `AiError` reason of one of our typed errors.
  *
@@ -644,7 +661,7 @@ export const reasonOf = (error: BedrockError.BedrockError): AiError.AiErrorReaso
     case "AccessDeniedError":
       return new AiError.AuthenticationError({ kind: "InsufficientPermissions", description, metadata })
     case "CredentialsError":
-      return new AiError.AuthenticationError({ kind: "MissingKey", description, metadata })
+      return new AiError.AuthenticationError({ kind: credentialsKind(error), description, metadata })
     case "ValidationError":
     case "ResourceNotFoundError":
       return new AiError.InvalidRequestError({ description, metadata })
