@@ -1,18 +1,39 @@
 /**
  * A provider for Effect 4's `effect/ai` `LanguageModel` on Amazon Bedrock's Converse API: `generateText`,
- * `streamText`, `generateObject` and tools through `Toolkit`, built on the `@effect-bedrock/converse`
- * engine (request rules, mapping, decoding, pricing) and `BedrockClient`.
+ * `streamText`, `generateObject`, tools through `Toolkit` (and Bedrock's own tools: `BedrockTool`), built on the
+ * `@effect-bedrock/converse` engine (request rules, mapping, decoding, pricing) and `BedrockClient`.
  *
- * The finish part carries the usage (cache tokens included) and, when the model's price is known, the cost
- * under `metadata.effectBedrock.cost`. Failures are `AiError`s whose `reason` says what happened
- * (`RateLimitError` for throttling, `QuotaExhaustedError`, `AuthenticationError`, `InvalidRequestError`, ...)
- * and keeps our typed error as its `cause` (`bedrockError`).
+ * - Settings: every Bedrock setting (`maxTokens`, `thinking`, `guardrailConfig`, `serviceTier`,
+ *   `performanceConfig`, `requestMetadata`, `promptVariables`, `additionalModelRequestFields`, the cache
+ *   settings, ...) is typed (`BedrockSettings`), on the model (`config`) or for the calls inside an effect
+ *   (`withConfigOverride`), and checked by the engine before the network (a mistyped key gets a "did you mean").
+ * - Per message and part, under the `effectBedrock` options (typed by module augmentation of `effect/ai`'s
+ *   `Prompt`): a `cachePoint` after a system, user or tool message or a text or file part (on the leading system
+ *   messages it caches the system prompt: `cacheInstructions`); a file's `documentName` (by default from its file
+ *   name); a reasoning part's `signature` or `redactedData`, which the answers carry in the same place
+ *   (`Chat` keeps them), so thinking goes back signed on the next turn. Unknown keys and bad values fail the call
+ *   with `InvalidRequestError` before the network.
+ * - The finish part carries the usage (cache tokens included) and `metadata.effectBedrock`: request id, Bedrock's
+ *   stop reason, latency, service tier, trace, and the cost when the model's price is known.
+ * - Telemetry: the span `LanguageModel` opens for a call gets `effect/ai`'s GenAI annotations (provider
+ *   `aws.bedrock`, operation, requested model and settings, response id and model, Bedrock's stop reason, usage),
+ *   plus core's: cache read / write tokens, `cloud.region`, `server.address` / `server.port`, `aws.request_id`,
+ *   `aws.bedrock.service_tier`, `effect_bedrock.cost.total` / `.currency`.
+ * - Failures are `AiError`s whose `reason` says what happened (`RateLimitError` for throttling,
+ *   `QuotaExhaustedError`, `AuthenticationError`, `InvalidRequestError`, ...) and keeps our typed error as its
+ *   `cause` (`bedrockError`).
+ * - Guardrails: a guardrail that intervenes is not an exception in Bedrock but an answer (stop reason
+ *   `guardrail_intervened`, the guardrail's message as its text). `generateText` and `streamText` return it, with
+ *   finish reason `content-filter` (as effect/ai's own providers report a content filter) and the stop reason in
+ *   `metadata.effectBedrock.rawFinishReason`. `generateObject` fails with reason `ContentPolicyError`, since no
+ *   object was produced.
  *
  * @since 0.1.0
  */
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime"
 import * as Mapping from "@effect-bedrock/converse/mapping/converse"
 import type { Profile } from "@effect-bedrock/converse/models/profiles"
+import { resolveServer } from "@effect-bedrock/converse/net/clientServer"
 import * as Prepare from "@effect-bedrock/converse/prepare/prepare"
 import type * as Costs from "@effect-bedrock/converse/pricing/cost"
 import { bundledRegions, serviceTierOf } from "@effect-bedrock/converse/pricing/tiers"
@@ -34,10 +55,12 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Pull from "effect/Pull"
 import * as Result from "effect/Result"
+import type * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as BedrockClient from "./BedrockClient.js"
 import * as BedrockError from "./BedrockError.js"
 import * as AiMapping from "./internal/aiMapping.js"
+import * as Telemetry from "./internal/telemetry.js"
 
 // =============================================================================
 // Models
@@ -78,6 +101,57 @@ export class Config extends Context.Service<Config, BedrockSettings>()(
 ) {}
 
 /**
+ * A cache point: `true` (Bedrock's default time to live, 5 minutes), `"5m"` or `"1h"`; `false` or absent for
+ * none.
+ *
+ * @since 0.1.0
+ * @category Provider Options
+ */
+export interface CachePointOptions {
+  /**
+   * On a user message or a user text / file part: a cache point after it. On a tool message: after its results.
+   * On the leading system messages: after the system prompt (Converse caches it as a whole). Models without
+   * prompt caching ignore it.
+   */
+  readonly cachePoint?: BedrockSettings["cacheInstructions"] | null
+}
+
+/**
+ * Options of a file part: a cache point after it, and for a document the name Bedrock shows the model (by
+ * default its file name without the extension, characters Bedrock refuses as spaces; else `Document N`). An
+ * explicit name must be valid: letters, digits, single spaces, hyphens, parentheses, square brackets.
+ *
+ * @since 0.1.0
+ * @category Provider Options
+ */
+export interface FileOptions extends CachePointOptions {
+  readonly documentName?: string | null
+}
+
+/**
+ * A reasoning block's provider data, to send it back as Bedrock's own reasoning: its `signature`, or for
+ * redacted reasoning the opaque bytes as base64 (`redactedData`). Reasoning without them goes back as text.
+ * Answers carry the same fields in the reasoning part's metadata (streamed: on `reasoning-end`).
+ *
+ * @since 0.1.0
+ * @category Provider Options
+ */
+export interface ReasoningOptions {
+  readonly signature?: string | null
+  readonly redactedData?: string | null
+}
+
+/**
+ * A native tool result's status as Bedrock gave it (`success`, `error`), sent back with the result.
+ *
+ * @since 0.1.0
+ * @category Provider Options
+ */
+export interface NativeToolResultOptions {
+  readonly status?: string | null
+}
+
+/**
  * What this provider writes under `metadata.effectBedrock` of the finish part.
  *
  * @since 0.1.0
@@ -100,6 +174,17 @@ export type FinishMetadata = {
   }
   /** Bedrock did not report the usage: counted as 0 tokens, no cost. */
   readonly usageUnknown?: boolean
+  /** Other token counts Bedrock reported. */
+  readonly usageDetails?: { readonly [key: string]: number }
+  /** The service tier Bedrock served the call on. */
+  readonly serviceTier?: string
+  /** The guardrail / prompt-router trace, when asked for (`guardrailConfig.trace`). */
+  readonly trace?: Schema.Json
+  readonly performanceConfig?: Schema.Json
+  /** What `additionalModelResponseFieldPaths` asked for. */
+  readonly additionalModelResponseFields?: Schema.Json
+  /** Content blocks the engine does not model (citations, guard content, ...), as they came. */
+  readonly unknownBlocks?: ReadonlyArray<{ readonly kind: string; readonly raw: Schema.Json }>
 }
 
 declare module "effect/ai/Response" {
@@ -107,17 +192,37 @@ declare module "effect/ai/Response" {
     readonly effectBedrock?: FinishMetadata | null
   }
   export interface ReasoningPartMetadata {
-    readonly effectBedrock?: { readonly signature?: string } | null
+    readonly effectBedrock?: ReasoningOptions | null
   }
-  export interface ReasoningDeltaPartMetadata {
-    readonly effectBedrock?: { readonly signature?: string } | null
+  export interface ReasoningEndPartMetadata {
+    readonly effectBedrock?: ReasoningOptions | null
+  }
+  export interface ToolResultPartMetadata {
+    readonly effectBedrock?: NativeToolResultOptions | null
   }
 }
 
 declare module "effect/ai/Prompt" {
+  export interface SystemMessageOptions {
+    readonly effectBedrock?: CachePointOptions | null
+  }
+  export interface UserMessageOptions {
+    readonly effectBedrock?: CachePointOptions | null
+  }
+  export interface ToolMessageOptions {
+    readonly effectBedrock?: CachePointOptions | null
+  }
+  export interface TextPartOptions {
+    readonly effectBedrock?: CachePointOptions | null
+  }
+  export interface FilePartOptions {
+    readonly effectBedrock?: FileOptions | null
+  }
   export interface ReasoningPartOptions {
-    /** The thinking signature of a reasoning part, sent back to Bedrock with its text. */
-    readonly effectBedrock?: { readonly signature?: string } | null
+    readonly effectBedrock?: ReasoningOptions | null
+  }
+  export interface ToolResultPartOptions {
+    readonly effectBedrock?: NativeToolResultOptions | null
   }
 }
 
@@ -161,14 +266,18 @@ const makePricing = (region: string | undefined): Pricing => {
   }
 }
 
-const resolveRegion = (client: BedrockClient.Service): Effect.Effect<string | undefined> =>
+/** Where the client sends its requests (region, server), for telemetry and prices; unknown parts undefined. */
+const resolveWhere = (client: BedrockClient.Service): Effect.Effect<Telemetry.Where> =>
   Effect.promise(async () => {
+    let region: string | undefined
     try {
-      const region = client.client.config.region
-      return typeof region === "function" ? await region() : region
+      const configured = client.client.config.region
+      region = typeof configured === "function" ? await configured() : configured
     } catch {
-      return undefined
+      region = undefined
     }
+    const server = await resolveServer(client.client).catch(() => undefined)
+    return { region, server }
   })
 
 /** The typed error of the stream decoder's failure. */
@@ -217,7 +326,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const model = Prepare.makeModel({ model: options.model, settings: options.config, profile: options.profile })
   if (!model.ok) return yield* AiMapping.invalidRequest(model.issues[0]!, "make")
   const { modelId, profile } = model.value
-  const pricing = makePricing(yield* resolveRegion(client))
+  const where = yield* resolveWhere(client)
+  const pricing = makePricing(where.region)
 
   /** The call's request through the engine: settings merged and checked, then mapped to Converse's input. */
   const prepare = (options: LanguageModel.ProviderOptions, method: string, stream: boolean) =>
@@ -228,6 +338,13 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       if (!prepared.ok) return Effect.fail(AiMapping.invalidRequest(prepared.issues[0]!, method))
       const converse = Mapping.toConverseInput({ ...prepared.value, stream })
       if (!converse.ok) return Effect.fail(AiMapping.invalidRequest(converse.issues[0]!, method))
+      Telemetry.annotateRequest(options.span, {
+        target: prepared.value.target,
+        settings: prepared.value.settings,
+        stream,
+        json: options.responseFormat.type === "json",
+        where
+      })
       const warnings = converse.value.warnings
       const result = { mapping: converse.value, settings: prepared.value.settings, toolNames: mapped.success.toolNames }
       return warnings === undefined
@@ -265,6 +382,11 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       }
       const response = answer.value
       const cost = yield* withCost(response, settings)
+      Telemetry.annotateResponse(options.span, response, cost)
+      // A guardrail's answer is no object: generateObject fails with ContentPolicyError (see the module doc).
+      if (options.responseFormat.type === "json" && response.finishReason === "content-filter") {
+        return yield* AiMapping.contentPolicy(response, "generateText")
+      }
       const parts: Array<Response.PartEncoded> = AiMapping.contentParts(response, toolNames)
       const [metadata, finish] = AiMapping.closingParts(response, cost)
       parts.push(metadata, finish)
@@ -303,8 +425,10 @@ export const make = Effect.fnUntraced(function*(options: Options) {
                 if (decoder.failure !== undefined) return Effect.fail(streamError(decoder.failure))
                 if (!decoder.complete && !decoder.answered) return Effect.fail(truncated(decoder.currentRequestId))
                 const finish = decoder.finish()
-                const closing = Effect.map(withCost(finish.response, settings), (cost) =>
-                  AiMapping.closingParts(finish.response, cost))
+                const closing = Effect.map(withCost(finish.response, settings), (cost) => {
+                  Telemetry.annotateResponse(options.span, finish.response, cost)
+                  return AiMapping.closingParts(finish.response, cost)
+                })
                 return decoder.complete ? closing : Effect.andThen(
                   Effect.logWarning(
                     "The ConverseStream ended after messageStop without its metadata event: the answer is " +
@@ -343,8 +467,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
               })
               return next
             })),
-          (error) =>
-            AiMapping.toAiError(error, "streamText")
+          (error) => AiMapping.toAiError(error, "streamText")
         ))
     )
 

@@ -27,6 +27,13 @@ export * as BedrockError from "./BedrockError.js"
 export * as BedrockLanguageModel from "./BedrockLanguageModel.js"
 
 /**
+ * Bedrock's own tools (code execution) as `effect/ai` provider-defined tools.
+ *
+ * @since 0.1.0
+ */
+export * as BedrockTool from "./BedrockTool.js"
+
+/**
  * Bedrock's quotas on the client side: a `BedrockClient` that admits calls against per-model budgets, on
  * `effect/persistence`'s `RateLimiter` (memory or Redis).
  *

@@ -224,9 +224,11 @@ layer(Env)("BedrockLanguageModel (Effect 4) against the local Bedrock", (it) => 
       const chat = yield* Chat.empty
       const parts = yield* chat.streamText({ prompt: "Weather in Rome?", toolkit: Travel }).pipe(Stream.runCollect)
       const types = parts.map((part) => part.type)
+      // The signature (which may come in pieces) is on reasoning-end, whole.
+      const end = parts.find((part) => part.type === "reasoning-end")
+      assert.deepStrictEqual(end?.metadata.effectBedrock, { signature: "sig-1" })
       assert.deepStrictEqual(types.filter((type) => type.startsWith("reasoning") || type.startsWith("tool-params")), [
         "reasoning-start",
-        "reasoning-delta",
         "reasoning-delta",
         "reasoning-delta",
         "reasoning-end",

@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import * as PartOptions from "@effect-bedrock/converse/prompt/partOptions"
 import * as Rules from "@effect-bedrock/converse/request/rules"
 import type * as BedrockModelSettings from "@effect-bedrock/core/BedrockModelSettings"
 import type * as LanguageModel from "@effect-bedrock/core/LanguageModel"
@@ -74,26 +75,12 @@ interface ReasoningOptions {
 export const bedrockToolName = (name: string): string =>
   Rules.isToolName(name) ? name : name.replace(/[^a-zA-Z0-9_-]/g, "_")
 
-/** Whether Bedrock accepts a document name: alphanumerics, single spaces, hyphens, parentheses, brackets. */
-const isDocumentName = (name: string): boolean =>
-  Rules.documentNamePattern.test(name) && !Rules.documentNameRepeatedWhitespace.test(name) && name.trim() === name
-
 /**
- * A document name from a file name: the extension dropped, other characters
- * Bedrock rejects turned into spaces, whitespace collapsed; `undefined` when
- * nothing is left.
+ * A document name from a file name, as the engine makes it for both `effect/ai` lines.
  *
  * @internal
  */
-export const documentNameFromFileName = (fileName: string): string | undefined => {
-  const dot = fileName.lastIndexOf(".")
-  const stem = dot > 0 && fileName.length - dot <= 6 ? fileName.slice(0, dot) : fileName
-  const name = stem.replace(/[^a-zA-Z0-9\-()[\]]+/g, " ").replace(/\s+/g, " ").trim().slice(
-    0,
-    Rules.maxDocumentNameLength
-  ).trim()
-  return name === "" ? undefined : name
-}
+export const documentNameFromFileName: (fileName: string) => string | undefined = PartOptions.documentNameFromFileName
 
 const isDocumentType = (mediaType: string): boolean => {
   const lower = mediaType.toLowerCase()
@@ -207,7 +194,7 @@ class PromptBuilder {
   document(part: AiPrompt.FilePart, path: string): string | undefined {
     const number = ++this.documents
     const option = (part.options as FileOptions).effectBedrock?.documentName
-    if (option !== undefined && !isDocumentName(option)) {
+    if (option !== undefined && !PartOptions.isExplicitDocumentName(option)) {
       fail(
         `Invalid document name "${option}": Bedrock accepts alphanumeric characters, single spaces, hyphens, ` +
           "parentheses and square brackets",

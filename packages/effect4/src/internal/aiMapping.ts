@@ -7,17 +7,22 @@
  * @internal
  */
 import { sanitizeToolName } from "@effect-bedrock/converse/mapping/converse"
+import * as PartOptions from "@effect-bedrock/converse/prompt/partOptions"
 import type * as EnginePrompt from "@effect-bedrock/converse/prompt/types"
 import type * as Request from "@effect-bedrock/converse/request/types"
 import type * as EngineResponse from "@effect-bedrock/converse/response/types"
+import { concatBytes } from "@effect-bedrock/converse/util/bytes"
 import * as AiError from "effect/ai/AiError"
 import * as LanguageModel from "effect/ai/LanguageModel"
+import type * as Prompt from "effect/ai/Prompt"
 import type * as Response from "effect/ai/Response"
 import * as Tool from "effect/ai/Tool"
 import * as Base64 from "effect/encoding/Base64"
 import * as Result from "effect/Result"
+import type * as Schema from "effect/Schema"
 import type * as BedrockError from "../BedrockError.js"
 import type { FinishMetadata } from "../BedrockLanguageModel.js"
+import { nativeToolOf } from "../BedrockTool.js"
 
 // =============================================================================
 // Request
@@ -35,8 +40,21 @@ const fail = (message: string, path: string): never => {
 /** @internal */
 export interface MappedRequest {
   readonly request: Request.Request
-  /** Tool names as sent to Bedrock -> the toolkit's names, when a name had to change. */
+  /** Tool names as sent to Bedrock -> the toolkit's names, when a name had to change or a tool is native. */
   readonly toolNames: ReadonlyMap<string, string> | undefined
+}
+
+/** The `effectBedrock` options of a message or part, checked by the engine (unknown keys, values). */
+const optionsOf = (
+  holder: PartOptions.Holder,
+  options: { readonly effectBedrock?: unknown },
+  path: string
+): PartOptions.PartOptions | undefined => {
+  const value = options.effectBedrock
+  if (value === undefined || value === null) return undefined
+  const issue = PartOptions.optionsIssue(holder, value, `${path}.options.effectBedrock`)
+  if (issue !== undefined) fail(issue.message, issue.path)
+  return value as PartOptions.PartOptions
 }
 
 const URL_DATA = /^(https?|s3|data):/i
@@ -52,103 +70,178 @@ const fileSource = (data: string | Uint8Array | URL, path: string): EnginePrompt
   return { _tag: "Bytes", data: bytes.success }
 }
 
-const messages = (prompt: LanguageModel.ProviderOptions["prompt"]): Array<EnginePrompt.Message> => {
-  const out: Array<EnginePrompt.Message> = []
-  const content = prompt.content
-  for (let i = 0; i < content.length; i++) {
-    const message = content[i]!
-    switch (message.role) {
-      case "system": {
-        out.push({ _tag: "System", content: message.content })
-        break
+const cachePointPart = (setting: "5m" | "1h" | true): EnginePrompt.CachePointPart =>
+  setting === true ? { _tag: "CachePoint" } : { _tag: "CachePoint", ttl: setting }
+
+/** A user turn holding only a cache point: the engine puts it at the end of the user turn before. */
+const cachePointTurn = (setting: "5m" | "1h" | true): EnginePrompt.UserMessage => ({
+  _tag: "User",
+  parts: [cachePointPart(setting)]
+})
+
+/** The engine prompt of effect/ai's, one pass; what the options ask for on the system prompt is a setting. */
+class PromptBuilder {
+  readonly messages: Array<EnginePrompt.Message> = []
+  /** A cache point on a leading system message caches the system prompt: `cacheInstructions`. */
+  systemCache: "5m" | "1h" | true | undefined = undefined
+  readonly documents = new PartOptions.DocumentNamer()
+
+  constructor(readonly names: NameMapper) {}
+
+  system(message: Prompt.SystemMessage, leading: boolean, path: string): void {
+    this.messages.push({ _tag: "System", content: message.content })
+    const cache = PartOptions.cachePointOf(optionsOf("message", message.options, path))
+    if (cache === undefined) return
+    if (leading) this.systemCache = cache
+    else this.messages.push(cachePointTurn(cache))
+  }
+
+  user(message: Prompt.UserMessage, path: string): void {
+    const parts: Array<EnginePrompt.UserPart> = []
+    const content = message.content
+    for (let i = 0; i < content.length; i++) {
+      const part = content[i]!
+      const here = `${path}.content[${i}]`
+      let options: PartOptions.PartOptions | undefined
+      if (part.type === "text") {
+        options = optionsOf("text", part.options, here)
+        parts.push({ _tag: "Text", text: part.text })
+      } else {
+        options = optionsOf("file", part.options, here)
+        const documentName = PartOptions.isDocumentMediaType(part.mediaType)
+          ? this.documents.next(options?.documentName, part.fileName)
+          : undefined
+        parts.push({
+          _tag: "File",
+          mediaType: part.mediaType,
+          source: fileSource(part.data, `${here}.data`),
+          ...(part.fileName !== undefined ? { name: part.fileName } : {}),
+          ...(documentName !== undefined ? { documentName } : {})
+        })
       }
-      case "user": {
-        const parts: Array<EnginePrompt.UserPart> = []
-        for (let j = 0; j < message.content.length; j++) {
-          const part = message.content[j]!
-          if (part.type === "text") {
-            parts.push({ _tag: "Text", text: part.text })
-          } else {
-            const path = `prompt.content[${i}].content[${j}]`
+      const cache = PartOptions.cachePointOf(options)
+      if (cache !== undefined) parts.push(cachePointPart(cache))
+    }
+    const cache = PartOptions.cachePointOf(optionsOf("message", message.options, path))
+    if (cache !== undefined && parts[parts.length - 1]?._tag !== "CachePoint") parts.push(cachePointPart(cache))
+    this.messages.push({ _tag: "User", parts })
+  }
+
+  assistant(message: Prompt.AssistantMessage, path: string): void {
+    const parts: Array<EnginePrompt.AssistantPart> = []
+    const content = message.content
+    for (let i = 0; i < content.length; i++) {
+      const part = content[i]!
+      const here = `${path}.content[${i}]`
+      switch (part.type) {
+        case "text": {
+          parts.push({ _tag: "Text", text: part.text })
+          break
+        }
+        case "reasoning": {
+          parts.push(this.reasoning(part, here))
+          break
+        }
+        case "tool-call": {
+          parts.push(
+            part.providerExecuted
+              ? {
+                _tag: "NativeToolCall",
+                id: part.id,
+                name: this.names.providerName(part.name),
+                input: part.params,
+                provider: "bedrock"
+              }
+              : { _tag: "ToolCall", id: part.id, name: sanitizeToolName(part.name), input: part.params }
+          )
+          break
+        }
+        case "tool-result": {
+          // In an assistant message: the result of a tool Bedrock ran (native), sent back as it came.
+          if (part.providerExecuted) {
+            const status = part.options.effectBedrock?.status ?? (part.isFailure ? "error" : undefined)
             parts.push({
-              _tag: "File",
-              mediaType: part.mediaType,
-              source: fileSource(part.data, `${path}.data`),
-              ...(part.fileName !== undefined ? { name: part.fileName } : {})
+              _tag: "NativeToolResult",
+              id: part.id,
+              name: this.names.providerName(part.name),
+              result: part.result,
+              ...(status !== undefined ? { status } : {}),
+              provider: "bedrock"
             })
           }
+          break
         }
-        out.push({ _tag: "User", parts })
-        break
-      }
-      case "assistant": {
-        const parts: Array<EnginePrompt.AssistantPart> = []
-        for (let j = 0; j < message.content.length; j++) {
-          const part = message.content[j]!
-          switch (part.type) {
-            case "text": {
-              parts.push({ _tag: "Text", text: part.text })
-              break
-            }
-            case "reasoning": {
-              // The signature comes back in the part's options, as `reasoningPart` put it in its metadata.
-              const signature = part.options.effectBedrock?.signature
-              parts.push(
-                signature === undefined
-                  ? { _tag: "Thinking", text: part.text }
-                  : { _tag: "Thinking", text: part.text, signature, provider: "bedrock" }
-              )
-              break
-            }
-            case "tool-call": {
-              // Bedrock runs none of effect/ai's provider-executed tools: nothing to send back.
-              if (!part.providerExecuted) {
-                parts.push({ _tag: "ToolCall", id: part.id, name: sanitizeToolName(part.name), input: part.params })
-              }
-              break
-            }
-            case "file": {
-              return fail(
-                "Bedrock takes files in user messages only, not in assistant messages",
-                `prompt.content[${i}].content[${j}]`
-              )
-            }
-            default:
-              break
-          }
+        case "file": {
+          return fail("Bedrock takes files in user messages only, not in assistant messages", here)
         }
-        out.push({ _tag: "Assistant", parts })
-        break
-      }
-      case "tool": {
-        const parts: Array<EnginePrompt.ToolPart> = []
-        for (const part of message.content) {
-          if (part.type !== "tool-result") continue
-          parts.push({
-            _tag: "ToolResult",
-            id: part.id,
-            name: sanitizeToolName(part.name),
-            result: part.result,
-            isError: part.isFailure
-          })
-        }
-        if (parts.length > 0) out.push({ _tag: "Tool", parts })
-        break
+        default:
+          break
       }
     }
+    this.messages.push({ _tag: "Assistant", parts })
   }
-  return out
+
+  /** Reasoning as Bedrock's own (its signature, or redacted data) when the options carry it, else as text. */
+  reasoning(part: Prompt.ReasoningPart, path: string): EnginePrompt.ThinkingPart {
+    const options = optionsOf("reasoning", part.options, path)
+    if (options?.redactedData !== undefined) {
+      const redacted = Base64.decode(options.redactedData)
+      if (Result.isFailure(redacted)) {
+        return fail("redactedData must be base64", `${path}.options.effectBedrock.redactedData`)
+      }
+      return { _tag: "Thinking", text: part.text, redacted: redacted.success, provider: "bedrock" }
+    }
+    const signature = options?.signature
+    return signature === undefined
+      ? { _tag: "Thinking", text: part.text }
+      : { _tag: "Thinking", text: part.text, signature, provider: "bedrock" }
+  }
+
+  tool(message: Prompt.ToolMessage, path: string): void {
+    const parts: Array<EnginePrompt.ToolPart> = []
+    for (const part of message.content) {
+      if (part.type !== "tool-result" || part.providerExecuted) continue
+      parts.push({
+        _tag: "ToolResult",
+        id: part.id,
+        name: sanitizeToolName(part.name),
+        result: part.result,
+        isError: part.isFailure
+      })
+    }
+    if (parts.length > 0) this.messages.push({ _tag: "Tool", parts })
+    const cache = PartOptions.cachePointOf(optionsOf("message", message.options, path))
+    if (cache !== undefined) this.messages.push(cachePointTurn(cache))
+  }
+}
+
+/**
+ * Tool names both ways: a toolkit's name Bedrock refuses is sanitised; a native tool (`BedrockTool`) goes by
+ * the engine's name (`codeExecution`) on the wire side and by the toolkit's name on effect/ai's.
+ *
+ * @internal
+ */
+export class NameMapper {
+  /** Bedrock's (or the engine's) name -> the toolkit's. */
+  readonly toToolkit = new Map<string, string>()
+  /** The toolkit's name -> the engine's, for native tools. */
+  readonly toNative = new Map<string, string>()
+
+  providerName(name: string): string {
+    return this.toNative.get(name) ?? name
+  }
+
+  customName(name: string): string {
+    return this.toToolkit.get(name) ?? name
+  }
 }
 
 const definitions = new WeakMap<object, Request.ToolDefinition>()
 
 /** A tool's definition, made once per tool (a tool's JSON Schema is costly to make). */
-const toolDefinition = (tool: Tool.Any, index: number): Request.ToolDefinition => {
+const toolDefinition = (tool: Tool.Any): Request.ToolDefinition => {
   let definition = definitions.get(tool)
   if (definition === undefined) {
-    if (Tool.isProviderDefined(tool)) {
-      return fail(`The provider-defined tool "${tool.name}" is not available on Bedrock`, `tools[${index}]`)
-    }
     const description = Tool.getDescription(tool)
     const strict = Tool.getStrictMode(tool)
     definition = {
@@ -162,9 +255,9 @@ const toolDefinition = (tool: Tool.Any, index: number): Request.ToolDefinition =
   return definition
 }
 
-const toolChoice = (choice: LanguageModel.ToolChoice<any>): Request.ToolChoice => {
+const toolChoice = (choice: LanguageModel.ToolChoice<any>, names: NameMapper): Request.ToolChoice => {
   if (typeof choice === "string") return choice
-  if ("tool" in choice) return { tool: sanitizeToolName(choice.tool) }
+  if ("tool" in choice) return { tool: sanitizeToolName(names.providerName(choice.tool)) }
   // `oneOf`: effect/ai has already narrowed the tools to those named.
   return choice.mode === "required" ? "required" : "auto"
 }
@@ -185,30 +278,75 @@ const outputSchema = (objectName: string, schema: LanguageModel.ProviderOptions[
 }
 
 /**
- * The engine request for effect/ai's provider options; `settings` are the call's (`Config`).
+ * The engine request for effect/ai's provider options (the call's settings come from `Config`, apart from
+ * a cache point on the leading system messages, which is `cacheInstructions`).
  *
  * @internal
  */
 export const toRequest = (options: LanguageModel.ProviderOptions): Result.Result<MappedRequest, MappingIssue> => {
   try {
-    const prompt: EnginePrompt.Prompt = { messages: messages(options.prompt) }
-    let toolNames: Map<string, string> | undefined
+    const names = new NameMapper()
     let tools: Array<Request.ToolDefinition> | undefined
-    if (options.tools.length > 0) {
-      tools = options.tools.map(toolDefinition)
-      for (let i = 0; i < tools.length; i++) {
-        const original = options.tools[i]!.name
-        if (tools[i]!.name !== original) (toolNames ??= new Map()).set(tools[i]!.name, original)
+    let nativeTools: Array<Request.NativeTool> | undefined
+    let renamed = false
+    for (let i = 0; i < options.tools.length; i++) {
+      const tool = options.tools[i]!
+      if (Tool.isProviderDefined(tool)) {
+        const native = nativeToolOf(tool.id)
+        if (native === undefined) {
+          return fail(`The provider-defined tool "${tool.id}" is not available on Bedrock`, `tools[${i}]`)
+        }
+        ;(nativeTools ??= []).push(native)
+        names.toNative.set(tool.name, native)
+        names.toToolkit.set(native, tool.name)
+        renamed = true
+        continue
+      }
+      const definition = toolDefinition(tool)
+      ;(tools ??= []).push(definition)
+      if (definition.name !== tool.name) {
+        names.toToolkit.set(definition.name, tool.name)
+        renamed = true
+      }
+    }
+    const builder = new PromptBuilder(names)
+    const content = options.prompt.content
+    let leading = true
+    for (let i = 0; i < content.length; i++) {
+      const message = content[i]!
+      const path = `prompt.content[${i}]`
+      switch (message.role) {
+        case "system": {
+          builder.system(message, leading, path)
+          break
+        }
+        case "user": {
+          leading = false
+          builder.user(message, path)
+          break
+        }
+        case "assistant": {
+          leading = false
+          builder.assistant(message, path)
+          break
+        }
+        case "tool": {
+          leading = false
+          builder.tool(message, path)
+          break
+        }
       }
     }
     const format = options.responseFormat
     const output = format.type === "json" ? outputSchema(format.objectName, format) : undefined
     const request: Request.Request = {
-      prompt,
-      ...(tools !== undefined ? { tools, toolChoice: toolChoice(options.toolChoice) } : {}),
-      ...(output !== undefined ? { output } : {})
+      prompt: { messages: builder.messages },
+      ...(tools !== undefined ? { tools, toolChoice: toolChoice(options.toolChoice, names) } : {}),
+      ...(nativeTools !== undefined ? { nativeTools } : {}),
+      ...(output !== undefined ? { output } : {}),
+      ...(builder.systemCache !== undefined ? { settings: { cacheInstructions: builder.systemCache } } : {})
     }
-    return Result.succeed({ request, toolNames })
+    return Result.succeed({ request, toolNames: renamed ? names.toToolkit : undefined })
   } catch (error) {
     if (error instanceof MappingIssue) return Result.fail(error)
     throw error
@@ -239,12 +377,35 @@ export const closingParts = (
   response: EngineResponse.Response,
   cost: EngineResponse.Cost | undefined
 ): [Response.ResponseMetadataPartEncoded, Response.FinishPartEncoded] => {
-  const metadata: FinishMetadata = {
-    rawFinishReason: response.rawFinishReason,
-    ...(response.requestId !== undefined ? { requestId: response.requestId } : {}),
-    ...(response.latencyMs !== undefined ? { latencyMs: response.latencyMs } : {}),
-    ...(cost !== undefined ? { cost } : {}),
-    ...(response.usage.unknown === true ? { usageUnknown: true } : {})
+  const usage = response.usage
+  const fields = response.providerFields
+  const metadata: { -readonly [K in keyof FinishMetadata]: FinishMetadata[K] } = {
+    rawFinishReason: response.rawFinishReason
+  }
+  if (response.requestId !== undefined) metadata.requestId = response.requestId
+  if (response.latencyMs !== undefined) metadata.latencyMs = response.latencyMs
+  if (cost !== undefined) metadata.cost = cost
+  if (usage.unknown === true) metadata.usageUnknown = true
+  if (Object.keys(usage.details).length > 0) metadata.usageDetails = usage.details
+  if (fields !== undefined) {
+    const tier = fields.serviceTier
+    if (typeof tier === "string") metadata.serviceTier = tier
+    else if (typeof (tier as { type?: unknown } | undefined)?.type === "string") {
+      metadata.serviceTier = (tier as { type: string }).type
+    }
+    if (fields.trace !== undefined) metadata.trace = json(fields.trace)
+    if (fields.performanceConfig !== undefined) metadata.performanceConfig = json(fields.performanceConfig)
+    if (fields.additionalModelResponseFields !== undefined) {
+      metadata.additionalModelResponseFields = json(fields.additionalModelResponseFields)
+    }
+  }
+  for (const part of response.parts) {
+    if (part._tag === "Unknown") {
+      ;((metadata.unknownBlocks ??= []) as Array<{ kind: string; raw: Schema.Json }>).push({
+        kind: part.kind,
+        raw: json(part.raw)
+      })
+    }
   }
   return [
     {
@@ -256,16 +417,59 @@ export const closingParts = (
     {
       type: "finish",
       reason: response.finishReason,
-      usage: usageOf(response.usage),
+      usage: usageOf(usage),
       metadata: { effectBedrock: metadata }
     }
   ]
 }
 
+/**
+ * A value from the SDK as JSON (metadata is JSON in effect/ai): dates as strings, bytes as objects; `null` for
+ * what has no JSON form. Only for the rare fields (trace, unknown blocks), never per delta.
+ */
+const json = (value: unknown): Schema.Json => {
+  try {
+    return JSON.parse(JSON.stringify(value) ?? "null") as Schema.Json
+  } catch {
+    return null
+  }
+}
+
 const nameOf = (toolNames: ReadonlyMap<string, string> | undefined, name: string) => toolNames?.get(name) ?? name
 
-const reasoningMetadata = (signature: string | undefined) =>
-  signature === undefined ? undefined : { effectBedrock: { signature } }
+const reasoningMetadata = (signature: string | undefined, redacted: Uint8Array | undefined) => {
+  if (signature === undefined && redacted === undefined) return undefined
+  const effectBedrock: { signature?: string; redactedData?: string } = {}
+  if (signature !== undefined) effectBedrock.signature = signature
+  if (redacted !== undefined) effectBedrock.redactedData = Base64.encode(redacted)
+  return { effectBedrock }
+}
+
+/** A native tool's call (Bedrock ran it): effect/ai's provider-executed tool call. */
+const nativeCall = (
+  part: { readonly id: string; readonly name: string; readonly input: unknown },
+  toolNames: ReadonlyMap<string, string> | undefined
+): Response.ToolCallPartEncoded => ({
+  type: "tool-call",
+  id: part.id,
+  name: nameOf(toolNames, part.name),
+  params: part.input,
+  providerExecuted: true
+})
+
+/** A native tool's result, as Bedrock returned it; its status in the metadata, to send it back as it came. */
+const nativeResult = (
+  part: { readonly id: string; readonly name: string; readonly result: unknown; readonly status?: string | undefined },
+  toolNames: ReadonlyMap<string, string> | undefined
+): Response.ToolResultPartEncoded => ({
+  type: "tool-result",
+  id: part.id,
+  name: nameOf(toolNames, part.name),
+  result: part.result ?? null,
+  isFailure: part.status === "error",
+  providerExecuted: true,
+  ...(part.status !== undefined ? { metadata: { effectBedrock: { status: part.status } } } : {})
+})
 
 /**
  * A whole response's content parts (its closing parts apart).
@@ -284,7 +488,7 @@ export const contentParts = (
         break
       }
       case "Thinking": {
-        const metadata = reasoningMetadata(part.signature)
+        const metadata = reasoningMetadata(part.signature, part.redacted)
         out.push(
           metadata === undefined ? { type: "reasoning", text: part.text } : {
             type: "reasoning",
@@ -298,20 +502,36 @@ export const contentParts = (
         out.push({ type: "tool-call", id: part.id, name: nameOf(toolNames, part.name), params: part.input })
         break
       }
+      case "NativeToolCall": {
+        out.push(nativeCall(part, toolNames))
+        break
+      }
+      case "NativeToolResult": {
+        out.push(nativeResult(part, toolNames))
+        break
+      }
       default:
-        // Native (Bedrock-run) tools and unknown blocks have no effect/ai part without a provider-defined tool.
+        // Blocks the engine does not model are in the finish metadata (`unknownBlocks`).
         break
     }
   }
   return out
 }
 
+interface ThinkingState {
+  signature: string | undefined
+  redacted: Array<Uint8Array> | undefined
+}
+
 /**
- * The stream state of one run: ids of the open blocks and the tool names.
+ * The stream state of one run: the open reasoning blocks (their signature, or redacted data, comes in
+ * pieces and goes on `reasoning-end`) and the tool names.
  *
  * @internal
  */
 export class StreamMapper {
+  private readonly thinking = new Map<number, ThinkingState>()
+
   constructor(readonly toolNames: ReadonlyMap<string, string> | undefined) {}
 
   /** Appends the effect/ai parts of `part` to `out`; the `Finish` is for the caller (it needs the cost). */
@@ -327,20 +547,35 @@ export class StreamMapper {
         out.push({ type: "text-end", id: String(part.index) })
         return
       case "ThinkingStart":
+        this.thinking.set(part.index, { signature: undefined, redacted: undefined })
         out.push({ type: "reasoning-start", id: String(part.index) })
         return
       case "ThinkingDelta": {
-        const metadata = reasoningMetadata(part.signature)
+        if (part.signature !== undefined || part.redacted !== undefined) {
+          let state = this.thinking.get(part.index)
+          if (state === undefined) this.thinking.set(part.index, state = { signature: undefined, redacted: undefined })
+          if (part.signature !== undefined) state.signature = (state.signature ?? "") + part.signature
+          if (part.redacted !== undefined) (state.redacted ??= []).push(part.redacted)
+        }
+        if (part.delta !== undefined && part.delta !== "") {
+          out.push({ type: "reasoning-delta", id: String(part.index), delta: part.delta })
+        }
+        return
+      }
+      case "ThinkingEnd": {
+        const state = this.thinking.get(part.index)
+        this.thinking.delete(part.index)
+        const metadata = state === undefined ? undefined : reasoningMetadata(
+          state.signature,
+          state.redacted === undefined ? undefined : concatBytes(state.redacted)
+        )
         out.push(
           metadata === undefined
-            ? { type: "reasoning-delta", id: String(part.index), delta: part.delta ?? "" }
-            : { type: "reasoning-delta", id: String(part.index), delta: part.delta ?? "", metadata }
+            ? { type: "reasoning-end", id: String(part.index) }
+            : { type: "reasoning-end", id: String(part.index), metadata }
         )
         return
       }
-      case "ThinkingEnd":
-        out.push({ type: "reasoning-end", id: String(part.index) })
-        return
       case "ToolCallStart":
         out.push({ type: "tool-params-start", id: part.id, name: nameOf(this.toolNames, part.name) })
         return
@@ -352,6 +587,12 @@ export class StreamMapper {
           { type: "tool-params-end", id: part.id },
           { type: "tool-call", id: part.id, name: nameOf(this.toolNames, part.name), params: part.input }
         )
+        return
+      case "NativeToolCall":
+        out.push(nativeCall(part, this.toolNames))
+        return
+      case "NativeToolResult":
+        out.push(nativeResult(part, this.toolNames))
         return
       default:
         return
@@ -387,6 +628,23 @@ const connectionKinds: ReadonlySet<string> = new Set([
   "Aborted"
 ])
 
+const invalidKeyNames: ReadonlySet<string> = new Set([
+  "UnrecognizedClientException",
+  "InvalidSignatureException",
+  "IncompleteSignatureException",
+  "InvalidClientTokenId",
+  "SignatureDoesNotMatch"
+])
+
+/** Which credentials failure (the engine tells credentials failures apart by name; this names the kind). */
+const credentialsKind = (error: BedrockError.BedrockError): AiError.AuthenticationError["kind"] => {
+  const name = error.exceptionName ?? ""
+  if (name.startsWith("ExpiredToken")) return "ExpiredKey"
+  if (invalidKeyNames.has(name)) return "InvalidKey"
+  if (/^Region is missing/i.test(error.message)) return "Unknown"
+  return "MissingKey"
+}
+
 /**
  * The `AiError` reason of one of our typed errors.
  *
@@ -403,7 +661,7 @@ export const reasonOf = (error: BedrockError.BedrockError): AiError.AiErrorReaso
     case "AccessDeniedError":
       return new AiError.AuthenticationError({ kind: "InsufficientPermissions", description, metadata })
     case "CredentialsError":
-      return new AiError.AuthenticationError({ kind: "MissingKey", description, metadata })
+      return new AiError.AuthenticationError({ kind: credentialsKind(error), description, metadata })
     case "ValidationError":
     case "ResourceNotFoundError":
       return new AiError.InvalidRequestError({ description, metadata })
@@ -452,3 +710,24 @@ export const invalidRequest = (
       ...(issue.path !== undefined && issue.path !== "" ? { parameter: issue.path } : {})
     })
   })
+
+/**
+ * A guardrail's (or the model's content filter's) answer where an object was asked for: reason
+ * `ContentPolicyError`, with Bedrock's stop reason and the request id in the metadata.
+ *
+ * @internal
+ */
+export const contentPolicy = (response: EngineResponse.Response, method: string): AiError.AiError => {
+  const text = response.parts.flatMap((part) => part._tag === "Text" ? [part.text] : []).join("")
+  const effectBedrock: Record<string, string> = { rawFinishReason: response.rawFinishReason }
+  if (response.requestId !== undefined) effectBedrock.requestId = response.requestId
+  return AiError.make({
+    module: "BedrockLanguageModel",
+    method,
+    reason: new AiError.ContentPolicyError({
+      description: `Bedrock stopped with ${response.rawFinishReason}: no object was produced` +
+        (text === "" ? "" : ` (the answer: ${JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}...` : text)})`),
+      metadata: { effectBedrock }
+    })
+  })
+}

@@ -16,10 +16,11 @@ const {
   BedrockError,
   BedrockLanguageModel,
   BedrockRateLimiter,
+  BedrockTool,
   ...rest
 } = await import("../../index.js")
 
 // Every module of the implementation is re-exported: a new one left out here fails to compile.
 rest satisfies Record<string, never>
 
-export { BedrockClient, BedrockError, BedrockLanguageModel, BedrockRateLimiter }
+export { BedrockClient, BedrockError, BedrockLanguageModel, BedrockRateLimiter, BedrockTool }
