@@ -34,7 +34,7 @@ const clientLayer = (server: LocalBedrockServer.LocalBedrockServer) =>
     region: "us-east-1",
     endpoint: server.endpoint,
     credentials: { accessKeyId: "AKIDLOCAL", secretAccessKey: "local-secret" },
-    maxAttempts: 1
+    retry: false
   })
 
 const input = (n: number, modelId = MODEL): ConverseCommandInput => ({

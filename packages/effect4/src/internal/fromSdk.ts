@@ -34,7 +34,6 @@ export const fromDescriptor = (d: Classify.ErrorDescriptor): BedrockError.Bedroc
 export const fromSdk = (
   error: unknown,
   position: BedrockError.Position,
-  operation: string,
+  context: Classify.Context,
   outputDelivered = false
-): BedrockError.BedrockError =>
-  fromDescriptor(Classify.classifySdkError(error, position, { operation }, outputDelivered))
+): BedrockError.BedrockError => fromDescriptor(Classify.classifySdkError(error, position, context, outputDelivered))
