@@ -147,8 +147,8 @@ describe("BedrockRateLimiter (Effect 4) against the local Bedrock", () => {
     Effect.gen(function*() {
       const server = yield* startServer
       const options: BedrockRateLimiter.Options = {
-        // The bucket holds 10 tokens a second; each call is estimated at its input plus 4,096 (no maxTokens)
-        // and charged the whole bucket.
+        // The bucket refills 10 tokens a second and holds one call's estimate (its input plus 4,096, no
+        // maxTokens): the first call empties it, its unused tokens come back, the second would wait for the rest.
         budgets: { [MODEL]: { tokensPerMinute: 600 } },
         maxWait: "200 millis"
       }
