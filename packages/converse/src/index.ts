@@ -225,3 +225,12 @@ export * as RetryPolicy from "./retry/policy.js"
  * @since 0.1.0
  */
 export * as TokenEstimate from "./limits/tokenEstimate.js"
+
+/**
+ * The rules of a client-side rate limiter as plain data and arithmetic (option checks, the adaptive rate, bucket
+ * sizes, estimate clamping, usage corrections, refunds, stats counters, refusal messages), shared by the Effect 3
+ * and Effect 4 `BedrockRateLimiter`s.
+ *
+ * @since 0.1.0
+ */
+export * as Admission from "./limits/admission.js"

@@ -1,9 +1,10 @@
 /**
  * `BedrockClient` for Effect 4: the swappable service over the AWS SDK's `BedrockRuntimeClient`. Each operation
  * is an `Effect` (or, for ConverseStream, a `Stream`) that fails with a typed `BedrockError`, and interrupting it
- * aborts the HTTP request. Provide it with `layer` (a client this layer creates and destroys), `layerConfig`
- * (options read from `Config`), or `layerFromClient` (a client you own); swap it in tests with
- * `Layer.succeed(BedrockClient, ...)`.
+ * aborts the HTTP request. Failures are retried by one policy of ours, as in the Effect 3 client (`retry`,
+ * `withRetry`; the SDK's own retries are off), and a `deadline` can bound a call with all its attempts. Provide
+ * it with `layer` (a client this layer creates and destroys), `layerConfig` (options read from `Config`), or
+ * `layerFromClient` (a client you own); swap it in tests with `Layer.succeed(BedrockClient, ...)`.
  *
  * @since 0.1.0
  */
@@ -20,7 +21,7 @@ import {
   type CountTokensCommandInput,
   type CountTokensCommandOutput
 } from "@aws-sdk/client-bedrock-runtime"
-import * as Exceptions from "@effect-bedrock/converse/errors/exceptions"
+import type * as Classify from "@effect-bedrock/converse/errors/classify"
 import * as RequestHandler from "@effect-bedrock/converse/net/requestHandler"
 import { holdEvent } from "@effect-bedrock/converse/stream/deltaObjects"
 import * as EventPump from "@effect-bedrock/converse/stream/eventPump"
@@ -28,12 +29,16 @@ import * as Arr from "effect/Array"
 import * as Cause from "effect/Cause"
 import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import type * as Pull from "effect/Pull"
+import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as BedrockError from "./BedrockError.js"
+import * as ClientRetry from "./internal/clientRetry.js"
 import { fromSdk } from "./internal/fromSdk.js"
 
 /**
@@ -63,70 +68,134 @@ export interface Service {
 export class BedrockClient extends Context.Service<BedrockClient, Service>()("@effect-bedrock/effect4/BedrockClient") {}
 
 /**
- * An exception event inside a ConverseStream (`{ throttlingException: { message } }`) as its typed error;
- * not retryable once events were delivered (a new attempt would repeat them).
+ * The default retry policy, the engine's (`@effect-bedrock/converse/retry/policy`, the same as the Effect 3
+ * client's): exponential backoff from `baseDelay` (default 500 ms, doubling, jittered x0.5 to x1.5) capped at
+ * `maxDelay` (default 20 s), `maxAttempts` attempts in total (default 3), and an attempt that timed out
+ * (`TransportError` of kind `"Timeout"`) retried at most `timeoutRetries` times (default 1). Only retryable
+ * failures are retried, and a stream only when it failed before its first event.
+ *
+ * @since 0.1.0
+ * @category Models
  */
-const streamException = (
-  event: ConverseStreamOutput,
-  delivered: boolean
-): BedrockError.BedrockError | undefined => {
-  if (event.contentBlockDelta !== undefined) return undefined
-  for (const [key, info] of Exceptions.streamExceptions) {
-    const payload = (event as Record<string, any>)[key]
-    if (payload === undefined) continue
-    const Exception = BedrockError.exceptionClass(info.name)!
-    const message = typeof payload?.message === "string" ? payload.message : info.name
-    return new Exception({
-      message,
-      status: info.status,
-      position: "stream",
-      exceptionName: info.name,
-      operation: "converseStream",
-      retryable: !delivered && info.retryable
-    })
-  }
-  return undefined
+export interface RetryOptions {
+  readonly maxAttempts?: number | undefined
+  readonly baseDelay?: Duration.Input | undefined
+  readonly maxDelay?: Duration.Input | undefined
+  readonly timeoutRetries?: number | undefined
 }
+
+/**
+ * A retry policy: any `Schedule` (it decides the delays and how many retries), `RetryOptions` for the default
+ * one, or `false` for none.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type RetryPolicy = Schedule.Schedule<unknown, BedrockError.BedrockError> | RetryOptions | false
+
+/**
+ * How to build the client: the AWS SDK's client options (`region`, `endpoint`, `credentials`, `profile`, a
+ * `requestHandler` of yours, ...), plus
+ *
+ * - `retry`: our retry policy (default: `RetryOptions`' defaults; `false` for none). The SDK's own retries are
+ *   off (`maxAttempts: 1`) unless you set the SDK's `maxAttempts` yourself, in which case each of our attempts
+ *   is that many of the SDK's.
+ * - `deadline`: an overall time limit for each call, every attempt and retry delay included (`converse` and
+ *   `countTokens` as a whole, `converseStream` until its first event); when it passes, the call fails with a
+ *   `TransportError` of kind `"Timeout"`, not retryable. No default.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Options extends BedrockRuntimeClientConfig {
+  readonly retry?: RetryPolicy | undefined
+  readonly deadline?: Duration.Input | undefined
+}
+
+/**
+ * Options for a service over an SDK client you own: our `retry` (default: the default policy) and `deadline`,
+ * as in `Options`. The client's own retry setting (`maxAttempts`) still applies; build it with `maxAttempts: 1`
+ * to leave retries to `retry`.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface FromClientOptions {
+  readonly retry?: RetryPolicy | undefined
+  readonly deadline?: Duration.Input | undefined
+}
+
+/**
+ * Sets a service's retry policy: any `Schedule`, `RetryOptions` for the default backoff, or `false` (no
+ * retries). It replaces the policy the service was built with (`retry` of `make` / `fromClient`, or an earlier
+ * `withRetry`) instead of nesting inside it, so a call makes the attempts this policy says, not a product of
+ * two; the `deadline` stays outermost. Over a `BedrockRateLimiter` client it replaces the limiter's policy, and
+ * every attempt is still admitted. Whatever the schedule, only retryable failures (`retryable`) are retried,
+ * and a stream only when it failed before its first event, so no output is ever repeated.
+ *
+ * @example
+ * ```ts
+ * import { BedrockClient } from "@effect-bedrock/effect4"
+ * import * as Effect from "effect/Effect"
+ * import * as Layer from "effect/Layer"
+ * import * as Schedule from "effect/Schedule"
+ *
+ * // Up to 5 retries, 200 ms apart.
+ * const policy = Schedule.spaced("200 millis").pipe(Schedule.while(({ attempt }) => attempt <= 5))
+ *
+ * // Data-last: `withRetry(policy)` is a `Service => Service`; data-first is `withRetry(service, policy)`.
+ * const Client = Layer.effect(
+ *   BedrockClient.BedrockClient,
+ *   Effect.map(Effect.service(BedrockClient.BedrockClient), BedrockClient.withRetry(policy))
+ * ).pipe(Layer.provide(BedrockClient.layer({ region: "us-east-1" })))
+ * ```
+ *
+ * @since 0.1.0
+ * @category Combinators
+ */
+export const withRetry: {
+  <Out>(policy: Schedule.Schedule<Out, BedrockError.BedrockError> | RetryOptions | false): (service: Service) => Service
+  <Out>(service: Service, policy: Schedule.Schedule<Out, BedrockError.BedrockError> | RetryOptions | false): Service
+} = dual(
+  2,
+  <Out>(service: Service, policy: Schedule.Schedule<Out, BedrockError.BedrockError> | RetryOptions | false): Service =>
+    ClientRetry.retryService(service, policy as RetryPolicy)
+)
 
 /** Events read ahead of the consumer (the engine's `EventPump`) and handed over per pull. */
 const EVENT_BATCH = 256
 
 /**
  * The pull of one ConverseStream: the events read so far as one array (one Effect step per batch, not per event),
- * every failure classified where it happens, with whether output was already delivered. An exception event ends
- * the stream after the events before it.
+ * every failure classified by the engine where it happens, with the stream's request id and whether output was
+ * already delivered. An exception Bedrock sends inside the stream is thrown by the SDK's event-stream reader and
+ * classified like any other failure; an event that still carries one (not the SDK's way) is handed on as it
+ * is, as the Effect 3 client does, and the engine's stream decoder fails on it (`BedrockLanguageModel`).
  */
 const pullEvents = (
-  pump: EventPump.EventPump<ConverseStreamOutput>
+  pump: EventPump.EventPump<ConverseStreamOutput>,
+  context: Classify.Context
 ): Pull.Pull<Arr.NonEmptyReadonlyArray<ConverseStreamOutput>, BedrockError.BedrockError> => {
   let delivered = false
-  let pending: BedrockError.BedrockError | undefined
   const fromTake = (
     take: EventPump.Take<ConverseStreamOutput>
   ): Pull.Pull<Arr.NonEmptyReadonlyArray<ConverseStreamOutput>, BedrockError.BedrockError> => {
     switch (take._tag) {
       case "Events": {
-        const events = take.events
-        for (let i = 0; i < events.length; i++) {
-          const failure = streamException(events[i]!, delivered)
-          if (failure !== undefined) {
-            if (i === 0) return Effect.fail(failure)
-            pending = failure
-            return Effect.succeed(events.slice(0, i) as unknown as Arr.NonEmptyReadonlyArray<ConverseStreamOutput>)
-          }
-          delivered = true
-        }
-        return Arr.isReadonlyArrayNonEmpty(events) ? Effect.succeed(events) : pull
+        if (!Arr.isReadonlyArrayNonEmpty(take.events)) return pull
+        delivered = true
+        return Effect.succeed(take.events)
       }
       case "End":
-        return Cause.done()
+        // A 200 answer whose event stream ended before any event: nothing was delivered, so this is a failed
+        // request like a reset before the first event, and a new attempt may succeed (as in the Effect 3 client).
+        return delivered ? Cause.done() : Effect.fail(emptyStream(context.requestId))
       case "Failure":
-        return Effect.fail(fromSdk(take.error, "stream", "converseStream", delivered))
+        return Effect.fail(fromSdk(take.error, "stream", context, delivered))
     }
   }
   const pull: Pull.Pull<Arr.NonEmptyReadonlyArray<ConverseStreamOutput>, BedrockError.BedrockError> = Effect
     .suspend(() => {
-      if (pending !== undefined) return Effect.fail(pending)
       const take = pump.poll()
       if (take !== undefined) return fromTake(take)
       return Effect.callback<Arr.NonEmptyReadonlyArray<ConverseStreamOutput>, BedrockError.BedrockError | Cause.Done>(
@@ -139,23 +208,30 @@ const pullEvents = (
   return pull
 }
 
+const emptyStream = (requestId: string | undefined): BedrockError.BedrockError =>
+  new BedrockError.TransportError({
+    kind: "TruncatedEventStream",
+    message: "Bedrock answered the ConverseStream request with an event stream that ended before its first event",
+    position: "request",
+    operation: "converseStream",
+    retryable: true,
+    ...(requestId !== undefined ? { requestId } : {})
+  })
+
 /**
- * The service over an SDK client you own (this service never destroys it).
- *
- * @since 0.1.0
- * @category Constructors
+ * One attempt of each operation over an SDK client, no retry.
  */
-export const fromClient = (client: BedrockRuntimeClient): Service => ({
+const operations = (client: BedrockRuntimeClient): Service => ({
   client,
   converse: (input) =>
     Effect.tryPromise({
       try: (signal) => client.send(new ConverseCommand(input), { abortSignal: signal }),
-      catch: (error) => fromSdk(error, "request", "converse")
+      catch: (error) => fromSdk(error, "request", { operation: "converse", modelId: input.modelId })
     }),
   countTokens: (input) =>
     Effect.tryPromise({
       try: (signal) => client.send(new CountTokensCommand(input), { abortSignal: signal }),
-      catch: (error) => fromSdk(error, "request", "countTokens")
+      catch: (error) => fromSdk(error, "request", { operation: "countTokens", modelId: input.modelId })
     }),
   converseStream: (input) =>
     Stream.unwrap(Effect.gen(function*() {
@@ -166,14 +242,16 @@ export const fromClient = (client: BedrockRuntimeClient): Service => ({
       )
       const output = yield* Effect.tryPromise({
         try: () => client.send(new ConverseStreamCommand(input), { abortSignal: controller.signal }),
-        catch: (error) => fromSdk(error, "request", "converseStream")
+        catch: (error) => fromSdk(error, "request", { operation: "converseStream", modelId: input.modelId })
       })
+      const requestId = output.$metadata?.requestId
       if (output.stream === undefined) {
         return yield* new BedrockError.UnknownBedrockError({
           message: "ConverseStream answered without a stream",
           position: "request",
           operation: "converseStream",
-          retryable: false
+          retryable: false,
+          ...(requestId !== undefined ? { requestId } : {})
         })
       }
       const pump = new EventPump.EventPump(output.stream[Symbol.asyncIterator](), {
@@ -185,40 +263,59 @@ export const fromClient = (client: BedrockRuntimeClient): Service => ({
       // Stops reading before the request is aborted (finalisers run in reverse order).
       yield* Effect.addFinalizer(() => Effect.sync(() => pump.stop()))
       pump.start()
-      return Stream.fromPull(Effect.succeed(pullEvents(pump)))
+      // Exception events carry no request id: the stream's own is given to the classification.
+      return Stream.fromPull(
+        Effect.succeed(pullEvents(pump, { operation: "converseStream", modelId: input.modelId, requestId }))
+      )
     }))
 })
+
+/**
+ * The service over an SDK client you own (this service never destroys it), with our retry policy (default: the
+ * default one) and deadline. The client's own `maxAttempts` still applies: build it with `maxAttempts: 1` to
+ * leave retries to `options.retry`.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const fromClient = (client: BedrockRuntimeClient, options?: FromClientOptions): Service =>
+  ClientRetry.assemble(operations(client), options?.retry, options?.deadline)
 
 /**
  * A service over a new SDK client, destroyed when the scope closes. Without a `requestHandler` of
  * yours, the client gets the engine's (`@effect-bedrock/converse/net/requestHandler`, as the Effect 3
  * packages do): one pooled HTTP/2 session for non-streaming calls, the seed's 60 s connect and 300 s
- * read timeouts, TLS session resumption, and the cap on one event frame.
+ * read timeouts, TLS session resumption, and the cap on one event frame. Retries are ours (`retry`): the
+ * SDK client makes one attempt per call unless `maxAttempts` says otherwise.
  *
  * @since 0.1.0
  * @category Constructors
  */
-export const make = (config: BedrockRuntimeClientConfig = {}): Effect.Effect<Service, never, Scope.Scope> =>
-  Effect.map(
+export const make = (options: Options = {}): Effect.Effect<Service, never, Scope.Scope> => {
+  const { deadline, retry, ...config } = options
+  return Effect.map(
     Effect.acquireRelease(
       Effect.sync(() =>
-        new BedrockRuntimeClient(
-          config.requestHandler === undefined ? { ...config, requestHandler: RequestHandler.make() } : config
-        )
+        new BedrockRuntimeClient({
+          // Retries are ours (retryable failures only, never after a stream's first event).
+          maxAttempts: 1,
+          ...config,
+          ...(config.requestHandler === undefined ? { requestHandler: RequestHandler.make() } : {})
+        })
       ),
       (client) => Effect.sync(() => client.destroy())
     ),
-    fromClient
+    (client) => ClientRetry.assemble(operations(client), retry, deadline)
   )
+}
 
 /**
- * The layer of a new SDK client built from `config`.
+ * The layer of a new SDK client built from `options`.
  *
  * @since 0.1.0
  * @category Layers
  */
-export const layer = (config: BedrockRuntimeClientConfig = {}): Layer.Layer<BedrockClient> =>
-  Layer.effect(BedrockClient, make(config))
+export const layer = (options: Options = {}): Layer.Layer<BedrockClient> => Layer.effect(BedrockClient, make(options))
 
 /**
  * The layer of a new SDK client whose options are read from `Config` (fails with its `ConfigError`).
@@ -227,7 +324,7 @@ export const layer = (config: BedrockRuntimeClientConfig = {}): Layer.Layer<Bedr
  * @category Layers
  */
 export const layerConfig = (
-  config: Config.Config<BedrockRuntimeClientConfig>
+  config: Config.Config<Options>
 ): Layer.Layer<BedrockClient, Config.ConfigError> => Layer.effect(BedrockClient, Effect.flatMap(config, make))
 
 /**
@@ -236,5 +333,7 @@ export const layerConfig = (
  * @since 0.1.0
  * @category Layers
  */
-export const layerFromClient = (client: BedrockRuntimeClient): Layer.Layer<BedrockClient> =>
-  Layer.succeed(BedrockClient, fromClient(client))
+export const layerFromClient = (
+  client: BedrockRuntimeClient,
+  options?: FromClientOptions
+): Layer.Layer<BedrockClient> => Layer.succeed(BedrockClient, fromClient(client, options))

@@ -1,24 +1,29 @@
 /**
- * Bedrock's quotas (requests and tokens per minute, per model and account) on the client side, for Effect 4: a
- * Layer over `BedrockClient` that admits every `converse` and `converseStream` call against a requests-per-minute
- * and a tokens-per-minute budget of its model id (or inference profile), plus an optional concurrency limit, so
- * calls wait for budget instead of being throttled by Bedrock. Built on `effect/persistence`'s `RateLimiter`
- * (token buckets): in memory (`layer`), in Redis (`layerRedis`, over the `Redis` service of
- * `effect/persistence`, which `@effect/platform-node` provides) so every instance of a fleet shares one budget,
- * or on any `RateLimiterStore` (`layerStore`).
+ * Bedrock's quotas (requests and tokens per minute, per model and account) on the client side, for Effect 4, with
+ * the Effect 3 limiter's semantics (the rules are the engine's, `@effect-bedrock/converse/limits/admission`,
+ * shared by both): a Layer over `BedrockClient` that admits every `converse` and `converseStream` call against a
+ * requests-per-minute and a tokens-per-minute budget of its model id (or inference profile), plus an optional
+ * concurrency limit, so calls wait for budget instead of being throttled by Bedrock. Built on
+ * `effect/persistence`'s `RateLimiter` (token buckets): in memory (`layer`), in Redis (`layerRedis`, over the
+ * `Redis` service of `effect/persistence`, which `@effect/platform-node` provides) so every instance of a fleet
+ * shares one budget, or on any `RateLimiterStore` (`layerStore`).
  *
- * - Tokens are reserved on admission: the engine's estimate of the input plus `maxTokens` (or your own estimate).
- * - Calls to one model are admitted one after the other, in arrival order, in this instance. A call waits at most
- *   `maxWait`, in a queue of at most `maxQueued` calls per model; when its budget says it cannot start in time,
- *   or its turn does not come in time, it fails with `BedrockError.BudgetExhaustedError` naming the budget,
- *   before anything is sent.
+ * - Tokens are reserved on admission (the engine's estimate of the input plus `maxTokens`, or your own estimate)
+ *   and corrected with the real usage when the call ends (a stream's `metadata` event): what a call did not use
+ *   is given back, what it used beyond its estimate is taken.
+ * - A call waits at most `maxWait`, in a queue of at most `maxQueued` calls per model; one that could not start in
+ *   time fails with `BedrockError.BudgetExhaustedError` naming the budget, before anything is sent.
+ * - Adaptive: a `ThrottlingError` from Bedrock lowers the admitted rate of that model, and calls that keep
+ *   succeeding raise it again (additive increase, multiplicative decrease), so instances converge on the real
+ *   quota even when the configured numbers are too high.
+ * - Retry is applied once, outside the limiter, so that every attempt is admitted: the limiter takes the wrapped
+ *   client apart, limits its attempts, and applies one retry policy around them (`options.retry`, by default the
+ *   client's own) and the client's `deadline` around it all, so the deadline covers the wait for budget too.
+ *   `BedrockClient.withRetry` over the limited client replaces that policy.
+ * - `BedrockRateLimiter` (the service, provided beside the limited client) reports each model's `stats`.
  * - Options are checked when the Layer is built: a rate of 0, negative or NaN, a `maxWait` that is not a
  *   duration, `budgets` that is not an object fail it with `OptionsError` naming the option.
  * - A store that fails or does not answer within `storeTimeout` lets the call through, with a logged warning.
- *
- * Not in this line yet (the Effect 3 `BedrockRateLimiter` has them): corrections of the reserved tokens with the
- * real usage when a call ends, the adaptive rate (AIMD on `ThrottlingError`), the retry applied once outside the
- * limiter (this package's `BedrockClient` has no retry of its own yet), and a `stats` service.
  *
  * @example
  * ```ts
@@ -36,18 +41,19 @@
  * @since 0.1.0
  */
 import type { ConverseCommandInput, ConverseStreamCommandInput } from "@aws-sdk/client-bedrock-runtime"
+import * as Admission from "@effect-bedrock/converse/limits/admission"
 import * as TokenEstimate from "@effect-bedrock/converse/limits/tokenEstimate"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as RateLimiter from "effect/persistence/RateLimiter"
 import type * as Redis from "effect/persistence/Redis"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import type * as Scope from "effect/Scope"
-import * as Semaphore from "effect/Semaphore"
-import * as Stream from "effect/Stream"
 import * as BedrockClient from "./BedrockClient.js"
-import * as BedrockError from "./BedrockError.js"
+import * as ClientRetry from "./internal/clientRetry.js"
+import * as internal from "./internal/rateLimiter.js"
 
 // =============================================================================
 // Models
@@ -61,11 +67,7 @@ import * as BedrockError from "./BedrockError.js"
  * @since 0.1.0
  * @category Models
  */
-export interface Budget {
-  readonly requestsPerMinute?: number | undefined
-  readonly tokensPerMinute?: number | undefined
-  readonly concurrency?: number | undefined
-}
+export interface Budget extends Admission.Budget {}
 
 /**
  * What a token estimate is given: the request, the engine's cheap estimate of its input tokens (about four
@@ -81,17 +83,45 @@ export interface TokenEstimateRequest {
 }
 
 /**
+ * The adaptive rate, as a fraction of the configured budgets (1 = as configured).
+ *
+ * - `decrease`: the fraction is multiplied by it on a `ThrottlingError` (default 0.7), at most once per
+ *   `interval`.
+ * - `increase`: added to the fraction by a successful call once `interval` has passed since the last change
+ *   (default 0.05).
+ * - `interval`: default 2 seconds.
+ * - `min` / `max`: the range of the fraction (default 0.1 to 1; a `max` above 1 lets the rate climb over budgets
+ *   that are known to be too low).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface AdaptiveOptions {
+  readonly decrease?: number | undefined
+  readonly increase?: number | undefined
+  readonly interval?: Duration.Input | undefined
+  readonly min?: number | undefined
+  readonly max?: number | undefined
+}
+
+/**
  * How calls are admitted.
  *
  * - `budgets`: by model id or inference profile, as sent in `modelId`; `"*"` gives every other model id its own
  *   budget of that size. Calls to a model without a budget, and `countTokens`, pass straight through.
- * - `maxWait`: how long a call may wait for its budget (default 60 seconds).
+ * - `maxWait`: how long a call may wait for its budget (default 60 seconds); one that would start later fails at
+ *   once with `BudgetExhaustedError`.
  * - `maxQueued`: how many calls per model may wait at once in this instance (default 1,000).
  * - `burst`: how much of a budget may be spent at once: the buckets hold this long's worth of their rate (default
- *   1 second, at least one request). A call estimated above the token bucket's size is charged the whole bucket.
+ *   1 second; at least one request, at least one call's tokens).
  * - `estimateTokens`: the tokens reserved on admission (default `inputTokens + maxTokens`, what Bedrock
- *   reserves). A result below 0 counts as 0; one that is not a finite number, or a throw, as the default.
+ *   reserves); the real usage corrects it when the call ends. A result below 0 counts as 0; one that is not a
+ *   finite number, or a throw, as the default, with a warning.
  * - `defaultMaxTokens`: what a request without `maxTokens` may generate (default 4,096).
+ * - `adaptive`: see `AdaptiveOptions`; `false` keeps the configured rates.
+ * - `retry`: the retry policy around the admitted attempts (as for `BedrockClient.withRetry`), in place of the
+ *   wrapped client's own, which is the default (a client built with `retry: false` gets the default policy here;
+ *   give `retry: false` here for none).
  * - `keyPrefix`: prefix of the store's keys (default `"effect-bedrock:ratelimit:"`).
  * - `storeTimeout`: a store that fails or does not answer within it lets the call through, with a logged warning
  *   (default 1 second).
@@ -106,6 +136,8 @@ export interface Options {
   readonly burst?: Duration.Input | undefined
   readonly estimateTokens?: ((request: TokenEstimateRequest) => number) | undefined
   readonly defaultMaxTokens?: number | undefined
+  readonly adaptive?: AdaptiveOptions | false | undefined
+  readonly retry?: BedrockClient.RetryPolicy | undefined
   readonly keyPrefix?: string | undefined
   readonly storeTimeout?: Duration.Input | undefined
 }
@@ -121,255 +153,119 @@ export class OptionsError extends Schema.TaggedError<OptionsError>()("BedrockRat
   message: Schema.String
 }) {}
 
+/**
+ * One model's admission in this instance: the adaptive `rate` (fraction of the configured budgets), calls
+ * `waiting` for budget and `inFlight`, and counts of calls `admitted`, `throttled` by Bedrock and `rejected` with
+ * `BudgetExhaustedError`.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface ModelStats {
+  readonly modelId: string
+  readonly rate: number
+  readonly waiting: number
+  readonly inFlight: number
+  readonly admitted: number
+  readonly throttled: number
+  readonly rejected: number
+}
+
+/**
+ * What the limiter offers beside the limited client.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Service {
+  /** Every model with a budget that was called so far. */
+  readonly stats: Effect.Effect<ReadonlyArray<ModelStats>>
+}
+
+/**
+ * The limiter's own service, provided next to the limited `BedrockClient`.
+ *
+ * @since 0.1.0
+ * @category Services
+ */
+export class BedrockRateLimiter
+  extends Context.Service<BedrockRateLimiter, Service>()("@effect-bedrock/effect4/BedrockRateLimiter")
+{}
+
 // =============================================================================
 // Options
 // =============================================================================
 
-interface Checked {
-  readonly budgets: ReadonlyMap<string, Budget>
-  readonly fallback: Budget | undefined
-  readonly maxWaitMillis: number
-  readonly maxQueued: number
-  readonly burstMillis: number
-  readonly estimateTokens: ((request: TokenEstimateRequest) => number) | undefined
-  readonly defaultMaxTokens: number
-  readonly keyPrefix: string
-  readonly storeTimeout: Duration.Duration
-}
+const problem = (path: ReadonlyArray<string>, message: string) =>
+  new OptionsError({ option: path.join("."), message: `Invalid option "${path.join(".")}": ${message}` })
 
-const isPositive = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value) && value > 0
-
-const duration = (
-  option: string,
-  value: Duration.Input | undefined,
-  fallback: Duration.Duration,
+/** A duration in milliseconds, or the problem with it. */
+const millisOf = (
+  path: ReadonlyArray<string>,
+  value: unknown,
+  fallback: number,
   allowZero: boolean
-): Duration.Duration | OptionsError => {
+): number | OptionsError => {
   if (value === undefined) return fallback
-  let parsed: Duration.Duration | undefined
+  let millis = Number.NaN
   try {
-    parsed = Duration.fromInputUnsafe(value)
+    millis = Duration.toMillis(Duration.fromInputUnsafe(value as Duration.Input))
   } catch {
-    parsed = undefined
+    millis = Number.NaN
   }
-  const millis = parsed === undefined ? Number.NaN : Duration.toMillis(parsed)
-  if (parsed === undefined || !Number.isFinite(millis) || millis < 0 || (!allowZero && millis === 0)) {
-    return new OptionsError({ option, message: `${option} must be a finite duration${allowZero ? "" : " above 0"}` })
+  if (!Number.isFinite(millis) || millis < 0 || (!allowZero && millis === 0)) {
+    return problem(path, `expected a finite duration${allowZero ? "" : " above 0"}, got ${String(value)}`)
   }
-  return parsed
+  return millis
 }
 
-const checkOptions = (options: Options): Checked | OptionsError => {
-  const budgets = (options as { readonly budgets?: unknown } | undefined)?.budgets
-  if (typeof budgets !== "object" || budgets === null || Array.isArray(budgets)) {
-    return new OptionsError({ option: "budgets", message: "budgets must be an object of budgets by model id" })
-  }
-  const byModel = new Map<string, Budget>()
-  for (const [modelId, budget] of Object.entries(budgets as Record<string, unknown>)) {
-    if (typeof budget !== "object" || budget === null) {
-      return new OptionsError({ option: `budgets.${modelId}`, message: `the budget of ${modelId} must be an object` })
-    }
-    const { concurrency, requestsPerMinute, tokensPerMinute } = budget as Budget
-    for (const [name, value] of [["requestsPerMinute", requestsPerMinute], ["tokensPerMinute", tokensPerMinute]]) {
-      if (value !== undefined && !isPositive(value)) {
-        return new OptionsError({
-          option: `budgets.${modelId}.${name}`,
-          message: `${name} of ${modelId} must be a finite number above 0 (leave it out for no limit), not ${value}`
-        })
-      }
-    }
-    if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) {
-      return new OptionsError({
-        option: `budgets.${modelId}.concurrency`,
-        message: `concurrency of ${modelId} must be a whole number above 0, not ${concurrency}`
-      })
-    }
-    byModel.set(modelId, budget as Budget)
-  }
-  const maxWait = duration("maxWait", options.maxWait, Duration.seconds(60), true)
-  if (maxWait instanceof OptionsError) return maxWait
-  const burst = duration("burst", options.burst, Duration.seconds(1), false)
-  if (burst instanceof OptionsError) return burst
-  const storeTimeout = duration("storeTimeout", options.storeTimeout, Duration.seconds(1), false)
-  if (storeTimeout instanceof OptionsError) return storeTimeout
-  const maxQueued = options.maxQueued ?? 1000
-  if (!(Number.isInteger(maxQueued) && maxQueued > 0)) {
-    return new OptionsError({ option: "maxQueued", message: `maxQueued must be a whole number above 0` })
-  }
-  const defaultMaxTokens = options.defaultMaxTokens ?? TokenEstimate.defaultMaxTokens
-  if (!isPositive(defaultMaxTokens)) {
-    return new OptionsError({ option: "defaultMaxTokens", message: `defaultMaxTokens must be a number above 0` })
-  }
-  if (options.estimateTokens !== undefined && typeof options.estimateTokens !== "function") {
-    return new OptionsError({ option: "estimateTokens", message: "estimateTokens must be a function" })
-  }
-  const keyPrefix = options.keyPrefix ?? "effect-bedrock:ratelimit:"
-  if (typeof keyPrefix !== "string") {
-    return new OptionsError({ option: "keyPrefix", message: "keyPrefix must be a string" })
-  }
-  return {
-    budgets: byModel,
-    fallback: byModel.get("*"),
-    maxWaitMillis: Duration.toMillis(maxWait),
-    maxQueued,
-    burstMillis: Duration.toMillis(burst),
-    estimateTokens: options.estimateTokens,
-    defaultMaxTokens,
-    keyPrefix,
-    storeTimeout
-  }
-}
-
-// =============================================================================
-// Admission
-// =============================================================================
-
-interface ModelState {
-  /** One call at a time goes through admission: the order of arrival. */
-  readonly turn: Semaphore.Semaphore
-  readonly inFlight: Semaphore.Semaphore | undefined
-  waiting: number
-  /** The budget the call at the head of the queue is waiting for. */
-  blockedOn: BedrockError.Budget
-}
-
-/** A token bucket holding `burst`'s worth of `perMinute` (at least one), refilled at `perMinute`. */
-const bucket = (perMinute: number, burstMillis: number) => {
-  const limit = Math.max(1, Math.floor(perMinute * burstMillis / 60_000))
-  return { limit, window: Duration.millis(limit * 60_000 / perMinute) }
-}
-
-const estimate = (checked: Checked, input: ConverseCommandInput | ConverseStreamCommandInput): number => {
-  const inputTokens = TokenEstimate.inputTokens(input)
-  const maxTokens = TokenEstimate.maxTokens(input, checked.defaultMaxTokens)
-  const fallback = inputTokens + maxTokens
-  if (checked.estimateTokens === undefined) return fallback
-  try {
-    const value = checked.estimateTokens({ input, inputTokens, maxTokens })
-    return typeof value === "number" && Number.isFinite(value) ? Math.max(0, value) : fallback
-  } catch {
-    return fallback
-  }
-}
-
-const make = (
-  base: BedrockClient.Service,
-  limiter: RateLimiter.RateLimiter,
-  checked: Checked
-): BedrockClient.Service => {
-  const states = new Map<string, ModelState>()
-  const stateOf = (modelId: string, budget: Budget): ModelState => {
-    let state = states.get(modelId)
-    if (state === undefined) {
-      state = {
-        turn: Semaphore.makeUnsafe(1),
-        inFlight: budget.concurrency === undefined ? undefined : Semaphore.makeUnsafe(budget.concurrency),
-        waiting: 0,
-        blockedOn: "requests"
-      }
-      states.set(modelId, state)
-    }
-    return state
-  }
-
-  const exhausted = (modelId: string, budget: BedrockError.Budget, retryAfterMillis?: number) =>
-    new BedrockError.BudgetExhaustedError({
-      message: budget === "queue"
-        ? `${modelId}: ${checked.maxQueued} calls are already waiting for budget`
-        : `${modelId}: the ${budget} budget cannot admit this call within maxWait (${checked.maxWaitMillis} ms)`,
-      position: "request",
-      retryable: false,
-      budget,
-      modelId,
-      ...(retryAfterMillis === undefined ? {} : { retryAfterMillis: Math.ceil(retryAfterMillis) })
-    })
-
-  /** Takes `tokens` from one bucket, waiting for them until `deadline`; a store failure lets the call through. */
-  const take = (
-    state: ModelState,
-    modelId: string,
-    budget: "requests" | "tokens",
-    perMinute: number,
-    tokens: number,
-    deadline: number
-  ): Effect.Effect<void, BedrockError.BudgetExhaustedError> => {
-    const { limit, window } = bucket(perMinute, checked.burstMillis)
-    const consume = limiter.consume({
-      algorithm: "token-bucket",
-      onExceeded: "fail",
-      key: `${checked.keyPrefix}${modelId}:${budget}`,
-      limit,
-      window,
-      // A call above the bucket's size could never be admitted: it is charged the whole bucket.
-      tokens: Math.min(tokens, limit)
-    })
-    const attempt: Effect.Effect<void, BedrockError.BudgetExhaustedError> = consume.pipe(
-      Effect.timeoutOption(checked.storeTimeout),
-      Effect.flatMap((result) =>
-        result._tag === "Some"
-          ? Effect.void
-          : Effect.logWarning(`BedrockRateLimiter: the store did not answer; ${modelId} admitted without budget`)
-      ),
-      Effect.catch((error: RateLimiter.RateLimiterError) => {
-        if (error.reason._tag === "RateLimitStoreError") {
-          return Effect.logWarning(`BedrockRateLimiter: the store failed; ${modelId} admitted without budget`, error)
-        }
-        const wait = Math.max(1, Duration.toMillis(error.reason.retryAfter))
-        return Effect.flatMap(Effect.clockWith((clock) => Effect.succeed(clock.currentTimeMillisUnsafe())), (now) => {
-          if (now + wait > deadline) return Effect.fail(exhausted(modelId, budget, wait))
-          state.blockedOn = budget
-          return Effect.andThen(Effect.sleep(Duration.millis(wait)), attempt)
-        })
-      })
+const checkRetry = (retry: unknown): OptionsError | undefined => {
+  if (retry === undefined || retry === false || Schedule.isSchedule(retry)) return undefined
+  if (typeof retry !== "object" || retry === null) {
+    return problem(
+      ["retry"],
+      `expected a Schedule, false or { maxAttempts, baseDelay, maxDelay }, got ${String(retry)}`
     )
-    return attempt
   }
+  const { maxAttempts, timeoutRetries } = retry as BedrockClient.RetryOptions
+  if (maxAttempts !== undefined && !(Number.isInteger(maxAttempts) && maxAttempts >= 1)) {
+    return problem(["retry", "maxAttempts"], `expected a whole number of attempts, at least 1, got ${maxAttempts}`)
+  }
+  if (timeoutRetries !== undefined && !(Number.isInteger(timeoutRetries) && timeoutRetries >= 0)) {
+    return problem(["retry", "timeoutRetries"], `expected a whole number, 0 or more, got ${timeoutRetries}`)
+  }
+  return undefined
+}
 
-  /** Admits one call to `modelId` (or lets it through without a budget); its concurrency slot is the scope's. */
-  const admit = (
-    input: ConverseCommandInput | ConverseStreamCommandInput
-  ): Effect.Effect<void, BedrockError.BudgetExhaustedError, Scope.Scope> =>
-    Effect.suspend(() => {
-      const modelId = input.modelId
-      if (typeof modelId !== "string") return Effect.void
-      const budget = checked.budgets.get(modelId) ?? checked.fallback
-      if (budget === undefined) return Effect.void
-      const state = stateOf(modelId, budget)
-      if (state.waiting >= checked.maxQueued) return Effect.fail(exhausted(modelId, "queue"))
-      state.waiting++
-      return Effect.gen(function*() {
-        const deadline = (yield* Effect.clockWith((clock) => Effect.succeed(clock.currentTimeMillisUnsafe()))) +
-          checked.maxWaitMillis
-        const remaining = Effect.clockWith((clock) =>
-          Effect.succeed(Duration.millis(Math.max(0, deadline - clock.currentTimeMillisUnsafe())))
-        )
-        const headOfQueue = Effect.gen(function*() {
-          if (state.inFlight !== undefined) {
-            state.blockedOn = "concurrency"
-            const inFlight = state.inFlight
-            const slot = yield* Effect.timeoutOption(inFlight.take(1), yield* remaining)
-            if (slot._tag === "None") return yield* exhausted(modelId, "concurrency")
-            yield* Effect.addFinalizer(() => inFlight.release(1))
-          }
-          if (budget.requestsPerMinute !== undefined) {
-            yield* take(state, modelId, "requests", budget.requestsPerMinute, 1, deadline)
-          }
-          if (budget.tokensPerMinute !== undefined) {
-            const tokens = estimate(checked, input)
-            if (tokens > 0) yield* take(state, modelId, "tokens", budget.tokensPerMinute, tokens, deadline)
-          }
-        })
-        const turn = yield* Effect.timeoutOption(state.turn.withPermit(headOfQueue), yield* remaining)
-        if (turn._tag === "None") return yield* exhausted(modelId, state.blockedOn)
-      }).pipe(Effect.ensuring(Effect.sync(() => state.waiting--)))
-    })
-
+/** The settings, or the first invalid option: the engine checks everything but the durations and `retry`. */
+const settingsOf = (options: Options): internal.Settings | OptionsError => {
+  const invalid = Admission.checkOptions(options)
+  if (invalid !== undefined) return problem(invalid.path, invalid.message)
+  const maxWait = millisOf(["maxWait"], options.maxWait, Admission.defaults.maxWaitMillis, true)
+  if (maxWait instanceof OptionsError) return maxWait
+  const burst = millisOf(["burst"], options.burst, Admission.defaults.burstMillis, false)
+  if (burst instanceof OptionsError) return burst
+  const storeTimeout = millisOf(["storeTimeout"], options.storeTimeout, Admission.defaults.storeTimeoutMillis, false)
+  if (storeTimeout instanceof OptionsError) return storeTimeout
+  const adaptive = options.adaptive
+  const interval = adaptive === false || adaptive === undefined
+    ? undefined
+    : millisOf(["adaptive", "interval"], adaptive.interval, 2000, false)
+  if (interval instanceof OptionsError) return interval
+  const retryProblem = checkRetry(options.retry)
+  if (retryProblem !== undefined) return retryProblem
   return {
-    client: base.client,
-    countTokens: base.countTokens,
-    converse: (input) => Effect.scoped(Effect.andThen(admit(input), base.converse(input))),
-    // The stream's scope holds the concurrency slot until the stream ends.
-    converseStream: (input) => Stream.unwrap(Effect.as(admit(input), base.converseStream(input)))
+    budgets: options.budgets,
+    maxWaitMillis: maxWait,
+    maxQueued: Math.floor(options.maxQueued ?? Admission.defaults.maxQueued),
+    burstMillis: Math.max(1, burst),
+    defaultMaxTokens: options.defaultMaxTokens ?? TokenEstimate.defaultMaxTokens,
+    estimate: options.estimateTokens,
+    adaptive: Admission.adaptiveSettings(
+      adaptive === false || adaptive === undefined ? adaptive : { ...adaptive, intervalMillis: interval }
+    ),
+    keyPrefix: options.keyPrefix ?? Admission.defaults.keyPrefix,
+    storeTimeout: Duration.millis(storeTimeout)
   }
 }
 
@@ -378,23 +274,37 @@ const make = (
 // =============================================================================
 
 /**
- * The limited `BedrockClient` over the one it is given, on any `RateLimiterStore` of `effect/persistence`.
+ * The limited `BedrockClient` over the one it is given, and the `BedrockRateLimiter` service, on any
+ * `RateLimiterStore` of `effect/persistence`.
  *
  * @since 0.1.0
  * @category Layers
  */
 export const layerStore = (
   options: Options
-): Layer.Layer<BedrockClient.BedrockClient, OptionsError, BedrockClient.BedrockClient | RateLimiter.RateLimiterStore> =>
-  Layer.effect(
-    BedrockClient.BedrockClient,
-    Effect.gen(function*() {
-      const checked = checkOptions(options)
-      if (checked instanceof OptionsError) return yield* checked
-      const limiter = yield* RateLimiter.make
-      return make(yield* BedrockClient.BedrockClient, limiter, checked)
-    })
-  )
+): Layer.Layer<
+  BedrockClient.BedrockClient | BedrockRateLimiter,
+  OptionsError,
+  BedrockClient.BedrockClient | RateLimiter.RateLimiterStore
+> =>
+  Layer.effectContext(Effect.gen(function*() {
+    const settings = settingsOf(options)
+    if (settings instanceof OptionsError) return yield* settings
+    const limiter = yield* RateLimiter.make
+    // Retry (and the call deadline) once, outermost, around the limited unretried client: every attempt is
+    // admitted, and the deadline covers the wait for budget too.
+    const underlying = ClientRetry.unretried(yield* BedrockClient.BedrockClient)
+    const limited = internal.make(underlying.base, limiter, settings)
+    const client = ClientRetry.assemble(
+      limited.client,
+      // A client built with `retry: false` keeps the default policy here (give `retry: false` here for none).
+      options.retry ?? (underlying.policy === false ? undefined : underlying.policy),
+      underlying.deadline
+    )
+    return Context.make(BedrockClient.BedrockClient, client).pipe(
+      Context.add(BedrockRateLimiter, { stats: limited.stats })
+    )
+  }))
 
 /**
  * The limited `BedrockClient` over the one it is given, with the budgets in this process's memory.
@@ -404,7 +314,7 @@ export const layerStore = (
  */
 export const layer = (
   options: Options
-): Layer.Layer<BedrockClient.BedrockClient, OptionsError, BedrockClient.BedrockClient> =>
+): Layer.Layer<BedrockClient.BedrockClient | BedrockRateLimiter, OptionsError, BedrockClient.BedrockClient> =>
   layerStore(options).pipe(Layer.provide(Layer.fresh(RateLimiter.layerStoreMemory)))
 
 /**
@@ -417,5 +327,8 @@ export const layer = (
  */
 export const layerRedis = (
   options: Options
-): Layer.Layer<BedrockClient.BedrockClient, OptionsError, BedrockClient.BedrockClient | Redis.Redis> =>
-  layerStore(options).pipe(Layer.provide(RateLimiter.layerStoreRedis()))
+): Layer.Layer<
+  BedrockClient.BedrockClient | BedrockRateLimiter,
+  OptionsError,
+  BedrockClient.BedrockClient | Redis.Redis
+> => layerStore(options).pipe(Layer.provide(RateLimiter.layerStoreRedis()))

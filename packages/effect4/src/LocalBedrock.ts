@@ -23,7 +23,6 @@
  *
  * @since 0.1.0
  */
-import type { BedrockRuntimeClientConfig } from "@aws-sdk/client-bedrock-runtime"
 import type * as Script from "@effect-bedrock/local/LocalBedrockScript"
 import type * as LocalBedrockServer from "@effect-bedrock/local/LocalBedrockServer"
 import * as Context from "effect/Context"
@@ -126,20 +125,21 @@ export const layer = (options?: Options): Layer.Layer<LocalBedrock> => Layer.eff
 
 /**
  * A `BedrockClient` on the local Bedrock `LocalBedrock` provides: region `us-east-1`, `localCredentials`, one
- * attempt (a scripted fault reaches the test); `client` overrides these.
+ * attempt (`retry: false`: a scripted fault reaches the test); `client` overrides these (`retry` for a test of
+ * the retry policy).
  *
  * @since 0.1.0
  * @category Layers
  */
 export const layerBedrockClient = (
-  client?: Omit<BedrockRuntimeClientConfig, "endpoint">
+  client?: Omit<BedrockClient.Options, "endpoint">
 ): Layer.Layer<BedrockClient.BedrockClient, never, LocalBedrock> =>
   Layer.unwrap(Effect.gen(function*() {
     const local = yield* LocalBedrock
     return BedrockClient.layer({
       region: "us-east-1",
       credentials: localCredentials,
-      maxAttempts: 1,
+      retry: false,
       ...client,
       endpoint: local.url
     })
@@ -154,7 +154,7 @@ export const layerBedrockClient = (
 export const layerWithClient = (
   options?: {
     readonly server?: Options | undefined
-    readonly client?: Omit<BedrockRuntimeClientConfig, "endpoint"> | undefined
+    readonly client?: Omit<BedrockClient.Options, "endpoint"> | undefined
   }
 ): Layer.Layer<BedrockClient.BedrockClient | LocalBedrock> =>
   Layer.provideMerge(layerBedrockClient(options?.client), layer(options?.server))

@@ -5,6 +5,7 @@ import { assert, describe, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockError from "../src/BedrockError.js"
@@ -106,6 +107,8 @@ layer(LocalWithClient)("BedrockClient (Effect 4) against the local Bedrock", (it
       assert.strictEqual(later.position, "stream")
       assert.strictEqual(later.retryable, false)
       assert.strictEqual(seen.length, 2)
+      // The exception event carries no request id: the stream's own (its initial response) is on the error.
+      assert.strictEqual(later.requestId, local.requests().at(-1)?.requestId)
     }))
 
   it.effect("interrupting converse, countTokens and a stream aborts their requests: none stays open", () =>
@@ -136,6 +139,170 @@ layer(LocalWithClient)("BedrockClient (Effect 4) against the local Bedrock", (it
       assert.strictEqual(yield* idle(local), "idle")
     }))
 })
+
+// =============================================================================
+// Retry: one policy of ours, applied once; attempts counted at the local Bedrock
+// =============================================================================
+
+const MODEL = "us.amazon.nova-micro-v1:0"
+
+/** A client of the local Bedrock, closed with the test's scope; without `retry`, the default policy. */
+const client = (options: Partial<BedrockClient.Options> = {}) =>
+  Effect.flatMap(Effect.service(LocalBedrock.LocalBedrock), (local) =>
+    BedrockClient.make({
+      region: "us-east-1",
+      credentials: LocalBedrock.localCredentials,
+      endpoint: local.url,
+      ...options
+    }))
+
+/** The next `n` requests are throttled: `converse` with a 429, `converseStream` before its first event. */
+const throttle = (local: LocalBedrockServer.LocalBedrockServer, operation: "converse" | "converse-stream", n = 20) => {
+  local.reset()
+  local.script(
+    ...Array.from({ length: n }, () =>
+      operation === "converse"
+        ? Script.failure("ThrottlingException", { modelId: MODEL })
+        : Script.stream(undefined, { modelId: MODEL, fault: Script.exceptionAfter(0, "throttlingException") }))
+  )
+}
+
+/** The requests of `operation` that reached the local Bedrock. */
+const attempts = (local: LocalBedrockServer.LocalBedrockServer, operation: "converse" | "converse-stream") =>
+  local.requests().filter((request) => request.modelId === MODEL && request.operation === operation).length
+
+const fast = { baseDelay: "1 millis" } as const
+
+layer(LocalBedrock.layer(), { excludeTestServices: true })(
+  "BedrockClient (Effect 4) retry, counted at the local Bedrock",
+  (it) => {
+    it.effect("throttling is retried by the default policy, then succeeds; the SDK's own retries are off", () =>
+      Effect.gen(function*() {
+        const local = (yield* LocalBedrock.LocalBedrock).server
+        const bedrock = yield* client({ retry: fast })
+        throttle(local, "converse", 2)
+        const output = yield* bedrock.converse(input())
+        assert.strictEqual(output.stopReason, "end_turn")
+        assert.strictEqual(attempts(local, "converse"), 3)
+        // Always throttled: 3 attempts in all (the engine's default), not 3 of ours times 3 of the SDK's.
+        throttle(local, "converse")
+        assert.strictEqual((yield* Effect.flip(bedrock.converse(input())))._tag, "ThrottlingError")
+        assert.strictEqual(attempts(local, "converse"), 3)
+        // `retry: false`: one attempt (the SDK's default would make 3).
+        const once = yield* client({ retry: false })
+        throttle(local, "converse")
+        assert.strictEqual((yield* Effect.flip(once.converse(input())))._tag, "ThrottlingError")
+        assert.strictEqual(attempts(local, "converse"), 1)
+        // Not retryable: one attempt.
+        local.reset()
+        local.script(Script.failure("ValidationException", { modelId: MODEL }))
+        assert.strictEqual((yield* Effect.flip(bedrock.converse(input())))._tag, "ValidationError")
+        assert.strictEqual(attempts(local, "converse"), 1)
+      }))
+
+    it.effect("withRetry replaces the client's policy instead of nesting in it, for converse and streams", () =>
+      Effect.gen(function*() {
+        const local = (yield* LocalBedrock.LocalBedrock).server
+        const built = yield* client({ retry: { maxAttempts: 5, baseDelay: "1 millis" } })
+        const bedrock = BedrockClient.withRetry(built, Schedule.recurs(2))
+        throttle(local, "converse")
+        assert.strictEqual((yield* Effect.flip(bedrock.converse(input())))._tag, "ThrottlingError")
+        assert.strictEqual(attempts(local, "converse"), 3)
+        throttle(local, "converse-stream")
+        assert.strictEqual(
+          (yield* Effect.flip(Stream.runDrain(bedrock.converseStream(input()))))._tag,
+          "ThrottlingError"
+        )
+        assert.strictEqual(attempts(local, "converse-stream"), 3)
+        // Data-last, over a service already wrapped: still the last policy alone.
+        const again = BedrockClient.withRetry(Schedule.recurs(1))(BedrockClient.withRetry(Schedule.recurs(3))(built))
+        throttle(local, "converse")
+        yield* Effect.flip(again.converse(input()))
+        assert.strictEqual(attempts(local, "converse"), 2)
+        // `false`: no retry at all.
+        throttle(local, "converse")
+        yield* Effect.flip(BedrockClient.withRetry(built, false).converse(input()))
+        assert.strictEqual(attempts(local, "converse"), 1)
+      }))
+
+    it.effect("a stream is retried before its first event (also one that ends empty), never after delivering one", () =>
+      Effect.gen(function*() {
+        const local = (yield* LocalBedrock.LocalBedrock).server
+        const bedrock = yield* client({ retry: fast })
+        // Throttled before the first event, then answered: retried, and the answer arrives once.
+        throttle(local, "converse-stream", 1)
+        const events = yield* Stream.runCollect(bedrock.converseStream(input()))
+        assert.strictEqual(events.filter((event) => event.messageStart !== undefined).length, 1)
+        assert.strictEqual(attempts(local, "converse-stream"), 2)
+        // An event stream that ends before any event: a retryable TruncatedEventStream, retried.
+        local.reset()
+        local.script(Script.stream([], { modelId: MODEL }), Script.stream([], { modelId: MODEL }))
+        const retried = yield* Stream.runCollect(bedrock.converseStream(input()))
+        assert.isAbove(retried.length, 0)
+        assert.strictEqual(attempts(local, "converse-stream"), 3)
+        // Throttled after two events: the consumer has them, a new attempt would repeat them. One attempt.
+        local.reset()
+        local.script(
+          Script.stream(undefined, { modelId: MODEL, fault: Script.exceptionAfter(2, "throttlingException") })
+        )
+        const seen: Array<unknown> = []
+        const error = yield* Effect.flip(
+          Stream.runForEach(bedrock.converseStream(input()), (event) => Effect.sync(() => seen.push(event)))
+        )
+        assert.strictEqual(error._tag, "ThrottlingError")
+        assert.strictEqual(error.retryable, false)
+        assert.strictEqual(seen.length, 2)
+        assert.strictEqual(attempts(local, "converse-stream"), 1)
+      }))
+
+    it.effect("interrupted while waiting to retry: no further attempt, no open request", () =>
+      Effect.gen(function*() {
+        const local = (yield* LocalBedrock.LocalBedrock).server
+        // At least 2.5 s before the retry: the fiber is interrupted long before it.
+        const bedrock = yield* client({ retry: { baseDelay: "5 seconds" } })
+        throttle(local, "converse")
+        const fiber = yield* Effect.forkChild(bedrock.converse(input()))
+        yield* Effect.promise(async () => {
+          const deadline = Date.now() + 5_000
+          while (attempts(local, "converse") < 1 || local.openRequests() > 0) {
+            if (Date.now() > deadline) throw new Error("the first attempt did not end")
+            await new Promise((resolve) => setTimeout(resolve, 5))
+          }
+        })
+        yield* Fiber.interrupt(fiber)
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(fiber)))
+        assert.strictEqual(attempts(local, "converse"), 1)
+        assert.strictEqual(yield* idle(local), "idle")
+      }))
+
+    it.effect("deadline covers every attempt and retry delay, and a stream until its first event", () =>
+      Effect.gen(function*() {
+        const local = (yield* LocalBedrock.LocalBedrock).server
+        // The first retry waits at least 250 ms (500 ms, jitter x0.5): past the deadline.
+        const bedrock = yield* client({ deadline: "150 millis" })
+        throttle(local, "converse")
+        const start = Date.now()
+        const error = yield* Effect.flip(bedrock.converse(input()))
+        assert.strictEqual(error._tag === "TransportError" ? error.kind : error._tag, "Timeout")
+        assert.include(error.message, "deadline")
+        assert.strictEqual(error.retryable, false)
+        assert.isBelow(Date.now() - start, 1_000)
+        assert.strictEqual(attempts(local, "converse"), 1)
+        // A stream that never answers: failed at the deadline, its request aborted.
+        local.reset()
+        const stalled = yield* Effect.flip(Stream.runDrain(bedrock.converseStream(input("local.hang"))))
+        assert.strictEqual(stalled._tag === "TransportError" ? stalled.kind : stalled._tag, "Timeout")
+        assert.strictEqual(yield* idle(local), "idle")
+        // Once its first event arrived, a stream may run past the deadline.
+        const started = Date.now()
+        const slow = yield* Stream.runCollect(
+          bedrock.converseStream(input()).pipe(Stream.tap(() => Effect.sleep("60 millis")))
+        )
+        assert.isAbove(slow.length, 2)
+        assert.isAbove(Date.now() - started, 150)
+      }))
+  }
+)
 
 describe("BedrockClient.layerFromClient", () => {
   it.effect("an SDK client you own is used as is, not destroyed", () =>

@@ -5,6 +5,7 @@
 // (`node scripts/redis-server.mjs --ensure` installs it).
 import type { ConverseCommandInput } from "@aws-sdk/client-bedrock-runtime"
 // The plain-Node server by its deep path: the package's index also loads the Effect 3 Layer.
+import * as Script from "@effect-bedrock/local/LocalBedrockScript"
 import * as LocalBedrockServer from "@effect-bedrock/local/LocalBedrockServer"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -13,6 +14,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
 import * as Result from "effect/Result"
+import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { Redis as IORedis } from "ioredis"
 import { ensureRedisServer, type RedisServer, startRedisServer } from "../../../scripts/redis-server.mjs"
@@ -29,12 +31,13 @@ const startServer = Effect.acquireRelease(
   (server) => Effect.promise(() => server.close())
 )
 
-const clientLayer = (server: LocalBedrockServer.LocalBedrockServer) =>
+const clientLayer = (server: LocalBedrockServer.LocalBedrockServer, options: Partial<BedrockClient.Options> = {}) =>
   BedrockClient.layer({
     region: "us-east-1",
     endpoint: server.endpoint,
     credentials: { accessKeyId: "AKIDLOCAL", secretAccessKey: "local-secret" },
-    maxAttempts: 1
+    retry: false,
+    ...options
   })
 
 const input = (n: number, modelId = MODEL): ConverseCommandInput => ({
@@ -147,8 +150,8 @@ describe("BedrockRateLimiter (Effect 4) against the local Bedrock", () => {
     Effect.gen(function*() {
       const server = yield* startServer
       const options: BedrockRateLimiter.Options = {
-        // The bucket holds 10 tokens a second; each call is estimated at its input plus 4,096 (no maxTokens)
-        // and charged the whole bucket.
+        // The bucket refills 10 tokens a second and holds one call's estimate (its input plus 4,096, no
+        // maxTokens): the first call empties it, its unused tokens come back, the second would wait for the rest.
         budgets: { [MODEL]: { tokensPerMinute: 600 } },
         maxWait: "200 millis"
       }
@@ -203,6 +206,83 @@ describe("BedrockRateLimiter (Effect 4) against the local Bedrock", () => {
       assert.strictEqual(verdicts(server).received, 1)
     }).pipe(Effect.scoped))
 
+  /** The limited client and the limiter's stats of MODEL, over a client of `server` built with `client`. */
+  const build = (
+    server: LocalBedrockServer.LocalBedrockServer,
+    options: BedrockRateLimiter.Options,
+    client: Partial<BedrockClient.Options> = {}
+  ) =>
+    Effect.gen(function*() {
+      const context = yield* Layer.build(
+        BedrockRateLimiter.layer(options).pipe(
+          Layer.provide(clientLayer(server, client))
+        )
+      )
+      const limiter = yield* Effect.provide(Effect.service(BedrockRateLimiter.BedrockRateLimiter), context)
+      return {
+        client: yield* Effect.provide(bedrock, context),
+        stats: Effect.map(limiter.stats, (all) => all.find((stats) => stats.modelId === MODEL))
+      }
+    })
+
+  it.live("usage corrections: what a call reserved and did not use comes back for the next calls", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer
+      // The bucket holds 100 tokens (a second's worth) and each call reserves 90: without the correction the
+      // second call would wait 800 ms for its tokens, past maxWait. Each uses a few tokens, the rest comes back.
+      const { client, stats } = yield* build(server, {
+        budgets: { [MODEL]: { tokensPerMinute: 6000 } },
+        estimateTokens: () => 90,
+        maxWait: "100 millis"
+      })
+      for (const n of [1, 2, 3]) yield* client.converse(input(n))
+      yield* Stream.runDrain(client.converseStream(input(4)))
+      yield* client.converse(input(5))
+      const seen = yield* stats
+      assert.deepStrictEqual([seen?.admitted, seen?.rejected, seen?.inFlight], [5, 0, 0])
+      assert.strictEqual(verdicts(server).received, 5)
+    }).pipe(Effect.scoped))
+
+  it.live("throttling: every retry admitted, counted, the rate lowered; withRetry over it replaces its policy", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer
+      const { client, stats } = yield* build(server, { budgets: { [MODEL]: { requestsPerMinute: 6000 } } }, {
+        retry: { maxAttempts: 3, baseDelay: "1 millis" }
+      })
+      server.script(
+        Script.failure("ThrottlingException", { modelId: MODEL }),
+        Script.failure("ThrottlingException", { modelId: MODEL })
+      )
+      // The client's policy, applied once outside the limiter: three attempts, three admissions.
+      yield* client.converse(input(1))
+      assert.strictEqual(verdicts(server).received, 3)
+      const after = yield* stats
+      assert.deepStrictEqual([after?.admitted, after?.throttled], [3, 2])
+      // Multiplied by 0.7 once (at most once per 2 s interval); the success is too soon to raise it.
+      assert.closeTo(after?.rate ?? 0, 0.7, 1e-9)
+      server.reset()
+      server.script(...Array.from({ length: 5 }, () => Script.failure("ThrottlingException", { modelId: MODEL })))
+      const once = BedrockClient.withRetry(client, Schedule.recurs(1))
+      assert.strictEqual((yield* Effect.flip(once.converse(input(2))))._tag, "ThrottlingError")
+      assert.strictEqual(verdicts(server).received, 2)
+      assert.strictEqual((yield* stats)?.admitted, 5)
+    }).pipe(Effect.scoped))
+
+  it.live("the client's deadline covers the time a call waits for budget", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer
+      // One request a second: the second call would wait about a second for budget.
+      const { client } = yield* build(server, { budgets: { [MODEL]: { requestsPerMinute: 60 } }, adaptive: false }, {
+        deadline: "200 millis"
+      })
+      yield* client.converse(input(1))
+      const started = Date.now()
+      const error = yield* Effect.flip(client.converse(input(2)))
+      assert.strictEqual(error._tag === "TransportError" ? error.kind : error._tag, "Timeout")
+      assert.isBelow(Date.now() - started, 800)
+      assert.strictEqual(verdicts(server).received, 1)
+    }).pipe(Effect.scoped))
+
   it.effect("options that mean no limit or no sense fail the Layer with OptionsError naming them", () =>
     Effect.gen(function*() {
       const cases: ReadonlyArray<readonly [unknown, string]> = [
@@ -212,7 +292,10 @@ describe("BedrockRateLimiter (Effect 4) against the local Bedrock", () => {
         [{ budgets: { [MODEL]: { concurrency: 0 } } }, `budgets.${MODEL}.concurrency`],
         [{ budgets: null }, "budgets"],
         [{ budgets: {}, maxWait: "soon" }, "maxWait"],
-        [{ budgets: {}, maxQueued: 0 }, "maxQueued"]
+        [{ budgets: {}, maxQueued: 0 }, "maxQueued"],
+        [{ budgets: {}, adaptive: { decrease: 1.5 } }, "adaptive.decrease"],
+        [{ budgets: {}, adaptive: { interval: "often" } }, "adaptive.interval"],
+        [{ budgets: {}, retry: { maxAttempts: 0 } }, "retry.maxAttempts"]
       ]
       const stub = Layer.succeed(BedrockClient.BedrockClient)({} as BedrockClient.Service)
       for (const [options, option] of cases) {

@@ -69,9 +69,9 @@ export const prepareConversation = makePrepareConversation({
 
 export async function create({ endpoint, region = "us-east-1", modelId }) {
   // The layer's defaults, as a user gets them (the engine's request handler, as the Effect 3 clients have);
-  // retries off: the Effect 4 client has no retry of its own, and the SDK's own attempts are set to one.
+  // retries off (`retry: false`), as the Effect 3 clients of the bench have them.
   const layer = BedrockLanguageModel.layer({ model: modelId }).pipe(
-    Layer.provide(BedrockClient.layer({ region, endpoint, credentials: CREDENTIALS, maxAttempts: 1 }))
+    Layer.provide(BedrockClient.layer({ region, endpoint, credentials: CREDENTIALS, retry: false }))
   )
   const runtime = ManagedRuntime.make(layer)
   await runtime.runPromise(Effect.void) // build the layers now, not in the first timed call

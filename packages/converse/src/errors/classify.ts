@@ -7,6 +7,7 @@
  *
  * @since 0.1.0
  */
+import type { StreamFailure } from "../stream/decoder.js"
 import { isCredentialsFailure, withCredentialsHint } from "./credentials.js"
 import { type ExceptionInfo, exceptionInfo } from "./exceptions.js"
 import { suggestModelId } from "./modelIdSuggestion.js"
@@ -231,6 +232,38 @@ export const classifySdkError = (
     retryable: !outputDelivered && status !== undefined && retryableUnknownStatus.has(status)
   }
 }
+
+/**
+ * The stream decoder's failure (`Decoder.failure`: an exception Bedrock sent as an event, or an event payload of
+ * the wrong shape) as a descriptor, by the same rules as anything the SDK throws: the exception's row of the
+ * table (status, `retryable`), the attempt's request id, and not retryable once output was delivered. An
+ * invalid payload is a transport fault of kind `InvalidEventPayload`, never retryable.
+ *
+ * @since 0.1.0
+ * @category Classification
+ */
+export const classifyStreamFailure = (
+  failure: StreamFailure,
+  context?: Context,
+  outputDelivered = false
+): ErrorDescriptor =>
+  failure._tag === "Exception"
+    ? classifySdkError(
+      Object.assign(new Error(failure.message), { name: failure.name, $fault: "server" }),
+      "stream",
+      { ...context, requestId: failure.requestId ?? context?.requestId },
+      outputDelivered
+    )
+    : {
+      kind: "transport",
+      transport: failure.kind,
+      message: failure.message,
+      position: "stream",
+      requestId: failure.requestId ?? context?.requestId,
+      operation: context?.operation,
+      retryable: false,
+      cause: undefined
+    }
 
 const transport = (
   base: Omit<ErrorDescriptor, "kind" | "retryable">,

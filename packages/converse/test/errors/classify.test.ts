@@ -1,4 +1,4 @@
-import { classifySdkError } from "@effect-bedrock/converse/errors/classify"
+import { classifySdkError, classifyStreamFailure } from "@effect-bedrock/converse/errors/classify"
 import { redactUrl, scrubSecrets } from "@effect-bedrock/converse/errors/scrub"
 import { malformedFrameCode, transportKind } from "@effect-bedrock/converse/errors/transport"
 import { assert, describe, it } from "vitest"
@@ -107,5 +107,27 @@ describe("errors/classify", () => {
       redactUrl("https://u:p@example.com/a?sig=x#k=y"),
       "https://<redacted>@example.com/a?sig=<redacted>#k=<redacted>"
     )
+  })
+
+  it("the stream decoder's failure: an exception event by the table's rules, an invalid payload as a fault", () => {
+    const exception = { _tag: "Exception", name: "ThrottlingException", message: "busy", requestId: "req-2" } as const
+    const before = classifyStreamFailure(exception, { operation: "converseStream" })
+    assert.strictEqual(before.kind, "exception")
+    assert.strictEqual(before.exception?.name, "ThrottlingException")
+    assert.strictEqual(before.status, 429)
+    assert.strictEqual(before.requestId, "req-2")
+    assert.strictEqual(before.position, "stream")
+    assert.strictEqual(before.operation, "converseStream")
+    assert.isTrue(before.retryable)
+    assert.isFalse(classifyStreamFailure(exception, undefined, true).retryable)
+    const invalid = classifyStreamFailure({
+      _tag: "Transport",
+      kind: "InvalidEventPayload",
+      message: "Invalid metadata event",
+      eventType: "metadata",
+      requestId: undefined
+    }, { requestId: "req-3" })
+    assert.deepInclude(invalid, { kind: "transport", transport: "InvalidEventPayload", requestId: "req-3" })
+    assert.isFalse(invalid.retryable)
   })
 })

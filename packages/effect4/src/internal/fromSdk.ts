@@ -6,6 +6,7 @@
  * @internal
  */
 import * as Classify from "@effect-bedrock/converse/errors/classify"
+import type { StreamFailure } from "@effect-bedrock/converse/stream/decoder"
 import * as BedrockError from "../BedrockError.js"
 
 /** @internal */
@@ -34,7 +35,18 @@ export const fromDescriptor = (d: Classify.ErrorDescriptor): BedrockError.Bedroc
 export const fromSdk = (
   error: unknown,
   position: BedrockError.Position,
-  operation: string,
+  context: Classify.Context,
   outputDelivered = false
-): BedrockError.BedrockError =>
-  fromDescriptor(Classify.classifySdkError(error, position, { operation }, outputDelivered))
+): BedrockError.BedrockError => fromDescriptor(Classify.classifySdkError(error, position, context, outputDelivered))
+
+/**
+ * The stream decoder's failure (an exception event, an invalid payload) as its typed error, by the engine's
+ * rules (`classifyStreamFailure`); `outputDelivered`: parts were already delivered, so not retryable.
+ *
+ * @internal
+ */
+export const fromStreamFailure = (
+  failure: StreamFailure,
+  context: Classify.Context = { operation: "converseStream" },
+  outputDelivered = true
+): BedrockError.BedrockError => fromDescriptor(Classify.classifyStreamFailure(failure, context, outputDelivered))

@@ -7,9 +7,9 @@
  *
  * @internal
  */
+import { type AdaptiveRate, bucketShape } from "@effect-bedrock/converse/limits/admission"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type { AdaptiveRate } from "./adaptiveRate.js"
 import type { LimiterError, TokenBuckets } from "./rateLimiter.js"
 
 /** @internal */
@@ -47,13 +47,13 @@ export class ModelBuckets {
   private consume(bucket: Bucket, tokens: number, onExceeded: "delay" | "fail"): Effect.Effect<number, LimiterError> {
     const settings = this.settings
     const perMinute = (bucket === "requests" ? this.requestsPerMinute! : this.tokensPerMinute!) * this.rate.factor
-    const limit = Math.max(1, Math.floor((perMinute * settings.burstMillis) / 60_000), tokens)
+    const { limit, windowMillis } = bucketShape(perMinute, settings.burstMillis, tokens)
     return this.limiter.consume({
       algorithm: "token-bucket",
       onExceeded,
       key: `${settings.keyPrefix}${this.modelId}:${bucket}`,
       limit,
-      window: Duration.millis((limit / perMinute) * 60_000),
+      window: Duration.millis(windowMillis),
       tokens
     }).pipe(
       Effect.map((result) => Duration.toMillis(result.delay)),

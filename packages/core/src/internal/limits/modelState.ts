@@ -1,14 +1,14 @@
 /**
  * The per-model state of `BedrockRateLimiter`, one per model id with a budget, made on its first
  * call: it composes the model's buckets (`ModelBuckets`), concurrency slots (`ConcurrencySlots`),
- * waiting calls (`WaitLine`), adaptive rate (`AdaptiveRate`) and counters (`AdmissionStats`).
+ * waiting calls (`WaitLine`), adaptive rate (`AdaptiveRate`) and counters (`AdmissionStats`), the last two
+ * from the engine (`@effect-bedrock/converse/limits/admission`).
  * `ModelStates` owns the map from model id to state; only `stateOf` adds to it.
  *
  * @internal
  */
+import { AdaptiveRate, AdmissionStats, budgetOf, positive } from "@effect-bedrock/converse/limits/admission"
 import type * as BedrockRateLimiter from "../../BedrockRateLimiter.js"
-import { AdaptiveRate } from "./adaptiveRate.js"
-import { AdmissionStats } from "./admissionStats.js"
 import { ConcurrencySlots } from "./concurrencySlots.js"
 import { type BucketSettings, ModelBuckets } from "./modelBuckets.js"
 import type { TokenBuckets } from "./rateLimiter.js"
@@ -25,16 +25,12 @@ export interface ModelState {
 }
 
 /** @internal */
-export const positive = (n: number | undefined): number | undefined =>
-  n !== undefined && Number.isFinite(n) && n > 0 ? n : undefined
+export { positive }
 
 /** @internal */
 export interface StatesSettings extends BucketSettings {
   readonly budgets: Readonly<Record<string, BedrockRateLimiter.Budget>>
 }
-
-const budgetOf = (settings: StatesSettings, modelId: string): BedrockRateLimiter.Budget | undefined =>
-  Object.prototype.hasOwnProperty.call(settings.budgets, modelId) ? settings.budgets[modelId] : settings.budgets["*"]
 
 /** @internal */
 export class ModelStates {
@@ -47,7 +43,7 @@ export class ModelStates {
     if (modelId === undefined) return undefined
     const existing = this.states.get(modelId)
     if (existing !== undefined) return existing ?? undefined
-    const budget = budgetOf(this.settings, modelId)
+    const budget = budgetOf(this.settings.budgets, modelId)
     const requestsPerMinute = positive(budget?.requestsPerMinute)
     const tokensPerMinute = positive(budget?.tokensPerMinute)
     const concurrency = positive(budget?.concurrency)

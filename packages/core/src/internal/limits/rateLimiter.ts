@@ -9,12 +9,15 @@
  * module only sees its `consume`, so it never loads `@effect/experimental` itself.
  *
  * The per-model state lives in small modules beside this one (`modelState.ts` composes
- * `modelBuckets.ts`, `concurrencySlots.ts`, `waitLine.ts`, `adaptiveRate.ts`, `admissionStats.ts`);
- * `make` wires them to the calls.
+ * `modelBuckets.ts`, `concurrencySlots.ts`, `waitLine.ts`); the rules that are plain arithmetic (option checks,
+ * the adaptive rate, bucket sizes, estimate clamping, usage corrections, refunds, the refusal's message) are the
+ * engine's (`@effect-bedrock/converse/limits/admission`), shared with the Effect 4 limiter. `make` wires them to
+ * the calls.
  *
  * @internal
  */
 import type { ConverseCommandInput, ConverseStreamCommandInput } from "@aws-sdk/client-bedrock-runtime"
+import * as Admission from "@effect-bedrock/converse/limits/admission"
 import * as TokenEstimate from "@effect-bedrock/converse/limits/tokenEstimate"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
@@ -28,7 +31,6 @@ import type * as BedrockClient from "../../BedrockClient.js"
 import * as BedrockError from "../../BedrockError.js"
 import type * as BedrockRateLimiter from "../../BedrockRateLimiter.js"
 import * as OptionsValidation from "../client/optionsValidation.js"
-import type { Adaptive } from "./adaptiveRate.js"
 import { type ModelState, ModelStates, positive } from "./modelState.js"
 
 // =============================================================================
@@ -42,7 +44,7 @@ interface Settings {
   readonly burstMillis: number
   readonly defaultMaxTokens: number
   readonly estimate: (request: BedrockRateLimiter.TokenEstimateRequest) => number
-  readonly adaptive: Adaptive | undefined
+  readonly adaptive: Admission.Adaptive | undefined
   readonly keyPrefix: string
   readonly storeTimeout: Duration.Duration
 }
@@ -51,136 +53,49 @@ interface Settings {
 // Options
 // =============================================================================
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
-
-const show = (value: unknown): string =>
-  value === null ? "null" : typeof value === "string" ? JSON.stringify(value).slice(0, 60) : String(value)
-
-/** A number in a range (`whole`: an integer), or `undefined`. */
-const numberIn = (
-  value: unknown,
-  path: Array<string>,
-  min: number,
-  max: number,
-  whole: boolean,
-  minExclusive = false
-): ConfigError.ConfigError | undefined => {
-  if (value === undefined) return undefined
-  const ok = typeof value === "number" && Number.isFinite(value) && (minExclusive ? value > min : value >= min) &&
-    value <= max && (!whole || Number.isInteger(value))
-  if (ok) return undefined
-  const range = max === Infinity
-    ? `${minExclusive ? "more than" : "at least"} ${min}`
-    : `from ${min}${minExclusive ? " (excluded)" : ""} to ${max}`
-  return OptionsValidation.invalid(
-    path,
-    `expected ${whole ? "a whole number" : "a number"} ${range}, got ${show(value)}`
-  )
-}
-
-const checkBudget = (budget: unknown, path: Array<string>): ConfigError.ConfigError | undefined => {
-  if (!isRecord(budget)) {
-    return OptionsValidation.invalid(
-      path,
-      `expected { requestsPerMinute?, tokensPerMinute?, concurrency? }, got ${show(budget)}`
-    )
-  }
-  for (const key of Object.keys(budget)) {
-    if (
-      key !== "requestsPerMinute" && key !== "tokensPerMinute" && key !== "concurrency" && budget[key] !== undefined
-    ) {
-      return OptionsValidation.invalid(
-        [...path, key],
-        "unknown budget (requestsPerMinute, tokensPerMinute or concurrency)"
-      )
-    }
-  }
-  return numberIn(budget.requestsPerMinute, [...path, "requestsPerMinute"], 0, Infinity, false, true) ??
-    numberIn(budget.tokensPerMinute, [...path, "tokensPerMinute"], 0, Infinity, false, true) ??
-    numberIn(budget.concurrency, [...path, "concurrency"], 1, Infinity, true)
-}
-
 /**
  * The first invalid option, as a `ConfigError` naming it: a budget of 0, a negative or NaN rate (which
- * would mean no limit at all), a `maxWait` that is not a duration, `budgets: null`...
+ * would mean no limit at all), a `maxWait` that is not a duration, `budgets: null`... The engine checks
+ * everything but the durations and `retry` (`Admission.checkOptions`, shared with the Effect 4 limiter).
  *
  * @internal
  */
 export const checkOptions = (options: unknown): ConfigError.ConfigError | undefined => {
-  if (!isRecord(options)) {
-    return OptionsValidation.invalid([], `expected options ({ budgets, ... }), got ${show(options)}`)
-  }
-  const budgets = options.budgets
-  if (!isRecord(budgets)) {
-    return OptionsValidation.invalid(
-      ["budgets"],
-      `expected { [modelId]: { requestsPerMinute?, ... } }, got ${show(budgets)}`
-    )
-  }
-  for (const modelId of Object.keys(budgets)) {
-    const problem = checkBudget(budgets[modelId], ["budgets", modelId])
-    if (problem !== undefined) return problem
-  }
-  const { adaptive, estimateTokens, keyPrefix } = options
-  if (estimateTokens !== undefined && typeof estimateTokens !== "function") {
-    return OptionsValidation.invalid(["estimateTokens"], `expected a function, got ${show(estimateTokens)}`)
-  }
-  if (keyPrefix !== undefined && typeof keyPrefix !== "string") {
-    return OptionsValidation.invalid(["keyPrefix"], `expected a string, got ${show(keyPrefix)}`)
-  }
-  if (adaptive !== undefined && adaptive !== false && !isRecord(adaptive)) {
-    return OptionsValidation.invalid(
-      ["adaptive"],
-      `expected false or { decrease, increase, interval, min, max }, got ${show(adaptive)}`
-    )
-  }
-  const adaptiveProblem = isRecord(adaptive)
-    ? numberIn(adaptive.decrease, ["adaptive", "decrease"], 0.01, 0.99, false) ??
-      numberIn(adaptive.increase, ["adaptive", "increase"], 0.001, 1, false) ??
-      numberIn(adaptive.min, ["adaptive", "min"], 0.001, 1, false) ??
-      numberIn(
-        adaptive.max,
-        ["adaptive", "max"],
-        typeof adaptive.min === "number" ? adaptive.min : 0.001,
-        100,
-        false
-      ) ??
-      OptionsValidation.duration(false)(adaptive.interval, ["adaptive", "interval"])
-    : undefined
-  return adaptiveProblem ??
-    OptionsValidation.duration(true)(options.maxWait, ["maxWait"]) ??
-    OptionsValidation.duration(false)(options.burst, ["burst"]) ??
-    OptionsValidation.duration(false)(options.storeTimeout, ["storeTimeout"]) ??
-    numberIn(options.maxQueued, ["maxQueued"], 1, Infinity, true) ??
-    numberIn(options.defaultMaxTokens, ["defaultMaxTokens"], 1, Infinity, true) ??
-    (Schedule.isSchedule(options.retry) ? undefined : OptionsValidation.retry(options.retry, ["retry"]))
+  const problem = Admission.checkOptions(options)
+  if (problem !== undefined) return OptionsValidation.invalid([...problem.path], problem.message)
+  const checked = options as Record<string, unknown>
+  const adaptive = checked.adaptive
+  return (typeof adaptive === "object" && adaptive !== null
+    ? OptionsValidation.duration(false)((adaptive as Record<string, unknown>).interval, ["adaptive", "interval"])
+    : undefined) ??
+    OptionsValidation.duration(true)(checked.maxWait, ["maxWait"]) ??
+    OptionsValidation.duration(false)(checked.burst, ["burst"]) ??
+    OptionsValidation.duration(false)(checked.storeTimeout, ["storeTimeout"]) ??
+    (Schedule.isSchedule(checked.retry) ? undefined : OptionsValidation.retry(checked.retry, ["retry"]))
 }
 
-const between = (n: number | undefined, fallback: number, min: number, max: number): number =>
-  n !== undefined && Number.isFinite(n) && n >= min && n <= max ? n : fallback
-
 /** @internal */
-export const defaultKeyPrefix = "effect-bedrock:ratelimit:"
+export const defaultKeyPrefix = Admission.defaults.keyPrefix
 
 const settingsOf = (options: BedrockRateLimiter.Options): Settings => {
-  const adaptive = options.adaptive === false ? undefined : options.adaptive ?? {}
-  const min = adaptive === undefined ? 1 : between(adaptive.min, 0.1, 0.001, 1)
+  const adaptive = options.adaptive
   return {
     budgets: options.budgets,
-    maxWaitMillis: Duration.toMillis(Duration.decode(options.maxWait ?? "60 seconds")),
-    maxQueued: Math.floor(positive(options.maxQueued) ?? 1000),
-    burstMillis: Math.max(1, Duration.toMillis(Duration.decode(options.burst ?? "1 second"))),
+    maxWaitMillis: Duration.toMillis(Duration.decode(options.maxWait ?? Admission.defaults.maxWaitMillis)),
+    maxQueued: Math.floor(positive(options.maxQueued) ?? Admission.defaults.maxQueued),
+    burstMillis: Math.max(1, Duration.toMillis(Duration.decode(options.burst ?? Admission.defaults.burstMillis))),
     defaultMaxTokens: positive(options.defaultMaxTokens) ?? TokenEstimate.defaultMaxTokens,
     estimate: options.estimateTokens ?? ((request) => request.inputTokens + request.maxTokens),
-    adaptive: adaptive === undefined ? undefined : {
-      decrease: between(adaptive.decrease, 0.7, 0.01, 0.99),
-      increase: between(adaptive.increase, 0.05, 0.001, 1),
-      intervalMillis: Math.max(1, Duration.toMillis(Duration.decode(adaptive.interval ?? "2 seconds"))),
-      min,
-      max: between(adaptive.max, 1, min, 100)
-    },
+    adaptive: Admission.adaptiveSettings(
+      adaptive === false || adaptive === undefined ? adaptive : {
+        ...adaptive,
+        intervalMillis: adaptive.interval === undefined
+          ? undefined
+          : Duration.toMillis(Duration.decode(adaptive.interval))
+      }
+    ),
     keyPrefix: options.keyPrefix ?? defaultKeyPrefix,
-    storeTimeout: Duration.decode(options.storeTimeout ?? "1 second")
+    storeTimeout: Duration.decode(options.storeTimeout ?? Admission.defaults.storeTimeoutMillis)
   }
 }
 
@@ -256,14 +171,13 @@ export const make = (
       retryAfterMillis?: number
     ): BedrockError.BudgetExhaustedError => {
       state.stats.rejected++
-      const wait = settings.maxWaitMillis
-      const message = budget === "queue"
-        ? `${settings.maxQueued} calls to ${state.modelId} already wait for budget`
-        : retryAfterMillis === undefined
-        ? `The ${budget} budget of ${state.modelId} stayed exhausted for ${wait} ms, the call's deadline`
-        : `The ${budget} budget of ${state.modelId} is exhausted: the call would wait ${
-          Math.ceil(retryAfterMillis)
-        } ms, more than its deadline (${wait} ms)`
+      const message = Admission.exhaustedMessage({
+        budget,
+        modelId: state.modelId,
+        maxQueued: settings.maxQueued,
+        maxWaitMillis: settings.maxWaitMillis,
+        retryAfterMillis
+      })
       return new BedrockError.BudgetExhaustedError({
         message,
         budget,
@@ -363,9 +277,10 @@ export const make = (
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         if (settings.adaptive !== undefined) state.rate.increase(settings.adaptive, now)
         const buckets = state.buckets
-        if (used === undefined || buckets.tokensPerMinute === undefined || used === ticket.tokens) return Effect.void
+        const correction = Admission.usageCorrection(ticket.tokens, used)
+        if (buckets.tokensPerMinute === undefined || correction === 0) return Effect.void
         // More than reserved is taken now (the bucket may go into debt); less is given back.
-        return buckets.reserve("tokens", used - ticket.tokens).pipe(Effect.asVoid)
+        return buckets.reserve("tokens", correction).pipe(Effect.asVoid)
       })
 
     const onFailure = (state: ModelState, ticket: Ticket, error: BedrockError.BedrockError): Effect.Effect<void> =>
@@ -375,9 +290,8 @@ export const make = (
           if (settings.adaptive !== undefined) state.rate.decrease(settings.adaptive, now)
         }
         // Refused before any generation: Bedrock counts none of its tokens.
-        return error.position === "request" && error._tag !== "BudgetExhaustedError"
-          ? state.buckets.giveBack(0, ticket.tokens)
-          : Effect.void
+        const refund = Admission.refundOnFailure(error, ticket.tokens)
+        return refund > 0 ? state.buckets.giveBack(0, refund) : Effect.void
       })
 
     let warnedEstimate = false
@@ -396,20 +310,12 @@ export const make = (
         } catch (error) {
           estimate = error
         }
-        if (typeof estimate === "number" && Number.isFinite(estimate)) {
-          return Effect.succeed(Math.max(0, Math.ceil(estimate)))
-        }
+        const clamped = Admission.clampEstimate(estimate)
+        if (clamped !== undefined) return Effect.succeed(clamped)
         const fallback = inputTokens + maxTokens
         if (warnedEstimate) return Effect.succeed(fallback)
         warnedEstimate = true
-        return Effect.as(
-          Effect.logWarning(
-            `BedrockRateLimiter: estimateTokens ${
-              estimate instanceof Error ? `threw (${estimate.message})` : `returned ${String(estimate)}`
-            }, not a finite number; the default estimate (input + max tokens) is used instead`
-          ),
-          fallback
-        )
+        return Effect.as(Effect.logWarning(Admission.estimateWarning(estimate)), fallback)
       })
 
     // -------------------------------------------------------------------------

@@ -12,6 +12,7 @@
  *
  * @internal
  */
+import * as Classify from "@effect-bedrock/converse/errors/classify"
 import { Decoder, type StreamDecodeContext, type StreamFailure } from "@effect-bedrock/converse/stream/decoder"
 import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
@@ -30,11 +31,7 @@ export { Decoder } from "@effect-bedrock/converse/stream/decoder"
 /** The typed error for the decoder's failure (made once, when the stream ends with it). */
 const toError = (failure: StreamFailure): BedrockError.BedrockError =>
   failure._tag === "Exception"
-    ? BedrockError.fromSdk(
-      Object.assign(new Error(failure.message), { name: failure.name, $fault: "server" }),
-      "stream",
-      { requestId: failure.requestId }
-    )
+    ? BedrockError.fromDescriptor(Classify.classifyStreamFailure(failure))
     : new BedrockError.TransportError({
       kind: failure.kind,
       message: failure.message,
