@@ -40,7 +40,7 @@ import { bundledRegions, serviceTierOf } from "@effect-bedrock/converse/pricing/
 import * as ResponseAnswer from "@effect-bedrock/converse/response/answer"
 import type * as EngineResponse from "@effect-bedrock/converse/response/types"
 import type { Settings } from "@effect-bedrock/converse/settings/types"
-import { Decoder, type StreamFailure } from "@effect-bedrock/converse/stream/decoder"
+import { Decoder } from "@effect-bedrock/converse/stream/decoder"
 import type * as AiError from "effect/ai/AiError"
 import * as LanguageModel from "effect/ai/LanguageModel"
 import * as AiModel from "effect/ai/Model"
@@ -60,6 +60,7 @@ import * as Stream from "effect/Stream"
 import * as BedrockClient from "./BedrockClient.js"
 import * as BedrockError from "./BedrockError.js"
 import * as AiMapping from "./internal/aiMapping.js"
+import { fromStreamFailure } from "./internal/fromSdk.js"
 import * as Telemetry from "./internal/telemetry.js"
 
 // =============================================================================
@@ -280,30 +281,7 @@ const resolveWhere = (client: BedrockClient.Service): Effect.Effect<Telemetry.Wh
     return { region, server }
   })
 
-/** The typed error of the stream decoder's failure. */
-const streamError = (failure: StreamFailure): BedrockError.BedrockError => {
-  if (failure._tag === "Exception") {
-    const Exception = BedrockError.exceptionClass(failure.name)
-    const common = {
-      message: failure.message,
-      position: "stream" as const,
-      exceptionName: failure.name,
-      operation: "converseStream",
-      retryable: false,
-      ...(failure.requestId !== undefined ? { requestId: failure.requestId } : {})
-    }
-    return Exception !== undefined ? new Exception(common) : new BedrockError.UnknownBedrockError(common)
-  }
-  return new BedrockError.TransportError({
-    kind: failure.kind,
-    message: failure.message,
-    position: "stream",
-    operation: "converseStream",
-    retryable: false,
-    ...(failure.requestId !== undefined ? { requestId: failure.requestId } : {})
-  })
-}
-
+/** A stream that ended before its messageStop event: the answer is incomplete. */
 const truncated = (requestId: string | undefined) =>
   new BedrockError.TransportError({
     kind: "TruncatedEventStream",
@@ -422,7 +400,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
               }
               // The events' end: the response's metadata and its finish (with the cost), or why there is none.
               const end = Effect.suspend(() => {
-                if (decoder.failure !== undefined) return Effect.fail(streamError(decoder.failure))
+                if (decoder.failure !== undefined) return Effect.fail(fromStreamFailure(decoder.failure))
                 if (!decoder.complete && !decoder.answered) return Effect.fail(truncated(decoder.currentRequestId))
                 const finish = decoder.finish()
                 const closing = Effect.map(withCost(finish.response, settings), (cost) => {
@@ -459,7 +437,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
                     }
                     const out = step(value as ReadonlyArray<ConverseStreamOutput>)
                     if (decoder.failure !== undefined) {
-                      return Effect.fail(streamError(decoder.failure))
+                      return Effect.fail(fromStreamFailure(decoder.failure))
                     }
                     return Arr.isReadonlyArrayNonEmpty(out) ? Effect.succeed(out) : next
                   }
