@@ -225,3 +225,11 @@ export * as RetryPolicy from "./retry/policy.js"
  * @since 0.1.0
  */
 export * as TokenEstimate from "./limits/tokenEstimate.js"
+
+/**
+ * Bedrock batch inference as data: the default quotas (records, sizes, concurrent jobs) and the shapes
+ * `CreateModelInvocationJob` accepts; shared by the batch client and the local Bedrock.
+ *
+ * @since 0.1.0
+ */
+export * as BatchLimits from "./limits/batch.js"
