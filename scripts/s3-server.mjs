@@ -41,6 +41,8 @@ export async function startS3Server({ port = 0, buckets = [] } = {}) {
     directory,
     configureBuckets: buckets.map((name) => ({ name }))
   })
+  // Quiet for good: s3rver's logger otherwise complains about requests logged after close.
+  server.logger.silent = true
   let address
   try {
     address = await server.run()
