@@ -13,6 +13,10 @@
  * - Requests are validated like Bedrock does (400 ValidationException), answered by a script from
  *   the FIFO queue (see `LocalBedrockScript`), by a reserved model id, or by the deterministic
  *   default model.
+ * - With `batch.s3` (see `BatchOptions`): Bedrock's batch inference control plane on the same port
+ *   (`CreateModelInvocationJob`, `GetModelInvocationJob`, `ListModelInvocationJobs`,
+ *   `StopModelInvocationJob`, as `@aws-sdk/client-bedrock` sends them), jobs read from and written
+ *   to S3, each record answered like a `converse` call.
  *
  * Reserved model ids (for clients that cannot script the server):
  *
