@@ -205,6 +205,11 @@ layer(batchLayer({ timing: { stepMs: 5 } }), { excludeTestServices: true })("bat
           c.send(new StopModelInvocationJobCommand({ jobIdentifier: arn }), { abortSignal: signal })
         )
       }
+      const log = (yield* (yield* BatchStack).local.requests).filter((r) =>
+        r.batchOperation === "StopModelInvocationJob"
+      )
+      assert.strictEqual(log.length, 3)
+      assert.isTrue(log.every((r) => r.operation === undefined && r.method === "POST" && r.auth === "sigv4"))
       const stopping = yield* getJob(arns[0]!)
       assert.strictEqual(stopping.status, "Stopping")
       const { job, seen } = yield* awaitJob(arns[0]!)
