@@ -234,3 +234,11 @@ export * as TokenEstimate from "./limits/tokenEstimate.js"
  * @since 0.1.0
  */
 export * as Admission from "./limits/admission.js"
+
+/**
+ * Bedrock batch inference as data: the default quotas (records, sizes, concurrent jobs) and the shapes
+ * `CreateModelInvocationJob` accepts; shared by the batch client and the local Bedrock.
+ *
+ * @since 0.1.0
+ */
+export * as BatchLimits from "./limits/batch.js"
