@@ -20,6 +20,7 @@ import {
   type CountTokensCommandInput,
   type CountTokensCommandOutput
 } from "@aws-sdk/client-bedrock-runtime"
+import * as Recorder from "@effect-bedrock/converse/cassette/recorder"
 import * as Exceptions from "@effect-bedrock/converse/errors/exceptions"
 import * as RequestHandler from "@effect-bedrock/converse/net/requestHandler"
 import { holdEvent } from "@effect-bedrock/converse/stream/deltaObjects"
@@ -190,6 +191,23 @@ export const fromClient = (client: BedrockRuntimeClient): Service => ({
 })
 
 /**
+ * The SDK client configuration, and `record`: record every Converse, ConverseStream and CountTokens exchange
+ * into a cassette file (a path, or the recorder's options: `@effect-bedrock/converse/cassette/recorder`),
+ * secrets scrubbed before anything is written; the local Bedrock replays it (docs/testing.md).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type Options = BedrockRuntimeClientConfig & { readonly record?: string | Recorder.Options | undefined }
+
+const clientConfig = ({ record, ...config }: Options): BedrockRuntimeClientConfig => {
+  const withHandler = config.requestHandler === undefined
+    ? { ...config, requestHandler: RequestHandler.make() }
+    : config
+  return record === undefined ? withHandler : Recorder.recordingConfig(withHandler, record)
+}
+
+/**
  * A service over a new SDK client, destroyed when the scope closes. Without a `requestHandler` of
  * yours, the client gets the engine's (`@effect-bedrock/converse/net/requestHandler`, as the Effect 3
  * packages do): one pooled HTTP/2 session for non-streaming calls, the seed's 60 s connect and 300 s
@@ -198,14 +216,10 @@ export const fromClient = (client: BedrockRuntimeClient): Service => ({
  * @since 0.1.0
  * @category Constructors
  */
-export const make = (config: BedrockRuntimeClientConfig = {}): Effect.Effect<Service, never, Scope.Scope> =>
+export const make = (config: Options = {}): Effect.Effect<Service, never, Scope.Scope> =>
   Effect.map(
     Effect.acquireRelease(
-      Effect.sync(() =>
-        new BedrockRuntimeClient(
-          config.requestHandler === undefined ? { ...config, requestHandler: RequestHandler.make() } : config
-        )
-      ),
+      Effect.sync(() => new BedrockRuntimeClient(clientConfig(config))),
       (client) => Effect.sync(() => client.destroy())
     ),
     fromClient
@@ -217,8 +231,7 @@ export const make = (config: BedrockRuntimeClientConfig = {}): Effect.Effect<Ser
  * @since 0.1.0
  * @category Layers
  */
-export const layer = (config: BedrockRuntimeClientConfig = {}): Layer.Layer<BedrockClient> =>
-  Layer.effect(BedrockClient, make(config))
+export const layer = (config: Options = {}): Layer.Layer<BedrockClient> => Layer.effect(BedrockClient, make(config))
 
 /**
  * The layer of a new SDK client whose options are read from `Config` (fails with its `ConfigError`).
@@ -227,7 +240,7 @@ export const layer = (config: BedrockRuntimeClientConfig = {}): Layer.Layer<Bedr
  * @category Layers
  */
 export const layerConfig = (
-  config: Config.Config<BedrockRuntimeClientConfig>
+  config: Config.Config<Options>
 ): Layer.Layer<BedrockClient, Config.ConfigError> => Layer.effect(BedrockClient, Effect.flatMap(config, make))
 
 /**

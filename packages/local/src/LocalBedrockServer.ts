@@ -42,6 +42,7 @@
  */
 import * as quota from "./internal/quota.js"
 import { LocalServer } from "./internal/server.js"
+import type * as LocalBedrockCassette from "./LocalBedrockCassette.js"
 import type * as Script from "./LocalBedrockScript.js"
 
 /**
@@ -81,6 +82,13 @@ export interface Options {
    * `NodeHttp2Handler({ nodeHttp2ConnectOptions })`); never turn certificate checks off globally.
    */
   readonly tls?: boolean | undefined
+  /**
+   * Replay this cassette (a file recorded with `BedrockClient`'s `record` option, see
+   * `LocalBedrockCassette`): every request is answered by the recorded interaction that matches it, or
+   * with a `CassetteMismatchException` (400) showing the diff against the closest recorded request.
+   * Scripts, quotas and model-id checks do not apply. `cassetteReport()` says what was played.
+   */
+  readonly cassette?: string | undefined
 }
 
 /**
@@ -179,7 +187,17 @@ export interface LocalBedrockServer {
   readonly reset: () => void
   /** Stops listening and destroys every connection. */
   readonly close: () => Promise<void>
+  /** With `cassette`: what was played, never played, and the requests that matched nothing. */
+  readonly cassetteReport: () => CassetteReport | undefined
 }
+
+/**
+ * What a cassette replay did (see `Options.cassette`).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type CassetteReport = LocalBedrockCassette.Report
 
 /**
  * Starts a server on 127.0.0.1.
@@ -210,7 +228,8 @@ export const start = async (options?: Options): Promise<LocalBedrockServer> => {
     pendingScripts: () => server.pendingScripts,
     awaitIdle: () => server.awaitIdle(),
     reset: () => server.reset(),
-    close: () => server.close()
+    close: () => server.close(),
+    cassetteReport: () => server.replay?.report()
   }
 }
 

@@ -24,12 +24,14 @@ describe("command line", () => {
       _tag: "Serve",
       options: { port: 4599, host: "127.0.0.1", allowAnyModelId: false },
       scripts: undefined,
+      strict: false,
       output: "text"
     })
     assert.deepStrictEqual(parse(["-p", "4599", "--host", "::1", "-s", "s.json", "--allow-any-model-id", "-q"]), {
       _tag: "Serve",
       options: { port: 4599, host: "::1", allowAnyModelId: true },
       scripts: "s.json",
+      strict: false,
       output: "quiet"
     })
     assert.deepStrictEqual(parse(["--help"]), { _tag: "Help" })
@@ -37,6 +39,7 @@ describe("command line", () => {
       _tag: "Serve",
       options: { port: 4599, host: "127.0.0.1", allowAnyModelId: false, tls: true },
       scripts: undefined,
+      strict: false,
       output: "text"
     })
     assert.deepStrictEqual((parse(["--port", "0"]) as any).options, {
