@@ -547,3 +547,15 @@ describe("cassette format", () => {
     assert.include(future.ok ? "" : future.message, "this reader knows version 1")
   })
 })
+
+describe("docs/testing.md", () => {
+  it("its examples are the test files that run (packages/local/test/docs), as pasted", () => {
+    const root = fileURLToPath(new URL("../../../", import.meta.url))
+    const fences = [...fs.readFileSync(path.join(root, "docs/testing.md"), "utf8").matchAll(/```ts\n([^]*?)```/g)]
+      .map((m) => m[1])
+    const files = ["stubLayers", "localScripted", "cassette"].map((name) =>
+      fs.readFileSync(path.join(root, `packages/local/test/docs/${name}.test.ts`), "utf8")
+    )
+    assert.deepStrictEqual(fences, files)
+  })
+})
