@@ -353,6 +353,8 @@ describe("cassettes, replay", () => {
       assert.strictEqual(yield* resolve(undefined, {}), "replay")
       const error = yield* Effect.flip(resolve(undefined, { BEDROCK_CASSETTE_MODE: "rewind" }))
       assert.include(error.message, "expected replay, record or once")
+      const badOption = yield* Effect.flip(Effect.scoped(BedrockClient.make({ region: "us-east-1", record: " " })))
+      assert.include(String(badOption), "Invalid option \"record\": expected the path of the cassette file")
       const missing = yield* Effect.flip(
         Layer.build(LocalBedrock.cassette("/nonexistent/cassette.json")).pipe(Effect.scoped)
       )

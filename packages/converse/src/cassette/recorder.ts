@@ -20,8 +20,7 @@
  *
  * @since 0.1.0
  */
-import { NodeHttpHandler } from "@smithy/node-http-handler"
-import type { HttpHandlerOptions, HttpRequest, HttpResponse, RequestHandlerMetadata } from "@smithy/types"
+import { type NodeHttp2Handler, NodeHttpHandler } from "@smithy/node-http-handler"
 import { Readable } from "node:stream"
 import * as CassetteFile from "./file.js"
 import type { Cassette, Frame, Interaction, Operation } from "./format.js"
@@ -29,6 +28,11 @@ import { version } from "./format.js"
 import * as Frames from "./frames.js"
 import { Player } from "./match.js"
 import * as Scrub from "./scrub.js"
+
+type HttpRequest = Parameters<NodeHttp2Handler["handle"]>[0]
+type HttpHandlerOptions = NonNullable<Parameters<NodeHttp2Handler["handle"]>[1]>
+type HttpResponse = Awaited<ReturnType<NodeHttp2Handler["handle"]>>["response"]
+type RequestHandlerMetadata = NodeHttp2Handler["metadata"]
 
 /**
  * What the recorder wraps: any AWS SDK v3 request handler.
