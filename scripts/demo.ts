@@ -10,11 +10,15 @@
  *   npm start -- --prompt "Is it umbrella weather in Porto?"
  *   npm start -- --trace --debug   (the span tree at the end; debug logs as they happen)
  *   AWS_REGION=us-east-1 BEDROCK_MODEL_ID=us.anthropic.claude-haiku-4-5-20251001-v1:0 npm start
+ *   ... npm start -- --record demo.json   (the conversation recorded into a cassette, secrets scrubbed)
+ *   npm start -- --cassette demo.json     (replayed by the local Bedrock, no network; docs/testing.md)
  */
+import * as Format from "@effect-bedrock/converse/cassette/format"
 import { BedrockClient, BedrockLanguageModel, Response, Tool, Toolkit } from "@effect-bedrock/core"
 import { LocalBedrock } from "@effect-bedrock/local"
 import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, Layer, Logger, LogLevel, Schema, Stream } from "effect"
+import * as fs from "node:fs"
 import { parseArgs } from "node:util"
 
 const { values: flags } = parseArgs({
@@ -24,7 +28,9 @@ const { values: flags } = parseArgs({
     prompt: { type: "string" },
     local: { type: "boolean", default: false },
     trace: { type: "boolean", default: false },
-    debug: { type: "boolean", default: false }
+    debug: { type: "boolean", default: false },
+    record: { type: "string" },
+    cassette: { type: "string" }
   }
 })
 
@@ -34,7 +40,20 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"
 const region = flags.region ?? process.env.AWS_REGION
 const modelId = flags.model ?? process.env.BEDROCK_MODEL_ID
 const useRealBedrock = !flags.local && region !== undefined && modelId !== undefined
-const model = useRealBedrock ? modelId! : "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+// Replaying: the model the cassette was recorded with, unless one is named.
+const recordedModel = (file: string): string | undefined => {
+  try {
+    const read = Format.parse(fs.readFileSync(file, "utf8"), file)
+    return read.ok ? read.cassette.interactions[0]?.modelId : undefined
+  } catch {
+    return undefined
+  }
+}
+const model = flags.cassette !== undefined
+  ? flags.model ?? recordedModel(flags.cassette) ?? "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+  : useRealBedrock
+  ? modelId!
+  : "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 const question = flags.prompt ?? "What is the weather in Lisbon right now, and should I pack an umbrella?"
 
 // A deterministic "weather service": the demo must give the same output every run.
@@ -124,20 +143,47 @@ const conversation = Effect.gen(function*() {
   )
 })
 
-const program = useRealBedrock
+const program = flags.cassette !== undefined
   ? conversation.pipe(
-    Effect.tap(() => Console.log(`(real Amazon Bedrock, region ${region})`)),
+    Effect.tap(() => Console.log(`(replayed from the cassette ${flags.cassette}, no network)`)),
     Effect.provide(
-      BedrockLanguageModel.layer({ model }).pipe(Layer.provide(BedrockClient.layerConfig()))
+      BedrockLanguageModel.layer({ model }).pipe(
+        Layer.provide(LocalBedrock.cassette(flags.cassette, { mode: "replay" }))
+      )
+    )
+  )
+  : useRealBedrock
+  ? conversation.pipe(
+    Effect.tap(() =>
+      Console.log(
+        `(real Amazon Bedrock, region ${region}${flags.record === undefined ? "" : `, recorded into ${flags.record}`})`
+      )
+    ),
+    Effect.provide(
+      BedrockLanguageModel.layer({ model }).pipe(
+        Layer.provide(
+          flags.record === undefined
+            ? BedrockClient.layerConfig()
+            : Layer.unwrapEffect(
+              Effect.map(
+                BedrockClient.loadConfig(),
+                (options) => BedrockClient.layer({ ...options, record: flags.record })
+              )
+            )
+        )
+      )
     )
   )
   : Effect.gen(function*() {
     const local = yield* LocalBedrock.LocalBedrock
     yield* Console.log(`local Bedrock: ${local.endpoint} (set AWS_REGION and BEDROCK_MODEL_ID for real Bedrock)`)
+    if (flags.record !== undefined) yield* Console.log(`recorded into ${flags.record}`)
     yield* conversation
   }).pipe(
     Effect.provide(
-      BedrockLanguageModel.layer({ model }).pipe(Layer.provideMerge(LocalBedrock.layerWithClient()))
+      BedrockLanguageModel.layer({ model }).pipe(
+        Layer.provideMerge(LocalBedrock.layerWithClient({ client: { record: flags.record } }))
+      )
     )
   )
 

@@ -35,6 +35,7 @@ import {
   type CountTokensCommandOutput
 } from "@aws-sdk/client-bedrock-runtime"
 import type { BedrockRuntimeClientConfig } from "@aws-sdk/client-bedrock-runtime"
+import type * as Recorder from "@effect-bedrock/converse/cassette/recorder"
 import { scrubSecrets } from "@effect-bedrock/converse/errors/scrub"
 import type * as Decoder from "@effect-bedrock/converse/stream/decoder"
 import * as FrameGuard from "@effect-bedrock/converse/stream/frameGuard"
@@ -232,6 +233,10 @@ export interface RetryOptions {
  *   Bedrock's own events are a few kilobytes at most. Applies to clients built from these options, not to an
  *   SDK client given to `makeFromClient`.
  * - `transformClientConfig`: last word on the SDK client configuration.
+ * - `record`: record every Converse, ConverseStream and CountTokens exchange into a cassette file (a path,
+ *   or the recorder's options: `@effect-bedrock/converse/cassette/recorder`), secrets scrubbed before anything
+ *   is written; replay it with `LocalBedrock.cassette` from `@effect-bedrock/local` (docs/testing.md). The
+ *   recorder wraps the request handler the client ends up with, `transformClientConfig`'s included.
  *
  * @since 0.1.0
  * @category Models
@@ -252,6 +257,7 @@ export interface Options {
   readonly shareStreamSessions?: boolean | undefined
   readonly maxEventBytes?: number | undefined
   readonly transformClientConfig?: ((config: BedrockRuntimeClientConfig) => BedrockRuntimeClientConfig) | undefined
+  readonly record?: string | Recorder.Options | undefined
 }
 
 /**
@@ -507,7 +513,8 @@ export const defaultConfig: { readonly [K in keyof Options]-?: Config.Config<Opt
       Config.validate({ message: "Expected at least 16 bytes", validation: (n) => n >= 16 })
     )
   ),
-  transformClientConfig: Config.succeed(undefined)
+  transformClientConfig: Config.succeed(undefined),
+  record: Config.succeed(undefined)
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   type CountTokensCommandInput,
   type CountTokensCommandOutput
 } from "@aws-sdk/client-bedrock-runtime"
+import * as Recorder from "@effect-bedrock/converse/cassette/recorder"
 import type * as Classify from "@effect-bedrock/converse/errors/classify"
 import * as RequestHandler from "@effect-bedrock/converse/net/requestHandler"
 import { holdEvent } from "@effect-bedrock/converse/stream/deltaObjects"
@@ -103,6 +104,9 @@ export type RetryPolicy = Schedule.Schedule<unknown, BedrockError.BedrockError> 
  * - `deadline`: an overall time limit for each call, every attempt and retry delay included (`converse` and
  *   `countTokens` as a whole, `converseStream` until its first event); when it passes, the call fails with a
  *   `TransportError` of kind `"Timeout"`, not retryable. No default.
+ * - `record`: record every Converse, ConverseStream and CountTokens exchange into a cassette file (a path, or the
+ *   recorder's options: `@effect-bedrock/converse/cassette/recorder`), secrets scrubbed before anything is
+ *   written; the local Bedrock replays it (docs/testing.md).
  *
  * @since 0.1.0
  * @category Models
@@ -110,6 +114,7 @@ export type RetryPolicy = Schedule.Schedule<unknown, BedrockError.BedrockError> 
 export interface Options extends BedrockRuntimeClientConfig {
   readonly retry?: RetryPolicy | undefined
   readonly deadline?: Duration.Input | undefined
+  readonly record?: string | Recorder.Options | undefined
 }
 
 /**
@@ -292,17 +297,20 @@ export const fromClient = (client: BedrockRuntimeClient, options?: FromClientOpt
  * @category Constructors
  */
 export const make = (options: Options = {}): Effect.Effect<Service, never, Scope.Scope> => {
-  const { deadline, retry, ...config } = options
+  const { deadline, record, retry, ...config } = options
   return Effect.map(
     Effect.acquireRelease(
-      Effect.sync(() =>
-        new BedrockRuntimeClient({
+      Effect.sync(() => {
+        const withHandler: BedrockRuntimeClientConfig = {
           // Retries are ours (retryable failures only, never after a stream's first event).
           maxAttempts: 1,
           ...config,
           ...(config.requestHandler === undefined ? { requestHandler: RequestHandler.make() } : {})
-        })
-      ),
+        }
+        return new BedrockRuntimeClient(
+          record === undefined ? withHandler : Recorder.recordingConfig(withHandler, record)
+        )
+      }),
       (client) => Effect.sync(() => client.destroy())
     ),
     (client) => ClientRetry.assemble(operations(client), retry, deadline)

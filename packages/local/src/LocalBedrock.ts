@@ -13,6 +13,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { LocalServer } from "./internal/server.js"
+import * as LocalBedrockCassette from "./LocalBedrockCassette.js"
 import type * as Script from "./LocalBedrockScript.js"
 import type { ConnectionStats, Options, ReceivedRequest } from "./LocalBedrockServer.js"
 
@@ -131,3 +132,33 @@ export const layerWithClient = (
   options?: { readonly server?: Options | undefined; readonly client?: Omit<BedrockClient.Options, "endpoint"> }
 ): Layer.Layer<BedrockClient.BedrockClient | LocalBedrock, ConfigError.ConfigError> =>
   layerBedrockClient(options?.client).pipe(Layer.provideMerge(layer(options?.server)))
+
+/**
+ * A `BedrockClient` over a cassette: replayed by a local server (`replay`, the default), recorded from
+ * Bedrock (`record`), or both (`once`); see `LocalBedrockCassette` for the modes and the report.
+ *
+ * @example
+ * ```ts
+ * import { BedrockLanguageModel, LanguageModel } from "@effect-bedrock/core"
+ * import { LocalBedrock } from "@effect-bedrock/local"
+ * import { Effect, Layer } from "effect"
+ *
+ * const program = LanguageModel.generate({ prompt: "Hello" }).pipe(
+ *   Effect.provide(
+ *     BedrockLanguageModel.layer({ model: "us.amazon.nova-micro-v1:0" }).pipe(
+ *       Layer.provide(LocalBedrock.cassette("test/cassettes/hello.json", { mode: "replay" }))
+ *     )
+ *   )
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const cassette: (
+  file: string | URL,
+  options?: LocalBedrockCassette.Options
+) => Layer.Layer<
+  BedrockClient.BedrockClient | LocalBedrockCassette.LocalBedrockCassette,
+  LocalBedrockCassette.CassetteError | ConfigError.ConfigError
+> = LocalBedrockCassette.layer

@@ -46,6 +46,7 @@
  */
 import * as quota from "./internal/quota.js"
 import { LocalServer } from "./internal/server.js"
+import type * as LocalBedrockCassette from "./LocalBedrockCassette.js"
 import type * as Script from "./LocalBedrockScript.js"
 
 /**
@@ -85,6 +86,13 @@ export interface Options {
    * `NodeHttp2Handler({ nodeHttp2ConnectOptions })`); never turn certificate checks off globally.
    */
   readonly tls?: boolean | undefined
+  /**
+   * Replay this cassette (a file recorded with `BedrockClient`'s `record` option, see
+   * `LocalBedrockCassette`): every request is answered by the recorded interaction that matches it, or
+   * with a `CassetteMismatchException` (400) showing the diff against the closest recorded request.
+   * Scripts, quotas and model-id checks do not apply. `cassetteReport()` says what was played.
+   */
+  readonly cassette?: string | undefined
   /**
    * Bedrock batch inference (model invocation jobs) on the same port: the S3 the jobs read and write,
    * their timing and quotas. Without `batch.s3`, `CreateModelInvocationJob` is refused. See `BatchOptions`.
@@ -275,7 +283,17 @@ export interface LocalBedrockServer {
   readonly reset: () => void
   /** Stops listening and destroys every connection. */
   readonly close: () => Promise<void>
+  /** With `cassette`: what was played, never played, and the requests that matched nothing. */
+  readonly cassetteReport: () => CassetteReport | undefined
 }
+
+/**
+ * What a cassette replay did (see `Options.cassette`).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type CassetteReport = LocalBedrockCassette.Report
 
 /**
  * Starts a server on 127.0.0.1.
@@ -306,7 +324,8 @@ export const start = async (options?: Options): Promise<LocalBedrockServer> => {
     pendingScripts: () => server.pendingScripts,
     awaitIdle: () => server.awaitIdle(),
     reset: () => server.reset(),
-    close: () => server.close()
+    close: () => server.close(),
+    cassetteReport: () => server.replay?.report()
   }
 }
 

@@ -11,6 +11,13 @@
 export * as LocalBedrock from "./LocalBedrock.js"
 
 /**
+ * Cassettes: real Bedrock traffic recorded once, replayed by the local server in every test run.
+ *
+ * @since 0.1.0
+ */
+export * as LocalBedrockCassette from "./LocalBedrockCassette.js"
+
+/**
  * Scripts: how the local server answers the next matching request.
  *
  * @since 0.1.0

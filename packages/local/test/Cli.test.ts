@@ -24,12 +24,14 @@ describe("command line", () => {
       _tag: "Serve",
       options: { port: 4599, host: "127.0.0.1", allowAnyModelId: false },
       scripts: undefined,
+      strict: false,
       output: "text"
     })
     assert.deepStrictEqual(parse(["-p", "4599", "--host", "::1", "-s", "s.json", "--allow-any-model-id", "-q"]), {
       _tag: "Serve",
       options: { port: 4599, host: "::1", allowAnyModelId: true },
       scripts: "s.json",
+      strict: false,
       output: "quiet"
     })
     assert.deepStrictEqual(parse(["--help"]), { _tag: "Help" })
@@ -37,6 +39,7 @@ describe("command line", () => {
       _tag: "Serve",
       options: { port: 4599, host: "127.0.0.1", allowAnyModelId: false, tls: true },
       scripts: undefined,
+      strict: false,
       output: "text"
     })
     assert.deepStrictEqual((parse(["--port", "0"]) as any).options, {
@@ -170,6 +173,8 @@ interface Started {
   readonly child: ChildProcess
   readonly env: Record<string, string>
   readonly exit: Promise<number | null>
+  /** What the process wrote to stderr so far. */
+  readonly stderr: () => string
 }
 
 /** Starts the bin (through tsx, from the sources) and reads the export lines of `--quiet`. */
@@ -192,7 +197,7 @@ const start = (args: ReadonlyArray<string>, exports = 4) =>
           const env = Object.fromEntries(
             lines.map((line) => line.slice("export ".length).split("=", 2) as [string, string])
           )
-          resume(Effect.succeed({ child, env, exit }))
+          resume(Effect.succeed({ child, env, exit, stderr: () => err }))
         }
       })
       void exit.then((code) => resume(Effect.fail(new Error(`bin exited with ${code}: ${err}`))))
@@ -236,6 +241,41 @@ describe("npx @effect-bedrock/local", () => {
       assert.deepStrictEqual(answer.output?.message?.content, [{ text: "You said: hi" }])
       child.kill("SIGINT")
       assert.strictEqual(yield* Effect.promise(() => exit), 0)
+    }))
+})
+
+describe("npx @effect-bedrock/local --cassette", () => {
+  it("--strict needs --cassette; --cassette excludes --scripts; a bad cassette is exit code 2", async () => {
+    assert.include(parse(["--cassette", "c.json", "--strict"]) as any, { strict: true })
+    assert.strictEqual((parse(["--cassette", "c.json"]) as any).options.cassette, "c.json")
+    assert.match((parse(["--strict"]) as any).message, /--strict needs --cassette/)
+    assert.match((parse(["--cassette", "c.json", "-s", "s.json"]) as any).message, /exclude each other/)
+    const err: Array<string> = []
+    const code = await main(["--cassette", "/nonexistent/c.json"], { out: () => {}, err: (line) => err.push(line) })
+    assert.strictEqual(code, 2)
+    assert.match(err[0]!, /local-bedrock: no cassette at \/nonexistent\/c\.json/)
+  })
+
+  it.scopedLive("replays the recorded answer; at exit, reports what was never played (--strict: exit code 1)", () =>
+    Effect.gen(function*() {
+      const cassette = path.join(root, "packages/local/test/fixtures/cassettes/api-reference.json")
+      const { child, env, exit, stderr } = yield* start(["--cassette", cassette, "--strict"])
+      const sdk = sdkClient(env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME!)
+      const answer = yield* Effect.promise(() =>
+        sdk.send(
+          new ConverseCommand({
+            modelId: "us.amazon.nova-micro-v1:0",
+            messages: [user("Write a haiku about the sea.")],
+            inferenceConfig: { maxTokens: 100000 }
+          })
+        ).catch((error: unknown) => error)
+      )
+      assert.instanceOf(answer, ValidationException)
+      assert.strictEqual((answer as ValidationException).$metadata.requestId, "9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d")
+      child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => exit), 1)
+      assert.include(stderr(), "played 1 of 4 interactions")
+      assert.include(stderr(), "never played: #1 converse-stream us.amazon.nova-micro-v1:0")
     }))
 })
 

@@ -11,6 +11,7 @@ import * as path from "node:path"
 import { parseArgs } from "node:util"
 import type * as Script from "../LocalBedrockScript.js"
 import type { Options } from "../LocalBedrockServer.js"
+import { CassetteReplay } from "./cassetteReplay.js"
 import * as host from "./host.js"
 import * as quota from "./quota.js"
 import * as scriptFile from "./scriptFile.js"
@@ -65,6 +66,12 @@ Options:
                            extra time per record of a job (default 0)
       --batch-min-records <n>
                            the minimum records per job (Bedrock's default quota: 100)
+      --cassette <file>    replay this cassette (recorded with BedrockClient's record
+                           option): each request gets the recorded answer that matches
+                           it (frames byte for byte), or CassetteMismatchException (400)
+                           with a diff against the closest recorded request; at exit,
+                           a report of what was never played (exit code 1 on mismatches)
+      --strict             with --cassette: unplayed interactions also exit with 1
       --tls                serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with a self-signed
                            certificate made at start; its PEM is written to a temporary file
                            (printed as BEDROCK_CA_BUNDLE) for the client under test to trust
@@ -84,6 +91,7 @@ export type Command =
     readonly _tag: "Serve"
     readonly options: Options
     readonly scripts: string | undefined
+    readonly strict: boolean
     readonly output: "text" | "quiet" | "json"
   }
 
@@ -107,6 +115,8 @@ export const parse = (args: ReadonlyArray<string>): Command => {
         "batch-record-ms": { type: "string" },
         "batch-min-records": { type: "string" },
         tls: { type: "boolean", default: false },
+        cassette: { type: "string" },
+        strict: { type: "boolean", default: false },
         quiet: { type: "boolean", short: "q", default: false },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false }
@@ -129,6 +139,10 @@ export const parse = (args: ReadonlyArray<string>): Command => {
     }
   }
   if (values.quiet && values.json) return { _tag: "Usage", message: "--quiet and --json exclude each other" }
+  if (values.strict && values.cassette === undefined) return { _tag: "Usage", message: "--strict needs --cassette" }
+  if (values.cassette !== undefined && values.scripts !== undefined) {
+    return { _tag: "Usage", message: "--cassette and --scripts exclude each other (a cassette answers every request)" }
+  }
   let quotas: Options["quotas"]
   try {
     quotas = values.quota === undefined ? undefined : Object.fromEntries(values.quota.map(quota.parseQuota))
@@ -145,9 +159,11 @@ export const parse = (args: ReadonlyArray<string>): Command => {
       allowAnyModelId: values["allow-any-model-id"],
       ...(quotas ? { quotas } : {}),
       ...(values.tls ? { tls: true } : {}),
-      ...(batch === undefined ? {} : { batch })
+      ...(batch === undefined ? {} : { batch }),
+      ...(values.cassette === undefined ? {} : { cassette: values.cassette })
     },
     scripts: values.scripts,
+    strict: values.strict,
     output: values.json ? "json" : values.quiet ? "quiet" : "text"
   }
 }
@@ -265,6 +281,10 @@ const banner = (
     : "Model ids: known Bedrock ids (e.g. us.anthropic.claude-sonnet-4-5-20250929-v1:0), Bedrock ARNs and " +
       "local.* ids; others get ValidationException.",
   ...(file === undefined ? [] : [`Scripts: ${scripts} queued from ${file}.`]),
+  ...(server.replay === undefined ? [] : [
+    `Cassette: ${server.replay.file} (${server.replay.interactions.length} interactions), every request is ` +
+    "answered from it."
+  ]),
   ...(options.quotas === undefined ? [] : [`Quotas: ${JSON.stringify(options.quotas)}.`]),
   ...(options.batch?.s3 === undefined ? [] : [
     `Batch inference: model invocation jobs on the same port (AWS_ENDPOINT_URL_BEDROCK), S3 at ${options.batch.s3.endpoint}.`
@@ -285,6 +305,20 @@ export const listenError = (options: Options, error: unknown): string => {
       `Stop it, choose another port with --port <port>, or use --port 0 for a free one.`
   }
   return `cannot listen on ${address}: ${error instanceof Error ? error.message : String(error)}`
+}
+
+/**
+ * What a cassette replay did, written to stderr when the server stops; the exit code (1 when a request
+ * matched nothing, or, with `--strict`, an interaction was never played).
+ *
+ * @internal
+ */
+export const cassetteReport = (replay: CassetteReplay, strict: boolean, io: Io): number => {
+  const report = replay.report()
+  io.err(`cassette ${report.file}: played ${report.played} of ${report.interactions} interactions`)
+  for (const u of report.unplayed) io.err(`  never played: #${u.index} ${u.operation} ${u.modelId}`)
+  for (const m of report.mismatches) io.err(`  no match: ${m.message}`)
+  return report.mismatches.length > 0 || (strict && report.unplayed.length > 0) ? 1 : 0
 }
 
 /** @internal */
@@ -317,9 +351,16 @@ export const main = async (args: ReadonlyArray<string>, io: Io): Promise<number>
     io.err(`local-bedrock: ${error instanceof Error ? error.message : String(error)}`)
     return 2
   }
+  let replay: CassetteReplay | undefined
+  try {
+    if (command.options.cassette !== undefined) replay = CassetteReplay.load(command.options.cassette)
+  } catch (error) {
+    io.err(`local-bedrock: ${error instanceof Error ? error.message : String(error)}`)
+    return 2
+  }
   let server: LocalServer
   try {
-    server = await LocalServer.start(command.options)
+    server = await LocalServer.start(command.options, replay)
   } catch (error) {
     io.err(`local-bedrock: ${listenError(command.options, error)}`)
     return 1
@@ -344,7 +385,7 @@ export const main = async (args: ReadonlyArray<string>, io: Io): Promise<number>
       process.off("SIGTERM", stop)
       void server.close().then(() => {
         removeCertificate()
-        resolve(0)
+        resolve(replay === undefined ? 0 : cassetteReport(replay, command.strict, io))
       })
     }
     process.on("SIGINT", stop)

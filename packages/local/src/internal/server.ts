@@ -15,6 +15,7 @@ import type * as Script from "../LocalBedrockScript.js"
 import type { ConnectionStats, Options, ReceivedRequest } from "../LocalBedrockServer.js"
 import * as batchControlPlane from "./batch/controlPlane.js"
 import { BatchJobs } from "./batch/jobs.js"
+import { CassetteReplay } from "./cassetteReplay.js"
 import { type Exchange, http1Exchange, http2Exchange, replyError } from "./exchange.js"
 import * as host from "./host.js"
 import { isObject } from "./json.js"
@@ -52,7 +53,9 @@ export class LocalServer {
     private readonly netServer: net.Server,
     private readonly options: Options,
     /** The certificate (PEM) in HTTPS mode. */
-    readonly certificate: string | undefined
+    readonly certificate: string | undefined,
+    /** With a cassette: every request is answered from it. */
+    readonly replay: CassetteReplay | undefined
   ) {
     const endpoint = host.endpointFor(host.listenHost(options.host), port)
     this.endpoint = certificate === undefined ? endpoint : endpoint.replace(/^http:/, "https:")
@@ -67,7 +70,8 @@ export class LocalServer {
   // Listener
   // ---------------------------------------------------------------------------
 
-  static async start(options: Options = {}): Promise<LocalServer> {
+  static async start(options: Options = {}, replay?: CassetteReplay): Promise<LocalServer> {
+    const cassette = replay ?? (options.cassette === undefined ? undefined : CassetteReplay.load(options.cassette))
     const h1 = http.createServer({ keepAliveTimeout: 30_000, requestTimeout: 0, headersTimeout: 60_000 })
     const h2 = http2.createServer({
       maxSessionMemory: 1024,
@@ -91,7 +95,7 @@ export class LocalServer {
       })
     })
     const address = netServer.address() as net.AddressInfo
-    server = new LocalServer(address.port, netServer, options, certificate?.certificate)
+    server = new LocalServer(address.port, netServer, options, certificate?.certificate, cassette)
     const self = server
     tlsServer?.on("secureConnection", (socket: tls.TLSSocket) => self.secured(socket, h1, h2))
     tlsServer?.on("tlsClientError", (_error, socket) => {
@@ -304,6 +308,9 @@ export class LocalServer {
     }
     if (this.options.requireAuth !== false && auth === "none") {
       return error(403, "AccessDeniedException", UNSIGNED)
+    }
+    if (this.replay !== undefined) {
+      return this.replay.answer(ex, operation, modelId, malformed ? text : text.length === 0 ? null : body, requestId)
     }
     const refusal = this.options.allowAnyModelId === true ? undefined : modelIds.refusal(modelId)
     if (refusal !== undefined) return error(400, "ValidationException", refusal)

@@ -5,6 +5,7 @@
  * @internal
  */
 import type { BedrockRuntimeClientConfig } from "@aws-sdk/client-bedrock-runtime"
+import * as Recorder from "@effect-bedrock/converse/cassette/recorder"
 import * as RequestHandler from "@effect-bedrock/converse/net/requestHandler"
 import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
@@ -75,7 +76,21 @@ export const toClientConfig = (options: SdkOptions): BedrockRuntimeClientConfig 
       authSchemePreference: ["httpBearerAuth"]
     })
   }
-  return options.transformClientConfig === undefined ? config : options.transformClientConfig(config)
+  const final = options.transformClientConfig === undefined ? config : options.transformClientConfig(config)
+  return options.record === undefined ? final : {
+    ...final,
+    // Outermost: it records what the handler the client ends up with sends and receives.
+    requestHandler: Recorder.wrap(final.requestHandler, recordOptions(options.record, options))
+  }
+}
+
+const recordOptions = (record: string | Recorder.Options, options: SdkOptions): Recorder.Options => {
+  const base = typeof record === "string" ? { file: record } : record
+  const own = [
+    ...secretsOf(options).map(Redacted.value),
+    ...(options.credentials ? [options.credentials.accessKeyId] : [])
+  ]
+  return { ...base, secrets: [...(base.secrets ?? []), ...own] }
 }
 
 /**

@@ -187,6 +187,19 @@ const eventBytes: Check = (value, path) =>
 const fn: Check = (value, path) =>
   value === undefined || typeof value === "function" ? undefined : invalid(path, "expected a function")
 
+/** `record`: a cassette path, or the recorder's options with one. */
+const record: Check = (value, path) => {
+  if (value === undefined) return undefined
+  const file = isRecord(value) ? value.file : value
+  if (typeof file !== "string" || file.trim() === "") {
+    return invalid(isRecord(value) ? [...path, "file"] : path, "expected the path of the cassette file")
+  }
+  if (isRecord(value) && value.existing !== undefined && value.existing !== "replace" && value.existing !== "append") {
+    return invalid([...path, "existing"], `expected "replace" or "append", got ${describe(value.existing)}`)
+  }
+  return undefined
+}
+
 const optionChecks: ReadonlyArray<readonly [string, Check]> = [
   ["region", region],
   ["endpoint", endpoint],
@@ -202,7 +215,8 @@ const optionChecks: ReadonlyArray<readonly [string, Check]> = [
   ["warmConnection", optionalBoolean],
   ["shareStreamSessions", optionalBoolean],
   ["maxEventBytes", eventBytes],
-  ["transformClientConfig", fn]
+  ["transformClientConfig", fn],
+  ["record", record]
 ]
 
 /**

@@ -13,6 +13,7 @@ check(import.meta.url)
 
 const {
   LocalBedrock,
+  LocalBedrockCassette,
   LocalBedrockScript,
   LocalBedrockServer,
   ...rest
@@ -21,4 +22,4 @@ const {
 // Every module of the implementation is re-exported: a new one left out here fails to compile.
 rest satisfies Record<string, never>
 
-export { LocalBedrock, LocalBedrockScript, LocalBedrockServer }
+export { LocalBedrock, LocalBedrockCassette, LocalBedrockScript, LocalBedrockServer }

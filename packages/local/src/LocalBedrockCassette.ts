@@ -1,0 +1,291 @@
+/**
+ * Cassettes: Bedrock traffic recorded once (with `BedrockClient`'s `record` option, or this module in `record`
+ * mode) and replayed by the local Bedrock in every test run, through the real SDK and the real wire
+ * protocol: the recorded status, headers (request ids included), JSON bodies and event-stream frames, byte
+ * for byte. See docs/testing.md.
+ *
+ * Modes, as VCR users know them:
+ *
+ * - `replay` (the default, and always in CI unless `BEDROCK_CASSETTE_MODE` says otherwise): answers come from
+ *   the cassette; nothing touches the network. A request with no recorded match fails with a
+ *   `CassetteMismatchException` showing the diff against the closest recorded request.
+ * - `record`: every request goes to Bedrock (the client's options, else the environment, as
+ *   `BedrockClient.layerConfig`) and the cassette is rewritten with what happened.
+ * - `once`: what the cassette has is replayed; what it lacks goes to Bedrock and is added to it.
+ *
+ * The mode is `options.mode`, unless the environment variable `BEDROCK_CASSETTE_MODE` says another one, so
+ * re-recording a suite is `BEDROCK_CASSETTE_MODE=record npm test`. With `CI` set and no variable, the mode
+ * is `replay` whatever the option says.
+ *
+ * When the layer's scope closes, requests that matched nothing fail it (a defect carrying a
+ * `CassetteMismatchError`), and so do interactions never played with `strict: true`
+ * (`CassetteUnplayedError`); `verify` checks the same at any time as a typed failure.
+ *
+ * @since 0.1.0
+ */
+import * as CassetteFile from "@effect-bedrock/converse/cassette/file"
+import type * as Recorder from "@effect-bedrock/converse/cassette/recorder"
+import * as BedrockClient from "@effect-bedrock/core/BedrockClient"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import { fileURLToPath } from "node:url"
+import { CassetteReplay } from "./internal/cassetteReplay.js"
+import { LocalServer } from "./internal/server.js"
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type Mode = "replay" | "record" | "once"
+
+/**
+ * The environment variable that chooses the mode: `replay`, `record` or `once`.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export const modeVariable = "BEDROCK_CASSETTE_MODE"
+
+/**
+ * A request no recorded interaction matched: what was asked, the closest recorded interaction and the
+ * diff against it (`-` recorded, `+` received).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Mismatch {
+  readonly operation: string
+  readonly modelId: string
+  readonly message: string
+  readonly closest: number | undefined
+  readonly diff: string
+}
+
+/**
+ * What a replay did.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Report {
+  readonly file: string
+  /** Interactions in the cassette when it was read. */
+  readonly interactions: number
+  readonly played: number
+  readonly unplayed: ReadonlyArray<{ readonly index: number; readonly operation: string; readonly modelId: string }>
+  readonly mismatches: ReadonlyArray<Mismatch>
+}
+
+/**
+ * The cassette cannot be used: missing (in `replay` mode), unreadable, not a cassette, or a bad mode.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class CassetteError extends Schema.TaggedError<CassetteError>()("CassetteError", {
+  message: Schema.String
+}) {}
+
+const MismatchSchema = Schema.Struct({
+  operation: Schema.String,
+  modelId: Schema.String,
+  message: Schema.String,
+  closest: Schema.UndefinedOr(Schema.Number),
+  diff: Schema.String
+})
+
+/**
+ * Requests that no recorded interaction matched; each with the diff against the closest recorded request.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class CassetteMismatchError extends Schema.TaggedError<CassetteMismatchError>()("CassetteMismatchError", {
+  file: Schema.String,
+  mismatches: Schema.Array(MismatchSchema)
+}) {
+  override get message(): string {
+    return `${this.mismatches.length} request(s) matched no recorded interaction of ${this.file}:\n` +
+      this.mismatches.map((m) => m.message).join("\n\n")
+  }
+}
+
+/**
+ * Recorded interactions that were never played (with `strict: true`).
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class CassetteUnplayedError extends Schema.TaggedError<CassetteUnplayedError>()("CassetteUnplayedError", {
+  file: Schema.String,
+  unplayed: Schema.Array(Schema.Struct({ index: Schema.Number, operation: Schema.String, modelId: Schema.String }))
+}) {
+  override get message(): string {
+    return `${this.unplayed.length} recorded interaction(s) of ${this.file} were never played: ` +
+      this.unplayed.map((u) => `#${u.index} ${u.operation} ${u.modelId}`).join(", ")
+  }
+}
+
+/**
+ * The cassette in use.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Service {
+  readonly file: string
+  readonly mode: Mode
+  /** What the replay did so far (empty in `record` mode). */
+  readonly report: Effect.Effect<Report>
+  /** Exchanges recorded so far (`record` and `once`). */
+  readonly recorded: Effect.Effect<number>
+  /** Fails when a request matched nothing, or (with `strict`) when an interaction was never played. */
+  readonly verify: Effect.Effect<void, CassetteMismatchError | CassetteUnplayedError>
+}
+
+/**
+ * @since 0.1.0
+ * @category Context
+ */
+export class LocalBedrockCassette
+  extends Context.Tag("@effect-bedrock/local/LocalBedrockCassette")<LocalBedrockCassette, Service>()
+{}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Options {
+  /** The mode (default `replay`); `BEDROCK_CASSETTE_MODE` overrides it, and `CI` without it means `replay`. */
+  readonly mode?: Mode | undefined
+  /** Interactions never played fail the layer's scope at its end (default false). */
+  readonly strict?: boolean | undefined
+  /**
+   * The client's options. In `record` and `once` mode they reach Bedrock (without them, the environment's:
+   * `BedrockClient.loadConfig()`); in `replay` mode everything but `endpoint`, `credentials`, `apiKey` and
+   * `ca` applies (retries must be the same as when recording: each retry is an interaction).
+   */
+  readonly client?: Omit<BedrockClient.Options, "record"> | undefined
+  /** Account ids to replace wherever they appear when recording (those in ARNs always are). */
+  readonly accountIds?: ReadonlyArray<string> | undefined
+}
+
+const modes: ReadonlyArray<Mode> = ["replay", "record", "once"]
+
+/**
+ * The mode in effect: the environment's `BEDROCK_CASSETTE_MODE`, else `replay` in CI (`CI` set), else the
+ * option, else `replay`.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const resolveMode = (
+  option: Mode | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env
+): Effect.Effect<Mode, CassetteError> => {
+  const variable = env[modeVariable]?.trim()
+  if (variable !== undefined && variable !== "") {
+    return modes.includes(variable as Mode)
+      ? Effect.succeed(variable as Mode)
+      : Effect.fail(new CassetteError({ message: `${modeVariable}=${variable}: expected replay, record or once` }))
+  }
+  const ci = env.CI !== undefined && env.CI !== "" && env.CI !== "false" && env.CI !== "0"
+  if (ci) return Effect.succeed("replay")
+  if (option !== undefined && !modes.includes(option)) {
+    return Effect.fail(new CassetteError({ message: `mode ${String(option)}: expected replay, record or once` }))
+  }
+  return Effect.succeed(option ?? "replay")
+}
+
+const localCredentials: BedrockClient.StaticCredentials = {
+  accessKeyId: "AKIDLOCALBEDROCK",
+  secretAccessKey: Redacted.make("local-bedrock-secret")
+}
+
+const emptyReport = (file: string): Report => ({ file, interactions: 0, played: 0, unplayed: [], mismatches: [] })
+
+/**
+ * A `BedrockClient` over a cassette (see the module's description for the modes), and the
+ * `LocalBedrockCassette` service to read its report. `file` is a path or a `file:` URL
+ * (`new URL("cassettes/x.json", import.meta.url)`).
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer = (
+  file: string | URL,
+  options: Options = {}
+): Layer.Layer<BedrockClient.BedrockClient | LocalBedrockCassette, CassetteError | ConfigError.ConfigError> =>
+  Layer.scopedContext(Effect.gen(function*() {
+    const path = file instanceof URL ? fileURLToPath(file) : file
+    const mode = yield* resolveMode(options.mode)
+    let replay: CassetteReplay | undefined
+    if (mode !== "record") {
+      const read = CassetteFile.read(path)
+      if (read.ok) replay = new CassetteReplay(path, read.cassette)
+      else if (!("missing" in read) || mode === "replay") {
+        const hint = "missing" in read ? ` (record it with ${modeVariable}=record, or use mode "once")` : ""
+        return yield* new CassetteError({ message: `${read.message}${hint}` })
+      }
+    }
+    const server = replay === undefined ? undefined : yield* Effect.acquireRelease(
+      Effect.promise(() => LocalServer.start({}, replay)),
+      (server) => Effect.promise(() => server.close())
+    )
+    let recorded = 0
+    const onRecord = (stats: Recorder.Stats) => {
+      recorded = stats.recorded
+    }
+    let client: BedrockClient.Service
+    if (mode === "replay") {
+      const { apiKey: _apiKey, ca: _ca, credentials: _credentials, endpoint: _endpoint, ...rest } = options.client ?? {}
+      client = yield* BedrockClient.make({
+        region: "us-east-1",
+        ...rest,
+        credentials: localCredentials,
+        endpoint: server!.endpoint
+      })
+    } else {
+      const base = options.client ?? (yield* BedrockClient.loadConfig())
+      client = yield* BedrockClient.make({
+        ...base,
+        record: {
+          file: path,
+          existing: mode === "once" ? "append" : "replace",
+          accountIds: options.accountIds,
+          onRecord,
+          ...(server === undefined || replay === undefined
+            ? {}
+            : { replay: { endpoint: server.endpoint, interactions: replay.interactions } })
+        }
+      })
+    }
+    const report: Effect.Effect<Report> = Effect.sync(() => server?.replay?.report() ?? emptyReport(path))
+    const verify: Effect.Effect<void, CassetteMismatchError | CassetteUnplayedError> = Effect.flatMap(
+      report,
+      (report): Effect.Effect<void, CassetteMismatchError | CassetteUnplayedError> => {
+        if (report.mismatches.length > 0) {
+          return Effect.fail(new CassetteMismatchError({ file: path, mismatches: report.mismatches }))
+        }
+        if (options.strict === true && report.unplayed.length > 0) {
+          return Effect.fail(new CassetteUnplayedError({ file: path, unplayed: report.unplayed }))
+        }
+        return Effect.void
+      }
+    )
+    // Runs first at the end (finalisers run in reverse): every call of the scope is done by then.
+    yield* Effect.addFinalizer(() => Effect.orDie(verify))
+    return Context.make(BedrockClient.BedrockClient, client).pipe(
+      Context.add(LocalBedrockCassette, {
+        file: path,
+        mode,
+        report,
+        recorded: Effect.sync(() => recorded),
+        verify
+      })
+    )
+  }))
