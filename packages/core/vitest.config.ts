@@ -1,4 +1,5 @@
 import { defineProject, mergeConfig } from "vitest/config"
 import { shared } from "../../vitest.shared.js"
+import { isolated } from "./vitest.isolated.js"
 
-export default mergeConfig(shared, defineProject({ test: { name: "core" } }))
+export default mergeConfig(shared, defineProject({ test: { name: "core", exclude: isolated } }))
