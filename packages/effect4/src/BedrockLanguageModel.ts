@@ -40,6 +40,7 @@ import { bundledRegions, serviceTierOf } from "@effect-bedrock/converse/pricing/
 import * as ResponseAnswer from "@effect-bedrock/converse/response/answer"
 import type * as EngineResponse from "@effect-bedrock/converse/response/types"
 import type { Settings } from "@effect-bedrock/converse/settings/types"
+import { coalesceDeltas } from "@effect-bedrock/converse/stream/coalesce"
 import { Decoder } from "@effect-bedrock/converse/stream/decoder"
 import type * as AiError from "effect/ai/AiError"
 import * as LanguageModel from "effect/ai/LanguageModel"
@@ -389,13 +390,18 @@ export const make = Effect.fnUntraced(function*(options: Options) {
               })
               const mapper = new AiMapping.StreamMapper(toolNames)
               const engineParts: Array<EngineResponse.StreamPart> = []
+              const joined: Array<EngineResponse.StreamPart> = []
               let ended = false
-              // Per batch of events: the decoder's parts mapped at once (no Effect per event).
+              // Per batch of events: the decoder's parts mapped at once (no Effect per event). A block's deltas
+              // read in one batch go on as one delta (effect/ai decodes every part with Schema); none waits for
+              // the next batch.
               const step = (events: ReadonlyArray<ConverseStreamOutput>): Array<Response.StreamPartEncoded> => {
                 const out: Array<Response.StreamPartEncoded> = []
                 for (const event of events) decoder.step(event, engineParts)
-                for (const part of engineParts) mapper.map(part, out)
+                coalesceDeltas(engineParts, joined)
+                for (const part of joined) mapper.map(part, out)
                 engineParts.length = 0
+                joined.length = 0
                 return out
               }
               // The events' end: the response's metadata and its finish (with the cost), or why there is none.

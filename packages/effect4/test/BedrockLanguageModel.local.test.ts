@@ -227,15 +227,21 @@ layer(Env)("BedrockLanguageModel (Effect 4) against the local Bedrock", (it) => 
       // The signature (which may come in pieces) is on reasoning-end, whole.
       const end = parts.find((part) => part.type === "reasoning-end")
       assert.deepStrictEqual(end?.metadata.effectBedrock, { signature: "sig-1" })
-      assert.deepStrictEqual(types.filter((type) => type.startsWith("reasoning") || type.startsWith("tool-params")), [
+      // Deltas read from the wire together come as one (see below): compare without repeats.
+      const kinds = types.filter((type) => type.startsWith("reasoning") || type.startsWith("tool-params"))
+      assert.deepStrictEqual(kinds.filter((type, i) => type !== kinds[i - 1]), [
         "reasoning-start",
-        "reasoning-delta",
         "reasoning-delta",
         "reasoning-end",
         "tool-params-start",
         "tool-params-delta",
-        "tool-params-delta",
         "tool-params-end"
+      ])
+      const text = (type: string) =>
+        parts.map((part) => part.type === type && "delta" in part ? part.delta : "").join("")
+      assert.deepStrictEqual([text("reasoning-delta"), text("tool-params-delta")], [
+        "Weather first.",
+        "{\"city\":\"Rome\"}"
       ])
       const call = parts.find((part) => part.type === "tool-call")
       assert.deepStrictEqual(call?.type === "tool-call" ? call.params : undefined, { city: "Rome" })
@@ -259,6 +265,63 @@ layer(Env)("BedrockLanguageModel (Effect 4) against the local Bedrock", (it) => 
         name: "get_weather",
         input: { city: "Rome" }
       })
+    }).pipe(Effect.provide(TravelHandlers)))
+
+  it.effect("streamText: a block's deltas read together go on as one delta; the first one is not held back", () =>
+    Effect.gen(function*() {
+      const local = (yield* LocalBedrock.LocalBedrock).server
+      local.reset()
+      // One delta, a 300 ms pause, then 199 deltas written at once.
+      local.script(Script.generated({ deltas: 200, text: "ab ", pauseAfterFirstMs: 300 }))
+      const deltas = yield* LanguageModel.streamText({ prompt: "Count" }).pipe(
+        Stream.filter((part) => part.type === "text-delta"),
+        Stream.map((part) => ({ delta: part.delta, at: performance.now() })),
+        Stream.runCollect
+      )
+      const end = performance.now()
+      // The first delta came alone, before the pause: it went on at once, not with the next batch.
+      assert.strictEqual(deltas[0]!.delta, "ab ")
+      assert.isAtLeast(end - deltas[0]!.at, 250)
+      // The same text in fewer parts.
+      assert.strictEqual(deltas.map((part) => part.delta).join(""), "ab ".repeat(200))
+      assert.isBelow(deltas.length, 200)
+    }))
+
+  it.effect("streamText: reasoning and tool-input deltas read together go on as one delta each, the same text", () =>
+    Effect.gen(function*() {
+      const local = (yield* LocalBedrock.LocalBedrock).server
+      local.reset()
+      const thoughts = Array.from({ length: 100 }, (_, i) => `t${i} `)
+      const input = ["{\"city\":\"", ...Array.from({ length: 98 }, () => "ab"), "\"}"]
+      local.script(Script.stream([
+        Script.event("messageStart", { role: "assistant" }),
+        ...thoughts.map((text) =>
+          Script.event("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { text } } })
+        ),
+        Script.event("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { signature: "s" } } }),
+        Script.event("contentBlockStop", { contentBlockIndex: 0 }),
+        Script.event("contentBlockStart", {
+          contentBlockIndex: 1,
+          start: { toolUse: { toolUseId: "tu-1", name: "get_weather" } }
+        }),
+        ...input.map((piece) =>
+          Script.event("contentBlockDelta", { contentBlockIndex: 1, delta: { toolUse: { input: piece } } })
+        ),
+        Script.event("contentBlockStop", { contentBlockIndex: 1 }),
+        Script.event("messageStop", { stopReason: "tool_use" }),
+        Script.event("metadata", { usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15 } })
+      ]))
+      const parts = yield* LanguageModel.streamText({ prompt: "Weather?", toolkit: Travel }).pipe(Stream.runCollect)
+      const deltas = (type: "reasoning-delta" | "tool-params-delta") =>
+        parts.flatMap((part) => part.type === type ? [part.delta] : [])
+      assert.strictEqual(deltas("reasoning-delta").join(""), thoughts.join(""))
+      assert.isBelow(deltas("reasoning-delta").length, thoughts.length)
+      assert.strictEqual(deltas("tool-params-delta").join(""), input.join(""))
+      assert.isBelow(deltas("tool-params-delta").length, input.length)
+      const call = parts.find((part) => part.type === "tool-call")
+      assert.deepStrictEqual(call?.type === "tool-call" ? call.params : undefined, { city: "ab".repeat(98) })
+      const end = parts.find((part) => part.type === "reasoning-end")
+      assert.deepStrictEqual(end?.metadata.effectBedrock, { signature: "s" })
     }).pipe(Effect.provide(TravelHandlers)))
 
   it.effect("a guardrail intervention is an answer with finish reason content-filter, not a failure", () =>

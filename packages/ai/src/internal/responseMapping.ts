@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import { coalesceDeltas } from "@effect-bedrock/converse/stream/coalesce"
 import { concatBytes } from "@effect-bedrock/converse/util/bytes"
 import type * as Response from "@effect-bedrock/core/Response"
 import type * as AiResponse from "@effect/ai/Response"
@@ -175,10 +176,9 @@ interface ThinkingState {
  * complete, as a `tool-call` part (what `@effect/ai` resolves). The response
  * metadata (with the request id, known at the end) comes just before `finish`.
  *
- * Consecutive deltas of one block within a chunk become one delta: they were
- * read from the wire together (a chunk is what the event pump had read), so no
- * text waits, and `@effect/ai` decodes every part with `Schema`, so fewer
- * parts is much less work. The text is the same.
+ * Consecutive deltas of one block within a chunk become one delta (the engine's `coalesceDeltas`): they
+ * were read from the wire together (a chunk is what the event pump had read), so no text waits, and
+ * `@effect/ai` decodes every part with `Schema`, so fewer parts is much less work. The text is the same.
  *
  * @internal
  */
@@ -193,37 +193,18 @@ export const streamMapper = (context: ResponseContext) => {
     }
     return value
   }
-  // The last delta pushed for this chunk, to which the next delta of the same block is appended.
-  let pending: { type: string; id: string; delta: string } | undefined
-  const delta = (
-    out: Array<AiResponse.StreamPartEncoded>,
-    type: "text-delta" | "reasoning-delta" | "tool-params-delta",
-    id: string,
-    text: string
-  ) => {
-    if (pending !== undefined && pending.type === type && pending.id === id) {
-      pending.delta += text
-      return
-    }
-    pending = { type, id, delta: text }
-    out.push(pending as AiResponse.StreamPartEncoded)
-  }
+  const joined: Array<Response.StreamPart> = []
   return (chunk: Chunk.Chunk<Response.StreamPart>): Chunk.Chunk<AiResponse.StreamPartEncoded> => {
     const out: Array<AiResponse.StreamPartEncoded> = []
-    pending = undefined
-    for (const part of chunk) {
-      if (part._tag === "TextDelta") {
-        delta(out, "text-delta", id(part.index), part.delta)
-        continue
-      }
-      if (part._tag === "ToolCallDelta") {
-        delta(out, "tool-params-delta", part.id, part.delta)
-        continue
-      }
-      if (part._tag !== "ThinkingDelta") pending = undefined
+    coalesceDeltas(chunk, joined)
+    for (const part of joined) {
       switch (part._tag) {
         case "TextStart": {
           out.push({ type: "text-start", id: id(part.index) })
+          break
+        }
+        case "TextDelta": {
+          out.push({ type: "text-delta", id: id(part.index), delta: part.delta })
           break
         }
         case "TextEnd": {
@@ -241,7 +222,7 @@ export const streamMapper = (context: ResponseContext) => {
             state.signature = (state.signature ?? "") + part.signature
           }
           if (part.redacted !== undefined && state !== undefined) (state.redacted ??= []).push(part.redacted)
-          if (part.delta !== undefined) delta(out, "reasoning-delta", id(part.index), part.delta)
+          if (part.delta !== undefined) out.push({ type: "reasoning-delta", id: id(part.index), delta: part.delta })
           break
         }
         case "ThinkingEnd": {
@@ -266,6 +247,10 @@ export const streamMapper = (context: ResponseContext) => {
           })
           break
         }
+        case "ToolCallDelta": {
+          out.push({ type: "tool-params-delta", id: part.id, delta: part.delta })
+          break
+        }
         case "ToolCall": {
           out.push({ type: "tool-params-end", id: part.id })
           out.push(toolCallPart(part, context))
@@ -285,6 +270,7 @@ export const streamMapper = (context: ResponseContext) => {
         }
       }
     }
+    joined.length = 0
     return Chunk.unsafeFromArray(out)
   }
 }

@@ -44,28 +44,39 @@ export interface MappedRequest {
   readonly toolNames: ReadonlyMap<string, string> | undefined
 }
 
+/**
+ * Where in the prompt: message `message`, and its part `part` (-1: the message itself). Paths are made only
+ * for an issue (a string per message and part would be most of the mapping's allocations).
+ */
+const pathOf = (message: number, part: number): string =>
+  part < 0 ? `prompt.content[${message}]` : `prompt.content[${message}].content[${part}]`
+
 /** The `effectBedrock` options of a message or part, checked by the engine (unknown keys, values). */
 const optionsOf = (
   holder: PartOptions.Holder,
   options: { readonly effectBedrock?: unknown },
-  path: string
+  message: number,
+  part: number
 ): PartOptions.PartOptions | undefined => {
   const value = options.effectBedrock
   if (value === undefined || value === null) return undefined
-  const issue = PartOptions.optionsIssue(holder, value, `${path}.options.effectBedrock`)
+  const issue = PartOptions.optionsIssue(holder, value, `${pathOf(message, part)}.options.effectBedrock`)
   if (issue !== undefined) fail(issue.message, issue.path)
   return value as PartOptions.PartOptions
 }
 
 const URL_DATA = /^(https?|s3|data):/i
 
-const fileSource = (data: string | Uint8Array | URL, path: string): EnginePrompt.FileSource => {
+const fileSource = (data: string | Uint8Array | URL, message: number, part: number): EnginePrompt.FileSource => {
   if (data instanceof Uint8Array) return { _tag: "Bytes", data }
   if (data instanceof URL) return { _tag: "Url", url: data.href }
   if (URL_DATA.test(data)) return { _tag: "Url", url: data }
   const bytes = Base64.decode(data)
   if (Result.isFailure(bytes)) {
-    return fail("File data must be bytes, a URL (https://, s3://, data:) or base64 text", path)
+    return fail(
+      "File data must be bytes, a URL (https://, s3://, data:) or base64 text",
+      `${pathOf(message, part)}.data`
+    )
   }
   return { _tag: "Bytes", data: bytes.success }
 }
@@ -84,37 +95,41 @@ class PromptBuilder {
   readonly messages: Array<EnginePrompt.Message> = []
   /** A cache point on a leading system message caches the system prompt: `cacheInstructions`. */
   systemCache: "5m" | "1h" | true | undefined = undefined
-  readonly documents = new PartOptions.DocumentNamer()
+  private namer: PartOptions.DocumentNamer | undefined = undefined
 
   constructor(readonly names: NameMapper) {}
 
-  system(message: Prompt.SystemMessage, leading: boolean, path: string): void {
+  /** Document names: made with the first document (most prompts have none). */
+  get documents(): PartOptions.DocumentNamer {
+    return this.namer ??= new PartOptions.DocumentNamer()
+  }
+
+  system(message: Prompt.SystemMessage, leading: boolean, index: number): void {
     this.messages.push({ _tag: "System", content: message.content })
-    const cache = PartOptions.cachePointOf(optionsOf("message", message.options, path))
+    const cache = PartOptions.cachePointOf(optionsOf("message", message.options, index, -1))
     if (cache === undefined) return
     if (leading) this.systemCache = cache
     else this.messages.push(cachePointTurn(cache))
   }
 
-  user(message: Prompt.UserMessage, path: string): void {
+  user(message: Prompt.UserMessage, index: number): void {
     const parts: Array<EnginePrompt.UserPart> = []
     const content = message.content
     for (let i = 0; i < content.length; i++) {
       const part = content[i]!
-      const here = `${path}.content[${i}]`
       let options: PartOptions.PartOptions | undefined
       if (part.type === "text") {
-        options = optionsOf("text", part.options, here)
+        options = optionsOf("text", part.options, index, i)
         parts.push({ _tag: "Text", text: part.text })
       } else {
-        options = optionsOf("file", part.options, here)
+        options = optionsOf("file", part.options, index, i)
         const documentName = PartOptions.isDocumentMediaType(part.mediaType)
           ? this.documents.next(options?.documentName, part.fileName)
           : undefined
         parts.push({
           _tag: "File",
           mediaType: part.mediaType,
-          source: fileSource(part.data, `${here}.data`),
+          source: fileSource(part.data, index, i),
           ...(part.fileName !== undefined ? { name: part.fileName } : {}),
           ...(documentName !== undefined ? { documentName } : {})
         })
@@ -122,24 +137,23 @@ class PromptBuilder {
       const cache = PartOptions.cachePointOf(options)
       if (cache !== undefined) parts.push(cachePointPart(cache))
     }
-    const cache = PartOptions.cachePointOf(optionsOf("message", message.options, path))
+    const cache = PartOptions.cachePointOf(optionsOf("message", message.options, index, -1))
     if (cache !== undefined && parts[parts.length - 1]?._tag !== "CachePoint") parts.push(cachePointPart(cache))
     this.messages.push({ _tag: "User", parts })
   }
 
-  assistant(message: Prompt.AssistantMessage, path: string): void {
+  assistant(message: Prompt.AssistantMessage, index: number): void {
     const parts: Array<EnginePrompt.AssistantPart> = []
     const content = message.content
     for (let i = 0; i < content.length; i++) {
       const part = content[i]!
-      const here = `${path}.content[${i}]`
       switch (part.type) {
         case "text": {
           parts.push({ _tag: "Text", text: part.text })
           break
         }
         case "reasoning": {
-          parts.push(this.reasoning(part, here))
+          parts.push(this.reasoning(part, index, i))
           break
         }
         case "tool-call": {
@@ -152,7 +166,8 @@ class PromptBuilder {
                 input: part.params,
                 provider: "bedrock"
               }
-              : { _tag: "ToolCall", id: part.id, name: sanitizeToolName(part.name), input: part.params }
+              // The engine's mapping sanitises the name as it writes the call.
+              : { _tag: "ToolCall", id: part.id, name: part.name, input: part.params }
           )
           break
         }
@@ -172,7 +187,7 @@ class PromptBuilder {
           break
         }
         case "file": {
-          return fail("Bedrock takes files in user messages only, not in assistant messages", here)
+          return fail("Bedrock takes files in user messages only, not in assistant messages", pathOf(index, i))
         }
         default:
           break
@@ -182,12 +197,12 @@ class PromptBuilder {
   }
 
   /** Reasoning as Bedrock's own (its signature, or redacted data) when the options carry it, else as text. */
-  reasoning(part: Prompt.ReasoningPart, path: string): EnginePrompt.ThinkingPart {
-    const options = optionsOf("reasoning", part.options, path)
+  reasoning(part: Prompt.ReasoningPart, message: number, index: number): EnginePrompt.ThinkingPart {
+    const options = optionsOf("reasoning", part.options, message, index)
     if (options?.redactedData !== undefined) {
       const redacted = Base64.decode(options.redactedData)
       if (Result.isFailure(redacted)) {
-        return fail("redactedData must be base64", `${path}.options.effectBedrock.redactedData`)
+        return fail("redactedData must be base64", `${pathOf(message, index)}.options.effectBedrock.redactedData`)
       }
       return { _tag: "Thinking", text: part.text, redacted: redacted.success, provider: "bedrock" }
     }
@@ -197,7 +212,7 @@ class PromptBuilder {
       : { _tag: "Thinking", text: part.text, signature, provider: "bedrock" }
   }
 
-  tool(message: Prompt.ToolMessage, path: string): void {
+  tool(message: Prompt.ToolMessage, index: number): void {
     const parts: Array<EnginePrompt.ToolPart> = []
     for (const part of message.content) {
       if (part.type !== "tool-result" || part.providerExecuted) continue
@@ -210,7 +225,7 @@ class PromptBuilder {
       })
     }
     if (parts.length > 0) this.messages.push({ _tag: "Tool", parts })
-    const cache = PartOptions.cachePointOf(optionsOf("message", message.options, path))
+    const cache = PartOptions.cachePointOf(optionsOf("message", message.options, index, -1))
     if (cache !== undefined) this.messages.push(cachePointTurn(cache))
   }
 }
@@ -291,7 +306,10 @@ export const toRequest = (options: LanguageModel.ProviderOptions): Result.Result
     let renamed = false
     for (let i = 0; i < options.tools.length; i++) {
       const tool = options.tools[i]!
-      if (Tool.isProviderDefined(tool)) {
+      // A toolkit's tools are the same objects call after call: a custom tool's definition is made once, and
+      // found before anything else is asked of the tool.
+      const known = definitions.get(tool)
+      if (known === undefined && Tool.isProviderDefined(tool)) {
         const native = nativeToolOf(tool.id)
         if (native === undefined) {
           return fail(`The provider-defined tool "${tool.id}" is not available on Bedrock`, `tools[${i}]`)
@@ -302,7 +320,7 @@ export const toRequest = (options: LanguageModel.ProviderOptions): Result.Result
         renamed = true
         continue
       }
-      const definition = toolDefinition(tool)
+      const definition = known ?? toolDefinition(tool)
       ;(tools ??= []).push(definition)
       if (definition.name !== tool.name) {
         names.toToolkit.set(definition.name, tool.name)
@@ -314,25 +332,24 @@ export const toRequest = (options: LanguageModel.ProviderOptions): Result.Result
     let leading = true
     for (let i = 0; i < content.length; i++) {
       const message = content[i]!
-      const path = `prompt.content[${i}]`
       switch (message.role) {
         case "system": {
-          builder.system(message, leading, path)
+          builder.system(message, leading, i)
           break
         }
         case "user": {
           leading = false
-          builder.user(message, path)
+          builder.user(message, i)
           break
         }
         case "assistant": {
           leading = false
-          builder.assistant(message, path)
+          builder.assistant(message, i)
           break
         }
         case "tool": {
           leading = false
-          builder.tool(message, path)
+          builder.tool(message, i)
           break
         }
       }

@@ -1,8 +1,9 @@
 /**
- * `BedrockLanguageModel`'s span attributes: `effect/ai`'s GenAI annotations (`Telemetry.addGenAIAnnotations`)
- * on the span `LanguageModel` opens for a call, plus what core's telemetry adds and the GenAI conventions
- * have no `effect/ai` field for (the usage's cache tokens, region, server, request id, service tier, cost).
- * The names are core's (`packages/core/src/internal/telemetry/telemetry.ts`), so both lines export the same.
+ * `BedrockLanguageModel`'s span attributes: `effect/ai`'s GenAI annotations (those `Telemetry.addGenAIAnnotations`
+ * writes, under the same keys) on the span `LanguageModel` opens for a call, plus what core's telemetry adds and
+ * the GenAI conventions have no `effect/ai` field for (the usage's cache tokens, region, server, request id, service
+ * tier, cost). The names are core's (`packages/core/src/internal/telemetry/telemetry.ts`), so both lines export the
+ * same.
  *
  * @internal
  */
@@ -10,13 +11,17 @@ import { effectiveServiceTier } from "@effect-bedrock/converse/mapping/converse"
 import type { ServerInfo } from "@effect-bedrock/converse/net/clientServer"
 import type * as EngineResponse from "@effect-bedrock/converse/response/types"
 import type { Settings } from "@effect-bedrock/converse/settings/types"
-import { addGenAIAnnotations } from "effect/ai/Telemetry"
 import type { Span } from "effect/Tracer"
 
 /** @internal */
 export interface Where {
   readonly region: string | undefined
   readonly server: ServerInfo | undefined
+}
+
+/** An attribute whose value may be absent (`null` or `undefined`: not written, as effect/ai's rule). */
+const optional = (span: Span, key: string, value: unknown): void => {
+  if (value !== undefined && value !== null) span.attribute(key, value)
 }
 
 /**
@@ -32,19 +37,17 @@ export const annotateRequest = (span: Span, options: {
   readonly where: Where
 }): void => {
   const settings = options.settings
-  addGenAIAnnotations(span, {
-    provider: { name: "aws.bedrock" },
-    operation: { name: "chat" },
-    output: { type: options.json ? "json" : "text" },
-    request: {
-      model: options.target,
-      maxTokens: settings.maxTokens,
-      temperature: settings.temperature,
-      topP: settings.topP,
-      topK: settings.topK,
-      stopSequences: settings.stopSequences
-    }
-  })
+  // The attributes `addGenAIAnnotations` writes (its keys, its rule: nullish values are left out), written
+  // directly: it builds each key per call (camelCase to snake_case through a regular expression).
+  span.attribute("gen_ai.provider.name", "aws.bedrock")
+  span.attribute("gen_ai.operation.name", "chat")
+  span.attribute("gen_ai.output.type", options.json ? "json" : "text")
+  span.attribute("gen_ai.request.model", options.target)
+  optional(span, "gen_ai.request.max_tokens", settings.maxTokens)
+  optional(span, "gen_ai.request.temperature", settings.temperature)
+  optional(span, "gen_ai.request.top_p", settings.topP)
+  optional(span, "gen_ai.request.top_k", settings.topK)
+  optional(span, "gen_ai.request.stop_sequences", settings.stopSequences)
   span.attribute("gen_ai.request.stream", options.stream)
   const { region, server } = options.where
   if (region !== undefined) span.attribute("cloud.region", region)
@@ -68,11 +71,12 @@ export const annotateResponse = (
   cost: EngineResponse.Cost | undefined
 ): void => {
   const usage = response.usage
-  addGenAIAnnotations(span, {
-    response: { id: response.requestId, model: response.modelId, finishReasons: [response.rawFinishReason] },
-    usage: usage.unknown === true ? undefined : { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens }
-  })
+  optional(span, "gen_ai.response.id", response.requestId)
+  span.attribute("gen_ai.response.model", response.modelId)
+  span.attribute("gen_ai.response.finish_reasons", [response.rawFinishReason])
   if (usage.unknown !== true) {
+    span.attribute("gen_ai.usage.input_tokens", usage.inputTokens)
+    span.attribute("gen_ai.usage.output_tokens", usage.outputTokens)
     span.attribute("gen_ai.usage.cache_read.input_tokens", usage.cacheReadTokens)
     span.attribute("gen_ai.usage.cache_creation.input_tokens", usage.cacheWriteTokens)
   }
