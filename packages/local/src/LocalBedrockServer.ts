@@ -81,6 +81,84 @@ export interface Options {
    * `NodeHttp2Handler({ nodeHttp2ConnectOptions })`); never turn certificate checks off globally.
    */
   readonly tls?: boolean | undefined
+  /**
+   * Bedrock batch inference (model invocation jobs) on the same port: the S3 the jobs read and write,
+   * their timing and quotas. Without `batch.s3`, `CreateModelInvocationJob` is refused. See `BatchOptions`.
+   */
+  readonly batch?: BatchOptions | undefined
+}
+
+/**
+ * The batch control plane's settings: `CreateModelInvocationJob`, `GetModelInvocationJob`,
+ * `ListModelInvocationJobs` and `StopModelInvocationJob` on the server's endpoint (point
+ * `@aws-sdk/client-bedrock` at it), running each job's records through the same path as `converse`
+ * (scripts, reserved `local.*` ids, the default model) and reading and writing its files in S3.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface BatchOptions {
+  /** The S3 that holds the jobs' input and output (for example s3rver on loopback). */
+  readonly s3?: BatchS3Options | undefined
+  readonly timing?: BatchTiming | undefined
+  /**
+   * Quotas that replace Bedrock's defaults (the engine's `BatchLimits.defaultQuotas`: at least 100
+   * records per job, at most 50,000 per file and per job, 1 GB per file, 5 GB per job, 20 jobs of a
+   * model submitted or in progress), e.g. `{ minRecordsPerJob: 1 }` for a demo.
+   */
+  readonly quotas?: Partial<BatchQuotas> | undefined
+  /** Records of a job run at the same time (default 16). */
+  readonly concurrency?: number | undefined
+}
+
+/**
+ * The batch quotas (see the engine's `@effect-bedrock/converse/limits/batch`).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface BatchQuotas {
+  readonly minRecordsPerJob: number
+  readonly maxRecordsPerFile: number
+  readonly maxRecordsPerJob: number
+  readonly maxFileBytes: number
+  readonly maxJobBytes: number
+  readonly maxConcurrentJobs: number
+}
+
+/**
+ * Where the batch runner's S3 is. The client is `@aws-sdk/client-s3` with `forcePathStyle`.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface BatchS3Options {
+  /** e.g. `http://127.0.0.1:4568` */
+  readonly endpoint: string
+  /** Default `us-east-1`. */
+  readonly region?: string | undefined
+  /** Default s3rver's account (`S3RVER` / `S3RVER`). */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined
+}
+
+/**
+ * How fast jobs move. A job spends `stepMs` in each of `Submitted`, `Validating` and `Scheduled`
+ * (and `Stopping`), then `recordMs` per record (with `concurrency` records at a time).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface BatchTiming {
+  /** Default 20. */
+  readonly stepMs?: number | undefined
+  /** Default 0. */
+  readonly recordMs?: number | undefined
+  /**
+   * How long one hour of a job's `timeoutDurationInHours` lasts here (default: jobs never time
+   * out). A job that has not started when its timeout passes ends `Expired`; one in progress ends
+   * `PartiallyCompleted` with the records it processed.
+   */
+  readonly hourMs?: number | undefined
 }
 
 /**

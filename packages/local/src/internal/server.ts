@@ -13,6 +13,8 @@ import * as net from "node:net"
 import * as tls from "node:tls"
 import type * as Script from "../LocalBedrockScript.js"
 import type { ConnectionStats, Options, ReceivedRequest } from "../LocalBedrockServer.js"
+import * as batchControlPlane from "./batch/controlPlane.js"
+import { BatchJobs } from "./batch/jobs.js"
 import { type Exchange, http1Exchange, http2Exchange, replyError } from "./exchange.js"
 import * as host from "./host.js"
 import { isObject } from "./json.js"
@@ -28,6 +30,8 @@ import * as selfSignedCertificate from "./selfSignedCertificate.js"
 import * as validation from "./validation.js"
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1")
+const UNSIGNED =
+  "Missing or invalid Authorization header: sign the request with SigV4 or send a Bedrock API key as a Bearer token."
 const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream|count-tokens)$/
 
 /** @internal */
@@ -39,6 +43,7 @@ export class LocalServer {
   private readonly sockets = new Set<net.Socket>()
   private readonly open = new OpenRequests()
   private readonly quotas: Quotas | undefined
+  private readonly batch: BatchJobs
   private closing: Promise<void> | undefined
   private stats = { connections: 0, tlsHandshakes: 0, tlsResumed: 0, tlsFailed: 0 }
 
@@ -52,6 +57,10 @@ export class LocalServer {
     const endpoint = host.endpointFor(host.listenHost(options.host), port)
     this.endpoint = certificate === undefined ? endpoint : endpoint.replace(/^http:/, "https:")
     this.quotas = options.quotas === undefined ? undefined : new Quotas(options.quotas)
+    this.batch = new BatchJobs(options.batch, options.allowAnyModelId === true, {
+      takeScript: (operation, modelId) => this.scripts.take(operation, modelId),
+      cache: this.cache
+    })
   }
 
   // ---------------------------------------------------------------------------
@@ -177,6 +186,7 @@ export class LocalServer {
     this.log.length = 0
     this.cache.clear()
     this.quotas?.reset()
+    this.batch.reset()
   }
 
   awaitIdle(): Promise<void> {
@@ -190,6 +200,7 @@ export class LocalServer {
 
   close(): Promise<void> {
     if (this.closing !== undefined) return this.closing
+    this.batch.close()
     this.closing = new Promise<void>((resolve) => {
       this.netServer.close(() => resolve())
       for (const socket of this.sockets) socket.destroy()
@@ -271,6 +282,19 @@ export class LocalServer {
     const logIndex = this.log.push(entry) - 1
 
     const error = (status: number, name: string, message: string) => replyError(ex, requestId, status, name, message)
+    const batchRoute = operation === undefined ? batchControlPlane.route(method, path) : undefined
+    if (batchRoute !== undefined) {
+      if (this.options.requireAuth !== false && auth === "none") return error(403, "AccessDeniedException", UNSIGNED)
+      return batchControlPlane.handle(this.batch, {
+        ex,
+        requestId,
+        route: batchRoute,
+        body,
+        malformed,
+        query: new URLSearchParams((req.url ?? "").split("?")[1] ?? ""),
+        authorization: typeof authorization === "string" ? authorization : undefined
+      })
+    }
     if (operation === undefined) {
       return error(404, "UnknownOperationException", `No operation matches ${method} ${path}`)
     }
@@ -278,11 +302,7 @@ export class LocalServer {
       return error(400, "ValidationException", "The provided model identifier is invalid.")
     }
     if (this.options.requireAuth !== false && auth === "none") {
-      return error(
-        403,
-        "AccessDeniedException",
-        "Missing or invalid Authorization header: sign the request with SigV4 or send a Bedrock API key as a Bearer token."
-      )
+      return error(403, "AccessDeniedException", UNSIGNED)
     }
     const refusal = this.options.allowAnyModelId === true ? undefined : modelIds.refusal(modelId)
     if (refusal !== undefined) return error(400, "ValidationException", refusal)
