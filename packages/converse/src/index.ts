@@ -226,6 +226,15 @@ export * as RetryPolicy from "./retry/policy.js"
  */
 export * as TokenEstimate from "./limits/tokenEstimate.js"
 
+/**
+ * Bedrock batch inference as data: the default quotas (records, sizes, concurrent jobs) and the shapes
+ * `CreateModelInvocationJob` accepts; shared by the batch client and the local Bedrock.
+ *
+ * @since 0.1.0
+ */
+export * as BatchLimits from "./limits/batch.js"
+
+// =============================================================================
 // Batch inference
 // =============================================================================
 
@@ -256,13 +265,3 @@ export * as BatchOutput from "./batch/output.js"
  * @since 0.1.0
  */
 export * as BatchPricing from "./pricing/batch.js"
-=======
-/**
- * Bedrock batch inference as data: the default quotas (records, sizes, concurrent jobs) and the shapes
- * `CreateModelInvocationJob` accepts; shared by the batch client and the local Bedrock.
- *
- * @since 0.1.0
- */
-export * as BatchLimits from "./limits/batch.js"
-
-// ======================================================================

@@ -59,8 +59,8 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
-import type * as BedrockClient from "./BedrockClient.js"
 import * as Errors from "./BedrockBatchError.js"
+import type * as BedrockClient from "./BedrockClient.js"
 import type * as BedrockModelId from "./BedrockModelId.js"
 import type * as BedrockModelSettings from "./BedrockModelSettings.js"
 import * as BedrockPricing from "./BedrockPricing.js"
@@ -379,11 +379,72 @@ export const make = (
       ),
       (client) => Effect.sync(() => client.destroy())
     )
+    return yield* build(modules, bedrock, s3, {
+      region,
+      secrets: secretsOf([options.credentials, s3Options.credentials]),
+      limits: options.limits,
+      partSize: options.partSize
+    })
+  })
+
+/**
+ * Options of `makeFromClients`: what `Options` says besides the clients.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface FromClientsOptions {
+  /** The clients' region, for prices (default: the Bedrock client's). */
+  readonly region?: string | undefined
+  readonly limits?: Partial<Limits> | undefined
+  readonly partSize?: number | undefined
+  /** Secrets to remove from error messages, if the clients were built with any. */
+  readonly secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined
+}
+
+/**
+ * The service over SDK clients you built (an `S3Client` of `@aws-sdk/client-s3` and a `BedrockClient` of
+ * `@aws-sdk/client-bedrock`, typed loosely here so that this module's types never need those packages): for
+ * your own middleware, credentials or HTTP handler. They are not destroyed by the service.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const makeFromClients = (
+  clients: { readonly bedrock: unknown; readonly s3: unknown },
+  options: FromClientsOptions = {}
+): Effect.Effect<Service, Errors.BatchDependencyError> =>
+  Effect.flatMap(Sdk.modules, (modules) =>
+    build(
+      modules,
+      clients.bedrock as InstanceType<Sdk.BedrockModule["BedrockClient"]>,
+      clients.s3 as InstanceType<Sdk.S3Module["S3Client"]>,
+      {
+        region: options.region,
+        secrets: (options.secrets ?? []).map(Redacted.value),
+        limits: options.limits,
+        partSize: options.partSize
+      }
+    ))
+
+const build = (
+  modules: Sdk.Modules,
+  bedrock: InstanceType<Sdk.BedrockModule["BedrockClient"]>,
+  s3: InstanceType<Sdk.S3Module["S3Client"]>,
+  options: {
+    readonly region: string | undefined
+    readonly secrets: ReadonlyArray<string>
+    readonly limits: Partial<Limits> | undefined
+    readonly partSize: number | undefined
+  }
+): Effect.Effect<Service> =>
+  Effect.gen(function*() {
+    const region = options.region
     const clients: Submit.Clients = {
       modules,
       bedrock,
       s3,
-      secrets: secretsOf([options.credentials, s3Options.credentials]),
+      secrets: options.secrets,
       limits: { ...defaultLimits, ...options.limits },
       partSize: Math.max(5 * MiB, options.partSize ?? defaultPartSize)
     }
@@ -395,7 +456,9 @@ export const make = (
       () => undefined
     ))
 
-    const jobOf = (info: JobInternal.JobInfo & { readonly jobName: string; readonly records?: number; readonly inputUri?: string }): Job => ({
+    const jobOf = (
+      info: JobInternal.JobInfo & { readonly jobName: string; readonly records?: number; readonly inputUri?: string }
+    ): Job => ({
       jobArn: info.jobArn,
       jobName: info.jobName,
       modelId: info.modelId,
@@ -436,7 +499,10 @@ export const make = (
           catch: Sdk.fromBedrock("GetModelInvocationJob", clients.secrets)
         })
         const outputUri = raw.outputDataConfig?.s3OutputDataConfig?.s3Uri
-        if (typeof outputUri !== "string" || BatchLimits.parseS3Uri(outputUri) === undefined || typeof raw.modelId !== "string") {
+        if (
+          typeof outputUri !== "string" || BatchLimits.parseS3Uri(outputUri) === undefined ||
+          typeof raw.modelId !== "string"
+        ) {
           return yield* new Errors.BatchOutputError({
             message: "GetModelInvocationJob: the job has no model id or output S3 URI",
             source: "GetModelInvocationJob"
@@ -462,6 +528,18 @@ export const make = (
  */
 export const layer = (options: Options = {}): Layer.Layer<BedrockBatch, Errors.BatchDependencyError> =>
   Layer.scoped(BedrockBatch, make(options))
+
+/**
+ * The service over your SDK clients (see `makeFromClients`).
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerFromClients = (
+  clients: { readonly bedrock: unknown; readonly s3: unknown },
+  options?: FromClientsOptions
+): Layer.Layer<BedrockBatch, Errors.BatchDependencyError> =>
+  Layer.effect(BedrockBatch, makeFromClients(clients, options))
 
 /**
  * The client from `Config`: the region from `AWS_REGION` by default (credentials from the SDK's chain).

@@ -31,20 +31,22 @@ import * as Schema from "effect/Schema"
  * @since 0.1.0
  * @category Errors
  */
-export class BatchS3Error extends Schema.TaggedError<BatchS3Error>("@effect-bedrock/core/BedrockBatchError/BatchS3Error")(
-  "BatchS3Error",
-  {
-    message: Schema.String,
-    /** The S3 operation: `PutObject`, `UploadPart`, `GetObject`, `ListObjectsV2`, ... */
-    operation: Schema.String,
-    bucket: Schema.String,
-    key: Schema.optional(Schema.String),
-    reason: Schema.String,
-    status: Schema.optional(Schema.Number),
-    requestId: Schema.optional(Schema.String),
-    retryable: Schema.Boolean
-  }
-) {}
+export class BatchS3Error
+  extends Schema.TaggedError<BatchS3Error>("@effect-bedrock/core/BedrockBatchError/BatchS3Error")(
+    "BatchS3Error",
+    {
+      message: Schema.String,
+      /** The S3 operation: `PutObject`, `UploadPart`, `GetObject`, `ListObjectsV2`, ... */
+      operation: Schema.String,
+      bucket: Schema.String,
+      key: Schema.optional(Schema.String),
+      reason: Schema.String,
+      status: Schema.optional(Schema.Number),
+      requestId: Schema.optional(Schema.String),
+      retryable: Schema.Boolean
+    }
+  )
+{}
 
 /**
  * Bedrock denied the request: the caller may not create or read model invocation jobs, may not pass the job's

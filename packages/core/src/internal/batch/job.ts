@@ -13,7 +13,7 @@ import type { Prices } from "@effect-bedrock/converse/pricing/cost"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Schedule from "effect/Schedule"
+import type * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as Errors from "../../BedrockBatchError.js"
 import type * as Response from "../../Response.js"
@@ -134,7 +134,9 @@ export const stop = (clients: Clients, jobArn: string): Effect.Effect<void, Erro
   const module = clients.modules.bedrock
   return Effect.asVoid(Effect.tryPromise({
     try: (signal) =>
-      clients.bedrock.send(new module.StopModelInvocationJobCommand({ jobIdentifier: jobArn }), { abortSignal: signal }),
+      clients.bedrock.send(new module.StopModelInvocationJobCommand({ jobIdentifier: jobArn }), {
+        abortSignal: signal
+      }),
     catch: fromBedrock("StopModelInvocationJob", clients.secrets)
   }))
 }
@@ -174,7 +176,8 @@ export const outcome = (
       new Errors.BatchJobError({
         jobArn,
         status,
-        message: `The batch job ${jobIdOf(jobArn)} ended ${status}` + (state.message !== undefined ? `: ${state.message}` : "")
+        message: `The batch job ${jobIdOf(jobArn)} ended ${status}` +
+          (state.message !== undefined ? `: ${state.message}` : "")
       })
     )
   }
@@ -236,7 +239,9 @@ const toBytes = (chunk: unknown): Uint8Array | undefined =>
 const outputKeys = (clients: Clients, info: JobInfo) =>
   Effect.gen(function*() {
     const output = BatchLimits.parseS3Uri(info.outputUri)!
-    const prefix = `${output.key === "" || output.key.endsWith("/") ? output.key : `${output.key}/`}${jobIdOf(info.jobArn)}/`
+    const prefix = `${output.key === "" || output.key.endsWith("/") ? output.key : `${output.key}/`}${
+      jobIdOf(info.jobArn)
+    }/`
     const module = clients.modules.s3
     const keys: Array<string> = []
     let token: string | undefined
@@ -278,7 +283,8 @@ const fileResults = (
     const controller = new AbortController()
     yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
     const object = yield* Effect.tryPromise({
-      try: () => clients.s3.send(new module.GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: controller.signal }),
+      try: () =>
+        clients.s3.send(new module.GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: controller.signal }),
       catch: fromS3("GetObject", bucket, key, clients.secrets)
     })
     const body = object.Body as S3Body
@@ -299,7 +305,11 @@ const fileResults = (
         const decoded = Output.decodeLine(line, context)
         if (!decoded.ok) {
           return Effect.fail(
-            new Errors.BatchOutputError({ message: `${key}: line ${lineNumber}: ${decoded.message}`, source: key, line: lineNumber })
+            new Errors.BatchOutputError({
+              message: `${key}: line ${lineNumber}: ${decoded.message}`,
+              source: key,
+              line: lineNumber
+            })
           )
         }
         const result = decoded.value
@@ -315,7 +325,9 @@ const fileResults = (
       Stream.mapEffect((chunk) => {
         const bytes = toBytes(chunk)
         if (bytes === undefined) {
-          return Effect.fail(new Errors.BatchOutputError({ message: `${key}: a chunk of the body is not bytes`, source: key }))
+          return Effect.fail(
+            new Errors.BatchOutputError({ message: `${key}: a chunk of the body is not bytes`, source: key })
+          )
         }
         const pushed = reader.push(bytes)
         return pushed.ok
@@ -357,10 +369,13 @@ export const results = (
 export const manifest = (clients: Clients, info: JobInfo): Effect.Effect<Output.Manifest, Errors.CallError> =>
   Effect.gen(function*() {
     const output = BatchLimits.parseS3Uri(info.outputUri)!
-    const key = `${output.key === "" || output.key.endsWith("/") ? output.key : `${output.key}/`}${jobIdOf(info.jobArn)}/${BatchLimits.manifestFileName}`
+    const key = `${output.key === "" || output.key.endsWith("/") ? output.key : `${output.key}/`}${
+      jobIdOf(info.jobArn)
+    }/${BatchLimits.manifestFileName}`
     const module = clients.modules.s3
     const object = yield* Effect.tryPromise({
-      try: (signal) => clients.s3.send(new module.GetObjectCommand({ Bucket: output.bucket, Key: key }), { abortSignal: signal }),
+      try: (signal) =>
+        clients.s3.send(new module.GetObjectCommand({ Bucket: output.bucket, Key: key }), { abortSignal: signal }),
       catch: fromS3("GetObject", output.bucket, key, clients.secrets)
     })
     const text = yield* Effect.tryPromise({

@@ -6,14 +6,16 @@
  *
  * @internal
  */
+import type * as BedrockSdk from "@aws-sdk/client-bedrock"
+import type * as S3Sdk from "@aws-sdk/client-s3"
 import { scrubSecrets } from "@effect-bedrock/converse/errors/scrub"
 import * as Effect from "effect/Effect"
 import * as Errors from "../../BedrockBatchError.js"
 
 /** @internal */
-export type BedrockModule = typeof import("@aws-sdk/client-bedrock")
+export type BedrockModule = typeof BedrockSdk
 /** @internal */
-export type S3Module = typeof import("@aws-sdk/client-s3")
+export type S3Module = typeof S3Sdk
 
 /** @internal */
 export interface Modules {
@@ -51,10 +53,11 @@ interface Described {
 
 const describeError = (error: unknown, secrets: ReadonlyArray<string>): Described => {
   const record = (typeof error === "object" && error !== null ? error : {}) as Record<string, unknown>
-  const metadata = (typeof record.$metadata === "object" && record.$metadata !== null ? record.$metadata : {}) as Record<
-    string,
-    unknown
-  >
+  const metadata =
+    (typeof record.$metadata === "object" && record.$metadata !== null ? record.$metadata : {}) as Record<
+      string,
+      unknown
+    >
   const name = typeof record.name === "string"
     ? (typeof record.code === "string" && record.name === "Error" ? record.code : record.name)
     : "UnknownError"

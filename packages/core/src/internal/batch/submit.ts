@@ -106,7 +106,10 @@ const checkOptions = (options: SubmitOptions<unknown>, jobName: string) => {
   for (const field of ["inputUri", "outputUri"] as const) {
     const uri = options[field]
     if (typeof uri !== "string" || BatchLimits.parseS3Uri(uri) === undefined) {
-      return invalidOption(field, `Invalid ${field}: expected an S3 URI (s3://bucket/folder/), got ${JSON.stringify(uri)}`)
+      return invalidOption(
+        field,
+        `Invalid ${field}: expected an S3 URI (s3://bucket/folder/), got ${JSON.stringify(uri)}`
+      )
     }
   }
   if (typeof options.roleArn !== "string" || !BatchLimits.isRoleArn(options.roleArn)) {
@@ -134,7 +137,12 @@ const checkOptions = (options: SubmitOptions<unknown>, jobName: string) => {
     }
     for (const [key, value] of entries) {
       if (typeof value !== "string" || !BatchLimits.isTag(key, value)) {
-        return invalidOption(`tags.${key}`, `Invalid tag ${JSON.stringify(key)}: keys of 1 to 128 and values of at most 256 letters, digits, spaces or ._:/=+@-`)
+        return invalidOption(
+          `tags.${key}`,
+          `Invalid tag ${
+            JSON.stringify(key)
+          }: keys of 1 to 128 and values of at most 256 letters, digits, spaces or ._:/=+@-`
+        )
       }
     }
   }
@@ -199,7 +207,10 @@ export const submit = <E>(
 > =>
   Effect.gen(function*() {
     if (typeof options !== "object" || options === null) {
-      return yield* invalidOption("options", "Expected options ({ model, requests, inputUri, outputUri, roleArn, ... })")
+      return yield* invalidOption(
+        "options",
+        "Expected options ({ model, requests, inputUri, outputUri, roleArn, ... })"
+      )
     }
     const made = Prepare.makeModel({ model: options.model, settings: options.settings })
     if (!made.ok) {
@@ -303,7 +314,9 @@ export const submit = <E>(
 
     yield* upload.pipe(
       Effect.onError(() =>
-        Effect.suspend(() => Effect.zipRight(writer === undefined ? Effect.void : writer.abort(), Upload.remove(target, written)))
+        Effect.suspend(() =>
+          Effect.zipRight(writer === undefined ? Effect.void : writer.abort(), Upload.remove(target, written))
+        )
       )
     )
 
@@ -329,7 +342,8 @@ export const submit = <E>(
         : {})
     }
     const created = yield* Effect.tryPromise({
-      try: (signal) => clients.bedrock.send(new module.CreateModelInvocationJobCommand(request), { abortSignal: signal }),
+      try: (signal) =>
+        clients.bedrock.send(new module.CreateModelInvocationJobCommand(request), { abortSignal: signal }),
       catch: fromBedrock("CreateModelInvocationJob", clients.secrets)
     }).pipe(Effect.onError(() => Upload.remove(target, written)))
     if (typeof created.jobArn !== "string" || created.jobArn === "") {
