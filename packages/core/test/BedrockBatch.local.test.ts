@@ -170,14 +170,20 @@ layer(TestLive, { excludeTestServices: true })("BedrockBatch", (it) => {
       }))
   })
 
-  it.effect("a partially failed job: await fails with BatchRecordsFailedError, results hold each error", () =>
+  it.scoped("a partially failed job: await fails with BatchRecordsFailedError, results hold each error; your batch price", () =>
     Effect.gen(function*() {
       const { local } = yield* Stack
       yield* local.script(
         LocalBedrockScript.failure("ModelErrorException", { message: "scripted model error" }),
         LocalBedrockScript.failure("ValidationException", { message: "bad record" })
       )
-      const batch = yield* BedrockBatch.BedrockBatch
+      // Your batch price (a BedrockPricing entry of the "batch" tier) wins over the documented discount.
+      const { options } = yield* Stack
+      const batch = yield* BedrockBatch.make(options).pipe(
+        Effect.provide(
+          BedrockPricing.layer([{ model: MODEL, serviceTier: "batch", input: 1, output: 2 }], { fallback: "none" })
+        )
+      )
       const job = yield* batch.submit({ ...common("partial"), requests: questions(100) })
       const error = yield* Effect.flip(job.await({ schedule: poll }))
       assert.strictEqual(error._tag, "BatchRecordsFailedError")
@@ -187,7 +193,11 @@ layer(TestLive, { excludeTestServices: true })("BedrockBatch", (it) => {
       const failures = results.flatMap((result) => result._tag === "Failure" ? [result.error] : [])
       assert.deepStrictEqual(failures.map((failure) => failure.code).sort(), [400, 424])
       assert.include(failures.map((failure) => failure.message), "scripted model error")
-      assert.strictEqual(results.filter((result) => result._tag === "Success").length, 98)
+      const successes = results.flatMap((result) => result._tag === "Success" ? [result.response] : [])
+      assert.strictEqual(successes.length, 98)
+      for (const response of successes) {
+        assert.deepStrictEqual(response.cost, BedrockPricing.costOf({ input: 1, output: 2 }, response.usage))
+      }
     }))
 
   it.effect("a stopped job: Stopping then Stopped, await fails with BatchJobError; the concurrent-jobs quota", () =>
