@@ -80,8 +80,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       process.exit(2)
     }
   }
-  const s3 = await startS3Server({ port, buckets })
+  let s3
+  try {
+    s3 = await startS3Server({ port, buckets })
+  } catch (error) {
+    console.error(`s3-server: ${error instanceof Error ? error.message : String(error)}`)
+    process.exit(2)
+  }
   console.log(`S3 (s3rver) listening on ${s3.endpoint}, data in ${s3.directory}; Ctrl-C stops it`)
+  console.log(`Clients: endpoint ${s3.endpoint}, forcePathStyle: true, keys ${credentials.accessKeyId} / ${credentials.secretAccessKey}`)
   const stop = () => s3.close().then(() => process.exit(0))
   process.once("SIGINT", stop)
   process.once("SIGTERM", stop)

@@ -13,6 +13,10 @@
  * - Requests are validated like Bedrock does (400 ValidationException), answered by a script from
  *   the FIFO queue (see `LocalBedrockScript`), by a reserved model id, or by the deterministic
  *   default model.
+ * - With `batch.s3` (see `BatchOptions`): Bedrock's batch inference control plane on the same port
+ *   (`CreateModelInvocationJob`, `GetModelInvocationJob`, `ListModelInvocationJobs`,
+ *   `StopModelInvocationJob`, as `@aws-sdk/client-bedrock` sends them), jobs read from and written
+ *   to S3, each record answered like a `converse` call.
  *
  * Reserved model ids (for clients that cannot script the server):
  *
@@ -112,6 +116,18 @@ export interface BatchOptions {
 }
 
 /**
+ * The batch control-plane operations the server answers.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type BatchOperation =
+  | "CreateModelInvocationJob"
+  | "GetModelInvocationJob"
+  | "ListModelInvocationJobs"
+  | "StopModelInvocationJob"
+
+/**
  * The batch quotas (see the engine's `@effect-bedrock/converse/limits/batch`).
  *
  * @since 0.1.0
@@ -209,8 +225,10 @@ export interface Quota {
  */
 export interface ReceivedRequest {
   readonly requestId: string
-  /** Undefined for an unknown path. */
+  /** Undefined for an unknown path and for the batch control plane (see `batchOperation`). */
   readonly operation: Script.Operation | undefined
+  /** The batch control-plane operation (`CreateModelInvocationJob`, ...), for those requests. */
+  readonly batchOperation?: BatchOperation | undefined
   /** URL-decoded, e.g. `us.amazon.nova-micro-v1:0` or an inference-profile ARN. */
   readonly modelId: string | undefined
   readonly method: string

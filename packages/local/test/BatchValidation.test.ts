@@ -241,14 +241,26 @@ layer(batchLayer({ timing: { stepMs: 5 }, quotas: { maxConcurrentJobs: 2 } }), {
   }
 )
 
-layer(batchLayer({ timing: { stepMs: 5, recordMs: 10, hourMs: 10 }, concurrency: 1 }), { excludeTestServices: true })(
-  "batch timeout (an hour lasts 10 ms)",
+layer(batchLayer({ timing: { stepMs: 5, recordMs: 20, hourMs: 25 }, concurrency: 1 }), { excludeTestServices: true })(
+  "batch timeout (an hour lasts 25 ms)",
   (it) => {
     it.effect("a job still running at its timeout ends PartiallyCompleted with the records it processed", () =>
       Effect.gen(function*() {
-        // 24 hours = 240 ms: validation and 3 steps of 5 ms pass first, then 10 ms a record (1 s for all).
+        // 24 hours = 600 ms: validation and 3 steps of 5 ms pass first, then 20 ms a record (2 s for all).
         yield* put("slow/a.jsonl", jsonl(converseLines(100)))
         const arn = yield* createJob({ inputKey: "slow/a.jsonl", timeoutDurationInHours: 24 })
+        // Progress shows while it runs: InProgress with some records processed, all of them counted.
+        let running = yield* getJob(arn)
+        while (
+          running.status !== "PartiallyCompleted" &&
+          !(running.status === "InProgress" && running.processedRecordCount! > 0)
+        ) {
+          yield* Effect.sleep("5 millis")
+          running = yield* getJob(arn)
+        }
+        assert.strictEqual(running.status, "InProgress")
+        assert.strictEqual(running.totalRecordCount, 100)
+        assert.strictEqual(running.successRecordCount, running.processedRecordCount)
         const { job } = yield* awaitJob(arn)
         assert.strictEqual(job.status, "PartiallyCompleted")
         assert.isBelow(job.processedRecordCount!, 100)

@@ -57,6 +57,14 @@ Options:
       --quota <spec>       a Bedrock-like quota, [<modelId>=]rpm:N,tpm:N,burst:S (repeatable;
                            without a model id: every model, each its own budget); over it,
                            requests get ThrottlingException (429)
+      --s3-endpoint <url>  run Bedrock batch inference jobs (CreateModelInvocationJob and the
+                           rest of the control plane, on the same port) against this S3, e.g.
+                           http://127.0.0.1:4568 (node scripts/s3-server.mjs in this repository)
+      --batch-step-ms <ms> time a job spends Submitted, Validating and Scheduled (default 20)
+      --batch-record-ms <ms>
+                           extra time per record of a job (default 0)
+      --batch-min-records <n>
+                           the minimum records per job (Bedrock's default quota: 100)
       --tls                serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with a self-signed
                            certificate made at start; its PEM is written to a temporary file
                            (printed as BEDROCK_CA_BUNDLE) for the client under test to trust
@@ -94,6 +102,10 @@ export const parse = (args: ReadonlyArray<string>): Command => {
         scripts: { type: "string", short: "s" },
         "allow-any-model-id": { type: "boolean", default: false },
         quota: { type: "string", multiple: true },
+        "s3-endpoint": { type: "string" },
+        "batch-step-ms": { type: "string" },
+        "batch-record-ms": { type: "string" },
+        "batch-min-records": { type: "string" },
         tls: { type: "boolean", default: false },
         quiet: { type: "boolean", short: "q", default: false },
         json: { type: "boolean", default: false },
@@ -123,6 +135,8 @@ export const parse = (args: ReadonlyArray<string>): Command => {
   } catch (error) {
     return { _tag: "Usage", message: `--quota: ${error instanceof Error ? error.message : String(error)}` }
   }
+  const batch = batchOptions(values)
+  if (typeof batch === "string") return { _tag: "Usage", message: batch }
   return {
     _tag: "Serve",
     options: {
@@ -130,10 +144,52 @@ export const parse = (args: ReadonlyArray<string>): Command => {
       host: address,
       allowAnyModelId: values["allow-any-model-id"],
       ...(quotas ? { quotas } : {}),
-      ...(values.tls ? { tls: true } : {})
+      ...(values.tls ? { tls: true } : {}),
+      ...(batch === undefined ? {} : { batch })
     },
     scripts: values.scripts,
     output: values.json ? "json" : values.quiet ? "quiet" : "text"
+  }
+}
+
+/** The batch flags as `Options["batch"]`, or a usage message. */
+const batchOptions = (values: {
+  readonly "s3-endpoint"?: string | undefined
+  readonly "batch-step-ms"?: string | undefined
+  readonly "batch-record-ms"?: string | undefined
+  readonly "batch-min-records"?: string | undefined
+}): Options["batch"] | string => {
+  const endpoint = values["s3-endpoint"]
+  const count = (flag: string, value: string | undefined): number | string | undefined => {
+    if (value === undefined) return undefined
+    const n = Number(value)
+    return value.trim() !== "" && Number.isInteger(n) && n >= 0
+      ? n
+      : `--${flag} must be a whole number >= 0, got '${value}'`
+  }
+  const stepMs = count("batch-step-ms", values["batch-step-ms"])
+  const recordMs = count("batch-record-ms", values["batch-record-ms"])
+  const minRecords = count("batch-min-records", values["batch-min-records"])
+  for (const n of [stepMs, recordMs, minRecords]) if (typeof n === "string") return n
+  if (endpoint === undefined) {
+    return stepMs === undefined && recordMs === undefined && minRecords === undefined
+      ? undefined
+      : "--batch-step-ms, --batch-record-ms and --batch-min-records need --s3-endpoint"
+  }
+  if (!/^https?:\/\/[^/\s]+\/?$/.test(endpoint)) {
+    return `--s3-endpoint must be an http(s) URL such as http://127.0.0.1:4568, got '${endpoint}'`
+  }
+  return {
+    s3: { endpoint },
+    ...(stepMs === undefined && recordMs === undefined
+      ? {}
+      : {
+        timing: {
+          ...(stepMs === undefined ? {} : { stepMs: stepMs as number }),
+          ...(recordMs === undefined ? {} : { recordMs: recordMs as number })
+        }
+      }),
+    ...(minRecords === undefined ? {} : { quotas: { minRecordsPerJob: minRecords as number } })
   }
 }
 
@@ -144,8 +200,14 @@ export const parse = (args: ReadonlyArray<string>): Command => {
  *
  * @internal
  */
-export const environment = (endpoint: string, certificateFile?: string): Readonly<Record<string, string>> => ({
+export const environment = (
+  endpoint: string,
+  certificateFile?: string,
+  batch?: boolean
+): Readonly<Record<string, string>> => ({
   AWS_ENDPOINT_URL_BEDROCK_RUNTIME: endpoint,
+  // The control plane (model invocation jobs) is served on the same port.
+  ...(batch === true ? { AWS_ENDPOINT_URL_BEDROCK: endpoint } : {}),
   AWS_REGION: region,
   AWS_ACCESS_KEY_ID: credentials.accessKeyId,
   AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
@@ -153,8 +215,8 @@ export const environment = (endpoint: string, certificateFile?: string): Readonl
 })
 
 /** @internal */
-export const exportLines = (endpoint: string, certificateFile?: string): Array<string> =>
-  Object.entries(environment(endpoint, certificateFile)).map(([name, value]) => `export ${name}=${value}`)
+export const exportLines = (endpoint: string, certificateFile?: string, batch?: boolean): Array<string> =>
+  Object.entries(environment(endpoint, certificateFile, batch)).map(([name, value]) => `export ${name}=${value}`)
 
 /** The scripts in a JSON file; throws an `Error` saying what is wrong. */
 const readScripts = (file: string): Array<Script.Script> => {
@@ -190,7 +252,7 @@ const banner = (
   "",
   "Point a client at it (the credentials are dummies: any signature or bearer key is accepted):",
   "",
-  ...exportLines(server.endpoint, certificateFile),
+  ...exportLines(server.endpoint, certificateFile, options.batch !== undefined),
   "",
   ...(certificateFile === undefined ? [] : [
     `TLS: a self-signed certificate for 127.0.0.1, ::1 and localhost, written to ${certificateFile} (removed at`,
@@ -204,6 +266,9 @@ const banner = (
       "local.* ids; others get ValidationException.",
   ...(file === undefined ? [] : [`Scripts: ${scripts} queued from ${file}.`]),
   ...(options.quotas === undefined ? [] : [`Quotas: ${JSON.stringify(options.quotas)}.`]),
+  ...(options.batch?.s3 === undefined ? [] : [
+    `Batch inference: model invocation jobs on the same port (AWS_ENDPOINT_URL_BEDROCK), S3 at ${options.batch.s3.endpoint}.`
+  ]),
   "The default model is a deterministic stand-in: it echoes, calls tools and sums up their results.",
   "Stop with Ctrl-C."
 ]
@@ -292,12 +357,14 @@ export const main = async (args: ReadonlyArray<string>, io: Io): Promise<number>
         endpoint: server.endpoint,
         port: server.port,
         pid: process.pid,
-        env: environment(server.endpoint, certificateFile),
+        env: environment(server.endpoint, certificateFile, command.options.batch !== undefined),
         ...(certificateFile === undefined ? {} : { certificateFile })
       }))
       break
     case "quiet":
-      for (const line of exportLines(server.endpoint, certificateFile)) io.out(line)
+      for (const line of exportLines(server.endpoint, certificateFile, command.options.batch !== undefined)) {
+        io.out(line)
+      }
       break
     default:
       for (const line of banner(server, command.options, scripts.length, command.scripts, certificateFile)) {

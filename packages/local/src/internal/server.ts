@@ -284,6 +284,7 @@ export class LocalServer {
     const error = (status: number, name: string, message: string) => replyError(ex, requestId, status, name, message)
     const batchRoute = operation === undefined ? batchControlPlane.route(method, path) : undefined
     if (batchRoute !== undefined) {
+      if (this.log[logIndex] === entry) this.log[logIndex] = { ...entry, batchOperation: batchRoute.operation }
       if (this.options.requireAuth !== false && auth === "none") return error(403, "AccessDeniedException", UNSIGNED)
       return batchControlPlane.handle(this.batch, {
         ex,

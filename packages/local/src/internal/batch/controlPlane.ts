@@ -8,19 +8,9 @@
  *
  * @internal
  */
+import type { BatchOperation } from "../../LocalBedrockServer.js"
 import { type Exchange, replyError, replyJson } from "../exchange.js"
 import type { BatchJobs, Job } from "./jobs.js"
-
-/**
- * The control-plane operations.
- *
- * @internal
- */
-export type BatchOperation =
-  | "CreateModelInvocationJob"
-  | "GetModelInvocationJob"
-  | "ListModelInvocationJobs"
-  | "StopModelInvocationJob"
 
 /** @internal */
 export interface Route {

@@ -22,6 +22,7 @@ import { setMaxListeners } from "node:events"
 import type { BatchOptions } from "../../LocalBedrockServer.js"
 import { sleep } from "../exchange.js"
 import { isObject, type Json } from "../json.js"
+import * as invokeModel from "./invokeModel.js"
 import * as records from "./records.js"
 import { BatchS3 } from "./s3.js"
 import type { CreateRequest } from "./validation.js"
@@ -574,11 +575,18 @@ export class BatchJobs {
       inputTokens: 0,
       outputTokens: 0
     })
-    const body = modelInput as Json
+    let body = modelInput as Json
+    let native: invokeModel.Native | undefined
     if (job.request.invocationType === "InvokeModel") {
-      return errorLine(400, "This local Bedrock runs Converse batch jobs only (modelInvocationType \"Converse\").")
-    }
-    if (body.toolConfig !== undefined) {
+      native = invokeModel.fromNative(body)
+      if (native === undefined) {
+        return errorLine(
+          400,
+          "Malformed input request: this local Bedrock answers InvokeModel records in the Anthropic Messages or Amazon Nova format."
+        )
+      }
+      body = native.converse
+    } else if (body.toolConfig !== undefined) {
       return errorLine(
         400,
         "Tool use (toolConfig) is not supported in batch inference jobs with the Converse invocation type."
@@ -599,9 +607,10 @@ export class BatchJobs {
     }
     if (!isObject(parsed)) return errorLine(500, "The model returned a response that is not JSON.")
     const usage = isObject(parsed.usage) ? parsed.usage : {}
+    const modelOutput = native === undefined ? parsed : native.answer(parsed, job.request.modelId)
     return {
       ok: true,
-      line: JSON.stringify({ recordId, modelInput, modelOutput: parsed }),
+      line: JSON.stringify({ recordId, modelInput, modelOutput }),
       inputTokens: typeof usage.inputTokens === "number" ? usage.inputTokens : 0,
       outputTokens: typeof usage.outputTokens === "number" ? usage.outputTokens : 0
     }
