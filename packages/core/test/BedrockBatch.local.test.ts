@@ -76,6 +76,13 @@ const keys = (prefix: string) =>
       return (page.Contents ?? []).map((object) => object.Key ?? "").sort()
     }))
 
+/** How many CreateModelInvocationJob calls reached the local Bedrock. */
+const creates = Effect.flatMap(Stack, ({ local }) =>
+  Effect.map(
+    local.requests,
+    (requests) => requests.filter((request) => request.batchOperation === "CreateModelInvocationJob").length
+  ))
+
 const common = (jobName: string) => ({
   model: MODEL,
   inputUri: `s3://${BUCKET}/input/`,
@@ -203,6 +210,7 @@ layer(TestLive, { excludeTestServices: true })("BedrockBatch", (it) => {
   it.effect("a stopped job: Stopping then Stopped, await fails with BatchJobError; the concurrent-jobs quota", () =>
     Effect.gen(function*() {
       const batch = yield* BedrockBatch.BedrockBatch
+      const before = yield* creates
       // Every record of local.hang hangs until the job is stopped.
       const job = yield* batch.submit({ ...common("hanging"), model: "local.hang", requests: questions(100) })
       // The server allows one job of a model at a time: a second is refused with Bedrock's quota error.
@@ -210,6 +218,8 @@ layer(TestLive, { excludeTestServices: true })("BedrockBatch", (it) => {
         batch.submit({ ...common("second"), model: "local.hang", requests: questions(100) })
       )
       assert.strictEqual(quota._tag, "BatchQuotaError")
+      // Both reached the control plane (the count the refusals below stay at).
+      assert.strictEqual(yield* creates, before + 2)
       const states = yield* job.changes(poll).pipe(
         Stream.takeUntil((state) => state.status === "InProgress"),
         Stream.runCollect
@@ -226,6 +236,7 @@ layer(TestLive, { excludeTestServices: true })("BedrockBatch", (it) => {
   it.effect("S3 access errors are BatchS3Error, and no job is created", () =>
     Effect.gen(function*() {
       const { options } = yield* Stack
+      const before = yield* creates
       const wrongKeys = yield* Effect.flip(
         Effect.flatMap(
           BedrockBatch.BedrockBatch,
@@ -252,10 +263,12 @@ layer(TestLive, { excludeTestServices: true })("BedrockBatch", (it) => {
       )
       assert.strictEqual(missing._tag, "BatchS3Error")
       if (missing._tag === "BatchS3Error") assert.strictEqual(missing.reason, "NoSuchBucket")
+      assert.strictEqual(yield* creates, before)
     }))
 
   it.effect("limits and batch refusals fail before anything is uploaded, with the numbers", () =>
     Effect.gen(function*() {
+      const before = yield* creates
       const batch = yield* BedrockBatch.BedrockBatch
       const few = yield* Effect.flip(batch.submit({ ...common("few"), requests: questions(50) }))
       assert.strictEqual(few._tag, "BatchLimitError")
@@ -285,5 +298,6 @@ layer(TestLive, { excludeTestServices: true })("BedrockBatch", (it) => {
         assert.deepInclude(many, { limit: "maxRecordsPerJob", maximum: 120, actual: 121 })
       }
       assert.deepStrictEqual(yield* keys("input/many/"), [])
+      assert.strictEqual(yield* creates, before)
     }))
 })
