@@ -452,7 +452,11 @@ const build = (
     // The bundled prices load when results are first read, once.
     const prices = Option.isSome(given) ? Effect.succeed(given.value) : yield* Effect.cached(BedrockPricing.bundled)
     const clientRegion = region ?? (yield* Effect.orElseSucceed(
-      Effect.tryPromise(() => bedrock.config.region()),
+      Effect.tryPromise(async () => {
+        const provider = bedrock.config.region
+        const value: unknown = typeof provider === "function" ? await provider() : provider
+        return typeof value === "string" ? value : undefined
+      }),
       () => undefined
     ))
 
@@ -498,10 +502,10 @@ const build = (
             bedrock.send(new module.GetModelInvocationJobCommand({ jobIdentifier: jobArn }), { abortSignal: signal }),
           catch: Sdk.fromBedrock("GetModelInvocationJob", clients.secrets)
         })
-        const outputUri = raw.outputDataConfig?.s3OutputDataConfig?.s3Uri
+        const outputUri: unknown = raw?.outputDataConfig?.s3OutputDataConfig?.s3Uri
         if (
           typeof outputUri !== "string" || BatchLimits.parseS3Uri(outputUri) === undefined ||
-          typeof raw.modelId !== "string"
+          typeof raw?.modelId !== "string"
         ) {
           return yield* new Errors.BatchOutputError({
             message: "GetModelInvocationJob: the job has no model id or output S3 URI",

@@ -476,7 +476,11 @@ const build = (
     const given = options.prices
     const prices = given !== undefined ? Effect.succeed(given) : yield* Effect.cached(bundled)
     const clientRegion = region ?? (yield* Effect.orElseSucceed(
-      Effect.tryPromise(() => bedrock.config.region()),
+      Effect.tryPromise(async () => {
+        const provider = bedrock.config.region
+        const value: unknown = typeof provider === "function" ? await provider() : provider
+        return typeof value === "string" ? value : undefined
+      }),
       () => undefined
     ))
 
@@ -522,10 +526,10 @@ const build = (
             bedrock.send(new module.GetModelInvocationJobCommand({ jobIdentifier: jobArn }), { abortSignal: signal }),
           catch: Sdk.fromBedrock("GetModelInvocationJob", clients.secrets)
         })
-        const outputUri = raw.outputDataConfig?.s3OutputDataConfig?.s3Uri
+        const outputUri: unknown = raw?.outputDataConfig?.s3OutputDataConfig?.s3Uri
         if (
           typeof outputUri !== "string" || BatchLimits.parseS3Uri(outputUri) === undefined ||
-          typeof raw.modelId !== "string"
+          typeof raw?.modelId !== "string"
         ) {
           return yield* new Errors.BatchOutputError({
             message: "GetModelInvocationJob: the job has no model id or output S3 URI",

@@ -90,7 +90,9 @@ layer(TestLive, { excludeTestServices: true })("BedrockBatch (Effect 4)", (it) =
       )
       assert.strictEqual(error._tag, "BatchRecordsFailedError")
       if (error._tag === "BatchRecordsFailedError") assert.deepInclude(error, { failed: 1, succeeded: 149 })
-      assert.include(seen, "InProgress")
+      // The states as they changed (how many depends on the poll's timing): a start, then the end.
+      assert.isAbove(seen.length, 1)
+      assert.strictEqual(seen.at(-1), "Completed")
       const results = yield* Stream.runCollect(job.results)
       assert.strictEqual(results.length, 150)
       const failures = results.filter((result) => result._tag === "Failure")

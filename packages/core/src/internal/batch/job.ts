@@ -258,11 +258,12 @@ const outputKeys = (clients: Clients, info: JobInfo) =>
           ),
         catch: fromS3("ListObjectsV2", output.bucket, prefix, clients.secrets)
       })
-      for (const object of page.Contents ?? []) {
-        const key = object.Key
+      const contents: unknown = page?.Contents
+      for (const object of Array.isArray(contents) ? contents : []) {
+        const key: unknown = object?.Key
         if (typeof key === "string" && key.endsWith(".jsonl.out")) keys.push(key)
       }
-      token = page.IsTruncated === true && typeof page.NextContinuationToken === "string"
+      token = page?.IsTruncated === true && typeof page.NextContinuationToken === "string"
         ? page.NextContinuationToken
         : undefined
     } while (token !== undefined)
@@ -287,7 +288,7 @@ const fileResults = (
         clients.s3.send(new module.GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: controller.signal }),
       catch: fromS3("GetObject", bucket, key, clients.secrets)
     })
-    const body = object.Body as S3Body
+    const body = object?.Body as S3Body
     if (body === undefined || typeof body[Symbol.asyncIterator] !== "function") {
       return Stream.fail(new Errors.BatchOutputError({ message: "GetObject answered without a body", source: key }))
     }
@@ -379,7 +380,14 @@ export const manifest = (clients: Clients, info: JobInfo): Effect.Effect<Output.
       catch: fromS3("GetObject", output.bucket, key, clients.secrets)
     })
     const text = yield* Effect.tryPromise({
-      try: () => object.Body?.transformToString("utf-8") ?? Promise.resolve(""),
+      try: async (): Promise<string> => {
+        const body: unknown = object.Body
+        const read = typeof body === "object" && body !== null
+          ? (body as { readonly transformToString?: unknown }).transformToString
+          : undefined
+        const text: unknown = typeof read === "function" ? await read.call(body, "utf-8") : ""
+        return typeof text === "string" ? text : ""
+      },
       catch: fromS3("GetObject", output.bucket, key, clients.secrets)
     })
     const decoded = Output.decodeManifest(text.slice(0, 1_000_000))

@@ -6,16 +6,44 @@
  *
  * @internal
  */
-import type * as BedrockSdk from "@aws-sdk/client-bedrock"
-import type * as S3Sdk from "@aws-sdk/client-s3"
 import { scrubSecrets } from "@effect-bedrock/converse/errors/scrub"
 import * as Effect from "effect/Effect"
 import * as Errors from "../../BedrockBatchError.js"
 
+// The SDK's types never appear in this module's declarations: the packages are optional peers, and a user
+// without them must still compile against ours. What is used of them is written out here; the answers are
+// `any` on purpose, every one is checked where it is read (nothing from the network is trusted).
+
 /** @internal */
-export type BedrockModule = typeof BedrockSdk
+export interface SdkClient {
+  readonly send: (command: any, options?: { readonly abortSignal?: AbortSignal }) => Promise<any>
+  readonly destroy: () => void
+  readonly config: { readonly region?: unknown }
+  readonly middlewareStack?: unknown
+}
+
+type Command = new(input: any) => unknown
+
 /** @internal */
-export type S3Module = typeof S3Sdk
+export interface BedrockModule {
+  readonly BedrockClient: new(config: any) => SdkClient
+  readonly CreateModelInvocationJobCommand: Command
+  readonly GetModelInvocationJobCommand: Command
+  readonly StopModelInvocationJobCommand: Command
+}
+
+/** @internal */
+export interface S3Module {
+  readonly S3Client: new(config: any) => SdkClient
+  readonly PutObjectCommand: Command
+  readonly CreateMultipartUploadCommand: Command
+  readonly UploadPartCommand: Command
+  readonly CompleteMultipartUploadCommand: Command
+  readonly AbortMultipartUploadCommand: Command
+  readonly DeleteObjectCommand: Command
+  readonly ListObjectsV2Command: Command
+  readonly GetObjectCommand: Command
+}
 
 /** @internal */
 export interface Modules {
@@ -39,8 +67,8 @@ const load = <A>(dependency: string, importer: () => Promise<A>): Effect.Effect<
  * @internal
  */
 export const modules: Effect.Effect<Modules, Errors.BatchDependencyError> = Effect.zipWith(
-  load("@aws-sdk/client-bedrock", () => import("@aws-sdk/client-bedrock")),
-  load("@aws-sdk/client-s3", () => import("@aws-sdk/client-s3")),
+  load("@aws-sdk/client-bedrock", (): Promise<BedrockModule> => import("@aws-sdk/client-bedrock")),
+  load("@aws-sdk/client-s3", (): Promise<S3Module> => import("@aws-sdk/client-s3")),
   (bedrock, s3) => ({ bedrock, s3 })
 )
 

@@ -9,6 +9,8 @@
  *
  * @internal
  */
+// A type for a local value only: it never reaches this module's declarations (the SDK is an optional peer).
+import type { CreateModelInvocationJobCommandInput } from "@aws-sdk/client-bedrock"
 import * as Jsonl from "@effect-bedrock/converse/batch/jsonl"
 import * as Record from "@effect-bedrock/converse/batch/record"
 import * as BatchLimits from "@effect-bedrock/converse/limits/batch"
@@ -288,7 +290,7 @@ export const submit = <E>(
     const inputUri = `s3://${input.bucket}/${prefix}`
     const outputUri = `s3://${output.bucket}/${folder(output.key)}`
     const { bedrock: module } = clients.modules
-    const request: ConstructorParameters<typeof module.CreateModelInvocationJobCommand>[0] = {
+    const request: CreateModelInvocationJobCommandInput = {
       jobName,
       roleArn: options.roleArn,
       modelId: targetOf(model),
@@ -311,7 +313,7 @@ export const submit = <E>(
         clients.bedrock.send(new module.CreateModelInvocationJobCommand(request), { abortSignal: signal }),
       catch: fromBedrock("CreateModelInvocationJob", clients.secrets)
     }).pipe(Effect.onError(() => Upload.remove(target, written)))
-    if (typeof created.jobArn !== "string" || created.jobArn === "") {
+    if (typeof created?.jobArn !== "string" || created.jobArn === "") {
       return yield* new Errors.BatchOutputError({
         message: "CreateModelInvocationJob answered without a jobArn",
         source: "CreateModelInvocationJob"

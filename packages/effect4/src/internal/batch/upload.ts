@@ -76,7 +76,7 @@ export class FileWriter {
           (signal) =>
             client.send(new module.CreateMultipartUploadCommand({ Bucket: bucket, Key: key }), { abortSignal: signal })
         )
-        if (typeof created.UploadId !== "string") {
+        if (typeof created?.UploadId !== "string") {
           return yield* fromS3("CreateMultipartUpload", bucket, key, [])({
             name: "MalformedResponse",
             message: "no UploadId in the answer"
@@ -96,7 +96,7 @@ export class FileWriter {
             { abortSignal: signal }
           )
       )
-      this.parts.push({ ETag: uploaded.ETag ?? "", PartNumber })
+      this.parts.push({ ETag: typeof uploaded?.ETag === "string" ? uploaded.ETag : "", PartNumber })
     })
   }
 
