@@ -135,8 +135,10 @@ layer(TestLive, { excludeTestServices: true })("BedrockBatch", (it) => {
           "input/thousand/records-00001.jsonl",
           "input/thousand/records-00002.jsonl"
         ])
-        // The first file went as a multipart upload (two parts), the second with one PutObject.
+        // The input folder checked to be new; the first file went as a multipart upload (two parts), the
+        // second with one PutObject.
         assert.deepStrictEqual(s3Commands, [
+          "ListObjectsV2Command",
           "CreateMultipartUploadCommand",
           "UploadPartCommand",
           "UploadPartCommand",
@@ -258,7 +260,8 @@ layer(TestLive, { excludeTestServices: true })("BedrockBatch", (it) => {
       )
       assert.strictEqual(wrongKeys._tag, "BatchS3Error")
       if (wrongKeys._tag === "BatchS3Error") {
-        assert.strictEqual(wrongKeys.operation, "PutObject")
+        // The first S3 call: the check that the job's input folder is new.
+        assert.strictEqual(wrongKeys.operation, "ListObjectsV2")
         assert.strictEqual(wrongKeys.bucket, BUCKET)
         assert.strictEqual(wrongKeys.status, 403)
       }
@@ -271,6 +274,30 @@ layer(TestLive, { excludeTestServices: true })("BedrockBatch", (it) => {
       assert.strictEqual(missing._tag, "BatchS3Error")
       if (missing._tag === "BatchS3Error") assert.strictEqual(missing.reason, "NoSuchBucket")
       assert.strictEqual(yield* creates, before)
+    }))
+
+  it.effect("Bedrock's and our validation of the job: a name in use, an unknown job", () =>
+    Effect.gen(function*() {
+      const batch = yield* BedrockBatch.BedrockBatch
+      // The input folder of the earlier "partial" job holds its files: refused before anything is written.
+      const reused = yield* Effect.flip(batch.submit({ ...common("partial"), requests: questions(100) }))
+      assert.strictEqual(reused._tag, "BatchValidationError")
+      if (reused._tag === "BatchValidationError") assert.deepInclude(reused, { source: "client", field: "jobName" })
+      assert.deepStrictEqual(yield* keys("input/partial/"), ["input/partial/records-00001.jsonl"])
+      // In a new folder, Bedrock refuses the name (ConflictException); what was uploaded is removed.
+      const conflict = yield* Effect.flip(
+        batch.submit({ ...common("partial"), inputUri: `s3://${BUCKET}/again/`, requests: questions(100) })
+      )
+      assert.strictEqual(conflict._tag, "BatchValidationError")
+      if (conflict._tag === "BatchValidationError") {
+        assert.deepInclude(conflict, { source: "bedrock", operation: "CreateModelInvocationJob" })
+      }
+      assert.deepStrictEqual(yield* keys("again/"), [])
+      const unknown = yield* Effect.flip(
+        batch.attach("arn:aws:bedrock:us-east-1:111122223333:model-invocation-job/abcdefabcdef")
+      )
+      assert.strictEqual(unknown._tag, "BatchValidationError")
+      if (unknown._tag === "BatchValidationError") assert.deepInclude(unknown, { source: "bedrock", status: 404 })
     }))
 
   it.effect("limits and batch refusals fail before anything is uploaded, with the numbers", () =>

@@ -133,8 +133,10 @@ export const fromBedrock = (
   switch (described.name) {
     case "AccessDeniedException":
       return new Errors.BatchAccessDeniedError({ message, operation, ...optional(described) })
+    // ConflictException: a job name already taken.
     case "ValidationException":
     case "ResourceNotFoundException":
+    case "ConflictException":
       return new Errors.BatchValidationError({ message, operation, source: "bedrock", ...optional(described) })
     case "ServiceQuotaExceededException":
       return new Errors.BatchQuotaError({ message, operation, retryable: true, ...optional(described) })

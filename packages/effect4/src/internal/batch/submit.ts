@@ -20,7 +20,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Errors from "../../BedrockBatchError.js"
 import type { Modules } from "./sdk.js"
-import { fromBedrock } from "./sdk.js"
+import { fromBedrock, fromS3 } from "./sdk.js"
 import * as Upload from "./upload.js"
 
 type BedrockClient = InstanceType<Modules["bedrock"]["BedrockClient"]>
@@ -225,10 +225,34 @@ export const submit = <E>(
         yield* writer.write(line)
       })
 
+    // The job's input folder must be new: files there would become part of this job, and a failed submission
+    // would delete what it overwrote. Checked when the first file is about to be written.
+    const ensureNewFolder = Effect.gen(function*() {
+      const existing = yield* Effect.tryPromise({
+        try: (signal) =>
+          clients.s3.send(
+            new clients.modules.s3.ListObjectsV2Command({ Bucket: input.bucket, Prefix: prefix, MaxKeys: 1 }),
+            { abortSignal: signal }
+          ),
+        catch: fromS3("ListObjectsV2", input.bucket, prefix, clients.secrets)
+      })
+      const contents: unknown = existing?.Contents
+      if (Array.isArray(contents) && contents.length > 0) {
+        return yield* invalidOption(
+          "jobName",
+          `s3://${input.bucket}/${prefix} already holds files (a job of this name was submitted before): choose ` +
+            "another jobName, or remove them"
+        )
+      }
+    })
+
     const release = Effect.suspend(() => {
       const lines = held ?? []
       held = undefined
-      return Effect.forEach(lines, ({ line, newFile }) => place(line, newFile), { discard: true })
+      return Effect.flatMap(
+        ensureNewFolder,
+        () => Effect.forEach(lines, ({ line, newFile }) => place(line, newFile), { discard: true })
+      )
     })
 
     const add = (request: unknown) =>
