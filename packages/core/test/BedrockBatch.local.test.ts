@@ -2,7 +2,7 @@
 // Bedrock's batch control plane and a real S3 wire-protocol server (s3rver), both on 127.0.0.1: a 1,000-record
 // job (multipart upload, files split, progress, results decoded, cost at batch prices), a partially failed
 // job, a stopped job, the concurrent-jobs quota, S3 access errors, limits and batch refusals before upload.
-import { BedrockClient } from "@aws-sdk/client-bedrock"
+import { BedrockClient, GetModelInvocationJobCommand } from "@aws-sdk/client-bedrock"
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3"
 import { BedrockBatch, BedrockPricing, Response } from "@effect-bedrock/core"
 import { LocalBedrock, LocalBedrockScript } from "@effect-bedrock/local"
@@ -128,9 +128,27 @@ layer(TestLive, { excludeTestServices: true })("BedrockBatch", (it) => {
           ...common("thousand"),
           requests,
           limits: { maxRecordsPerFile: 900 },
-          tags: { team: "search" }
+          tags: { team: "search" },
+          timeoutHours: 48,
+          kmsKeyId: "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
         })
         assert.strictEqual(job.records, 1000)
+        // The job as Bedrock holds it: Converse records, the input folder, the options given.
+        const described = yield* Effect.promise(() =>
+          bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: job.jobArn }))
+        )
+        assert.deepInclude(described, {
+          jobName: "thousand",
+          modelId: MODEL,
+          modelInvocationType: "Converse",
+          roleArn: ROLE_ARN,
+          timeoutDurationInHours: 48
+        })
+        assert.strictEqual(described.inputDataConfig?.s3InputDataConfig?.s3Uri, `s3://${BUCKET}/input/thousand/`)
+        assert.deepStrictEqual(described.outputDataConfig?.s3OutputDataConfig, {
+          s3Uri: `s3://${BUCKET}/output/`,
+          s3EncryptionKeyId: "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        })
         assert.deepStrictEqual(yield* keys("input/thousand/"), [
           "input/thousand/records-00001.jsonl",
           "input/thousand/records-00002.jsonl"
