@@ -242,3 +242,35 @@ export * as Admission from "./limits/admission.js"
  * @since 0.1.0
  */
 export * as BatchLimits from "./limits/batch.js"
+
+// =============================================================================
+// Batch inference
+// =============================================================================
+
+/**
+ * A batch record from a request: the same checks and mapping as an on-demand call, and what batch refuses.
+ *
+ * @since 0.1.0
+ */
+export * as BatchRecord from "./batch/record.js"
+
+/**
+ * A batch job's input as JSONL: record ids, lines, files cut by Bedrock's per-file limits, the job's limits.
+ *
+ * @since 0.1.0
+ */
+export * as BatchJsonl from "./batch/jsonl.js"
+
+/**
+ * A batch job's output read back: each line as a `Response` or a record error; the manifest.
+ *
+ * @since 0.1.0
+ */
+export * as BatchOutput from "./batch/output.js"
+
+/**
+ * What a batch record costs: your batch price, else AWS's documented discount on the on-demand price.
+ *
+ * @since 0.1.0
+ */
+export * as BatchPricing from "./pricing/batch.js"

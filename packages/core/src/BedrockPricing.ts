@@ -63,11 +63,13 @@ export interface Price {
 /**
  * Bedrock's service tiers. A request without one (or with `"auto"`) is priced
  * as `"default"`; the tier the response reports wins over the one requested.
+ * `"batch"` prices the records of a `BedrockBatch` job (without a batch entry,
+ * a batch record is priced at the discount AWS documents, see `BedrockBatch`).
  *
  * @since 0.1.0
  * @category Models
  */
-export type ServiceTier = "default" | "flex" | "priority" | "reserved"
+export type ServiceTier = "default" | "flex" | "priority" | "reserved" | "batch"
 
 /**
  * A price for the models it matches: a model id (exact) or a `RegExp`, in the

@@ -7,6 +7,16 @@
 /**
  * @since 0.1.0
  */
+export * as BedrockBatch from "./BedrockBatch.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as BedrockBatchError from "./BedrockBatchError.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as BedrockClient from "./BedrockClient.js"
 
 /**

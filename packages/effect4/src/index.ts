@@ -6,6 +6,20 @@
  */
 
 /**
+ * Bulk jobs on Bedrock batch inference (S3 JSONL in, `Response`s out, batch prices), on the engine's batch records.
+ *
+ * @since 0.1.0
+ */
+export * as BedrockBatch from "./BedrockBatch.js"
+
+/**
+ * The typed errors of `BedrockBatch`.
+ *
+ * @since 0.1.0
+ */
+export * as BedrockBatchError from "./BedrockBatchError.js"
+
+/**
  * The swappable service over the AWS SDK client.
  *
  * @since 0.1.0

@@ -12,6 +12,8 @@ import { check } from "./effectLine.js"
 check(import.meta.url)
 
 const {
+  BedrockBatch,
+  BedrockBatchError,
   BedrockClient,
   BedrockClientSwap,
   BedrockError,
@@ -36,6 +38,8 @@ const {
 rest satisfies Record<string, never>
 
 export {
+  BedrockBatch,
+  BedrockBatchError,
   BedrockClient,
   BedrockClientSwap,
   BedrockError,

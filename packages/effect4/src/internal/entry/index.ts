@@ -12,6 +12,8 @@ import { check } from "./effectLine.js"
 check(import.meta.url)
 
 const {
+  BedrockBatch,
+  BedrockBatchError,
   BedrockClient,
   BedrockError,
   BedrockLanguageModel,
@@ -23,4 +25,12 @@ const {
 // Every module of the implementation is re-exported: a new one left out here fails to compile.
 rest satisfies Record<string, never>
 
-export { BedrockClient, BedrockError, BedrockLanguageModel, BedrockRateLimiter, BedrockTool }
+export {
+  BedrockBatch,
+  BedrockBatchError,
+  BedrockClient,
+  BedrockError,
+  BedrockLanguageModel,
+  BedrockRateLimiter,
+  BedrockTool
+}

@@ -1,0 +1,584 @@
+/**
+ * Bulk jobs on Amazon Bedrock's batch inference for Effect 4, on the same engine as `@effect-bedrock/core`'s
+ * `BedrockBatch`: requests in the engine's shape (the `prompt`, `instructions`, `output`, `settings` a model call
+ * takes), written to S3 as JSONL, run by Bedrock as a model invocation job (`modelInvocationType: "Converse"`) at batch prices, and
+ * read back as the same `Response`s.
+ *
+ * - `submit` takes requests (an array or a `Stream`), each with an optional `recordId`, for one model. Each goes
+ *   through the engine's checks and mapping (`batch/record.ts`); what a record cannot be (streaming, tools and
+ *   tool loops: Bedrock's Converse batch refuses a `toolConfig`; files by URL) fails with
+ *   `BatchInvalidRequestError` before anything is uploaded, and so do Bedrock's limits (`BatchLimitError`, with the
+ *   numbers). The input goes to `{inputUri}{jobName}/records-00001.jsonl`, ... (a new file whenever Bedrock's
+ *   per-file limits require it; multipart upload for files past one part), then the job is created.
+ * - The `Job` handle: `status` and `progress`, `await` (a `Schedule`, and a callback per change) or `changes`
+ *   (a `Stream` of states), `stop`, `results` (a `Stream` of `{ recordId, response }` or `{ recordId, error }`,
+ *   with each response's `cost` at batch prices) and `manifest`.
+ *
+ * Batch costs: the bundled price data has no batch prices, so a response's cost is your batch price (the
+ * `prices` option, asked for with the service tier `"batch"`), else the on-demand price at the 50% discount
+ * AWS documents for Anthropic, Meta, Mistral AI and Amazon models, else none (see `docs/batch.md`).
+ *
+ * `@aws-sdk/client-bedrock` and `@aws-sdk/client-s3` are optional peer dependencies: install them to use this
+ * module (`BatchDependencyError` otherwise, when the layer is built).
+ *
+ * @example
+ * ```ts
+ * import { BedrockBatch } from "@effect-bedrock/effect4"
+ * import { Effect, Schedule, Stream } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const batch = yield* BedrockBatch.BedrockBatch
+ *   const job = yield* batch.submit({
+ *     model: "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+ *     requests: ["great product", "never again"].map((review, i) => ({
+ *       recordId: `review-${i}`,
+ *       prompt: `Positive or negative? ${review}`,
+ *       settings: { maxTokens: 5 }
+ *     })),
+ *     inputUri: "s3://my-bucket/batch/input/",
+ *     outputUri: "s3://my-bucket/batch/output/",
+ *     roleArn: "arn:aws:iam::123456789012:role/BedrockBatch"
+ *   })
+ *   yield* job.await({ schedule: Schedule.spaced("5 minutes") })
+ *   return yield* Stream.runCollect(job.results)
+ * }).pipe(Effect.provide(BedrockBatch.layer({ region: "us-east-1" })))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as Jsonl from "@effect-bedrock/converse/batch/jsonl"
+import type * as Output from "@effect-bedrock/converse/batch/output"
+import * as BatchLimits from "@effect-bedrock/converse/limits/batch"
+import * as Profiles from "@effect-bedrock/converse/models/profiles"
+import type * as Costs from "@effect-bedrock/converse/pricing/cost"
+import type { Request } from "@effect-bedrock/converse/request/types"
+import type * as EngineResponse from "@effect-bedrock/converse/response/types"
+import type { Settings } from "@effect-bedrock/converse/settings/types"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import type * as Stream from "effect/Stream"
+import * as Errors from "./BedrockBatchError.js"
+import * as JobInternal from "./internal/batch/job.js"
+import * as Sdk from "./internal/batch/sdk.js"
+import * as Submit from "./internal/batch/submit.js"
+
+// =============================================================================
+// Models
+// =============================================================================
+
+/**
+ * A request of a batch: the engine's request (the same shape as `@effect-bedrock/core`'s `LanguageModel.Request`:
+ * `prompt` as a string or engine messages, `instructions`, `output`, Bedrock `settings`) with an optional record
+ * id (1 to 64 letters, digits, `-` or `_`, unique in the job; `r0000000001`, ... when absent).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface BatchRequest extends Omit<Request, "settings"> {
+  readonly recordId?: string | undefined
+  readonly settings?: Settings | undefined
+}
+
+/**
+ * Static AWS credentials, the secret parts `Redacted`.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface StaticCredentials {
+  readonly accessKeyId: string
+  readonly secretAccessKey: Redacted.Redacted<string>
+  readonly sessionToken?: Redacted.Redacted<string> | undefined
+}
+
+/**
+ * Bedrock's limits on a job's input (the engine's `limits/batch.ts` defaults: at least 100 records, at most
+ * 50,000 records per job and per file, 1 GB per file, 5 GB per job). Give your account's raised quotas here.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Limits extends Jsonl.Limits {}
+
+/**
+ * What `submit` needs.
+ *
+ * - `model`: the job's model (or inference profile id); every record goes to it.
+ * - `requests`: an array (checked whole before any upload) or a `Stream` (read once; nothing is uploaded before
+ *   Bedrock's minimum of records is in, and a later failure removes what was uploaded).
+ * - `inputUri`, `outputUri`: S3 folders (`s3://bucket/folder/`). The input goes to `{inputUri}{jobName}/`;
+ *   Bedrock writes the output to `{outputUri}{jobId}/`.
+ * - `roleArn`: the service role Bedrock assumes to read the input and write the output.
+ * - `jobName` (default `effect-bedrock-<time>-<random>`), `timeoutHours` (24 to 168), `tags`, `kmsKeyId` (the
+ *   output's encryption key), `clientRequestToken` (idempotency).
+ * - `settings`: defaults for every record (each request's own settings win key by key).
+ * - `limits`: this job's limits, over the service's.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface SubmitOptions<E = never> {
+  readonly model: string
+  readonly requests: Iterable<BatchRequest> | Stream.Stream<BatchRequest, E>
+  readonly inputUri: string
+  readonly outputUri: string
+  readonly roleArn: string
+  readonly jobName?: string | undefined
+  readonly timeoutHours?: number | undefined
+  readonly tags?: { readonly [key: string]: string } | undefined
+  readonly kmsKeyId?: string | undefined
+  readonly clientRequestToken?: string | undefined
+  readonly settings?: Settings | undefined
+  readonly limits?: Partial<Limits> | undefined
+}
+
+/**
+ * A job's status, as Bedrock reports it.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type Status = BatchLimits.JobStatus
+
+/**
+ * Records processed so far, and how many of them succeeded and failed (`total` once Bedrock counted them).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Progress {
+  readonly total?: number | undefined
+  readonly processed: number
+  readonly succeeded: number
+  readonly failed: number
+}
+
+/**
+ * A job's state: its status, Bedrock's message (why it failed), its progress and times.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface JobState {
+  readonly status: Status
+  readonly message?: string | undefined
+  readonly progress: Progress
+  readonly submitTime?: Date | undefined
+  readonly endTime?: Date | undefined
+}
+
+/**
+ * One record's result: its `Response` (the same as `generate`'s, `cost` at batch prices when known), or the
+ * error Bedrock wrote for it (`code` is Bedrock's `errorCode`, `"MalformedOutput"` for an answer that does not
+ * decode).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type Result =
+  | { readonly _tag: "Success"; readonly recordId: string; readonly response: EngineResponse.Response }
+  | { readonly _tag: "Failure"; readonly recordId: string; readonly error: Output.RecordError }
+
+/**
+ * The job's summary file (`manifest.json.out`): record and token counts.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Manifest extends Output.Manifest {}
+
+/**
+ * How `await` polls: `schedule` (default every minute; it decides how long to wait as well: when it ends first,
+ * `await` returns the last state) and `onChange`, run with every new state.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface AwaitOptions<Out = unknown, R = never, R2 = never> {
+  readonly schedule?: Schedule.Schedule<Out, unknown, never, R> | undefined
+  readonly onChange?: ((state: JobState) => Effect.Effect<void, never, R2>) | undefined
+}
+
+/**
+ * A submitted job.
+ *
+ * - `status`: its state now; `progress`: the counts of it.
+ * - `await`: waits for its end. Succeeds with the final state when every record succeeded; fails with
+ *   `BatchRecordsFailedError` when it finished with failed records, `BatchJobError` when it failed, was stopped
+ *   or expired.
+ * - `changes`: its states as they change, until it ends.
+ * - `stop`: asks Bedrock to stop it (it moves to `Stopping`, then `Stopped`).
+ * - `results`: every record's `Result`, read from the output files (while the job runs, what is written so far).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Job {
+  readonly jobArn: string
+  readonly jobName: string
+  readonly modelId: string
+  /** The records submitted (absent for a job from `attach`). */
+  readonly records?: number | undefined
+  /** Where the input went (`s3://bucket/folder/jobName/`) and where Bedrock writes the output. */
+  readonly inputUri?: string | undefined
+  readonly outputUri: string
+  readonly status: Effect.Effect<JobState, Errors.CallError>
+  readonly progress: Effect.Effect<Progress, Errors.CallError>
+  readonly await: <Out = unknown, R = never, R2 = never>(
+    options?: AwaitOptions<Out, R, R2>
+  ) => Effect.Effect<JobState, Errors.CallError | Errors.BatchJobError | Errors.BatchRecordsFailedError, R | R2>
+  readonly changes: <Out = unknown, R = never>(
+    schedule?: Schedule.Schedule<Out, unknown, never, R>
+  ) => Stream.Stream<JobState, Errors.CallError, R>
+  readonly stop: Effect.Effect<void, Errors.CallError>
+  readonly results: Stream.Stream<Result, Errors.CallError>
+  readonly manifest: Effect.Effect<Manifest, Errors.CallError>
+}
+
+/**
+ * The failures of `submit`: a request that cannot be a record, a limit, the options, S3, Bedrock.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type SubmitError =
+  | Errors.BatchInvalidRequestError
+  | Errors.BatchLimitError
+  | Errors.CallError
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Service {
+  readonly submit: <E = never>(options: SubmitOptions<E>) => Effect.Effect<Job, SubmitError | E>
+  /**
+   * A handle on a job submitted earlier (by its ARN). `unwrap`: the record ids whose structured output had a
+   * non-object schema (their answers come wrapped as `{ "response": ... }`); without it those stay wrapped.
+   */
+  readonly attach: (
+    jobArn: string,
+    options?: { readonly unwrap?: Iterable<string> | undefined }
+  ) => Effect.Effect<Job, Errors.CallError>
+}
+
+/**
+ * @since 0.1.0
+ * @category Context
+ */
+export class BedrockBatch extends Context.Service<BedrockBatch, Service>()("@effect-bedrock/effect4/BedrockBatch") {}
+
+/**
+ * How to build the batch client: the Bedrock control plane's and S3's region, endpoints and credentials (the
+ * SDK's default chain when absent), the default limits, and the multipart part size.
+ *
+ * - `region`, `endpoint` (Bedrock, e.g. a local server), `profile`, `credentials` (static keys, the secret
+ *   parts `Redacted`).
+ * - `s3`: `endpoint`, `region` (default: `region`), `forcePathStyle` (for S3-compatible servers), `credentials`
+ *   (default: `credentials`).
+ * - `limits`: Bedrock's limits for your account (defaults: the engine's `limits/batch.ts`).
+ * - `partSize`: bytes per part of a multipart upload (default 8 MiB, at least 5 MiB, S3's minimum).
+ * - `prices`: your prices (see the module's note on batch costs).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Options {
+  readonly region?: string | undefined
+  readonly endpoint?: string | undefined
+  readonly profile?: string | undefined
+  readonly credentials?: StaticCredentials | undefined
+  readonly s3?: {
+    readonly endpoint?: string | undefined
+    readonly region?: string | undefined
+    readonly forcePathStyle?: boolean | undefined
+    readonly credentials?: StaticCredentials | undefined
+  } | undefined
+  readonly limits?: Partial<Limits> | undefined
+  readonly partSize?: number | undefined
+  /** Prices (a batch price answers the service tier `"batch"`); default: the bundled on-demand prices. */
+  readonly prices?: Costs.Prices | undefined
+}
+
+const MiB = 1024 * 1024
+
+const defaultPoll = Schedule.spaced("1 minute")
+
+const none: Costs.Prices = { cost: () => undefined }
+
+const bundled: Effect.Effect<Costs.Prices> = Effect.tryPromise(() => import("@effect-bedrock/converse/pricing/bundled"))
+  .pipe(
+    Effect.map((module): Costs.Prices => module.service),
+    Effect.orElseSucceed(() => none)
+  )
+
+/**
+ * The default part size of multipart uploads: 8 MiB.
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const defaultPartSize = 8 * MiB
+
+/**
+ * The default limits (Bedrock's default quotas).
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const defaultLimits: Limits = {
+  minRecordsPerJob: BatchLimits.defaultQuotas.minRecordsPerJob,
+  maxRecordsPerJob: BatchLimits.defaultQuotas.maxRecordsPerJob,
+  maxRecordsPerFile: BatchLimits.defaultQuotas.maxRecordsPerFile,
+  maxFileBytes: BatchLimits.defaultQuotas.maxFileBytes,
+  maxJobBytes: BatchLimits.defaultQuotas.maxJobBytes
+}
+
+const sdkCredentials = (credentials: StaticCredentials | undefined) =>
+  credentials === undefined ? undefined : {
+    accessKeyId: credentials.accessKeyId,
+    secretAccessKey: Redacted.value(credentials.secretAccessKey),
+    ...(credentials.sessionToken !== undefined ? { sessionToken: Redacted.value(credentials.sessionToken) } : {})
+  }
+
+const secretsOf = (credentials: ReadonlyArray<StaticCredentials | undefined>): Array<string> => {
+  const secrets: Array<string> = []
+  for (const c of credentials) {
+    if (c === undefined) continue
+    secrets.push(Redacted.value(c.secretAccessKey))
+    if (c.sessionToken !== undefined) secrets.push(Redacted.value(c.sessionToken))
+  }
+  return secrets
+}
+
+// =============================================================================
+// Constructors
+// =============================================================================
+
+/**
+ * Builds the service: loads the SDK modules, builds both clients (destroyed when the scope closes). Prices come
+ * from the `prices` option, else the bundled ones (loaded when results are first read).
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = (
+  options: Options = {}
+): Effect.Effect<Service, Errors.BatchDependencyError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const modules = yield* Sdk.modules
+    const region = options.region
+    const bedrock = yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        new modules.bedrock.BedrockClient({
+          ...(region !== undefined ? { region } : {}),
+          ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+          ...(options.profile !== undefined ? { profile: options.profile } : {}),
+          ...(options.credentials !== undefined ? { credentials: sdkCredentials(options.credentials)! } : {})
+        })
+      ),
+      (client) => Effect.sync(() => client.destroy())
+    )
+    const s3Options = options.s3 ?? {}
+    const s3Credentials = s3Options.credentials ?? options.credentials
+    const s3Region = s3Options.region ?? region
+    const s3 = yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        new modules.s3.S3Client({
+          ...(s3Region !== undefined ? { region: s3Region } : {}),
+          ...(s3Options.endpoint !== undefined ? { endpoint: s3Options.endpoint } : {}),
+          ...(s3Options.forcePathStyle !== undefined ? { forcePathStyle: s3Options.forcePathStyle } : {}),
+          ...(options.profile !== undefined ? { profile: options.profile } : {}),
+          ...(s3Credentials !== undefined ? { credentials: sdkCredentials(s3Credentials)! } : {})
+        })
+      ),
+      (client) => Effect.sync(() => client.destroy())
+    )
+    return yield* build(modules, bedrock, s3, {
+      region,
+      secrets: secretsOf([options.credentials, s3Options.credentials]),
+      limits: options.limits,
+      partSize: options.partSize,
+      prices: options.prices
+    })
+  })
+
+/**
+ * Options of `makeFromClients`: what `Options` says besides the clients.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface FromClientsOptions {
+  /** The clients' region, for prices (default: the Bedrock client's). */
+  readonly region?: string | undefined
+  readonly limits?: Partial<Limits> | undefined
+  readonly partSize?: number | undefined
+  /** Secrets to remove from error messages, if the clients were built with any. */
+  readonly secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined
+  readonly prices?: Costs.Prices | undefined
+}
+
+/**
+ * The service over SDK clients you built (an `S3Client` of `@aws-sdk/client-s3` and a `BedrockClient` of
+ * `@aws-sdk/client-bedrock`, typed loosely here so that this module's types never need those packages): for
+ * your own middleware, credentials or HTTP handler. They are not destroyed by the service.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const makeFromClients = (
+  clients: { readonly bedrock: unknown; readonly s3: unknown },
+  options: FromClientsOptions = {}
+): Effect.Effect<Service, Errors.BatchDependencyError> =>
+  Effect.flatMap(Sdk.modules, (modules) =>
+    build(
+      modules,
+      clients.bedrock as InstanceType<Sdk.BedrockModule["BedrockClient"]>,
+      clients.s3 as InstanceType<Sdk.S3Module["S3Client"]>,
+      {
+        region: options.region,
+        secrets: (options.secrets ?? []).map(Redacted.value),
+        limits: options.limits,
+        partSize: options.partSize,
+        prices: options.prices
+      }
+    ))
+
+const build = (
+  modules: Sdk.Modules,
+  bedrock: InstanceType<Sdk.BedrockModule["BedrockClient"]>,
+  s3: InstanceType<Sdk.S3Module["S3Client"]>,
+  options: {
+    readonly region: string | undefined
+    readonly secrets: ReadonlyArray<string>
+    readonly limits: Partial<Limits> | undefined
+    readonly partSize: number | undefined
+    readonly prices: Costs.Prices | undefined
+  }
+): Effect.Effect<Service> =>
+  Effect.gen(function*() {
+    const region = options.region
+    const clients: Submit.Clients = {
+      modules,
+      bedrock,
+      s3,
+      secrets: options.secrets,
+      limits: { ...defaultLimits, ...options.limits },
+      partSize: Math.max(5 * MiB, options.partSize ?? defaultPartSize)
+    }
+    // The bundled prices load when results are first read, once.
+    const given = options.prices
+    const prices = given !== undefined ? Effect.succeed(given) : yield* Effect.cached(bundled)
+    const clientRegion = region ?? (yield* Effect.orElseSucceed(
+      Effect.tryPromise(async () => {
+        const provider = bedrock.config.region
+        const value: unknown = typeof provider === "function" ? await provider() : provider
+        return typeof value === "string" ? value : undefined
+      }),
+      () => undefined
+    ))
+
+    const jobOf = (
+      info: JobInternal.JobInfo & { readonly jobName: string; readonly records?: number; readonly inputUri?: string }
+    ): Job => ({
+      jobArn: info.jobArn,
+      jobName: info.jobName,
+      modelId: info.modelId,
+      ...(info.records !== undefined ? { records: info.records } : {}),
+      ...(info.inputUri !== undefined ? { inputUri: info.inputUri } : {}),
+      outputUri: info.outputUri,
+      status: JobInternal.getState(clients, info.jobArn),
+      progress: Effect.map(JobInternal.getState(clients, info.jobArn), (state) => state.progress),
+      await: (awaitOptions) =>
+        JobInternal.awaitEnd(
+          clients,
+          info.jobArn,
+          awaitOptions?.schedule ?? (defaultPoll as Schedule.Schedule<unknown, unknown>),
+          awaitOptions?.onChange
+        ),
+      changes: (schedule) =>
+        JobInternal.changes(clients, info.jobArn, schedule ?? (defaultPoll as Schedule.Schedule<unknown, unknown>)),
+      stop: JobInternal.stop(clients, info.jobArn),
+      results: JobInternal.results(clients, info, prices, clientRegion),
+      manifest: JobInternal.manifest(clients, info)
+    })
+
+    const submit = <E>(submitOptions: SubmitOptions<E>): Effect.Effect<Job, SubmitError | E> =>
+      Effect.map(
+        Submit.submit(clients, submitOptions as Submit.SubmitOptions<E>),
+        (submitted) => jobOf(submitted)
+      )
+
+    const attach = (
+      jobArn: string,
+      attachOptions?: { readonly unwrap?: Iterable<string> | undefined }
+    ): Effect.Effect<Job, Errors.CallError> =>
+      Effect.gen(function*() {
+        const module = modules.bedrock
+        const raw = yield* Effect.tryPromise({
+          try: (signal) =>
+            bedrock.send(new module.GetModelInvocationJobCommand({ jobIdentifier: jobArn }), { abortSignal: signal }),
+          catch: Sdk.fromBedrock("GetModelInvocationJob", clients.secrets)
+        })
+        const outputUri: unknown = raw?.outputDataConfig?.s3OutputDataConfig?.s3Uri
+        if (
+          typeof outputUri !== "string" || BatchLimits.parseS3Uri(outputUri) === undefined ||
+          typeof raw?.modelId !== "string"
+        ) {
+          return yield* new Errors.BatchOutputError({
+            message: "GetModelInvocationJob: the job has no model id or output S3 URI",
+            source: "GetModelInvocationJob"
+          })
+        }
+        const modelId = raw.modelId
+        return jobOf({
+          jobArn: typeof raw.jobArn === "string" ? raw.jobArn : jobArn,
+          jobName: typeof raw.jobName === "string" ? raw.jobName : JobInternal.jobIdOf(jobArn),
+          modelId,
+          outputUri,
+          trimLeadingWhitespace: Profiles.forModel(modelId).ignoresLeadingWhitespaceInStream,
+          unwrap: new Set(attachOptions?.unwrap ?? [])
+        })
+      })
+
+    return BedrockBatch.of({ submit, attach })
+  })
+
+/**
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<BedrockBatch, Errors.BatchDependencyError> =>
+  Layer.effect(BedrockBatch, make(options))
+
+/**
+ * The service over your SDK clients (see `makeFromClients`).
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerFromClients = (
+  clients: { readonly bedrock: unknown; readonly s3: unknown },
+  options?: FromClientsOptions
+): Layer.Layer<BedrockBatch, Errors.BatchDependencyError> =>
+  Layer.effect(BedrockBatch, makeFromClients(clients, options))
+
+/**
+ * The client from `Config`: the region from `AWS_REGION` by default (credentials from the SDK's chain).
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerConfig = (
+  config: { readonly region?: Config.Config<string> | undefined } = {}
+): Layer.Layer<BedrockBatch, Errors.BatchDependencyError | Config.ConfigError> =>
+  Layer.effect(
+    BedrockBatch,
+    Effect.flatMap(config.region ?? Config.String("AWS_REGION"), (region) => make({ region }))
+  )
