@@ -18,6 +18,7 @@ import * as http2 from "node:http2"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { afterEach, beforeEach, vi } from "vitest"
 
 const SONNET = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 const ACCOUNT = "123456789012"
@@ -279,6 +280,15 @@ const defectOf = <E>(exit: Exit.Exit<unknown, E>): unknown =>
   Exit.isFailure(exit) ? Cause.dieOption(exit.cause).pipe((o) => o._tag === "Some" ? o.value : undefined) : undefined
 
 describe("cassettes, replay", () => {
+  // The modes given in code are what these tests are about: neither CI (which forces replay) nor a mode variable
+  // of the machine that runs them applies.
+  beforeEach(() => {
+    vi.stubEnv("CI", "")
+    vi.stubEnv("BEDROCK_CASSETTE_MODE", "")
+  })
+  afterEach(() => {
+    vi.unstubAllEnvs()
+  })
   it.effect("a cassette written by hand from the API reference's example shapes replays (frames from words)", () =>
     Effect.gen(function*() {
       const answer = yield* LanguageModel.generate(haiku)
