@@ -49,6 +49,7 @@ import type * as EngineJob from "@effect-bedrock/converse/batch/job"
 import type * as Jsonl from "@effect-bedrock/converse/batch/jsonl"
 import type * as Output from "@effect-bedrock/converse/batch/output"
 import * as EngineSdk from "@effect-bedrock/converse/batch/sdk"
+import type * as EngineSubmit from "@effect-bedrock/converse/batch/submit"
 import type * as BatchLimits from "@effect-bedrock/converse/limits/batch"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
@@ -113,17 +114,9 @@ export interface Limits extends Jsonl.Limits {}
  * @since 0.1.0
  * @category Models
  */
-export interface SubmitOptions<E = never> {
+export interface SubmitOptions<E = never> extends Omit<EngineSubmit.SubmitOptions, "model" | "settings" | "limits"> {
   readonly model: BedrockModelId.ModelId
   readonly requests: Iterable<BatchRequest> | Stream.Stream<BatchRequest, E>
-  readonly inputUri: string
-  readonly outputUri: string
-  readonly roleArn: string
-  readonly jobName?: string | undefined
-  readonly timeoutHours?: number | undefined
-  readonly tags?: { readonly [key: string]: string } | undefined
-  readonly kmsKeyId?: string | undefined
-  readonly clientRequestToken?: string | undefined
   readonly settings?: BedrockModelSettings.Settings | undefined
   readonly limits?: Partial<Limits> | undefined
 }

@@ -7,29 +7,16 @@
  *
  * @internal
  */
-import type * as Jsonl from "@effect-bedrock/converse/batch/jsonl"
 import type { Clients } from "@effect-bedrock/converse/batch/sdk"
 import * as Engine from "@effect-bedrock/converse/batch/submit"
-import type { Settings } from "@effect-bedrock/converse/settings/types"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import type * as Errors from "../../BedrockBatchError.js"
 import { call, toError } from "./sdk.js"
 
 /** @internal */
-export interface SubmitOptions<E> {
-  readonly model: string
+export interface SubmitOptions<E> extends Engine.SubmitOptions {
   readonly requests: Iterable<unknown> | Stream.Stream<unknown, E>
-  readonly inputUri: string
-  readonly outputUri: string
-  readonly roleArn: string
-  readonly jobName?: string | undefined
-  readonly timeoutHours?: number | undefined
-  readonly tags?: { readonly [key: string]: string } | undefined
-  readonly kmsKeyId?: string | undefined
-  readonly clientRequestToken?: string | undefined
-  readonly settings?: Settings | undefined
-  readonly limits?: Partial<Jsonl.Limits> | undefined
 }
 
 /**
@@ -42,7 +29,7 @@ export const submit = <E>(
   options: SubmitOptions<E>
 ): Effect.Effect<Engine.Submitted, Errors.CallError | Errors.BatchLimitError | Errors.BatchInvalidRequestError | E> =>
   Effect.suspend(() => {
-    const started = Engine.Submission.start(clients, options as Engine.SubmitOptions)
+    const started = Engine.Submission.start(clients, options)
     if (!started.ok) return Effect.fail(toError(started.failure) as Errors.CallError)
     const submission = started.value
 
