@@ -46,10 +46,12 @@
  *
  * @since 0.1.0
  */
+import type * as EngineJob from "@effect-bedrock/converse/batch/job"
 import type * as Jsonl from "@effect-bedrock/converse/batch/jsonl"
 import type * as Output from "@effect-bedrock/converse/batch/output"
-import * as BatchLimits from "@effect-bedrock/converse/limits/batch"
-import * as Profiles from "@effect-bedrock/converse/models/profiles"
+import * as EngineSdk from "@effect-bedrock/converse/batch/sdk"
+import type * as EngineSubmit from "@effect-bedrock/converse/batch/submit"
+import type * as BatchLimits from "@effect-bedrock/converse/limits/batch"
 import type * as Costs from "@effect-bedrock/converse/pricing/cost"
 import type { Request } from "@effect-bedrock/converse/request/types"
 import type * as EngineResponse from "@effect-bedrock/converse/response/types"
@@ -62,7 +64,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
-import * as Errors from "./BedrockBatchError.js"
+import type * as Errors from "./BedrockBatchError.js"
 import * as JobInternal from "./internal/batch/job.js"
 import * as Sdk from "./internal/batch/sdk.js"
 import * as Submit from "./internal/batch/submit.js"
@@ -122,17 +124,9 @@ export interface Limits extends Jsonl.Limits {}
  * @since 0.1.0
  * @category Models
  */
-export interface SubmitOptions<E = never> {
+export interface SubmitOptions<E = never> extends Omit<EngineSubmit.SubmitOptions, "model" | "settings" | "limits"> {
   readonly model: string
   readonly requests: Iterable<BatchRequest> | Stream.Stream<BatchRequest, E>
-  readonly inputUri: string
-  readonly outputUri: string
-  readonly roleArn: string
-  readonly jobName?: string | undefined
-  readonly timeoutHours?: number | undefined
-  readonly tags?: { readonly [key: string]: string } | undefined
-  readonly kmsKeyId?: string | undefined
-  readonly clientRequestToken?: string | undefined
   readonly settings?: Settings | undefined
   readonly limits?: Partial<Limits> | undefined
 }
@@ -151,12 +145,7 @@ export type Status = BatchLimits.JobStatus
  * @since 0.1.0
  * @category Models
  */
-export interface Progress {
-  readonly total?: number | undefined
-  readonly processed: number
-  readonly succeeded: number
-  readonly failed: number
-}
+export interface Progress extends EngineJob.Progress {}
 
 /**
  * A job's state: its status, Bedrock's message (why it failed), its progress and times.
@@ -164,13 +153,7 @@ export interface Progress {
  * @since 0.1.0
  * @category Models
  */
-export interface JobState {
-  readonly status: Status
-  readonly message?: string | undefined
-  readonly progress: Progress
-  readonly submitTime?: Date | undefined
-  readonly endTime?: Date | undefined
-}
+export interface JobState extends EngineJob.JobState {}
 
 /**
  * One record's result: its `Response` (the same as `generate`'s, `cost` at batch prices when known), or the
@@ -305,8 +288,6 @@ export interface Options {
   readonly prices?: Costs.Prices | undefined
 }
 
-const MiB = 1024 * 1024
-
 const defaultPoll = Schedule.spaced("1 minute")
 
 const none: Costs.Prices = { cost: () => undefined }
@@ -323,7 +304,7 @@ const bundled: Effect.Effect<Costs.Prices> = Effect.tryPromise(() => import("@ef
  * @since 0.1.0
  * @category Constants
  */
-export const defaultPartSize = 8 * MiB
+export const defaultPartSize: number = EngineSdk.defaultPartSize
 
 /**
  * The default limits (Bedrock's default quotas).
@@ -331,30 +312,14 @@ export const defaultPartSize = 8 * MiB
  * @since 0.1.0
  * @category Constants
  */
-export const defaultLimits: Limits = {
-  minRecordsPerJob: BatchLimits.defaultQuotas.minRecordsPerJob,
-  maxRecordsPerJob: BatchLimits.defaultQuotas.maxRecordsPerJob,
-  maxRecordsPerFile: BatchLimits.defaultQuotas.maxRecordsPerFile,
-  maxFileBytes: BatchLimits.defaultQuotas.maxFileBytes,
-  maxJobBytes: BatchLimits.defaultQuotas.maxJobBytes
-}
+export const defaultLimits: Limits = EngineSdk.defaultLimits
 
-const sdkCredentials = (credentials: StaticCredentials | undefined) =>
+const plain = (credentials: StaticCredentials | undefined): EngineSdk.PlainCredentials | undefined =>
   credentials === undefined ? undefined : {
     accessKeyId: credentials.accessKeyId,
     secretAccessKey: Redacted.value(credentials.secretAccessKey),
     ...(credentials.sessionToken !== undefined ? { sessionToken: Redacted.value(credentials.sessionToken) } : {})
   }
-
-const secretsOf = (credentials: ReadonlyArray<StaticCredentials | undefined>): Array<string> => {
-  const secrets: Array<string> = []
-  for (const c of credentials) {
-    if (c === undefined) continue
-    secrets.push(Redacted.value(c.secretAccessKey))
-    if (c.sessionToken !== undefined) secrets.push(Redacted.value(c.sessionToken))
-  }
-  return secrets
-}
 
 // =============================================================================
 // Constructors
@@ -372,36 +337,24 @@ export const make = (
 ): Effect.Effect<Service, Errors.BatchDependencyError, Scope.Scope> =>
   Effect.gen(function*() {
     const modules = yield* Sdk.modules
-    const region = options.region
+    const credentials = plain(options.credentials)
+    const s3Credentials = plain(options.s3?.credentials)
+    const clientOptions: EngineSdk.ClientOptions = {
+      ...options,
+      credentials,
+      s3: options.s3 === undefined ? undefined : { ...options.s3, credentials: s3Credentials }
+    }
     const bedrock = yield* Effect.acquireRelease(
-      Effect.sync(() =>
-        new modules.bedrock.BedrockClient({
-          ...(region !== undefined ? { region } : {}),
-          ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-          ...(options.profile !== undefined ? { profile: options.profile } : {}),
-          ...(options.credentials !== undefined ? { credentials: sdkCredentials(options.credentials)! } : {})
-        })
-      ),
+      Effect.sync(() => new modules.bedrock.BedrockClient(EngineSdk.bedrockConfig(clientOptions))),
       (client) => Effect.sync(() => client.destroy())
     )
-    const s3Options = options.s3 ?? {}
-    const s3Credentials = s3Options.credentials ?? options.credentials
-    const s3Region = s3Options.region ?? region
     const s3 = yield* Effect.acquireRelease(
-      Effect.sync(() =>
-        new modules.s3.S3Client({
-          ...(s3Region !== undefined ? { region: s3Region } : {}),
-          ...(s3Options.endpoint !== undefined ? { endpoint: s3Options.endpoint } : {}),
-          ...(s3Options.forcePathStyle !== undefined ? { forcePathStyle: s3Options.forcePathStyle } : {}),
-          ...(options.profile !== undefined ? { profile: options.profile } : {}),
-          ...(s3Credentials !== undefined ? { credentials: sdkCredentials(s3Credentials)! } : {})
-        })
-      ),
+      Effect.sync(() => new modules.s3.S3Client(EngineSdk.s3Config(clientOptions))),
       (client) => Effect.sync(() => client.destroy())
     )
     return yield* build(modules, bedrock, s3, {
-      region,
-      secrets: secretsOf([options.credentials, s3Options.credentials]),
+      region: options.region,
+      secrets: EngineSdk.secretsOf([credentials, s3Credentials]),
       limits: options.limits,
       partSize: options.partSize,
       prices: options.prices
@@ -439,8 +392,8 @@ export const makeFromClients = (
   Effect.flatMap(Sdk.modules, (modules) =>
     build(
       modules,
-      clients.bedrock as InstanceType<Sdk.BedrockModule["BedrockClient"]>,
-      clients.s3 as InstanceType<Sdk.S3Module["S3Client"]>,
+      clients.bedrock as EngineSdk.SdkClient,
+      clients.s3 as EngineSdk.SdkClient,
       {
         region: options.region,
         secrets: (options.secrets ?? []).map(Redacted.value),
@@ -451,9 +404,9 @@ export const makeFromClients = (
     ))
 
 const build = (
-  modules: Sdk.Modules,
-  bedrock: InstanceType<Sdk.BedrockModule["BedrockClient"]>,
-  s3: InstanceType<Sdk.S3Module["S3Client"]>,
+  modules: EngineSdk.Modules,
+  bedrock: EngineSdk.SdkClient,
+  s3: EngineSdk.SdkClient,
   options: {
     readonly region: string | undefined
     readonly secrets: ReadonlyArray<string>
@@ -464,28 +417,14 @@ const build = (
 ): Effect.Effect<Service> =>
   Effect.gen(function*() {
     const region = options.region
-    const clients: Submit.Clients = {
-      modules,
-      bedrock,
-      s3,
-      secrets: options.secrets,
-      limits: { ...defaultLimits, ...options.limits },
-      partSize: Math.max(5 * MiB, options.partSize ?? defaultPartSize)
-    }
+    const clients = EngineSdk.makeClients(modules, bedrock, s3, options)
     // The bundled prices load when results are first read, once.
     const given = options.prices
     const prices = given !== undefined ? Effect.succeed(given) : yield* Effect.cached(bundled)
-    const clientRegion = region ?? (yield* Effect.orElseSucceed(
-      Effect.tryPromise(async () => {
-        const provider = bedrock.config.region
-        const value: unknown = typeof provider === "function" ? await provider() : provider
-        return typeof value === "string" ? value : undefined
-      }),
-      () => undefined
-    ))
+    const clientRegion = region ?? (yield* Effect.promise(() => EngineSdk.clientRegion(bedrock)))
 
     const jobOf = (
-      info: JobInternal.JobInfo & { readonly jobName: string; readonly records?: number; readonly inputUri?: string }
+      info: EngineJob.JobInfo & { readonly records?: number; readonly inputUri?: string }
     ): Job => ({
       jobArn: info.jobArn,
       jobName: info.jobName,
@@ -519,33 +458,7 @@ const build = (
       jobArn: string,
       attachOptions?: { readonly unwrap?: Iterable<string> | undefined }
     ): Effect.Effect<Job, Errors.CallError> =>
-      Effect.gen(function*() {
-        const module = modules.bedrock
-        const raw = yield* Effect.tryPromise({
-          try: (signal) =>
-            bedrock.send(new module.GetModelInvocationJobCommand({ jobIdentifier: jobArn }), { abortSignal: signal }),
-          catch: Sdk.fromBedrock("GetModelInvocationJob", clients.secrets)
-        })
-        const outputUri: unknown = raw?.outputDataConfig?.s3OutputDataConfig?.s3Uri
-        if (
-          typeof outputUri !== "string" || BatchLimits.parseS3Uri(outputUri) === undefined ||
-          typeof raw?.modelId !== "string"
-        ) {
-          return yield* new Errors.BatchOutputError({
-            message: "GetModelInvocationJob: the job has no model id or output S3 URI",
-            source: "GetModelInvocationJob"
-          })
-        }
-        const modelId = raw.modelId
-        return jobOf({
-          jobArn: typeof raw.jobArn === "string" ? raw.jobArn : jobArn,
-          jobName: typeof raw.jobName === "string" ? raw.jobName : JobInternal.jobIdOf(jobArn),
-          modelId,
-          outputUri,
-          trimLeadingWhitespace: Profiles.forModel(modelId).ignoresLeadingWhitespaceInStream,
-          unwrap: new Set(attachOptions?.unwrap ?? [])
-        })
-      })
+      Effect.map(JobInternal.attach(clients, jobArn, attachOptions?.unwrap), jobOf)
 
     return BedrockBatch.of({ submit, attach })
   })
