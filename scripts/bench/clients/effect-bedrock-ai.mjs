@@ -3,15 +3,17 @@
 // ManagedRuntime, so the same path as effect-bedrock plus `@effect/ai` on top. Same API as the
 // peers' adapters (../peers/README.md). Imports the built packages (dist/), as a user would.
 import { BedrockAiLanguageModel } from "@effect-bedrock/ai"
-import { BedrockClient, BedrockModelProfile } from "@effect-bedrock/core"
+import { BedrockClient } from "@effect-bedrock/core"
 import { LanguageModel, Prompt, Tool } from "@effect/ai"
 import { Effect, Either, Layer, ManagedRuntime, Redacted, Schema, Stream, Tracer } from "effect"
 import { createRequire } from "node:module"
 // The pure mappings (the packages do not export internals; the benchmark reads dist/):
-// @effect/ai provider options -> our Request, then our Request -> ConverseCommandInput.
+// @effect/ai provider options -> our Request, the call's settings merged and checked (what core's
+// BedrockLanguageModel does on every call), then ConverseCommandInput: the same chain as effect-bedrock-effect4's.
 import { mapRequest } from "../../../packages/ai/dist/internal/promptMapping.js"
 import { SignatureMemo } from "../../../packages/ai/dist/internal/signatureMemo.js"
 import { toConverseInput } from "../../../packages/converse/dist/mapping/converse.js"
+import * as Prepare from "../../../packages/converse/dist/prepare/prepare.js"
 import { makePrepareConversation } from "./aiConversation.mjs"
 
 const require = createRequire(import.meta.url)
@@ -46,7 +48,8 @@ export async function create({ endpoint, region = "us-east-1", modelId }) {
   )
   const runtime = ManagedRuntime.make(layer)
   await runtime.runPromise(Effect.void) // build the layers now, not in the first timed call
-  const profile = BedrockModelProfile.forModel(modelId)
+  const model = Prepare.makeModel({ model: modelId })
+  if (!model.ok) throw new Error(`model: ${model.issues[0].message}`)
   const memo = new SignatureMemo(64)
   const span = Tracer.externalSpan({ spanId: "bench", traceId: "bench" })
   return {
@@ -61,7 +64,8 @@ export async function create({ endpoint, region = "us-east-1", modelId }) {
         )
       )
     },
-    /** The two pure mappings: @effect/ai provider options -> our Request -> ConverseCommandInput. */
+    /** The pure mappings of a call: @effect/ai provider options -> our Request -> settings merged and checked ->
+     * ConverseCommandInput. */
     async mapRequest(native) {
       const options = {
         prompt: native.prompt,
@@ -72,7 +76,9 @@ export async function create({ endpoint, region = "us-east-1", modelId }) {
       }
       const mapped = mapRequest(options, undefined, memo)
       if (Either.isLeft(mapped)) throw new Error(`mapping failed: ${mapped.left.message}`)
-      const input = toConverseInput({ modelId, profile, settings: {}, request: mapped.right.request })
+      const prepared = Prepare.prepare(model.value, mapped.right.request, undefined)
+      if (!prepared.ok) throw new Error(`mapping failed: ${prepared.issues[0].message}`)
+      const input = toConverseInput({ ...prepared.value, stream: false })
       if (!input.ok) throw new Error(`mapping failed: ${input.issues[0].message}`)
       return input.value.input
     },
