@@ -16,6 +16,7 @@ import {
   type ConverseCommandOutput,
   ConverseStreamCommand,
   type ConverseStreamCommandInput,
+  type ConverseStreamCommandOutput,
   type ConverseStreamOutput,
   CountTokensCommand,
   type CountTokensCommandInput,
@@ -23,6 +24,7 @@ import {
 } from "@aws-sdk/client-bedrock-runtime"
 import * as Recorder from "@effect-bedrock/converse/cassette/recorder"
 import type * as Classify from "@effect-bedrock/converse/errors/classify"
+import * as Transport from "@effect-bedrock/converse/errors/transport"
 import * as RequestHandler from "@effect-bedrock/converse/net/requestHandler"
 import { holdEvent } from "@effect-bedrock/converse/stream/deltaObjects"
 import * as EventPump from "@effect-bedrock/converse/stream/eventPump"
@@ -30,7 +32,7 @@ import * as Arr from "effect/Array"
 import * as Cause from "effect/Cause"
 import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
@@ -104,6 +106,13 @@ export type RetryPolicy = Schedule.Schedule<unknown, BedrockError.BedrockError> 
  * - `deadline`: an overall time limit for each call, every attempt and retry delay included (`converse` and
  *   `countTokens` as a whole, `converseStream` until its first event); when it passes, the call fails with a
  *   `TransportError` of kind `"Timeout"`, not retryable. No default.
+ * - `requestTimeout`: no activity on a request for that long fails it with a `TransportError` of kind
+ *   `"Timeout"` (default 300 s, the engine's `defaultRequestTimeoutMs`, as in the Effect 3 client). For
+ *   `converseStream` the timer is ours: until the response, then between two events (counted only while the
+ *   next event is awaited; time your consumer spends does not count), and the HTTP request is aborted when it
+ *   fires; retryable until the first event was delivered. For `converse` and `countTokens` it is the engine's
+ *   request handler's (when the client builds it; a `requestHandler` of yours keeps its own timeouts).
+ *   `Duration.infinity` disables it, and so does a duration longer than a timer can wait (24.8 days).
  * - `record`: record every Converse, ConverseStream and CountTokens exchange into a cassette file (a path, or the
  *   recorder's options: `@effect-bedrock/converse/cassette/recorder`), secrets scrubbed before anything is
  *   written; the local Bedrock replays it (docs/testing.md).
@@ -114,13 +123,15 @@ export type RetryPolicy = Schedule.Schedule<unknown, BedrockError.BedrockError> 
 export interface Options extends BedrockRuntimeClientConfig {
   readonly retry?: RetryPolicy | undefined
   readonly deadline?: Duration.Input | undefined
+  readonly requestTimeout?: Duration.Input | undefined
   readonly record?: string | Recorder.Options | undefined
 }
 
 /**
  * Options for a service over an SDK client you own: our `retry` (default: the default policy) and `deadline`,
  * as in `Options`. The client's own retry setting (`maxAttempts`) still applies; build it with `maxAttempts: 1`
- * to leave retries to `retry`.
+ * to leave retries to `retry`. The client's own timeouts apply too: there is no idle timer of ours on its
+ * streams unless `streamIdleTimeout` gives one (`requestTimeout`'s stream timer of `Options`).
  *
  * @since 0.1.0
  * @category Models
@@ -128,6 +139,7 @@ export interface Options extends BedrockRuntimeClientConfig {
 export interface FromClientOptions {
   readonly retry?: RetryPolicy | undefined
   readonly deadline?: Duration.Input | undefined
+  readonly streamIdleTimeout?: Duration.Input | undefined
 }
 
 /**
@@ -179,7 +191,8 @@ const EVENT_BATCH = 256
  */
 const pullEvents = (
   pump: EventPump.EventPump<ConverseStreamOutput>,
-  context: Classify.Context
+  context: Classify.Context,
+  idleMs: number | undefined
 ): Pull.Pull<Arr.NonEmptyReadonlyArray<ConverseStreamOutput>, BedrockError.BedrockError> => {
   let delivered = false
   const fromTake = (
@@ -196,7 +209,11 @@ const pullEvents = (
         // request like a reset before the first event, and a new attempt may succeed (as in the Effect 3 client).
         return delivered ? Cause.done() : Effect.fail(emptyStream(context.requestId))
       case "Failure":
-        return Effect.fail(fromSdk(take.error, "stream", context, delivered))
+        return Effect.fail(
+          take.timeout
+            ? idleTimeout(idleMs, "stream", context.requestId, delivered)
+            : fromSdk(take.error, "stream", context, delivered)
+        )
     }
   }
   const pull: Pull.Pull<Arr.NonEmptyReadonlyArray<ConverseStreamOutput>, BedrockError.BedrockError> = Effect
@@ -213,6 +230,77 @@ const pullEvents = (
   return pull
 }
 
+/** No answer, or no next event, within the stream's idle timeout; not retryable once output was delivered. */
+const idleTimeout = (
+  ms: number | undefined,
+  position: BedrockError.Position,
+  requestId: string | undefined,
+  delivered: boolean
+): BedrockError.BedrockError =>
+  new BedrockError.TransportError({
+    kind: "Timeout",
+    message: EventPump.idleTimeoutMessage(ms),
+    position,
+    operation: "converseStream",
+    // Sending the request again would repeat what the caller already has.
+    retryable: !delivered && Transport.retryableTransportKinds.has("Timeout"),
+    ...(requestId !== undefined ? { requestId } : {})
+  })
+
+/**
+ * Sends the ConverseStream request; with an idle timeout, a plain timer (no forked fiber) fails it with a
+ * `Timeout` and aborts it when no response came in time.
+ */
+const sendStream = (
+  client: BedrockRuntimeClient,
+  input: ConverseStreamCommandInput,
+  controller: AbortController,
+  timers: StreamTimers
+): Effect.Effect<ConverseStreamCommandOutput, BedrockError.BedrockError> =>
+  Effect.callback<ConverseStreamCommandOutput, BedrockError.BedrockError>((resume) => {
+    let done = false
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const settle = (effect: Effect.Effect<ConverseStreamCommandOutput, BedrockError.BedrockError>) => {
+      if (done) return
+      done = true
+      if (timer !== undefined) clearTimeout(timer)
+      resume(effect)
+    }
+    const failed = (error: unknown) =>
+      settle(Effect.fail(fromSdk(error, "request", { operation: "converseStream", modelId: input.modelId })))
+    if (timers.idleMs !== undefined) {
+      timer = setTimeout(() => {
+        settle(Effect.fail(idleTimeout(timers.idleMs, "request", undefined, false)))
+        controller.abort()
+      }, timers.idleMs)
+    }
+    try {
+      client.send(
+        new ConverseStreamCommand(input),
+        // The SDK's own timer on the HTTP/2 stream would end a stalled stream cleanly (a truncated answer that
+        // looks complete): ours time it instead when the handler is the engine's.
+        timers.owned ? { abortSignal: controller.signal, requestTimeout: 0 } : { abortSignal: controller.signal }
+      ).then((output) => settle(Effect.succeed(output)), failed)
+    } catch (error) {
+      failed(error)
+    }
+    return Effect.sync(() => {
+      done = true
+      if (timer !== undefined) clearTimeout(timer)
+    })
+  })
+
+/** The stream's idle timeout (`undefined`: none), and whether the SDK's stream timer is left off. */
+interface StreamTimers {
+  readonly idleMs: number | undefined
+  readonly owned: boolean
+}
+
+const noTimers: StreamTimers = { idleMs: undefined, owned: false }
+
+const timerMillis = (input: Duration.Input | undefined, fallback: number): number | undefined =>
+  EventPump.idleTimerMillis(input === undefined ? fallback : Duration.toMillis(Duration.fromInputUnsafe(input)))
+
 const emptyStream = (requestId: string | undefined): BedrockError.BedrockError =>
   new BedrockError.TransportError({
     kind: "TruncatedEventStream",
@@ -226,7 +314,7 @@ const emptyStream = (requestId: string | undefined): BedrockError.BedrockError =
 /**
  * One attempt of each operation over an SDK client, no retry.
  */
-const operations = (client: BedrockRuntimeClient): Service => ({
+const operations = (client: BedrockRuntimeClient, timers: StreamTimers): Service => ({
   client,
   converse: (input) =>
     Effect.tryPromise({
@@ -245,10 +333,7 @@ const operations = (client: BedrockRuntimeClient): Service => ({
         Effect.sync(() => new AbortController()),
         (controller) => Effect.sync(() => controller.abort())
       )
-      const output = yield* Effect.tryPromise({
-        try: () => client.send(new ConverseStreamCommand(input), { abortSignal: controller.signal }),
-        catch: (error) => fromSdk(error, "request", { operation: "converseStream", modelId: input.modelId })
-      })
+      const output = yield* sendStream(client, input, controller, timers)
       const requestId = output.$metadata?.requestId
       if (output.stream === undefined) {
         return yield* new BedrockError.UnknownBedrockError({
@@ -261,8 +346,8 @@ const operations = (client: BedrockRuntimeClient): Service => ({
       }
       const pump = new EventPump.EventPump(output.stream[Symbol.asyncIterator](), {
         highWaterMark: EVENT_BATCH,
-        idleTimeoutMs: undefined,
-        onIdleTimeout: () => undefined,
+        idleTimeoutMs: timers.idleMs,
+        onIdleTimeout: () => controller.abort(),
         hold: holdEvent
       })
       // Stops reading before the request is aborted (finalisers run in reverse order).
@@ -270,7 +355,9 @@ const operations = (client: BedrockRuntimeClient): Service => ({
       pump.start()
       // Exception events carry no request id: the stream's own is given to the classification.
       return Stream.fromPull(
-        Effect.succeed(pullEvents(pump, { operation: "converseStream", modelId: input.modelId, requestId }))
+        Effect.succeed(
+          pullEvents(pump, { operation: "converseStream", modelId: input.modelId, requestId }, timers.idleMs)
+        )
       )
     }))
 })
@@ -284,7 +371,16 @@ const operations = (client: BedrockRuntimeClient): Service => ({
  * @category Constructors
  */
 export const fromClient = (client: BedrockRuntimeClient, options?: FromClientOptions): Service =>
-  ClientRetry.assemble(operations(client), options?.retry, options?.deadline)
+  ClientRetry.assemble(
+    operations(
+      client,
+      options?.streamIdleTimeout === undefined
+        ? noTimers
+        : { idleMs: timerMillis(options.streamIdleTimeout, RequestHandler.defaultRequestTimeoutMs), owned: false }
+    ),
+    options?.retry,
+    options?.deadline
+  )
 
 /**
  * A service over a new SDK client, destroyed when the scope closes. Without a `requestHandler` of
@@ -297,7 +393,10 @@ export const fromClient = (client: BedrockRuntimeClient, options?: FromClientOpt
  * @category Constructors
  */
 export const make = (options: Options = {}): Effect.Effect<Service, never, Scope.Scope> => {
-  const { deadline, record, retry, ...config } = options
+  const { deadline, record, requestTimeout, retry, ...config } = options
+  const idleMs = timerMillis(requestTimeout, RequestHandler.defaultRequestTimeoutMs)
+  // The engine's handler (no session idle timer) lets our timers alone time a stream.
+  const owned = config.requestHandler === undefined
   return Effect.map(
     Effect.acquireRelease(
       Effect.sync(() => {
@@ -305,7 +404,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
           // Retries are ours (retryable failures only, never after a stream's first event).
           maxAttempts: 1,
           ...config,
-          ...(config.requestHandler === undefined ? { requestHandler: RequestHandler.make() } : {})
+          ...(owned ? { requestHandler: RequestHandler.make({ requestTimeoutMs: idleMs }) } : {})
         }
         return new BedrockRuntimeClient(
           record === undefined ? withHandler : Recorder.recordingConfig(withHandler, record)
@@ -313,7 +412,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
       }),
       (client) => Effect.sync(() => client.destroy())
     ),
-    (client) => ClientRetry.assemble(operations(client), retry, deadline)
+    (client) => ClientRetry.assemble(operations(client, { idleMs, owned }), retry, deadline)
   )
 }
 

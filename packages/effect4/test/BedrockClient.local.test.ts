@@ -304,6 +304,53 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })(
   }
 )
 
+layer(LocalBedrock.layer(), { excludeTestServices: true })("BedrockClient (Effect 4) stream idle timer", (it) => {
+  it.effect("requestTimeout: no next event in time fails the stream with a Timeout and aborts its request", () =>
+    Effect.gen(function*() {
+      const local = (yield* LocalBedrock.LocalBedrock).server
+      const bedrock = yield* client({ requestTimeout: "300 millis", retry: false })
+      // `local.hang-1`: one event, then nothing, ever.
+      const seen: Array<unknown> = []
+      const started = Date.now()
+      const error = yield* Effect.flip(
+        Stream.runForEach(bedrock.converseStream(input("local.hang-1")), (event) => Effect.sync(() => seen.push(event)))
+      )
+      const elapsed = Date.now() - started
+      assert.strictEqual(error._tag === "TransportError" ? error.kind : error._tag, "Timeout")
+      assert.strictEqual(error.position, "stream")
+      assert.strictEqual(error.retryable, false, "output was delivered")
+      assert.include(error.message, "no activity for 300 ms")
+      assert.isString(error.requestId)
+      assert.strictEqual(seen.length, 1)
+      assert.isAtLeast(elapsed, 290)
+      assert.isBelow(elapsed, 5_000)
+      assert.strictEqual(yield* idle(local), "idle")
+      assert.strictEqual(local.openRequests(), 0)
+      // `local.hang`: the response never comes; a Timeout of the request, retryable.
+      const before = yield* Effect.flip(Stream.runDrain(bedrock.converseStream(input("local.hang"))))
+      assert.strictEqual(before._tag === "TransportError" ? before.kind : before._tag, "Timeout")
+      assert.strictEqual(before.position, "request")
+      assert.isTrue(before.retryable)
+      assert.strictEqual(yield* idle(local), "idle")
+    }))
+
+  it.effect("a timed-out attempt is retried once by the default policy; a timer too long to set is none", () =>
+    Effect.gen(function*() {
+      const local = (yield* LocalBedrock.LocalBedrock).server
+      local.reset()
+      const bedrock = yield* client({ requestTimeout: "150 millis", retry: fast })
+      const error = yield* Effect.flip(Stream.runDrain(bedrock.converseStream(input("local.hang"))))
+      assert.strictEqual(error._tag === "TransportError" ? error.kind : error._tag, "Timeout")
+      assert.strictEqual(local.requests().filter((r) => r.operation === "converse-stream").length, 2)
+      assert.strictEqual(yield* idle(local), "idle")
+      // Longer than a timer can wait (24.8 days) is as good as none, not 1 ms.
+      const long = yield* client({ requestTimeout: "30 days" })
+      const events = yield* Stream.runCollect(long.converseStream(input()))
+      assert.isAbove(events.length, 2)
+      yield* long.converse(input())
+    }))
+})
+
 describe("BedrockClient.layerFromClient", () => {
   it.effect("an SDK client you own is used as is, not destroyed", () =>
     Effect.gen(function*() {

@@ -23,8 +23,8 @@
  *
  * @since 0.1.0
  */
-import * as CassetteFile from "@effect-bedrock/converse/cassette/file"
 import type * as Recorder from "@effect-bedrock/converse/cassette/recorder"
+import * as CassetteSession from "@effect-bedrock/converse/cassette/session"
 import * as BedrockClient from "@effect-bedrock/core/BedrockClient"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -40,7 +40,7 @@ import { LocalServer } from "./internal/server.js"
  * @since 0.1.0
  * @category Models
  */
-export type Mode = "replay" | "record" | "once"
+export type Mode = CassetteSession.Mode
 
 /**
  * The environment variable that chooses the mode: `replay`, `record` or `once`.
@@ -48,7 +48,7 @@ export type Mode = "replay" | "record" | "once"
  * @since 0.1.0
  * @category Models
  */
-export const modeVariable = "BEDROCK_CASSETTE_MODE"
+export const modeVariable: typeof CassetteSession.modeVariable = CassetteSession.modeVariable
 
 /**
  * A request no recorded interaction matched: what was asked, the closest recorded interaction and the
@@ -57,13 +57,7 @@ export const modeVariable = "BEDROCK_CASSETTE_MODE"
  * @since 0.1.0
  * @category Models
  */
-export interface Mismatch {
-  readonly operation: string
-  readonly modelId: string
-  readonly message: string
-  readonly closest: number | undefined
-  readonly diff: string
-}
+export type Mismatch = CassetteSession.Mismatch
 
 /**
  * What a replay did.
@@ -71,14 +65,7 @@ export interface Mismatch {
  * @since 0.1.0
  * @category Models
  */
-export interface Report {
-  readonly file: string
-  /** Interactions in the cassette when it was read. */
-  readonly interactions: number
-  readonly played: number
-  readonly unplayed: ReadonlyArray<{ readonly index: number; readonly operation: string; readonly modelId: string }>
-  readonly mismatches: ReadonlyArray<Mismatch>
-}
+export type Report = CassetteSession.Report
 
 /**
  * The cassette cannot be used: missing (in `replay` mode), unreadable, not a cassette, or a bad mode.
@@ -109,8 +96,7 @@ export class CassetteMismatchError extends Schema.TaggedError<CassetteMismatchEr
   mismatches: Schema.Array(MismatchSchema)
 }) {
   override get message(): string {
-    return `${this.mismatches.length} request(s) matched no recorded interaction of ${this.file}:\n` +
-      this.mismatches.map((m) => m.message).join("\n\n")
+    return CassetteSession.mismatchMessage(this.file, this.mismatches)
   }
 }
 
@@ -125,8 +111,7 @@ export class CassetteUnplayedError extends Schema.TaggedError<CassetteUnplayedEr
   unplayed: Schema.Array(Schema.Struct({ index: Schema.Number, operation: Schema.String, modelId: Schema.String }))
 }) {
   override get message(): string {
-    return `${this.unplayed.length} recorded interaction(s) of ${this.file} were never played: ` +
-      this.unplayed.map((u) => `#${u.index} ${u.operation} ${u.modelId}`).join(", ")
+    return CassetteSession.unplayedMessage(this.file, this.unplayed)
   }
 }
 
@@ -174,11 +159,9 @@ export interface Options {
   readonly accountIds?: ReadonlyArray<string> | undefined
 }
 
-const modes: ReadonlyArray<Mode> = ["replay", "record", "once"]
-
 /**
- * The mode in effect: the environment's `BEDROCK_CASSETTE_MODE`, else `replay` in CI (`CI` set), else the
- * option, else `replay`.
+ * The mode in effect (the engine's `cassette/session` rule): the environment's `BEDROCK_CASSETTE_MODE`, else
+ * `replay` in CI (`CI` set), else the option, else `replay`.
  *
  * @since 0.1.0
  * @category Constructors
@@ -187,26 +170,14 @@ export const resolveMode = (
   option: Mode | undefined,
   env: Readonly<Record<string, string | undefined>> = process.env
 ): Effect.Effect<Mode, CassetteError> => {
-  const variable = env[modeVariable]?.trim()
-  if (variable !== undefined && variable !== "") {
-    return modes.includes(variable as Mode)
-      ? Effect.succeed(variable as Mode)
-      : Effect.fail(new CassetteError({ message: `${modeVariable}=${variable}: expected replay, record or once` }))
-  }
-  const ci = env.CI !== undefined && env.CI !== "" && env.CI !== "false" && env.CI !== "0"
-  if (ci) return Effect.succeed("replay")
-  if (option !== undefined && !modes.includes(option)) {
-    return Effect.fail(new CassetteError({ message: `mode ${String(option)}: expected replay, record or once` }))
-  }
-  return Effect.succeed(option ?? "replay")
+  const resolved = CassetteSession.resolveMode(option, env)
+  return resolved.ok ? Effect.succeed(resolved.mode) : Effect.fail(new CassetteError({ message: resolved.message }))
 }
 
 const localCredentials: BedrockClient.StaticCredentials = {
   accessKeyId: "AKIDLOCALBEDROCK",
   secretAccessKey: Redacted.make("local-bedrock-secret")
 }
-
-const emptyReport = (file: string): Report => ({ file, interactions: 0, played: 0, unplayed: [], mismatches: [] })
 
 /**
  * A `BedrockClient` over a cassette (see the module's description for the modes), and the
@@ -223,15 +194,9 @@ export const layer = (
   Layer.scopedContext(Effect.gen(function*() {
     const path = file instanceof URL ? fileURLToPath(file) : file
     const mode = yield* resolveMode(options.mode)
-    let replay: CassetteReplay | undefined
-    if (mode !== "record") {
-      const read = CassetteFile.read(path)
-      if (read.ok) replay = new CassetteReplay(path, read.cassette)
-      else if (!("missing" in read) || mode === "replay") {
-        const hint = "missing" in read ? ` (record it with ${modeVariable}=record, or use mode "once")` : ""
-        return yield* new CassetteError({ message: `${read.message}${hint}` })
-      }
-    }
+    const opened = CassetteSession.open(path, mode)
+    if (!opened.ok) return yield* new CassetteError({ message: opened.message })
+    const replay = opened.cassette === undefined ? undefined : new CassetteReplay(path, opened.cassette)
     const server = replay === undefined ? undefined : yield* Effect.acquireRelease(
       Effect.promise(() => LocalServer.start({}, replay)),
       (server) => Effect.promise(() => server.close())
@@ -242,10 +207,9 @@ export const layer = (
     }
     let client: BedrockClient.Service
     if (mode === "replay") {
-      const { apiKey: _apiKey, ca: _ca, credentials: _credentials, endpoint: _endpoint, ...rest } = options.client ?? {}
       client = yield* BedrockClient.make({
-        region: "us-east-1",
-        ...rest,
+        region: CassetteSession.replayRegion,
+        ...CassetteSession.replayClientOptions(options.client),
         credentials: localCredentials,
         endpoint: server!.endpoint
       })
@@ -253,28 +217,26 @@ export const layer = (
       const base = options.client ?? (yield* BedrockClient.loadConfig())
       client = yield* BedrockClient.make({
         ...base,
-        record: {
-          file: path,
-          existing: mode === "once" ? "append" : "replace",
+        record: CassetteSession.recorderOptions(path, mode, {
           accountIds: options.accountIds,
           onRecord,
-          ...(server === undefined || replay === undefined
-            ? {}
-            : { replay: { endpoint: server.endpoint, interactions: replay.interactions } })
-        }
+          replay: server === undefined || replay === undefined
+            ? undefined
+            : { endpoint: server.endpoint, interactions: replay.interactions }
+        })
       })
     }
-    const report: Effect.Effect<Report> = Effect.sync(() => server?.replay?.report() ?? emptyReport(path))
+    const report: Effect.Effect<Report> = Effect.sync(() =>
+      server?.replay?.report() ?? CassetteSession.emptyReport(path)
+    )
     const verify: Effect.Effect<void, CassetteMismatchError | CassetteUnplayedError> = Effect.flatMap(
       report,
       (report): Effect.Effect<void, CassetteMismatchError | CassetteUnplayedError> => {
-        if (report.mismatches.length > 0) {
-          return Effect.fail(new CassetteMismatchError({ file: path, mismatches: report.mismatches }))
-        }
-        if (options.strict === true && report.unplayed.length > 0) {
-          return Effect.fail(new CassetteUnplayedError({ file: path, unplayed: report.unplayed }))
-        }
-        return Effect.void
+        const verdict = CassetteSession.verdict(report, options.strict === true)
+        if (verdict === undefined) return Effect.void
+        return verdict._tag === "Mismatches"
+          ? Effect.fail(new CassetteMismatchError({ file: verdict.file, mismatches: verdict.mismatches }))
+          : Effect.fail(new CassetteUnplayedError({ file: verdict.file, unplayed: verdict.unplayed }))
       }
     )
     // Runs first at the end (finalisers run in reverse): every call of the scope is done by then.

@@ -44,9 +44,10 @@
  *
  * @since 0.1.0
  */
+import type { Cassette } from "@effect-bedrock/converse/cassette/format"
+import type * as CassetteSession from "@effect-bedrock/converse/cassette/session"
 import * as quota from "./internal/quota.js"
 import { LocalServer } from "./internal/server.js"
-import type * as LocalBedrockCassette from "./LocalBedrockCassette.js"
 import type * as Script from "./LocalBedrockScript.js"
 
 /**
@@ -90,9 +91,10 @@ export interface Options {
    * Replay this cassette (a file recorded with `BedrockClient`'s `record` option, see
    * `LocalBedrockCassette`): every request is answered by the recorded interaction that matches it, or
    * with a `CassetteMismatchException` (400) showing the diff against the closest recorded request.
-   * Scripts, quotas and model-id checks do not apply. `cassetteReport()` says what was played.
+   * Scripts, quotas and model-id checks do not apply. `cassetteReport()` says what was played. A path, or a
+   * cassette already read (`@effect-bedrock/converse/cassette/session`'s `open`) and the file it came from.
    */
-  readonly cassette?: string | undefined
+  readonly cassette?: string | { readonly file: string; readonly cassette: Cassette } | undefined
   /**
    * Bedrock batch inference (model invocation jobs) on the same port: the S3 the jobs read and write,
    * their timing and quotas. Without `batch.s3`, `CreateModelInvocationJob` is refused. See `BatchOptions`.
@@ -293,7 +295,7 @@ export interface LocalBedrockServer {
  * @since 0.1.0
  * @category Models
  */
-export type CassetteReport = LocalBedrockCassette.Report
+export type CassetteReport = CassetteSession.Report
 
 /**
  * Starts a server on 127.0.0.1.

@@ -28,6 +28,30 @@ export type Take<A> =
 
 const END: Take<never> = { _tag: "End" }
 
+/** The longest delay `setTimeout` takes; anything longer would fire after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * A stream's idle timeout as a timer's milliseconds: at least 1, rounded; `undefined` (no timer) for an
+ * infinite one or one longer than a timer can wait (over 24.8 days: as good as none).
+ *
+ * @internal
+ */
+export const idleTimerMillis = (ms: number): number | undefined => {
+  if (!Number.isFinite(ms)) return undefined
+  const rounded = Math.max(1, Math.round(ms))
+  return rounded > MAX_TIMER_MS ? undefined : rounded
+}
+
+/**
+ * The message of the `TransportError` (kind `"Timeout"`) of a ConverseStream with no answer or no next event
+ * within its idle timeout, in both Effect lines.
+ *
+ * @internal
+ */
+export const idleTimeoutMessage = (ms: number | undefined): string =>
+  `Stream timed out because of no activity for ${ms} ms`
+
 /** @internal */
 export class EventPump<A> {
   private buffer: Array<A> = []

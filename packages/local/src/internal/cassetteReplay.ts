@@ -9,7 +9,7 @@
 import * as CassetteFile from "@effect-bedrock/converse/cassette/file"
 import { type Cassette, frameBytes, type Operation } from "@effect-bedrock/converse/cassette/format"
 import { Player } from "@effect-bedrock/converse/cassette/match"
-import type { Mismatch, Report } from "../LocalBedrockCassette.js"
+import type { Mismatch, Report } from "@effect-bedrock/converse/cassette/session"
 import type { Exchange } from "./exchange.js"
 import { replyError } from "./exchange.js"
 
@@ -34,6 +34,11 @@ export class CassetteReplay {
     const read = CassetteFile.read(file)
     if (!read.ok) throw new Error(read.message)
     return new CassetteReplay(file, read.cassette)
+  }
+
+  /** The replay of a server's `cassette` option: a path read here, or a cassette read already. */
+  static of(option: string | { readonly file: string; readonly cassette: Cassette }): CassetteReplay {
+    return typeof option === "string" ? CassetteReplay.load(option) : new CassetteReplay(option.file, option.cassette)
   }
 
   report(): Report {

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import * as CassetteSession from "@effect-bedrock/converse/cassette/session"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -318,7 +319,7 @@ export const cassetteReport = (replay: CassetteReplay, strict: boolean, io: Io):
   io.err(`cassette ${report.file}: played ${report.played} of ${report.interactions} interactions`)
   for (const u of report.unplayed) io.err(`  never played: #${u.index} ${u.operation} ${u.modelId}`)
   for (const m of report.mismatches) io.err(`  no match: ${m.message}`)
-  return report.mismatches.length > 0 || (strict && report.unplayed.length > 0) ? 1 : 0
+  return CassetteSession.verdict(report, strict) === undefined ? 0 : 1
 }
 
 /** @internal */
@@ -353,7 +354,7 @@ export const main = async (args: ReadonlyArray<string>, io: Io): Promise<number>
   }
   let replay: CassetteReplay | undefined
   try {
-    if (command.options.cassette !== undefined) replay = CassetteReplay.load(command.options.cassette)
+    if (command.options.cassette !== undefined) replay = CassetteReplay.of(command.options.cassette)
   } catch (error) {
     io.err(`local-bedrock: ${error instanceof Error ? error.message : String(error)}`)
     return 2

@@ -71,7 +71,7 @@ export class LocalServer {
   // ---------------------------------------------------------------------------
 
   static async start(options: Options = {}, replay?: CassetteReplay): Promise<LocalServer> {
-    const cassette = replay ?? (options.cassette === undefined ? undefined : CassetteReplay.load(options.cassette))
+    const cassette = replay ?? (options.cassette === undefined ? undefined : CassetteReplay.of(options.cassette))
     const h1 = http.createServer({ keepAliveTimeout: 30_000, requestTimeout: 0, headersTimeout: 60_000 })
     const h2 = http2.createServer({
       maxSessionMemory: 1024,

@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import * as EventPump from "@effect-bedrock/converse/stream/eventPump"
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Redacted from "effect/Redacted"
@@ -39,7 +40,7 @@ export const streamTimeoutError = (
   outputDelivered = false
 ): BedrockError.BedrockError =>
   new BedrockError.TransportError({
-    message: `Stream timed out because of no activity for ${call.streamIdleTimeout} ms`,
+    message: EventPump.idleTimeoutMessage(call.streamIdleTimeout),
     kind: "Timeout",
     position,
     operation: "converseStream",

@@ -7,6 +7,7 @@
 import type { BedrockRuntimeClientConfig } from "@aws-sdk/client-bedrock-runtime"
 import * as Recorder from "@effect-bedrock/converse/cassette/recorder"
 import * as RequestHandler from "@effect-bedrock/converse/net/requestHandler"
+import * as EventPump from "@effect-bedrock/converse/stream/eventPump"
 import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
 import type * as BedrockClient from "../../BedrockClient.js"
@@ -28,16 +29,9 @@ export const defaultRequestTimeout: Duration.Duration = Duration.millis(RequestH
 export const requestTimeoutMillis = (options: SdkOptions): number | undefined =>
   millis(options.requestTimeout, defaultRequestTimeout)
 
-/** The longest delay `setTimeout` takes; anything longer would fire after 1 ms. */
-const MAX_TIMER_MS = 2 ** 31 - 1
-
-const millis = (input: Duration.DurationInput | undefined, fallback: Duration.Duration): number | undefined => {
-  const duration = Duration.decode(input ?? fallback)
-  if (!Duration.isFinite(duration)) return undefined
-  const ms = Math.max(1, Math.round(Duration.toMillis(duration)))
-  // Over 24.8 days: as good as no timeout (a timer cannot be set that far).
-  return ms > MAX_TIMER_MS ? undefined : ms
-}
+// Over 24.8 days: as good as no timeout (a timer cannot be set that far); the engine's rule.
+const millis = (input: Duration.DurationInput | undefined, fallback: Duration.Duration): number | undefined =>
+  EventPump.idleTimerMillis(Duration.toMillis(Duration.decode(input ?? fallback)))
 
 /**
  * The SDK client configuration. Secrets are unwrapped here and nowhere else.

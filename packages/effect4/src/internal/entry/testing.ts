@@ -14,10 +14,11 @@ check(import.meta.url)
 const {
   BedrockClientStub,
   LocalBedrock,
+  LocalBedrockCassette,
   ...rest
 } = await import("../../testing.js")
 
 // Every module of the implementation is re-exported: a new one left out here fails to compile.
 rest satisfies Record<string, never>
 
-export { BedrockClientStub, LocalBedrock }
+export { BedrockClientStub, LocalBedrock, LocalBedrockCassette }
