@@ -60,16 +60,7 @@ export interface SettingsInput {
   readonly maxQueued?: number | undefined
   readonly defaultMaxTokens?: number | undefined
   readonly estimateTokens?: ((request: EstimateRequest) => number) | undefined
-  readonly adaptive?:
-    | {
-      readonly decrease?: number | undefined
-      readonly increase?: number | undefined
-      readonly intervalMillis?: number | undefined
-      readonly min?: number | undefined
-      readonly max?: number | undefined
-    }
-    | false
-    | undefined
+  readonly adaptive?: Admission.AdaptiveInput | false | undefined
   readonly keyPrefix?: string | undefined
 }
 
@@ -162,13 +153,15 @@ export interface ModelStats {
 }
 
 /**
- * One `consume` of a token bucket in a rate limiter's store: its key, size, refill window and the tokens taken
- * (negative: given back).
+ * One `consume` of a token bucket in a rate limiter's store: its key, size, refill window, the tokens taken
+ * (negative: given back) and whether to wait for them (`"delay"`) or not take them when the bucket lacks them.
  *
  * @since 0.1.0
  * @category Models
  */
 export interface BucketRequest {
+  readonly algorithm: "token-bucket"
+  readonly onExceeded: "delay" | "fail"
   readonly key: string
   readonly limit: number
   readonly windowMillis: number
@@ -213,11 +206,19 @@ export class ModelLimits {
     settings: Pick<Settings, "keyPrefix" | "burstMillis">,
     bucket: Bucket,
     tokens: number,
+    onExceeded: "delay" | "fail",
     sizeTokens = tokens
   ): BucketRequest {
     const perMinute = (bucket === "requests" ? this.requestsPerMinute! : this.tokensPerMinute!) * this.rate.factor
     const { limit, windowMillis } = Admission.bucketShape(perMinute, settings.burstMillis, sizeTokens)
-    return { key: `${settings.keyPrefix}${this.modelId}:${bucket}`, limit, windowMillis, tokens }
+    return {
+      algorithm: "token-bucket",
+      onExceeded,
+      key: `${settings.keyPrefix}${this.modelId}:${bucket}`,
+      limit,
+      windowMillis,
+      tokens
+    }
   }
 
   /**

@@ -46,20 +46,22 @@ describe("limits/models", () => {
     assert.isFalse(limits.enter(2))
     limits.leave()
     assert.strictEqual(limits.waiting, 1)
-    assert.deepStrictEqual(limits.bucketRequest(settings, "requests", 1), {
+    assert.deepStrictEqual(limits.bucketRequest(settings, "requests", 1, "delay"), {
+      algorithm: "token-bucket",
+      onExceeded: "delay",
       key: "effect-bedrock:ratelimit:m:requests",
       limit: 10,
       windowMillis: 1000,
       tokens: 1
     })
     // A give-back sized for the call that reserved the tokens.
-    assert.strictEqual(limits.bucketRequest(settings, "tokens", -5000, 5000).limit, 5000)
-    assert.strictEqual(limits.bucketRequest(settings, "tokens", -5000).limit, 1000)
+    assert.strictEqual(limits.bucketRequest(settings, "tokens", -5000, "delay", 5000).limit, 5000)
+    assert.strictEqual(limits.bucketRequest(settings, "tokens", -5000, "delay").limit, 1000)
     assert.strictEqual(limits.succeeded(settings.adaptive, 0, 100, 40), -60)
     assert.strictEqual(limits.failed(settings.adaptive, 0, { _tag: "ThrottlingError", position: "request" }, 100), 100)
     assert.strictEqual(limits.stats.throttled, 1)
     assert.closeTo(limits.rate.factor, 0.7, 1e-9)
-    assert.strictEqual(limits.bucketRequest(settings, "requests", 1).limit, 7)
+    assert.strictEqual(limits.bucketRequest(settings, "requests", 1, "fail").limit, 7)
     assert.match(limits.refused(settings, "requests", 1200.2), /would wait 1201 ms, more than its deadline \(500 ms\)/)
     assert.strictEqual(limits.stats.rejected, 1)
     // Without a tokens budget there is nothing to correct.

@@ -65,7 +65,7 @@ class ModelState {
     // Sized for the call whose tokens these are, also when they are given back: Effect 4's stores treat a bucket
     // holding more than the `limit` of a request as expired (a fresh, full bucket for the next one), so a
     // give-back sized for the burst alone would refill the bucket at once.
-    const request = this.limits.bucketRequest(settings, bucket, tokens, Math.max(tokens, callTokens))
+    const request = this.limits.bucketRequest(settings, bucket, tokens, onExceeded, Math.max(tokens, callTokens))
     const storeFailed = (why: string, cause?: unknown) =>
       Effect.as(
         Effect.logWarning(
@@ -74,14 +74,7 @@ class ModelState {
         ),
         0
       )
-    return this.limiter.consume({
-      algorithm: "token-bucket",
-      onExceeded,
-      key: request.key,
-      limit: request.limit,
-      window: Duration.millis(request.windowMillis),
-      tokens
-    }).pipe(
+    return this.limiter.consume({ ...request, window: Duration.millis(request.windowMillis) }).pipe(
       Effect.timeoutOption(Duration.millis(settings.storeTimeoutMillis)),
       Effect.flatMap((result) =>
         result._tag === "Some" ? Effect.succeed(Duration.toMillis(result.value.delay)) : storeFailed("did not answer")

@@ -42,15 +42,8 @@ export class ModelBuckets {
    */
   private consume(bucket: Bucket, tokens: number, onExceeded: "delay" | "fail"): Effect.Effect<number, LimiterError> {
     const storeTimeout = Duration.millis(this.settings.storeTimeoutMillis)
-    const request = this.limits.bucketRequest(this.settings, bucket, tokens)
-    return this.limiter.consume({
-      algorithm: "token-bucket",
-      onExceeded,
-      key: request.key,
-      limit: request.limit,
-      window: Duration.millis(request.windowMillis),
-      tokens
-    }).pipe(
+    const request = this.limits.bucketRequest(this.settings, bucket, tokens, onExceeded)
+    return this.limiter.consume({ ...request, window: Duration.millis(request.windowMillis) }).pipe(
       Effect.map((result) => Duration.toMillis(result.delay)),
       Effect.timeoutFail({
         duration: storeTimeout,
