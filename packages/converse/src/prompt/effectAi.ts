@@ -121,6 +121,16 @@ export interface AiToolResultPart {
 }
 
 /**
+ * The parts of an assistant message this mapping reads.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type AiAssistantPart = AiTextPart | AiFilePart | AiReasoningPart | AiToolCallPart | AiToolResultPart
+
+/**
+ * A message of an `effect/ai` prompt.
+ *
  * @since 0.1.0
  * @category Models
  */
@@ -129,7 +139,8 @@ export type AiMessage =
   | { readonly role: "user"; readonly content: ReadonlyArray<AiTextPart | AiFilePart>; readonly options: AiOptions }
   | {
     readonly role: "assistant"
-    readonly content: ReadonlyArray<AiTextPart | AiFilePart | AiReasoningPart | AiToolCallPart | AiToolResultPart>
+    /** `AiAssistantPart`s, and parts of a kind Bedrock has no form for (left out). */
+    readonly content: ReadonlyArray<{ readonly type: string }>
     readonly options: AiOptions
   }
   | { readonly role: "tool"; readonly content: ReadonlyArray<{ readonly type: string }>; readonly options: AiOptions }
@@ -306,13 +317,10 @@ export class PromptBuilder {
     this.messages.push({ _tag: "User", parts })
   }
 
-  private assistant(
-    content: ReadonlyArray<AiTextPart | AiFilePart | AiReasoningPart | AiToolCallPart | AiToolResultPart>,
-    index: number
-  ): void {
+  private assistant(content: ReadonlyArray<{ readonly type: string }>, index: number): void {
     const parts: Array<Prompt.AssistantPart> = []
     for (let i = 0; i < content.length; i++) {
-      const part = content[i]!
+      const part = content[i] as AiAssistantPart
       switch (part.type) {
         case "text": {
           parts.push({ _tag: "Text", text: part.text })
