@@ -48,7 +48,8 @@
  *
  * @since 0.1.0
  */
-import type { ConverseCommandInput, ConverseStreamCommandInput } from "@aws-sdk/client-bedrock-runtime"
+import type * as Admission from "@effect-bedrock/converse/limits/admission"
+import type * as Models from "@effect-bedrock/converse/limits/models"
 import type * as ExperimentalRateLimiter from "@effect/experimental/RateLimiter"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -77,11 +78,7 @@ import * as internal from "./internal/limits/rateLimiter.js"
  * @since 0.1.0
  * @category Models
  */
-export interface Budget {
-  readonly requestsPerMinute?: number | undefined
-  readonly tokensPerMinute?: number | undefined
-  readonly concurrency?: number | undefined
-}
+export interface Budget extends Admission.Budget {}
 
 /**
  * What a token estimate is given: the request, a cheap estimate of its input tokens (about four
@@ -91,11 +88,7 @@ export interface Budget {
  * @since 0.1.0
  * @category Models
  */
-export interface TokenEstimateRequest {
-  readonly input: ConverseCommandInput | ConverseStreamCommandInput
-  readonly inputTokens: number
-  readonly maxTokens: number
-}
+export interface TokenEstimateRequest extends Models.EstimateRequest {}
 
 /**
  * The adaptive rate, as a fraction of the configured budgets (1 = as configured).
@@ -187,15 +180,7 @@ export interface RedisOptions {
  * @since 0.1.0
  * @category Models
  */
-export interface ModelStats {
-  readonly modelId: string
-  readonly rate: number
-  readonly waiting: number
-  readonly inFlight: number
-  readonly admitted: number
-  readonly throttled: number
-  readonly rejected: number
-}
+export interface ModelStats extends Models.ModelStats {}
 
 /**
  * @since 0.1.0

@@ -40,9 +40,8 @@
  *
  * @since 0.1.0
  */
-import type { ConverseCommandInput, ConverseStreamCommandInput } from "@aws-sdk/client-bedrock-runtime"
 import * as Admission from "@effect-bedrock/converse/limits/admission"
-import * as TokenEstimate from "@effect-bedrock/converse/limits/tokenEstimate"
+import * as Models from "@effect-bedrock/converse/limits/models"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -76,11 +75,7 @@ export interface Budget extends Admission.Budget {}
  * @since 0.1.0
  * @category Models
  */
-export interface TokenEstimateRequest {
-  readonly input: ConverseCommandInput | ConverseStreamCommandInput
-  readonly inputTokens: number
-  readonly maxTokens: number
-}
+export interface TokenEstimateRequest extends Models.EstimateRequest {}
 
 /**
  * The adaptive rate, as a fraction of the configured budgets (1 = as configured).
@@ -161,15 +156,7 @@ export class OptionsError extends Schema.TaggedError<OptionsError>()("BedrockRat
  * @since 0.1.0
  * @category Models
  */
-export interface ModelStats {
-  readonly modelId: string
-  readonly rate: number
-  readonly waiting: number
-  readonly inFlight: number
-  readonly admitted: number
-  readonly throttled: number
-  readonly rejected: number
-}
+export interface ModelStats extends Models.ModelStats {}
 
 /**
  * What the limiter offers beside the limited client.
@@ -199,14 +186,13 @@ export class BedrockRateLimiter
 const problem = (path: ReadonlyArray<string>, message: string) =>
   new OptionsError({ option: path.join("."), message: `Invalid option "${path.join(".")}": ${message}` })
 
-/** A duration in milliseconds, or the problem with it. */
+/** A duration in milliseconds (`undefined`: not given), or the problem with it. */
 const millisOf = (
   path: ReadonlyArray<string>,
   value: unknown,
-  fallback: number,
   allowZero: boolean
-): number | OptionsError => {
-  if (value === undefined) return fallback
+): number | undefined | OptionsError => {
+  if (value === undefined) return undefined
   let millis = Number.NaN
   try {
     millis = Duration.toMillis(Duration.fromInputUnsafe(value as Duration.Input))
@@ -241,32 +227,26 @@ const checkRetry = (retry: unknown): OptionsError | undefined => {
 const settingsOf = (options: Options): internal.Settings | OptionsError => {
   const invalid = Admission.checkOptions(options)
   if (invalid !== undefined) return problem(invalid.path, invalid.message)
-  const maxWait = millisOf(["maxWait"], options.maxWait, Admission.defaults.maxWaitMillis, true)
+  const maxWait = millisOf(["maxWait"], options.maxWait, true)
   if (maxWait instanceof OptionsError) return maxWait
-  const burst = millisOf(["burst"], options.burst, Admission.defaults.burstMillis, false)
+  const burst = millisOf(["burst"], options.burst, false)
   if (burst instanceof OptionsError) return burst
-  const storeTimeout = millisOf(["storeTimeout"], options.storeTimeout, Admission.defaults.storeTimeoutMillis, false)
+  const storeTimeout = millisOf(["storeTimeout"], options.storeTimeout, false)
   if (storeTimeout instanceof OptionsError) return storeTimeout
   const adaptive = options.adaptive
   const interval = adaptive === false || adaptive === undefined
     ? undefined
-    : millisOf(["adaptive", "interval"], adaptive.interval, 2000, false)
+    : millisOf(["adaptive", "interval"], adaptive.interval, false)
   if (interval instanceof OptionsError) return interval
   const retryProblem = checkRetry(options.retry)
   if (retryProblem !== undefined) return retryProblem
-  return {
-    budgets: options.budgets,
+  return Models.settings({
+    ...options,
     maxWaitMillis: maxWait,
-    maxQueued: Math.floor(options.maxQueued ?? Admission.defaults.maxQueued),
-    burstMillis: Math.max(1, burst),
-    defaultMaxTokens: options.defaultMaxTokens ?? TokenEstimate.defaultMaxTokens,
-    estimate: options.estimateTokens,
-    adaptive: Admission.adaptiveSettings(
-      adaptive === false || adaptive === undefined ? adaptive : { ...adaptive, intervalMillis: interval }
-    ),
-    keyPrefix: options.keyPrefix ?? Admission.defaults.keyPrefix,
-    storeTimeout: Duration.millis(storeTimeout)
-  }
+    burstMillis: burst,
+    storeTimeoutMillis: storeTimeout,
+    adaptive: adaptive === false || adaptive === undefined ? adaptive : { ...adaptive, intervalMillis: interval }
+  })
 }
 
 // =============================================================================

@@ -21,7 +21,6 @@ export interface Described {
   readonly payload: unknown
 }
 
-// CRC-32 (IEEE), as the event-stream prelude and message checksums use it.
 const CRC_TABLE = (() => {
   const table = new Uint32Array(256)
   for (let n = 0; n < 256; n++) {
@@ -32,7 +31,14 @@ const CRC_TABLE = (() => {
   return table
 })()
 
-const crc32 = (bytes: Uint8Array, from = 0, to = bytes.length): number => {
+/**
+ * The CRC-32 (IEEE) of `bytes` from `from` to `to` (excluded), as the event-stream prelude and message checksums
+ * use it.
+ *
+ * @since 0.1.0
+ * @category Encoding
+ */
+export const crc32 = (bytes: Uint8Array, from = 0, to = bytes.length): number => {
   let crc = 0xffffffff
   for (let i = from; i < to; i++) crc = CRC_TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8)
   return (crc ^ 0xffffffff) >>> 0

@@ -177,24 +177,27 @@ const between = (n: number | undefined, fallback: number, min: number, max: numb
   n !== undefined && Number.isFinite(n) && n >= min && n <= max ? n : fallback
 
 /**
+ * The user's `adaptive` option, its `interval` in milliseconds.
+ *
+ * @since 0.1.0
+ * @category Adaptive
+ */
+export interface AdaptiveInput {
+  readonly decrease?: number | undefined
+  readonly increase?: number | undefined
+  readonly intervalMillis?: number | undefined
+  readonly min?: number | undefined
+  readonly max?: number | undefined
+}
+
+/**
  * The settings from the user's `adaptive` option (its `interval` already in milliseconds): `undefined` for
  * `false` (the configured rates are kept), else the defaults (0.7, 0.05, 2 s, 0.1 to 1) under what was given.
  *
  * @since 0.1.0
  * @category Adaptive
  */
-export const adaptiveSettings = (
-  options:
-    | {
-      readonly decrease?: number | undefined
-      readonly increase?: number | undefined
-      readonly intervalMillis?: number | undefined
-      readonly min?: number | undefined
-      readonly max?: number | undefined
-    }
-    | false
-    | undefined
-): Adaptive | undefined => {
+export const adaptiveSettings = (options: AdaptiveInput | false | undefined): Adaptive | undefined => {
   if (options === false) return undefined
   const min = between(options?.min, 0.1, 0.001, 1)
   return {

@@ -2,13 +2,15 @@
  * `effect/ai` <-> the engine, for `BedrockLanguageModel`: provider options (prompt, tools, tool choice,
  * response format) -> an engine `Request`; engine responses and stream parts -> `effect/ai` encoded parts;
  * our typed errors -> `AiError` with a reason. Pure; every Bedrock rule stays in the engine (this only
- * renames shapes). A problem in the prompt throws a `MappingIssue`, caught once by `toRequest`.
+ * renames shapes); the prompt is walked by the engine's builder (`@effect-bedrock/converse/prompt/effectAi`,
+ * shared with `@effect-bedrock/ai`), given this line's hooks. A problem in the prompt throws a `MappingIssue`,
+ * caught once by `toRequest`.
  *
  * @internal
  */
 import { sanitizeToolName } from "@effect-bedrock/converse/mapping/converse"
+import * as EffectAi from "@effect-bedrock/converse/prompt/effectAi"
 import * as PartOptions from "@effect-bedrock/converse/prompt/partOptions"
-import type * as EnginePrompt from "@effect-bedrock/converse/prompt/types"
 import type * as Request from "@effect-bedrock/converse/request/types"
 import type * as EngineResponse from "@effect-bedrock/converse/response/types"
 import { concatBytes } from "@effect-bedrock/converse/util/bytes"
@@ -29,13 +31,11 @@ import { nativeToolOf } from "../BedrockTool.js"
 // =============================================================================
 
 /** @internal */
-export class MappingIssue {
-  constructor(readonly message: string, readonly path: string) {}
-}
+export const MappingIssue = EffectAi.MappingIssue
+/** @internal */
+export type MappingIssue = EffectAi.MappingIssue
 
-const fail = (message: string, path: string): never => {
-  throw new MappingIssue(message, path)
-}
+const fail = EffectAi.fail
 
 /** @internal */
 export interface MappedRequest {
@@ -44,12 +44,7 @@ export interface MappedRequest {
   readonly toolNames: ReadonlyMap<string, string> | undefined
 }
 
-/**
- * Where in the prompt: message `message`, and its part `part` (-1: the message itself). Paths are made only
- * for an issue (a string per message and part would be most of the mapping's allocations).
- */
-const pathOf = (message: number, part: number): string =>
-  part < 0 ? `prompt.content[${message}]` : `prompt.content[${message}].content[${part}]`
+const pathOf = EffectAi.pathOf
 
 /** The `effectBedrock` options of a message or part, checked by the engine (unknown keys, values). */
 const optionsOf = (
@@ -65,170 +60,36 @@ const optionsOf = (
   return value as PartOptions.PartOptions
 }
 
-const URL_DATA = /^(https?|s3|data):/i
-
-const fileSource = (data: string | Uint8Array | URL, message: number, part: number): EnginePrompt.FileSource => {
-  if (data instanceof Uint8Array) return { _tag: "Bytes", data }
-  if (data instanceof URL) return { _tag: "Url", url: data.href }
-  if (URL_DATA.test(data)) return { _tag: "Url", url: data }
-  const bytes = Base64.decode(data)
-  if (Result.isFailure(bytes)) {
-    return fail(
-      "File data must be bytes, a URL (https://, s3://, data:) or base64 text",
-      `${pathOf(message, part)}.data`
-    )
-  }
-  return { _tag: "Bytes", data: bytes.success }
+const decodeBase64 = (text: string): Uint8Array | undefined => {
+  const bytes = Base64.decode(text)
+  return Result.isFailure(bytes) ? undefined : bytes.success
 }
 
-const cachePointPart = (setting: "5m" | "1h" | true): EnginePrompt.CachePointPart =>
-  setting === true ? { _tag: "CachePoint" } : { _tag: "CachePoint", ttl: setting }
-
-/** A user turn holding only a cache point: the engine puts it at the end of the user turn before. */
-const cachePointTurn = (setting: "5m" | "1h" | true): EnginePrompt.UserMessage => ({
-  _tag: "User",
-  parts: [cachePointPart(setting)]
+/** The hooks of this line: options checked by the engine; native tools' calls and results sent back as they came. */
+const hooks = (names: NameMapper): EffectAi.Hooks => ({
+  options: (holder, options, message, part) => optionsOf(holder, options, message, part),
+  decodeBase64,
+  providerToolCall: (part) => ({
+    _tag: "NativeToolCall",
+    id: part.id,
+    name: names.providerName(part.name),
+    input: part.params,
+    provider: "bedrock"
+  }),
+  providerToolResult: (part) => {
+    const status = (part.options as Prompt.ToolResultPart["options"]).effectBedrock?.status ??
+      (part.isFailure ? "error" : undefined)
+    return {
+      _tag: "NativeToolResult",
+      id: part.id,
+      name: names.providerName(part.name),
+      result: part.result,
+      ...(status !== undefined ? { status } : {}),
+      provider: "bedrock"
+    }
+  },
+  toolResultName: sanitizeToolName
 })
-
-/** The engine prompt of effect/ai's, one pass; what the options ask for on the system prompt is a setting. */
-class PromptBuilder {
-  readonly messages: Array<EnginePrompt.Message> = []
-  /** A cache point on a leading system message caches the system prompt: `cacheInstructions`. */
-  systemCache: "5m" | "1h" | true | undefined = undefined
-  private namer: PartOptions.DocumentNamer | undefined = undefined
-
-  constructor(readonly names: NameMapper) {}
-
-  /** Document names: made with the first document (most prompts have none). */
-  get documents(): PartOptions.DocumentNamer {
-    return this.namer ??= new PartOptions.DocumentNamer()
-  }
-
-  system(message: Prompt.SystemMessage, leading: boolean, index: number): void {
-    this.messages.push({ _tag: "System", content: message.content })
-    const cache = PartOptions.cachePointOf(optionsOf("message", message.options, index, -1))
-    if (cache === undefined) return
-    if (leading) this.systemCache = cache
-    else this.messages.push(cachePointTurn(cache))
-  }
-
-  user(message: Prompt.UserMessage, index: number): void {
-    const parts: Array<EnginePrompt.UserPart> = []
-    const content = message.content
-    for (let i = 0; i < content.length; i++) {
-      const part = content[i]!
-      let options: PartOptions.PartOptions | undefined
-      if (part.type === "text") {
-        options = optionsOf("text", part.options, index, i)
-        parts.push({ _tag: "Text", text: part.text })
-      } else {
-        options = optionsOf("file", part.options, index, i)
-        const documentName = PartOptions.isDocumentMediaType(part.mediaType)
-          ? this.documents.next(options?.documentName, part.fileName)
-          : undefined
-        parts.push({
-          _tag: "File",
-          mediaType: part.mediaType,
-          source: fileSource(part.data, index, i),
-          ...(part.fileName !== undefined ? { name: part.fileName } : {}),
-          ...(documentName !== undefined ? { documentName } : {})
-        })
-      }
-      const cache = PartOptions.cachePointOf(options)
-      if (cache !== undefined) parts.push(cachePointPart(cache))
-    }
-    const cache = PartOptions.cachePointOf(optionsOf("message", message.options, index, -1))
-    if (cache !== undefined && parts[parts.length - 1]?._tag !== "CachePoint") parts.push(cachePointPart(cache))
-    this.messages.push({ _tag: "User", parts })
-  }
-
-  assistant(message: Prompt.AssistantMessage, index: number): void {
-    const parts: Array<EnginePrompt.AssistantPart> = []
-    const content = message.content
-    for (let i = 0; i < content.length; i++) {
-      const part = content[i]!
-      switch (part.type) {
-        case "text": {
-          parts.push({ _tag: "Text", text: part.text })
-          break
-        }
-        case "reasoning": {
-          parts.push(this.reasoning(part, index, i))
-          break
-        }
-        case "tool-call": {
-          parts.push(
-            part.providerExecuted
-              ? {
-                _tag: "NativeToolCall",
-                id: part.id,
-                name: this.names.providerName(part.name),
-                input: part.params,
-                provider: "bedrock"
-              }
-              // The engine's mapping sanitises the name as it writes the call.
-              : { _tag: "ToolCall", id: part.id, name: part.name, input: part.params }
-          )
-          break
-        }
-        case "tool-result": {
-          // In an assistant message: the result of a tool Bedrock ran (native), sent back as it came.
-          if (part.providerExecuted) {
-            const status = part.options.effectBedrock?.status ?? (part.isFailure ? "error" : undefined)
-            parts.push({
-              _tag: "NativeToolResult",
-              id: part.id,
-              name: this.names.providerName(part.name),
-              result: part.result,
-              ...(status !== undefined ? { status } : {}),
-              provider: "bedrock"
-            })
-          }
-          break
-        }
-        case "file": {
-          return fail("Bedrock takes files in user messages only, not in assistant messages", pathOf(index, i))
-        }
-        default:
-          break
-      }
-    }
-    this.messages.push({ _tag: "Assistant", parts })
-  }
-
-  /** Reasoning as Bedrock's own (its signature, or redacted data) when the options carry it, else as text. */
-  reasoning(part: Prompt.ReasoningPart, message: number, index: number): EnginePrompt.ThinkingPart {
-    const options = optionsOf("reasoning", part.options, message, index)
-    if (options?.redactedData !== undefined) {
-      const redacted = Base64.decode(options.redactedData)
-      if (Result.isFailure(redacted)) {
-        return fail("redactedData must be base64", `${pathOf(message, index)}.options.effectBedrock.redactedData`)
-      }
-      return { _tag: "Thinking", text: part.text, redacted: redacted.success, provider: "bedrock" }
-    }
-    const signature = options?.signature
-    return signature === undefined
-      ? { _tag: "Thinking", text: part.text }
-      : { _tag: "Thinking", text: part.text, signature, provider: "bedrock" }
-  }
-
-  tool(message: Prompt.ToolMessage, index: number): void {
-    const parts: Array<EnginePrompt.ToolPart> = []
-    for (const part of message.content) {
-      if (part.type !== "tool-result" || part.providerExecuted) continue
-      parts.push({
-        _tag: "ToolResult",
-        id: part.id,
-        name: sanitizeToolName(part.name),
-        result: part.result,
-        isError: part.isFailure
-      })
-    }
-    if (parts.length > 0) this.messages.push({ _tag: "Tool", parts })
-    const cache = PartOptions.cachePointOf(optionsOf("message", message.options, index, -1))
-    if (cache !== undefined) this.messages.push(cachePointTurn(cache))
-  }
-}
 
 /**
  * Tool names both ways: a toolkit's name Bedrock refuses is sanitised; a native tool (`BedrockTool`) goes by
@@ -268,13 +129,6 @@ const toolDefinition = (tool: Tool.Any): Request.ToolDefinition => {
     definitions.set(tool, definition)
   }
   return definition
-}
-
-const toolChoice = (choice: LanguageModel.ToolChoice<any>, names: NameMapper): Request.ToolChoice => {
-  if (typeof choice === "string") return choice
-  if ("tool" in choice) return { tool: sanitizeToolName(names.providerName(choice.tool)) }
-  // `oneOf`: effect/ai has already narrowed the tools to those named.
-  return choice.mode === "required" ? "required" : "auto"
 }
 
 /**
@@ -327,38 +181,20 @@ export const toRequest = (options: LanguageModel.ProviderOptions): Result.Result
         renamed = true
       }
     }
-    const builder = new PromptBuilder(names)
-    const content = options.prompt.content
-    let leading = true
-    for (let i = 0; i < content.length; i++) {
-      const message = content[i]!
-      switch (message.role) {
-        case "system": {
-          builder.system(message, leading, i)
-          break
-        }
-        case "user": {
-          leading = false
-          builder.user(message, i)
-          break
-        }
-        case "assistant": {
-          leading = false
-          builder.assistant(message, i)
-          break
-        }
-        case "tool": {
-          leading = false
-          builder.tool(message, i)
-          break
-        }
-      }
-    }
+    const builder = new EffectAi.PromptBuilder(hooks(names)).addAll(options.prompt.content)
     const format = options.responseFormat
     const output = format.type === "json" ? outputSchema(format.objectName, format) : undefined
     const request: Request.Request = {
       prompt: { messages: builder.messages },
-      ...(tools !== undefined ? { tools, toolChoice: toolChoice(options.toolChoice, names) } : {}),
+      ...(tools !== undefined ?
+        {
+          tools,
+          toolChoice: EffectAi.toolChoice(
+            options.toolChoice,
+            (name) => sanitizeToolName(names.providerName(name))
+          )
+        } :
+        {}),
       ...(nativeTools !== undefined ? { nativeTools } : {}),
       ...(output !== undefined ? { output } : {}),
       ...(builder.systemCache !== undefined ? { settings: { cacheInstructions: builder.systemCache } } : {})

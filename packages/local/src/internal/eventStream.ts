@@ -1,9 +1,12 @@
 /**
  * Event-stream framing for ConverseStream answers: the real binary format (prelude, headers,
- * payload, CRCs) encoded with `@smithy/eventstream-codec`, plus Bedrock's padding field.
+ * payload, CRCs); events and exceptions encoded by the engine (`@effect-bedrock/converse/cassette/frames`,
+ * string headers in Bedrock's order), frames with any other headers by `@smithy/eventstream-codec`, plus
+ * Bedrock's padding field.
  *
  * @internal
  */
+import * as Frames from "@effect-bedrock/converse/cassette/frames"
 import { EventStreamCodec, Int64 } from "@smithy/eventstream-codec"
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8"
 
@@ -20,25 +23,28 @@ const PADDING_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 export const padding = (length: number = Math.floor(Math.random() * 40) + 1): string =>
   PADDING_ALPHABET.repeat(Math.ceil(length / PADDING_ALPHABET.length)).slice(0, length)
 
-/** @internal */
+/** The bytes as a Buffer (no copy). */
+const toBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+
+/**
+ * An event frame as Bedrock writes it (the engine's `cassette/frames` encoding), its payload padded or not.
+ *
+ * @internal
+ */
 export const encodeEvent = (eventType: string, payload: unknown, withPadding: boolean): Buffer => {
   const body = withPadding && typeof payload === "object" && payload !== null && !Array.isArray(payload)
     ? { ...(payload as Record<string, unknown>), p: padding() }
     : payload
-  return encodeRaw({
-    ":message-type": "event",
-    ":event-type": eventType,
-    ":content-type": "application/json"
-  }, JSON.stringify(body))
+  return toBuffer(Frames.encodeText({ kind: "event", type: eventType }, JSON.stringify(body)))
 }
 
-/** @internal */
+/**
+ * An exception frame inside the stream, as Bedrock writes it (the engine's `cassette/frames` encoding).
+ *
+ * @internal
+ */
 export const encodeException = (exceptionType: string, message: string): Buffer =>
-  encodeRaw({
-    ":message-type": "exception",
-    ":exception-type": exceptionType,
-    ":content-type": "application/json"
-  }, JSON.stringify({ message }))
+  toBuffer(Frames.encodeText({ kind: "exception", type: exceptionType }, JSON.stringify({ message })))
 
 type HeaderValue = string | boolean | number | Uint8Array
 
@@ -63,23 +69,6 @@ export const encodeRaw = (headers: Readonly<Record<string, HeaderValue>>, body: 
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
-// CRC-32 (IEEE), as the event-stream prelude and message checksums use it.
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256)
-  for (let n = 0; n < 256; n++) {
-    let c = n
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-    table[n] = c >>> 0
-  }
-  return table
-})()
-
-const crc32 = (bytes: Uint8Array): number => {
-  let crc = 0xffffffff
-  for (let i = 0; i < bytes.length; i++) crc = CRC_TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8)
-  return (crc ^ 0xffffffff) >>> 0
-}
-
 /**
  * A frame's bytes with its prelude's declared lengths replaced, both CRCs computed over the
  * result (see `LocalBedrockScript.frameBytes`).
@@ -95,8 +84,8 @@ export const frameBytes = (
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength)
   if (options?.totalLength !== undefined) view.setUint32(0, options.totalLength, false)
   if (options?.headersLength !== undefined) view.setUint32(4, options.headersLength, false)
-  view.setUint32(8, crc32(frame.subarray(0, 8)), false)
-  view.setUint32(frame.length - 4, crc32(frame.subarray(0, frame.length - 4)), false)
+  view.setUint32(8, Frames.crc32(frame, 0, 8), false)
+  view.setUint32(frame.length - 4, Frames.crc32(frame, 0, frame.length - 4), false)
   return frame
 }
 
@@ -161,18 +150,14 @@ export const deltaBatch = (text: string, withPadding: boolean): DeltaBatch => {
   if (cached !== undefined) return cached
   const variants: Array<Buffer> = []
   for (let i = 0; i < 8; i++) {
-    variants.push(encodeRaw(
-      {
-        ":message-type": "event",
-        ":event-type": "contentBlockDelta",
-        ":content-type": "application/json"
-      },
+    variants.push(toBuffer(Frames.encodeText(
+      { kind: "event", type: "contentBlockDelta" },
       JSON.stringify(
         withPadding
           ? { contentBlockIndex: 0, delta: { text }, p: padding(1 + ((i * 7) % 30)) }
           : { contentBlockIndex: 0, delta: { text } }
       )
-    ))
+    )))
   }
   const frames: Array<Buffer> = []
   const offsets: Array<number> = [0]

@@ -1,26 +1,19 @@
 /**
  * The two token buckets of one model in `BedrockRateLimiter` (requests and tokens), as keys in the
- * store the `RateLimiter` was built over, sized from the model's per-minute budgets times its
- * adaptive rate. Owned by the model's `ModelState`; holds no mutable state of its own (the store
- * holds the buckets' contents): the limiter's admission and after-call hooks take from and give
- * back to them.
+ * store the `RateLimiter` was built over, as the engine's `ModelLimits.bucketRequest` names and
+ * sizes them (the model's per-minute budgets times its adaptive rate). Owned by the model's
+ * `ModelState`; holds no mutable state of its own (the store holds the buckets' contents): the
+ * limiter's admission and after-call hooks take from and give back to them.
  *
  * @internal
  */
-import { type AdaptiveRate, bucketShape } from "@effect-bedrock/converse/limits/admission"
+import type * as Models from "@effect-bedrock/converse/limits/models"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { LimiterError, TokenBuckets } from "./rateLimiter.js"
 
 /** @internal */
-export type Bucket = "requests" | "tokens"
-
-/** The settings the buckets read. @internal */
-export interface BucketSettings {
-  readonly burstMillis: number
-  readonly keyPrefix: string
-  readonly storeTimeout: Duration.Duration
-}
+export type Bucket = Models.Bucket
 
 const storeFailed = (error: unknown) =>
   Effect.as(
@@ -30,36 +23,31 @@ const storeFailed = (error: unknown) =>
 
 /** @internal */
 export class ModelBuckets {
+  readonly requestsPerMinute: number | undefined
+  readonly tokensPerMinute: number | undefined
+
   constructor(
     private readonly limiter: TokenBuckets,
-    private readonly settings: BucketSettings,
-    readonly modelId: string,
-    readonly requestsPerMinute: number | undefined,
-    readonly tokensPerMinute: number | undefined,
-    private readonly rate: AdaptiveRate
-  ) {}
+    private readonly settings: Models.Settings,
+    private readonly limits: Models.ModelLimits
+  ) {
+    this.requestsPerMinute = limits.requestsPerMinute
+    this.tokensPerMinute = limits.tokensPerMinute
+  }
 
   /**
-   * One `consume` on a bucket that holds `burst` worth of the current rate (at least one
-   * request, at least this call's tokens), refilled at that rate. A store that fails or does not
-   * answer in time lets the call through.
+   * One `consume` of the engine's bucket request (a bucket that holds `burst` worth of the current
+   * rate, at least one request, at least this call's tokens). A store that fails or does not answer
+   * in time lets the call through.
    */
   private consume(bucket: Bucket, tokens: number, onExceeded: "delay" | "fail"): Effect.Effect<number, LimiterError> {
-    const settings = this.settings
-    const perMinute = (bucket === "requests" ? this.requestsPerMinute! : this.tokensPerMinute!) * this.rate.factor
-    const { limit, windowMillis } = bucketShape(perMinute, settings.burstMillis, tokens)
-    return this.limiter.consume({
-      algorithm: "token-bucket",
-      onExceeded,
-      key: `${settings.keyPrefix}${this.modelId}:${bucket}`,
-      limit,
-      window: Duration.millis(windowMillis),
-      tokens
-    }).pipe(
+    const storeTimeout = Duration.millis(this.settings.storeTimeoutMillis)
+    const request = this.limits.bucketRequest(this.settings, bucket, tokens, onExceeded)
+    return this.limiter.consume({ ...request, window: Duration.millis(request.windowMillis) }).pipe(
       Effect.map((result) => Duration.toMillis(result.delay)),
       Effect.timeoutFail({
-        duration: settings.storeTimeout,
-        onTimeout: () => new Error(`no answer within ${Duration.format(settings.storeTimeout)}`)
+        duration: storeTimeout,
+        onTimeout: () => new Error(`no answer within ${Duration.format(storeTimeout)}`)
       }),
       Effect.catchAll((error) =>
         "reason" in error && error.reason === "Exceeded" ? Effect.fail(error) : storeFailed(error)

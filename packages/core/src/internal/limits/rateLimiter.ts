@@ -9,15 +9,17 @@
  * module only sees its `consume`, so it never loads `@effect/experimental` itself.
  *
  * The per-model state lives in small modules beside this one (`modelState.ts` composes
- * `modelBuckets.ts`, `concurrencySlots.ts`, `waitLine.ts`); the rules that are plain arithmetic (option checks,
- * the adaptive rate, bucket sizes, estimate clamping, usage corrections, refunds, the refusal's message) are the
- * engine's (`@effect-bedrock/converse/limits/admission`), shared with the Effect 4 limiter. `make` wires them to
- * the calls.
+ * `modelBuckets.ts`, `concurrencySlots.ts`); the rules that are plain arithmetic (option checks, the adaptive
+ * rate, bucket sizes, estimate clamping, usage corrections, refunds, the refusal's message) and the per-model
+ * bookkeeping (settings, budgets, waiting calls, counters, estimates, stats) are the engine's
+ * (`@effect-bedrock/converse/limits/admission` and `limits/models`), shared with the Effect 4 limiter. `make`
+ * wires them to the calls.
  *
  * @internal
  */
 import type { ConverseCommandInput, ConverseStreamCommandInput } from "@aws-sdk/client-bedrock-runtime"
 import * as Admission from "@effect-bedrock/converse/limits/admission"
+import * as Models from "@effect-bedrock/converse/limits/models"
 import * as TokenEstimate from "@effect-bedrock/converse/limits/tokenEstimate"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
@@ -31,23 +33,7 @@ import type * as BedrockClient from "../../BedrockClient.js"
 import * as BedrockError from "../../BedrockError.js"
 import type * as BedrockRateLimiter from "../../BedrockRateLimiter.js"
 import * as OptionsValidation from "../client/optionsValidation.js"
-import { type ModelState, ModelStates, positive } from "./modelState.js"
-
-// =============================================================================
-// Settings
-// =============================================================================
-
-interface Settings {
-  readonly budgets: Readonly<Record<string, BedrockRateLimiter.Budget>>
-  readonly maxWaitMillis: number
-  readonly maxQueued: number
-  readonly burstMillis: number
-  readonly defaultMaxTokens: number
-  readonly estimate: (request: BedrockRateLimiter.TokenEstimateRequest) => number
-  readonly adaptive: Admission.Adaptive | undefined
-  readonly keyPrefix: string
-  readonly storeTimeout: Duration.Duration
-}
+import { makeState, type ModelState } from "./modelState.js"
 
 // =============================================================================
 // Options
@@ -74,29 +60,20 @@ export const checkOptions = (options: unknown): ConfigError.ConfigError | undefi
     (Schedule.isSchedule(checked.retry) ? undefined : OptionsValidation.retry(checked.retry, ["retry"]))
 }
 
-/** @internal */
-export const defaultKeyPrefix = Admission.defaults.keyPrefix
+const millisOf = (duration: Duration.DurationInput | undefined): number | undefined =>
+  duration === undefined ? undefined : Duration.toMillis(Duration.decode(duration))
 
-const settingsOf = (options: BedrockRateLimiter.Options): Settings => {
+const settingsOf = (options: BedrockRateLimiter.Options): Models.Settings => {
   const adaptive = options.adaptive
-  return {
-    budgets: options.budgets,
-    maxWaitMillis: Duration.toMillis(Duration.decode(options.maxWait ?? Admission.defaults.maxWaitMillis)),
-    maxQueued: Math.floor(positive(options.maxQueued) ?? Admission.defaults.maxQueued),
-    burstMillis: Math.max(1, Duration.toMillis(Duration.decode(options.burst ?? Admission.defaults.burstMillis))),
-    defaultMaxTokens: positive(options.defaultMaxTokens) ?? TokenEstimate.defaultMaxTokens,
-    estimate: options.estimateTokens ?? ((request) => request.inputTokens + request.maxTokens),
-    adaptive: Admission.adaptiveSettings(
-      adaptive === false || adaptive === undefined ? adaptive : {
-        ...adaptive,
-        intervalMillis: adaptive.interval === undefined
-          ? undefined
-          : Duration.toMillis(Duration.decode(adaptive.interval))
-      }
-    ),
-    keyPrefix: options.keyPrefix ?? defaultKeyPrefix,
-    storeTimeout: Duration.decode(options.storeTimeout ?? Admission.defaults.storeTimeoutMillis)
-  }
+  return Models.settings({
+    ...options,
+    maxWaitMillis: millisOf(options.maxWait),
+    burstMillis: millisOf(options.burst),
+    storeTimeoutMillis: millisOf(options.storeTimeout),
+    adaptive: adaptive === false || adaptive === undefined
+      ? adaptive
+      : { ...adaptive, intervalMillis: millisOf(adaptive.interval) }
+  })
 }
 
 /** What an admitted call reserved. */
@@ -158,7 +135,7 @@ export const make = (
 ): Effect.Effect<Limited> =>
   Effect.sync(() => {
     const settings = settingsOf(options)
-    const states = new ModelStates(limiter, settings)
+    const states = new Models.Models(settings.budgets, makeState(limiter, settings))
 
     // -------------------------------------------------------------------------
     // Admission
@@ -169,23 +146,14 @@ export const make = (
       operation: string,
       budget: BedrockError.Budget,
       retryAfterMillis?: number
-    ): BedrockError.BudgetExhaustedError => {
-      state.stats.rejected++
-      const message = Admission.exhaustedMessage({
+    ): BedrockError.BudgetExhaustedError =>
+      new BedrockError.BudgetExhaustedError({
+        message: state.limits.refused(settings, budget, retryAfterMillis),
         budget,
-        modelId: state.modelId,
-        maxQueued: settings.maxQueued,
-        maxWaitMillis: settings.maxWaitMillis,
-        retryAfterMillis
-      })
-      return new BedrockError.BudgetExhaustedError({
-        message,
-        budget,
-        modelId: state.modelId,
+        modelId: state.limits.modelId,
         operation,
         ...(retryAfterMillis === undefined ? {} : { retryAfter: Duration.millis(Math.ceil(retryAfterMillis)) })
       }, { disableValidation: true })
-    }
 
     /**
      * Waits for a permit, then for budget; the permit is held until the scope closes. Counted as
@@ -197,12 +165,12 @@ export const make = (
       tokens: number
     ): Effect.Effect<Ticket, BedrockError.BudgetExhaustedError, Scope.Scope> =>
       Effect.suspend(() => {
-        const line = state.line
-        if (!line.enter(settings.maxQueued)) return Effect.fail(exhausted(state, operation, "queue"))
+        const limits = state.limits
+        if (!limits.enter(settings.maxQueued)) return Effect.fail(exhausted(state, operation, "queue"))
         return Effect.ensuring(
           waitForBudget(state, operation, tokens),
           Effect.sync(() => {
-            line.leave()
+            limits.leave()
           })
         )
       })
@@ -215,7 +183,8 @@ export const make = (
       Effect.gen(function*() {
         const start = yield* Clock.currentTimeMillis
         const left = (now: number) => settings.maxWaitMillis - (now - start)
-        const { buckets, slots, stats } = state
+        const { buckets, slots } = state
+        const stats = state.limits.stats
         if (slots !== undefined) {
           yield* slots.acquire.pipe(
             Effect.timeoutFail({
@@ -251,7 +220,7 @@ export const make = (
             }
           })
           const remaining = left(yield* Clock.currentTimeMillis)
-          yield* state.line.tokens.withPermits(1)(takeTokens).pipe(
+          yield* state.tokenLine.withPermits(1)(takeTokens).pipe(
             Effect.timeoutFail({
               duration: Duration.millis(Math.max(0, remaining)),
               onTimeout: () => exhausted(state, operation, "tokens")
@@ -275,47 +244,23 @@ export const make = (
 
     const onSuccess = (state: ModelState, ticket: Ticket, used: number | undefined): Effect.Effect<void> =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        if (settings.adaptive !== undefined) state.rate.increase(settings.adaptive, now)
-        const buckets = state.buckets
-        const correction = Admission.usageCorrection(ticket.tokens, used)
-        if (buckets.tokensPerMinute === undefined || correction === 0) return Effect.void
+        const correction = state.limits.succeeded(settings.adaptive, now, ticket.tokens, used)
         // More than reserved is taken now (the bucket may go into debt); less is given back.
-        return buckets.reserve("tokens", correction).pipe(Effect.asVoid)
+        return correction === 0 ? Effect.void : Effect.asVoid(state.buckets.reserve("tokens", correction))
       })
 
     const onFailure = (state: ModelState, ticket: Ticket, error: BedrockError.BedrockError): Effect.Effect<void> =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        if (error._tag === "ThrottlingError") {
-          state.stats.throttled++
-          if (settings.adaptive !== undefined) state.rate.decrease(settings.adaptive, now)
-        }
-        // Refused before any generation: Bedrock counts none of its tokens.
-        const refund = Admission.refundOnFailure(error, ticket.tokens)
+        const refund = state.limits.failed(settings.adaptive, now, error, ticket.tokens)
         return refund > 0 ? state.buckets.giveBack(0, refund) : Effect.void
       })
 
-    let warnedEstimate = false
-    /**
-     * The caller's estimate, clamped to 0 or more; one that throws or is not a finite number is
-     * replaced by the default estimate (input + max tokens), with a warning the first time: a NaN
-     * would lift the token budget, a negative one would fill the bucket.
-     */
+    const estimator = new Models.Estimator(settings)
+    /** The engine's estimate; its warning (an estimate replaced by the default, the first time) is logged. */
     const estimateOf = (input: ConverseCommandInput | ConverseStreamCommandInput): Effect.Effect<number> =>
       Effect.suspend(() => {
-        const inputTokens = TokenEstimate.inputTokens(input)
-        const maxTokens = TokenEstimate.maxTokens(input, settings.defaultMaxTokens)
-        let estimate: unknown
-        try {
-          estimate = settings.estimate({ input, inputTokens, maxTokens })
-        } catch (error) {
-          estimate = error
-        }
-        const clamped = Admission.clampEstimate(estimate)
-        if (clamped !== undefined) return Effect.succeed(clamped)
-        const fallback = inputTokens + maxTokens
-        if (warnedEstimate) return Effect.succeed(fallback)
-        warnedEstimate = true
-        return Effect.as(Effect.logWarning(Admission.estimateWarning(estimate)), fallback)
+        const { tokens, warning } = estimator.estimate(input)
+        return warning === undefined ? Effect.succeed(tokens) : Effect.as(Effect.logWarning(warning), tokens)
       })
 
     // -------------------------------------------------------------------------
@@ -364,7 +309,7 @@ export const make = (
       ))
     }
 
-    const stats = Effect.sync(() => states.snapshot())
+    const stats = Effect.sync((): ReadonlyArray<BedrockRateLimiter.ModelStats> => states.snapshot())
 
     return { client: { converse, converseStream, countTokens: underlying.countTokens }, stats }
   })
