@@ -46,6 +46,7 @@
  */
 import type { Cassette } from "@effect-bedrock/converse/cassette/format"
 import type * as CassetteSession from "@effect-bedrock/converse/cassette/session"
+import type * as BatchLimits from "@effect-bedrock/converse/limits/batch"
 import * as quota from "./internal/quota.js"
 import { LocalServer } from "./internal/server.js"
 import type * as Script from "./LocalBedrockScript.js"
@@ -143,14 +144,7 @@ export type BatchOperation =
  * @since 0.1.0
  * @category Models
  */
-export interface BatchQuotas {
-  readonly minRecordsPerJob: number
-  readonly maxRecordsPerFile: number
-  readonly maxRecordsPerJob: number
-  readonly maxFileBytes: number
-  readonly maxJobBytes: number
-  readonly maxConcurrentJobs: number
-}
+export type BatchQuotas = BatchLimits.Quotas
 
 /**
  * Where the batch runner's S3 is. The client is `@aws-sdk/client-s3` with `forcePathStyle`.
