@@ -37,6 +37,7 @@ import {
 import type { BedrockRuntimeClientConfig } from "@aws-sdk/client-bedrock-runtime"
 import type * as Recorder from "@effect-bedrock/converse/cassette/recorder"
 import { scrubSecrets } from "@effect-bedrock/converse/errors/scrub"
+import type * as EngineCallOptions from "@effect-bedrock/converse/net/callOptions"
 import type * as Decoder from "@effect-bedrock/converse/stream/decoder"
 import * as FrameGuard from "@effect-bedrock/converse/stream/frameGuard"
 import * as Config from "effect/Config"
@@ -127,10 +128,7 @@ export interface CallOptions {
  * @since 0.1.0
  * @category Models
  */
-export interface ResponseMetadata {
-  readonly requestId?: string | undefined
-  readonly httpStatusCode?: number | undefined
-}
+export interface ResponseMetadata extends EngineCallOptions.ResponseMetadata {}
 
 /**
  * The first element of every `converseStream` attempt: the stream's initial HTTP response, so the request id

@@ -25,6 +25,7 @@ import {
 import * as Recorder from "@effect-bedrock/converse/cassette/recorder"
 import type * as Classify from "@effect-bedrock/converse/errors/classify"
 import * as Transport from "@effect-bedrock/converse/errors/transport"
+import * as EngineCallOptions from "@effect-bedrock/converse/net/callOptions"
 import * as RequestHandler from "@effect-bedrock/converse/net/requestHandler"
 import { holdEvent } from "@effect-bedrock/converse/stream/deltaObjects"
 import * as EventPump from "@effect-bedrock/converse/stream/eventPump"
@@ -52,15 +53,75 @@ import { fromSdk } from "./internal/fromSdk.js"
  */
 export interface Service {
   readonly client: BedrockRuntimeClient
-  readonly converse: (input: ConverseCommandInput) => Effect.Effect<ConverseCommandOutput, BedrockError.BedrockError>
+  readonly converse: (
+    input: ConverseCommandInput,
+    options?: CallOptions
+  ) => Effect.Effect<ConverseCommandOutput, BedrockError.BedrockError>
   readonly countTokens: (
-    input: CountTokensCommandInput
+    input: CountTokensCommandInput,
+    options?: CallOptions
   ) => Effect.Effect<CountTokensCommandOutput, BedrockError.BedrockError>
   /** The stream's events; an exception Bedrock sends inside the stream fails it with its typed error. */
   readonly converseStream: (
-    input: ConverseStreamCommandInput
+    input: ConverseStreamCommandInput,
+    options?: CallOptions
   ) => Stream.Stream<ConverseStreamOutput, BedrockError.BedrockError>
 }
+
+/**
+ * Per-call settings, as in the Effect 3 client.
+ *
+ * - `headers`: extra HTTP headers for this request only (signed with the request, never seen by another
+ *   request). Every attempt of the call sends them.
+ * - `onResponse`: runs once per attempt when the HTTP response arrived, with its metadata (request id, HTTP
+ *   status): for `converseStream` when the stream's initial response is in (before the first event), for
+ *   `converse` and `countTokens` with the successful response. A retried call runs it once for each attempt
+ *   that got a response.
+ *
+ * @example
+ * ```ts
+ * import { BedrockClient } from "@effect-bedrock/effect4"
+ * import * as Effect from "effect/Effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const bedrock = yield* BedrockClient.BedrockClient
+ *   return yield* bedrock.converse(
+ *     {
+ *       modelId: "us.amazon.nova-micro-v1:0",
+ *       messages: [{ role: "user", content: [{ text: "Hello" }] }]
+ *     },
+ *     {
+ *       headers: { "x-trace-id": "abc" },
+ *       onResponse: (metadata) => Effect.logDebug(`Bedrock request ${metadata.requestId}`)
+ *     }
+ *   )
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface CallOptions {
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly onResponse?: ((metadata: ResponseMetadata) => Effect.Effect<void>) | undefined
+}
+
+/**
+ * The metadata of one HTTP response, as `CallOptions.onResponse` gets it.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface ResponseMetadata extends EngineCallOptions.ResponseMetadata {}
+
+/** The caller's `onResponse` for this response, if any; the output after it. */
+const respond = <Output extends { readonly $metadata?: ResponseMetadata | undefined }>(
+  output: Output,
+  options: CallOptions | undefined
+): Effect.Effect<Output> =>
+  options?.onResponse === undefined
+    ? Effect.succeed(output)
+    : Effect.as(options.onResponse(EngineCallOptions.metadataOf(output)), output)
 
 /**
  * The service key.
@@ -254,6 +315,7 @@ const idleTimeout = (
 const sendStream = (
   client: BedrockRuntimeClient,
   input: ConverseStreamCommandInput,
+  headers: Readonly<Record<string, string>> | undefined,
   controller: AbortController,
   timers: StreamTimers
 ): Effect.Effect<ConverseStreamCommandOutput, BedrockError.BedrockError> =>
@@ -276,7 +338,7 @@ const sendStream = (
     }
     try {
       client.send(
-        new ConverseStreamCommand(input),
+        EngineCallOptions.addHeaders(new ConverseStreamCommand(input), headers),
         // The SDK's own timer on the HTTP/2 stream would end a stalled stream cleanly (a truncated answer that
         // looks complete): ours time it instead when the handler is the engine's.
         timers.owned ? { abortSignal: controller.signal, requestTimeout: 0 } : { abortSignal: controller.signal }
@@ -316,24 +378,38 @@ const emptyStream = (requestId: string | undefined): BedrockError.BedrockError =
  */
 const operations = (client: BedrockRuntimeClient, timers: StreamTimers): Service => ({
   client,
-  converse: (input) =>
-    Effect.tryPromise({
-      try: (signal) => client.send(new ConverseCommand(input), { abortSignal: signal }),
-      catch: (error) => fromSdk(error, "request", { operation: "converse", modelId: input.modelId })
-    }),
-  countTokens: (input) =>
-    Effect.tryPromise({
-      try: (signal) => client.send(new CountTokensCommand(input), { abortSignal: signal }),
-      catch: (error) => fromSdk(error, "request", { operation: "countTokens", modelId: input.modelId })
-    }),
-  converseStream: (input) =>
+  converse: (input, options) =>
+    Effect.flatMap(
+      Effect.tryPromise({
+        try: (signal) =>
+          client.send(EngineCallOptions.addHeaders(new ConverseCommand(input), options?.headers), {
+            abortSignal: signal
+          }),
+        catch: (error) => fromSdk(error, "request", { operation: "converse", modelId: input.modelId })
+      }),
+      (output) => respond(output, options)
+    ),
+  countTokens: (input, options) =>
+    Effect.flatMap(
+      Effect.tryPromise({
+        try: (signal) =>
+          client.send(EngineCallOptions.addHeaders(new CountTokensCommand(input), options?.headers), {
+            abortSignal: signal
+          }),
+        catch: (error) => fromSdk(error, "request", { operation: "countTokens", modelId: input.modelId })
+      }),
+      (output) => respond(output, options)
+    ),
+  converseStream: (input, options) =>
     Stream.unwrap(Effect.gen(function*() {
       // Aborted when the stream ends, fails or is interrupted: the HTTP request never outlives its stream.
       const controller = yield* Effect.acquireRelease(
         Effect.sync(() => new AbortController()),
         (controller) => Effect.sync(() => controller.abort())
       )
-      const output = yield* sendStream(client, input, controller, timers)
+      const output = yield* sendStream(client, input, options?.headers, controller, timers)
+      // The stream's initial response is in: before the first event is read.
+      if (options?.onResponse !== undefined) yield* respond(output, options)
       const requestId = output.$metadata?.requestId
       if (output.stream === undefined) {
         return yield* new BedrockError.UnknownBedrockError({

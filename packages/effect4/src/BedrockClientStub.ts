@@ -74,15 +74,27 @@ export interface Script {
 }
 
 /**
- * A call the stub received.
+ * A call the stub received, with the per-call `headers` it was given.
  *
  * @since 0.1.0
  * @category Models
  */
 export type Request =
-  | { readonly operation: "converse"; readonly input: ConverseCommandInput }
-  | { readonly operation: "converseStream"; readonly input: ConverseStreamCommandInput }
-  | { readonly operation: "countTokens"; readonly input: CountTokensCommandInput }
+  | {
+    readonly operation: "converse"
+    readonly input: ConverseCommandInput
+    readonly headers: Readonly<Record<string, string>> | undefined
+  }
+  | {
+    readonly operation: "converseStream"
+    readonly input: ConverseStreamCommandInput
+    readonly headers: Readonly<Record<string, string>> | undefined
+  }
+  | {
+    readonly operation: "countTokens"
+    readonly input: CountTokensCommandInput
+    readonly headers: Readonly<Record<string, string>> | undefined
+  }
 
 /**
  * Reads what a stub received: the service of the `BedrockClientStub` key.
@@ -158,7 +170,9 @@ const replyStream = (
 }
 
 /**
- * A stub service with scripted replies that records every call. Its `client` is an SDK client that no operation
+ * A stub service with scripted replies that records every call with its per-call `headers`. A call's
+ * `onResponse` is called with `{ requestId: "stub-request-<n>", httpStatusCode: 200 }` (`n` counts the calls),
+ * before its reply (for a stream, before its first event). Its `client` is an SDK client that no operation
  * uses (its endpoint, 127.0.0.1 port 9, has nothing listening), destroyed when the scope closes.
  *
  * @since 0.1.0
@@ -180,25 +194,34 @@ export const make = (script: Script = {}): Effect.Effect<Stub, never, Scope.Scop
     (client) => {
       const requests: Array<Request> = []
       const counts = { converse: 0, converseStream: 0, countTokens: 0 }
+      const respond = (options: BedrockClient.CallOptions | undefined): Effect.Effect<void> =>
+        options?.onResponse === undefined
+          ? Effect.void
+          : options.onResponse({ requestId: `stub-request-${requests.length}`, httpStatusCode: 200 })
       const service: BedrockClient.Service = {
         client,
-        converse: (input) =>
+        converse: (input, options) =>
           Effect.suspend(() => {
-            requests.push({ operation: "converse", input })
+            requests.push({ operation: "converse", input, headers: options?.headers })
             const index = counts.converse++
-            return replyEffect(pick(script.converse, index), input, "converse", index)
+            return Effect.andThen(respond(options), replyEffect(pick(script.converse, index), input, "converse", index))
           }),
-        countTokens: (input) =>
+        countTokens: (input, options) =>
           Effect.suspend(() => {
-            requests.push({ operation: "countTokens", input })
+            requests.push({ operation: "countTokens", input, headers: options?.headers })
             const index = counts.countTokens++
-            return replyEffect(pick(script.countTokens, index), input, "countTokens", index)
+            return Effect.andThen(
+              respond(options),
+              replyEffect(pick(script.countTokens, index), input, "countTokens", index)
+            )
           }),
-        converseStream: (input) =>
+        converseStream: (input, options) =>
           Stream.suspend(() => {
-            requests.push({ operation: "converseStream", input })
+            requests.push({ operation: "converseStream", input, headers: options?.headers })
             const index = counts.converseStream++
-            return replyStream(pick(script.converseStream, index), input, index)
+            return Stream.unwrap(
+              Effect.as(respond(options), replyStream(pick(script.converseStream, index), input, index))
+            )
           })
       }
       return {

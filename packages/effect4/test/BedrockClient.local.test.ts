@@ -255,6 +255,74 @@ layer(LocalBedrock.layer(), { excludeTestServices: true })(
         assert.strictEqual(attempts(local, "converse-stream"), 1)
       }))
 
+    it.effect("per-call headers reach the local Bedrock on that call only, signed, on every attempt", () =>
+      Effect.gen(function*() {
+        const local = (yield* LocalBedrock.LocalBedrock).server
+        const bedrock = yield* client({ retry: fast })
+        local.reset()
+        yield* bedrock.converse(input(), { headers: { "x-effect-bedrock-test": "one" } })
+        yield* bedrock.converse(input())
+        yield* Stream.runDrain(bedrock.converseStream(input(), { headers: { "X-Effect-Bedrock-Test": "two" } }))
+        yield* bedrock.countTokens(
+          { modelId: "amazon.nova-micro-v1:0", input: { converse: { messages: input().messages } } },
+          { headers: { "x-effect-bedrock-test": "three" } }
+        )
+        const log = local.requests()
+        assert.deepStrictEqual(log.map((request) => request.headers["x-effect-bedrock-test"]), [
+          "one",
+          undefined,
+          "two",
+          "three"
+        ])
+        assert.match(log[0]!.headers.authorization!, /SignedHeaders=[^,]*x-effect-bedrock-test/)
+        // A retried call sends them with each attempt.
+        throttle(local, "converse", 1)
+        yield* bedrock.converse(input(), { headers: { "x-effect-bedrock-test": "again" } })
+        assert.deepStrictEqual(local.requests().map((request) => request.headers["x-effect-bedrock-test"]), [
+          "again",
+          "again"
+        ])
+      }))
+
+    it.effect("onResponse runs once per attempt that got a response, with its request id", () =>
+      Effect.gen(function*() {
+        const local = (yield* LocalBedrock.LocalBedrock).server
+        const bedrock = yield* client({ retry: fast })
+        const seen: Array<BedrockClient.ResponseMetadata> = []
+        const onResponse = (metadata: BedrockClient.ResponseMetadata) => Effect.sync(() => seen.push(metadata))
+        // A stream whose first answer (200) ended before any event is retried: two responses, two calls, each
+        // with its own request id.
+        local.reset()
+        local.script(Script.stream([], { modelId: MODEL }))
+        const events = yield* Stream.runCollect(bedrock.converseStream(input(), { onResponse }))
+        assert.isAbove(events.length, 0)
+        const streamIds = local.requests().map((request) => request.requestId)
+        assert.strictEqual(streamIds.length, 2)
+        assert.deepStrictEqual(seen, streamIds.map((requestId) => ({ requestId, httpStatusCode: 200 })))
+        // Throttled (an HTTP 429, and a stream throttled before its first event, which the SDK fails before it
+        // resolves): no response to report; the attempt after it has one.
+        seen.length = 0
+        throttle(local, "converse", 1)
+        yield* bedrock.converse(input(), { onResponse })
+        const converseIds = local.requests().map((request) => request.requestId)
+        assert.strictEqual(converseIds.length, 2)
+        assert.deepStrictEqual(seen, [{ requestId: converseIds[1], httpStatusCode: 200 }])
+        seen.length = 0
+        throttle(local, "converse-stream", 1)
+        yield* Stream.runDrain(bedrock.converseStream(input(), { onResponse }))
+        const throttledIds = local.requests().map((request) => request.requestId)
+        assert.strictEqual(throttledIds.length, 2)
+        assert.deepStrictEqual(seen, [{ requestId: throttledIds[1], httpStatusCode: 200 }])
+        // countTokens, once.
+        seen.length = 0
+        local.reset()
+        yield* bedrock.countTokens(
+          { modelId: "amazon.nova-micro-v1:0", input: { converse: { messages: input().messages } } },
+          { onResponse }
+        )
+        assert.deepStrictEqual(seen, [{ requestId: local.requests()[0]!.requestId, httpStatusCode: 200 }])
+      }))
+
     it.effect("interrupted while waiting to retry: no further attempt, no open request", () =>
       Effect.gen(function*() {
         const local = (yield* LocalBedrock.LocalBedrock).server

@@ -120,6 +120,29 @@ describe("BedrockRateLimiter (Effect 4) against the local Bedrock", () => {
       assert.isAbove(run.throttled, 0)
     }))
 
+  it.live("per-call headers and onResponse pass through the limiter to the wrapped client", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer
+      const context = yield* Layer.build(limited(small)(server))
+      const client = yield* Effect.provide(bedrock, context)
+      const seen: Array<string | undefined> = []
+      const options = (value: string): BedrockClient.CallOptions => ({
+        headers: { "x-effect-bedrock-test": value },
+        onResponse: (metadata) => Effect.sync(() => seen.push(metadata.requestId))
+      })
+      yield* client.converse(input(1), options("admitted"))
+      yield* Stream.runDrain(client.converseStream(input(2), options("stream")))
+      // A model without a budget passes straight through, options too.
+      yield* client.converse(input(3, "local.small"), options("unbudgeted"))
+      const log = server.requests()
+      assert.deepStrictEqual(log.map((request) => request.headers["x-effect-bedrock-test"]), [
+        "admitted",
+        "stream",
+        "unbudgeted"
+      ])
+      assert.deepStrictEqual(seen, log.map((request) => request.requestId))
+    }).pipe(Effect.scoped))
+
   it.live("a call that cannot start within maxWait fails with BudgetExhaustedError before the network", () =>
     Effect.gen(function*() {
       const server = yield* startServer

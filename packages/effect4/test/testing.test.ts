@@ -83,7 +83,12 @@ describe("BedrockClientStub (Effect 4 testing entry)", () => {
     Effect.gen(function*() {
       const client = yield* BedrockClient.BedrockClient
       const stub = yield* BedrockClientStub.BedrockClientStub
-      const first = yield* client.converse(input("a"))
+      const responses: Array<BedrockClient.ResponseMetadata> = []
+      const first = yield* client.converse(input("a"), {
+        headers: { "x-a": "1" },
+        onResponse: (metadata) => Effect.sync(() => responses.push(metadata))
+      })
+      assert.deepStrictEqual(responses, [{ requestId: "stub-request-1", httpStatusCode: 200 }])
       const second = yield* client.converse(input("b"))
       const third = yield* client.converse(input("c"))
       assert.strictEqual(first.output?.message?.content?.[0]?.text, "one")
@@ -94,6 +99,8 @@ describe("BedrockClientStub (Effect 4 testing entry)", () => {
       const requests = yield* stub.requests
       assert.deepStrictEqual(requests.map((r) => r.operation), ["converse", "converse", "converse", "countTokens"])
       assert.deepStrictEqual(requests[1]!.input, input("b"))
+      assert.deepStrictEqual(requests[0]!.headers, { "x-a": "1" })
+      assert.isUndefined(requests[1]!.headers)
       yield* stub.clear
       assert.deepStrictEqual(yield* stub.requests, [])
     }).pipe(Effect.provide(BedrockClientStub.layer({

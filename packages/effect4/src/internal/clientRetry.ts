@@ -147,12 +147,13 @@ const applyPolicy = (service: BedrockClient.Service, policy: Policy): BedrockCli
   const never = () => false
   return {
     ...service,
-    converse: (input) => Effect.retry(service.converse(input), retrying(never)),
-    countTokens: (input) => Effect.retry(service.countTokens(input), retrying(never)),
-    converseStream: (input) =>
+    // Every attempt gets the call's options: its headers, its `onResponse`.
+    converse: (input, options) => Effect.retry(service.converse(input, options), retrying(never)),
+    countTokens: (input, options) => Effect.retry(service.countTokens(input, options), retrying(never)),
+    converseStream: (input, options) =>
       Stream.suspend(() => {
         let started = false
-        return service.converseStream(input).pipe(
+        return service.converseStream(input, options).pipe(
           // Per batch of events, not per event.
           Stream.mapArray((events) => {
             started = true
@@ -224,8 +225,8 @@ export const withDeadline = (
     Effect.timeoutOrElse(effect, { duration: decoded, orElse: () => Effect.fail(deadlineError(operation, millis)) })
   return {
     ...service,
-    converse: (input) => bound(service.converse(input), "converse"),
-    countTokens: (input) => bound(service.countTokens(input), "countTokens"),
-    converseStream: (input) => streamWithDeadline(service.converseStream(input), millis)
+    converse: (input, options) => bound(service.converse(input, options), "converse"),
+    countTokens: (input, options) => bound(service.countTokens(input, options), "countTokens"),
+    converseStream: (input, options) => streamWithDeadline(service.converseStream(input, options), millis)
   }
 }

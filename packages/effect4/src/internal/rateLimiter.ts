@@ -251,22 +251,23 @@ export const make = (
       return warning === undefined ? Effect.succeed(tokens) : Effect.as(Effect.logWarning(warning), tokens)
     })
 
-  const converse: BedrockClient.Service["converse"] = (input) => {
+  // The call's options (headers, `onResponse`) go to the wrapped client as they are.
+  const converse: BedrockClient.Service["converse"] = (input, options) => {
     const state = states.stateOf(input.modelId)
-    if (state === undefined) return underlying.converse(input)
+    if (state === undefined) return underlying.converse(input, options)
     return Effect.scoped(Effect.flatMap(estimateOf(input), (tokens) =>
       Effect.andThen(
         admit(state, "converse", tokens),
-        underlying.converse(input).pipe(
+        underlying.converse(input, options).pipe(
           Effect.tapError((error) => onFailure(state, tokens, error)),
           Effect.tap((output) => onSuccess(state, tokens, TokenEstimate.usedTokens(output.usage)))
         )
       )))
   }
 
-  const converseStream: BedrockClient.Service["converseStream"] = (input) => {
+  const converseStream: BedrockClient.Service["converseStream"] = (input, options) => {
     const state = states.stateOf(input.modelId)
-    if (state === undefined) return underlying.converseStream(input)
+    if (state === undefined) return underlying.converseStream(input, options)
     // The stream's scope holds the concurrency slot until the stream ends.
     return Stream.unwrap(Effect.flatMap(estimateOf(input), (tokens) =>
       Effect.as(
@@ -274,7 +275,7 @@ export const make = (
         Stream.suspend(() => {
           let used: number | undefined
           let failed = false
-          return underlying.converseStream(input).pipe(
+          return underlying.converseStream(input, options).pipe(
             // Per batch of events: the usage arrives with the last one, `metadata`.
             Stream.mapArray((events) => {
               for (let i = events.length - 1; i >= 0; i--) {

@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import * as CallOptions from "@effect-bedrock/converse/net/callOptions"
 import * as EventPump from "@effect-bedrock/converse/stream/eventPump"
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
@@ -59,12 +60,9 @@ export const contextOf = (call: CallContext, operation: string, modelId: string 
 })
 
 /** @internal */
-export const metadataOf = (
+export const metadataOf: (
   output: { readonly $metadata?: BedrockClient.ResponseMetadata | undefined }
-): BedrockClient.ResponseMetadata => ({
-  requestId: output.$metadata?.requestId,
-  httpStatusCode: output.$metadata?.httpStatusCode
-})
+) => BedrockClient.ResponseMetadata = CallOptions.metadataOf
 
 /** @internal */
 export const runOnResponse = (

@@ -103,60 +103,12 @@ export const secretsOf = (options: SdkOptions): Array<Redacted.Redacted<string>>
 }
 
 // =============================================================================
-// Per-call headers
+// Per-call headers: the engine's (`@effect-bedrock/converse/net/callOptions`, shared with Effect 4)
 // =============================================================================
 
-interface HeaderCarrier {
-  readonly request?: unknown
-}
-
-interface CommandWithStack {
-  readonly middlewareStack: {
-    // The SDK's overloads are keyed by step; only the "build" one is used here.
-    readonly add: (middleware: never, options: { step: "build"; name: string; override: boolean }) => void
-  }
-}
-
-/**
- * Sets `headers` on a request's headers, replacing any header of the same name in another case
- * (HTTP header names are case-insensitive: `Content-Type` replaces `content-type`, never both).
- *
- * @internal
- */
-export const setHeaders = (
-  target: Record<string, string>,
-  entries: ReadonlyArray<readonly [string, string]>
-): void => {
-  for (const [name, value] of entries) {
-    const lower = name.toLowerCase()
-    for (const existing in target) {
-      if (existing !== name && existing.toLowerCase() === lower) delete target[existing]
-    }
-    target[name] = value
-  }
-}
-
-/**
- * Adds `headers` to the HTTP request of this command only. The middleware sits on the command's
- * own stack (cloned per `send`, never shared with the client or other commands) at the `build`
- * step, which runs before `finalizeRequest` where SigV4 signs, so the headers are signed. A
- * header already there in another case is replaced (`setHeaders`).
- *
- * @internal
- */
-export const addHeaders = <C extends CommandWithStack>(
-  command: C,
-  headers: Readonly<Record<string, string>> | undefined
-): C => {
-  if (headers === undefined || Object.keys(headers).length === 0) return command
-  const entries = Object.entries(headers)
-  const middleware = (next: (args: HeaderCarrier) => Promise<unknown>) => (args: HeaderCarrier) => {
-    const request = args.request as { headers?: Record<string, string> } | undefined
-    if (request !== undefined && typeof request === "object" && request.headers !== undefined) {
-      setHeaders(request.headers, entries)
-    }
-    return next(args)
-  }
-  command.middlewareStack.add(middleware as never, { step: "build", name: "effectBedrockCallHeaders", override: true })
-  return command
-}
+export {
+  /** @internal */
+  addHeaders,
+  /** @internal */
+  setHeaders
+} from "@effect-bedrock/converse/net/callOptions"
