@@ -642,21 +642,30 @@ const effect4Nodes = (): Array<string> => {
 }
 
 /** The Effect 4 app's programs (compiled by its NodeNext check) against the local Bedrock, on each node. */
+/** Runs a compiled program (`dir`/out/`file` as .js) with `node`; a problem unless it exits 0 printing `expect`. */
+const runProgram = async (
+  what: string,
+  node: string,
+  dir: string,
+  program: { readonly file: string; readonly expect: ReadonlyArray<RegExp> },
+  env: NodeJS.ProcessEnv
+) => {
+  const result = await runAsync(node, [path.join(dir, "out", program.file.replace(/\.ts$/, ".js"))], dir, env)
+  const missing = program.expect.filter((pattern) => !pattern.test(result.stdout))
+  if (result.status !== 0 || missing.length > 0) {
+    problems.push(
+      `${what}: exit code ${result.status}${missing.length > 0 ? `, output without ${missing.join(", ")}` : ""}:\n` +
+        `${result.stdout.slice(0, 4000)}${result.stderr.slice(0, 4000)}`
+    )
+  } else log(`${what}: ok (${elapsed()})`)
+}
+
 const runEffect4 = async (env: NodeJS.ProcessEnv) => {
   if (!(await effect4Compiled)) return
   for (const node of effect4Nodes()) {
     for (const program of effect4Files) {
       const what = `${program.what} on ${node === process.execPath ? process.version : "Node 22"}`
-      const result = await runAsync(node, [path.join(app4, "out", program.file.replace(/\.ts$/, ".js"))], app4, env)
-      const missing = program.expect.filter((pattern) => !pattern.test(result.stdout))
-      if (result.status !== 0 || missing.length > 0) {
-        problems.push(
-          `${what}: exit code ${result.status}${
-            missing.length > 0 ? `, output without ${missing.join(", ")}` : ""
-          }:\n` +
-            `${result.stdout.slice(0, 4000)}${result.stderr.slice(0, 4000)}`
-        )
-      } else log(`${what}: ok (${elapsed()})`)
+      await runProgram(what, node, app4, program, env)
     }
   }
 }
@@ -677,22 +686,7 @@ const runAgainstLocal = async () => {
     }))
     // The README programs, as pasted (compiled by tsc -b tsconfig.readme.json), one after another.
     for (const program of readmePrograms) {
-      const what = `README.md:${program.line} (${program.file})`
-      const result = await runAsync(
-        process.execPath,
-        [path.join(app, "out", program.file.replace(/\.ts$/, ".js"))],
-        app,
-        env
-      )
-      const missing = program.expect.filter((pattern) => !pattern.test(result.stdout))
-      if (result.status !== 0 || missing.length > 0) {
-        problems.push(
-          `${what}: exit code ${result.status}${
-            missing.length > 0 ? `, output without ${missing.join(", ")}` : ""
-          }:\n` +
-            `${result.stdout.slice(0, 4000)}${result.stderr.slice(0, 4000)}`
-        )
-      } else log(`${what}: ok (${elapsed()})`)
+      await runProgram(`README.md:${program.line} (${program.file})`, process.execPath, app, program, env)
     }
     await runEffect4(env)
   } finally {

@@ -23,7 +23,7 @@ import {
   type CountTokensCommandOutput
 } from "@aws-sdk/client-bedrock-runtime"
 import * as Recorder from "@effect-bedrock/converse/cassette/recorder"
-import type * as Classify from "@effect-bedrock/converse/errors/classify"
+import * as Classify from "@effect-bedrock/converse/errors/classify"
 import * as Transport from "@effect-bedrock/converse/errors/transport"
 import * as EngineCallOptions from "@effect-bedrock/converse/net/callOptions"
 import * as RequestHandler from "@effect-bedrock/converse/net/requestHandler"
@@ -43,7 +43,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as BedrockError from "./BedrockError.js"
 import * as ClientRetry from "./internal/clientRetry.js"
-import { fromSdk } from "./internal/fromSdk.js"
+import { fromDescriptor, fromSdk } from "./internal/fromSdk.js"
 
 /**
  * What `BedrockClient` offers: the three Converse operations, and the SDK client underneath.
@@ -364,14 +364,7 @@ const timerMillis = (input: Duration.Input | undefined, fallback: number): numbe
   EventPump.idleTimerMillis(input === undefined ? fallback : Duration.toMillis(Duration.fromInputUnsafe(input)))
 
 const emptyStream = (requestId: string | undefined): BedrockError.BedrockError =>
-  new BedrockError.TransportError({
-    kind: "TruncatedEventStream",
-    message: "Bedrock answered the ConverseStream request with an event stream that ended before its first event",
-    position: "request",
-    operation: "converseStream",
-    retryable: true,
-    ...(requestId !== undefined ? { requestId } : {})
-  })
+  fromDescriptor(Classify.truncatedStream("beforeFirstEvent", { operation: "converseStream", requestId }))
 
 /**
  * One attempt of each operation over an SDK client, no retry.

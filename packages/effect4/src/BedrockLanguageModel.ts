@@ -31,6 +31,7 @@
  * @since 0.1.0
  */
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime"
+import * as Classify from "@effect-bedrock/converse/errors/classify"
 import * as Mapping from "@effect-bedrock/converse/mapping/converse"
 import type { Profile } from "@effect-bedrock/converse/models/profiles"
 import { resolveServer } from "@effect-bedrock/converse/net/clientServer"
@@ -61,7 +62,7 @@ import * as Stream from "effect/Stream"
 import * as BedrockClient from "./BedrockClient.js"
 import * as BedrockError from "./BedrockError.js"
 import * as AiMapping from "./internal/aiMapping.js"
-import { fromStreamFailure } from "./internal/fromSdk.js"
+import { fromDescriptor, fromStreamFailure } from "./internal/fromSdk.js"
 import * as Telemetry from "./internal/telemetry.js"
 
 // =============================================================================
@@ -165,15 +166,11 @@ export type FinishMetadata = {
   /** Bedrock's own stop reason (`end_turn`, `tool_use`, `guardrail_intervened`, ...). */
   readonly rawFinishReason: string
   readonly latencyMs?: number
-  /** The call's cost from the engine's prices (the bundled ones load on first use), when its price is known. */
-  readonly cost?: {
-    readonly input: number
-    readonly output: number
-    readonly cacheRead: number
-    readonly cacheWrite: number
-    readonly total: number
-    readonly currency: string
-  }
+  /**
+   * The call's cost from the engine's prices (the bundled ones load on first use), when its price is known. The
+   * engine's `Cost` mapped to an object type: an interface is not assignable to the JSON the metadata must be.
+   */
+  readonly cost?: { readonly [K in keyof EngineResponse.Cost]: EngineResponse.Cost[K] }
   /** Bedrock did not report the usage: counted as 0 tokens, no cost. */
   readonly usageUnknown?: boolean
   /** Other token counts Bedrock reported. */
@@ -284,14 +281,7 @@ const resolveWhere = (client: BedrockClient.Service): Effect.Effect<Telemetry.Wh
 
 /** A stream that ended before its messageStop event: the answer is incomplete. */
 const truncated = (requestId: string | undefined) =>
-  new BedrockError.TransportError({
-    kind: "TruncatedEventStream",
-    message: "The ConverseStream ended before its messageStop event, so the answer is incomplete",
-    position: "stream",
-    operation: "converseStream",
-    retryable: false,
-    ...(requestId !== undefined ? { requestId } : {})
-  })
+  fromDescriptor(Classify.truncatedStream("beforeMessageStop", { operation: "converseStream", requestId }))
 
 /**
  * Builds the `LanguageModel` service on the `BedrockClient` in context. Fails with an `AiError`

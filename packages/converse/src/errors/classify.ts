@@ -234,6 +234,30 @@ export const classifySdkError = (
 }
 
 /**
+ * A ConverseStream that ended early, as a transport fault of kind `TruncatedEventStream`: `"beforeFirstEvent"` (an
+ * empty event stream: nothing was delivered, so the request may be sent again) or `"beforeMessageStop"` (events
+ * were delivered but the answer is incomplete: never retryable).
+ *
+ * @since 0.1.0
+ * @category Classification
+ */
+export const truncatedStream = (
+  ended: "beforeFirstEvent" | "beforeMessageStop",
+  context: Context = {}
+): ErrorDescriptor => ({
+  kind: "transport",
+  transport: "TruncatedEventStream",
+  message: ended === "beforeFirstEvent"
+    ? "Bedrock answered the ConverseStream request with an event stream that ended before its first event"
+    : "The ConverseStream ended before its messageStop event, so the answer is incomplete",
+  position: ended === "beforeFirstEvent" ? "request" : "stream",
+  requestId: context.requestId,
+  operation: context.operation,
+  retryable: ended === "beforeFirstEvent",
+  cause: undefined
+})
+
+/**
  * The stream decoder's failure (`Decoder.failure`: an exception Bedrock sent as an event, or an event payload of
  * the wrong shape) as a descriptor, by the same rules as anything the SDK throws: the exception's row of the
  * table (status, `retryable`), the attempt's request id, and not retryable once output was delivered. An

@@ -1,4 +1,4 @@
-import { classifySdkError, classifyStreamFailure } from "@effect-bedrock/converse/errors/classify"
+import { classifySdkError, classifyStreamFailure, truncatedStream } from "@effect-bedrock/converse/errors/classify"
 import { redactUrl, scrubSecrets } from "@effect-bedrock/converse/errors/scrub"
 import { malformedFrameCode, transportKind } from "@effect-bedrock/converse/errors/transport"
 import { assert, describe, it } from "vitest"
@@ -129,5 +129,26 @@ describe("errors/classify", () => {
     }, { requestId: "req-3" })
     assert.deepInclude(invalid, { kind: "transport", transport: "InvalidEventPayload", requestId: "req-3" })
     assert.isFalse(invalid.retryable)
+  })
+
+  it("a stream that ended early: retryable before its first event, not after events without messageStop", () => {
+    const empty = truncatedStream("beforeFirstEvent", { operation: "converseStream", requestId: "req-4" })
+    assert.deepInclude(empty, {
+      kind: "transport",
+      transport: "TruncatedEventStream",
+      position: "request",
+      operation: "converseStream",
+      requestId: "req-4",
+      retryable: true
+    })
+    assert.include(empty.message, "ended before its first event")
+    const cut = truncatedStream("beforeMessageStop", { requestId: "req-5" })
+    assert.deepInclude(cut, {
+      transport: "TruncatedEventStream",
+      position: "stream",
+      requestId: "req-5",
+      retryable: false
+    })
+    assert.include(cut.message, "before its messageStop event")
   })
 })

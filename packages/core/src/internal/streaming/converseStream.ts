@@ -238,11 +238,4 @@ const END = Effect.fail(Option.none())
 const ENDED: EventPump.Take<never> = { _tag: "End" }
 
 const emptyStreamError = (requestId: string | undefined) =>
-  new BedrockError.TransportError({
-    kind: "TruncatedEventStream",
-    message: "Bedrock answered the ConverseStream request with an event stream that ended before its first event",
-    position: "request",
-    operation: "converseStream",
-    retryable: true,
-    ...(requestId !== undefined ? { requestId } : {})
-  })
+  BedrockError.fromDescriptor(Classify.truncatedStream("beforeFirstEvent", { operation: "converseStream", requestId }))

@@ -92,13 +92,9 @@ export const decode = (context: StreamDecodeContext) =>
             )
           }
           return Channel.fail(
-            new BedrockError.TransportError({
-              kind: "TruncatedEventStream",
-              message: "The ConverseStream ended before its messageStop event, so the answer is incomplete",
-              position: "stream",
-              retryable: false,
-              ...(decoder.currentRequestId !== undefined ? { requestId: decoder.currentRequestId } : {})
-            })
+            BedrockError.fromDescriptor(
+              Classify.truncatedStream("beforeMessageStop", { requestId: decoder.currentRequestId })
+            )
           )
         }
         return Channel.write(Chunk.of<Response.StreamPart>(decoder.finish()))
